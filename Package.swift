@@ -1,0 +1,53 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Temper: a define-and-run graph compiler for training neural networks, layered
+/// COpenBLAS -> Graph -> Autodiff -> Runtime -> (Models, Tracking, ...) -> TemperCLI.
+/// Imports only point down this list (see docs/ARCHITECTURE.md).
+let package = Package(
+    name: "Temper",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Temper", targets: ["Graph", "Autodiff", "Runtime"]),
+        .executable(name: "temper", targets: ["TemperCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenBLAS",
+            path: "Sources/COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(name: "Graph"),
+        .target(name: "Autodiff", dependencies: ["Graph"]),
+        .target(name: "Runtime", dependencies: ["Graph", "COpenBLAS"]),
+        .target(
+            name: "Benchmarks",
+            dependencies: [
+                "Graph", "Autodiff", "Runtime", "COpenBLAS",
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+            ],
+            path: "Benchmarks"
+        ),
+        .executableTarget(
+            name: "TemperCLI",
+            dependencies: [
+                "Graph", "Autodiff", "Runtime", "Benchmarks",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "GraphTests", dependencies: ["Graph"]),
+        .testTarget(name: "AutodiffTests", dependencies: ["Graph", "Autodiff", "Runtime"]),
+        .testTarget(
+            name: "RuntimeTests",
+            dependencies: [
+                "Graph", "Autodiff", "Runtime",
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,163 @@
+/// The whole op vocabulary of Temper, one enum with the attributes as associated values.
+///
+/// Every layer switches over it exhaustively: shape inference (Graph), the vector-Jacobian
+/// product (Autodiff), the kernel (Runtime) and the DOT style (Graph). A new case does not
+/// build until every layer knows it — the compiler's exhaustiveness check is the op table.
+public enum Op: Hashable, Codable, Sendable {
+    // MARK: Sources
+    /// A value fed at run time (`feeds:`) of the given shape, whose leading dimension may be the
+    /// symbolic batch.
+    case placeholder(Shape)
+    /// A value of the given shape stored in the session across runs; `trainable` ones are what
+    /// optimizers update.
+    case variable(Shape, trainable: Bool)
+    /// A value fixed at build time (row-major, stored as `Double` and converted to the graph dtype).
+    case constant(ConstantValue)
+
+    // MARK: Linear algebra
+    /// `op(A)·op(B)` for rank-2 operands, where `op` transposes when the flag is set.
+    /// The runtime passes the flags to sgemm/dgemm; no transposed copy is made.
+    case matmul(transposeA: Bool, transposeB: Bool)
+
+    // MARK: Elementwise
+    /// An elementwise function of one input.
+    case unary(UnaryOp)
+    /// An elementwise function of two inputs with NumPy broadcasting.
+    case binary(BinaryOp)
+
+    // MARK: Softmax
+    /// `softmax(x)_i = e^(x_i − max x) / Σ_j e^(x_j − max x)` along `axis`.
+    case softmax(axis: Int)
+    /// `log_softmax(x)_i = x_i − max x − ln Σ_j e^(x_j − max x)` along `axis`.
+    case logSoftmax(axis: Int)
+
+    // MARK: Reductions and shapes
+    /// Sum, mean or max over `axes` (negative axes count from the end); `keepDims` keeps them as 1.
+    case reduce(ReduceOp, axes: [Int], keepDims: Bool)
+    /// The same elements in another shape (row-major order kept). `?` may lead the target.
+    case reshape(Shape)
+    /// Axis permutation: output axis `i` is input axis `permutation[i]`.
+    case transpose([Int])
+    /// NumPy broadcast of the input to a larger shape.
+    case broadcast(Shape)
+
+    // MARK: Batch normalization (feature axis last, statistics over every other axis)
+    /// Training mode. Inputs `x, [gamma], [beta]`; outputs `y`, the batch mean and the biased
+    /// (population) batch variance: `y = gamma·(x − mean)/√(variance + epsilon) + beta`.
+    case batchNormTraining(BatchNormConfig)
+    /// Inference mode with given moving statistics. Inputs `x, mean, variance, [gamma], [beta]`.
+    case batchNormInference(BatchNormConfig)
+    /// The closed-form backward of `batchNormTraining`. Inputs `dy, x, mean, variance, [gamma]`;
+    /// outputs `dx, dgamma, dbeta` with `x̂ = (x − mean)·r`, `r = 1/√(variance + epsilon)`, `m` rows:
+    /// `dbeta = Σ dy`, `dgamma = Σ dy·x̂`, `dx = gamma·r/m · (m·dy − dbeta − x̂·dgamma)`.
+    case batchNormTrainingGradient(BatchNormConfig)
+    /// Output number `k` (from 1) of a multi-output node; output 0 is the node itself.
+    case output(Int)
+
+    // MARK: Losses
+    /// Per-sample loss of `(labels, predictions)`, shape `[batch]` (see `LossKind`).
+    case loss(LossKind)
+    /// `∂loss/∂predictions` scaled by a per-sample cotangent: inputs `(cotangent, labels, predictions)`.
+    case lossGradient(LossKind)
+
+    // MARK: Side effects and control
+    /// `assign(variable, value)`: after the run, the variable holds `value`. Its output is the new value.
+    case assign
+    /// Identity in value; blocks gradients.
+    case stopGradient
+
+    // MARK: Fused kernels (made by passes, after differentiation)
+    /// A chain of elementwise ops evaluated in one loop without intermediate buffers.
+    case fusedElementwise(ElementwiseProgram)
+    /// `activation(op(A)·op(B) + bias)`: the output is pre-filled with the broadcast bias, GEMM runs
+    /// with beta = 1 and the activation is applied in the same pass.
+    case gemmEpilogue(GemmEpilogue)
+    /// Training-mode batch norm as two reductions and one elementwise pass, optionally followed by ReLU.
+    /// Inputs and outputs as `batchNormTraining`.
+    case batchNormTrainingFused(BatchNormConfig, relu: Bool)
+    /// `batchNormTrainingGradient` in one kernel; with `reluMask` the cotangent is first multiplied by
+    /// `y > 0` where `y` (the last input) is the fused forward's ReLU output.
+    case batchNormTrainingGradientFused(BatchNormConfig, reluMask: Bool)
+}
+
+/// Attributes of a batch-normalization op (Keras names): `epsilon` is added to the variance;
+/// `scale` means a learned gamma input is present, `center` a learned beta input.
+public struct BatchNormConfig: Hashable, Codable, Sendable {
+    public var epsilon: Double
+    public var scale: Bool
+    public var center: Bool
+
+    public init(epsilon: Double = 1e-3, scale: Bool = true, center: Bool = true) {
+        self.epsilon = epsilon
+        self.scale = scale
+        self.center = center
+    }
+}
+
+/// Attributes of a fused matmul + bias + activation.
+public struct GemmEpilogue: Hashable, Codable, Sendable {
+    public var transposeA: Bool
+    public var transposeB: Bool
+    /// A third input of shape `[n]` added to every row.
+    public var hasBias: Bool
+    /// An elementwise function applied to the result, if any.
+    public var activation: UnaryOp?
+
+    public init(transposeA: Bool, transposeB: Bool, hasBias: Bool, activation: UnaryOp?) {
+        self.transposeA = transposeA
+        self.transposeB = transposeB
+        self.hasBias = hasBias
+        self.activation = activation
+    }
+}
+
+/// The values of a constant, row-major, as `Double` (converted to the graph's dtype at compile
+/// time), with its (concrete) shape.
+public struct ConstantValue: Hashable, Codable, Sendable {
+    public var shape: Shape
+    public var values: [Double]
+    public init(shape: Shape, values: [Double]) {
+        self.shape = shape
+        self.values = values
+    }
+}
+
+extension Op {
+    /// Number of values the op produces; extra outputs are read through `output(k)` nodes.
+    public var outputCount: Int {
+        switch self {
+        case .batchNormTraining, .batchNormTrainingGradient,
+             .batchNormTrainingFused, .batchNormTrainingGradientFused:
+            return 3
+        default:
+            return 1
+        }
+    }
+
+    /// True for ops that compute each output element from the same-index elements of their
+    /// (broadcast) inputs, which `fuse-elementwise` may chain into one loop.
+    public var isElementwise: Bool {
+        switch self {
+        case .unary, .binary, .fusedElementwise: return true
+        default: return false
+        }
+    }
+
+    /// True for the ops made by fusion passes.
+    public var isFused: Bool {
+        switch self {
+        case .fusedElementwise, .gemmEpilogue, .batchNormTrainingFused, .batchNormTrainingGradientFused:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// True for graph sources (no inputs).
+    public var isSource: Bool {
+        switch self {
+        case .placeholder, .variable, .constant: return true
+        default: return false
+        }
+    }
+}

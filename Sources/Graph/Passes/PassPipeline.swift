@@ -1,0 +1,59 @@
+/// Runs the enabled passes in a fixed order — `simplify`, `fold`, `cse`, `dce`,
+/// `fuse-bce-logits`, `fuse-batchnorm`, `fuse-gemm-epilogue`, `fuse-elementwise`, then `dce`
+/// again — recording what each did. The result is verified after every pass.
+public enum PassPipeline {
+    /// Graph passes in the order they run (`plan-memory` belongs to the runtime and is not here).
+    public static let order: [PassName] = [
+        .simplify, .fold, .cse, .dce, .fuseBCELogits, .fuseBatchNorm, .fuseGemmEpilogue, .fuseElementwise, .dce,
+    ]
+
+    /// Applies the passes of `order` that are in `enabled` to `unit`.
+    public static func run(_ unit: CompilationUnit, enabled: Set<PassName>, evaluator: ConstantEvaluator?) throws -> (CompilationUnit, [PassRecord]) {
+        var unit = unit
+        var records: [PassRecord] = []
+        for pass in order where enabled.contains(pass) {
+            let before = unit.graph.count
+            let (next, rewrites) = try apply(pass, to: unit, evaluator: evaluator)
+            try next.graph.verify()
+            records.append(PassRecord(pass: pass, nodesBefore: before, nodesAfter: next.graph.count, rewrites: rewrites))
+            unit = next
+        }
+        return (unit, records)
+    }
+
+    /// Applies one pass; returns the new unit and how many nodes it changed.
+    public static func apply(_ pass: PassName, to unit: CompilationUnit, evaluator: ConstantEvaluator?) throws -> (CompilationUnit, Int) {
+        let result: CompilationUnit
+        switch pass {
+        case .dce: result = try DeadCodeElimination.run(unit)
+        case .cse: result = try CommonSubexpressionElimination.run(unit)
+        case .fold:
+            guard let evaluator else { return (unit, 0) }
+            result = try ConstantFolding.run(unit, evaluator: evaluator)
+        case .simplify: result = try Simplify.run(unit)
+        case .fuseElementwise: result = try FuseElementwise.run(unit)
+        case .fuseGemmEpilogue: result = try FuseGemmEpilogue.run(unit)
+        case .fuseBCELogits: result = try FuseBCELogits.run(unit)
+        case .fuseBatchNorm: result = try FuseBatchNorm.run(unit)
+        case .planMemory: return (unit, 0)
+        }
+        return (result, rewriteCount(unit.graph, result.graph))
+    }
+
+    private static func rewriteCount(_ before: Graph, _ after: Graph) -> Int {
+        let beforeSet = Set(before.nodes.map { NodeSignature($0, in: before) })
+        return after.nodes.filter { !beforeSet.contains(NodeSignature($0, in: after)) }.count
+            + Swift.max(0, before.count - after.count)
+    }
+
+    private struct NodeSignature: Hashable {
+        let name: String
+        let op: Op
+        let inputNames: [String]
+        init(_ node: Node, in graph: Graph) {
+            name = node.name
+            op = node.op
+            inputNames = node.inputs.map { graph[$0].name }
+        }
+    }
+}

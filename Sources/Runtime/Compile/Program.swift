@@ -1,0 +1,72 @@
+import Graph
+
+/// Mutable state shared by every program of a session: the run counter that seeds dropout and
+/// noise (incremented once per run, so a seeded session reproduces its masks run by run).
+final class RunState: @unchecked Sendable {
+    var step: UInt64 = 0
+}
+
+/// A graph compiled for one concrete batch size: a list of kernels with their buffers resolved to
+/// fixed addresses in one arena (plus the session's variable storage, staging buffers for feeds
+/// and a constant pool). `run()` replays the kernels and allocates nothing.
+final class Program<T: TensorScalar> {
+    struct Kernel {
+        /// The node the kernel computes (for reports and errors).
+        let name: String
+        /// What it does, e.g. `sgemm 32x50x2`, `elementwise(add, relu) 1600`.
+        let summary: String
+        let body: () throws -> Void
+    }
+
+    /// A value the caller can read after a run: where it is and its concrete shape.
+    struct Output {
+        let pointer: UnsafeMutablePointer<T>
+        let shape: [Int]
+        var count: Int { shape.reduce(1, *) }
+    }
+
+    let batchSize: Int
+    let kernels: [Kernel]
+    let outputs: [Output]
+    /// The placeholders this program reads (which must be fed before each run).
+    let placeholders: [NodeID]
+    let statistics: CompileStatistics
+    private let ownedBuffers: [UnsafeMutableRawPointer]
+    private let releases: [() -> Void]
+
+    init(batchSize: Int, kernels: [Kernel], outputs: [Output], placeholders: [NodeID], statistics: CompileStatistics,
+         ownedBuffers: [UnsafeMutableRawPointer], releases: [() -> Void]) {
+        self.batchSize = batchSize
+        self.kernels = kernels
+        self.outputs = outputs
+        self.placeholders = placeholders
+        self.statistics = statistics
+        self.ownedBuffers = ownedBuffers
+        self.releases = releases
+    }
+
+    deinit {
+        for release in releases { release() }
+        for buffer in ownedBuffers { buffer.deallocate() }
+    }
+
+    /// Runs every kernel in order.
+    @inline(__always)
+    func run() throws {
+        for kernel in kernels { try kernel.body() }
+    }
+}
+
+/// Sizes and counts of one compiled program, for the compile report and the benchmarks.
+public struct CompileStatistics: Sendable, Equatable {
+    /// Kernels executed per run.
+    public var kernelCount: Int
+    /// Bytes of the arena holding every intermediate value.
+    public var arenaBytes: Int
+    /// Bytes one buffer per value would take (no reuse).
+    public var unplannedBytes: Int
+    /// Values written in place over an input.
+    public var inPlaceCount: Int
+    /// Kernel summaries in execution order.
+    public var kernelSummaries: [String]
+}

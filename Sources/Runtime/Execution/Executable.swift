@@ -1,0 +1,165 @@
+import Graph
+
+/// A compiled run of a session's graph: fixed fetches and targets, the passes applied once, and a
+/// program per batch size (compiled the first time that batch size is fed, then reused).
+///
+/// The steady-state loop allocates nothing on the heap:
+/// ```swift
+/// let step = try session.makeExecutable(fetch: [loss], targets: updates)
+/// try step.feed(x, batchX)      // UnsafeBufferPointer<Float>, copied into the feed buffer
+/// try step.feed(y, batchY)
+/// try step.run()
+/// let value = step.scalar(0)    // the first fetch
+/// ```
+public final class Executable {
+    /// The fetched nodes (ids in the session's graph), in order.
+    public let fetches: [NodeID]
+    /// Nodes run for their effect (assigns), in order.
+    public let targets: [NodeID]
+    /// The graph after the passes, with the fetches then targets as roots.
+    public let optimizedUnit: CompilationUnit
+    /// What each pass did.
+    public let passRecords: [PassRecord]
+
+    private let session: Session
+    private let engine: Engine
+    private let slotOf: [NodeID: Int]
+
+    enum Engine {
+        case float32(TypedExecutable<Float>)
+        case float64(TypedExecutable<Double>)
+    }
+
+    init(session: Session, fetches: [NodeID], targets: [NodeID]) throws {
+        let graph = session.graph
+        for id in fetches + targets where id.index < 0 || id.index >= graph.count {
+            throw RuntimeError.invalidFetch("\(id) is not a node of the session's graph (it has \(graph.count) nodes)")
+        }
+        self.session = session
+        self.fetches = fetches
+        self.targets = targets
+        let evaluator: ConstantEvaluator = graph.dtype == .float32 ? KernelConstantEvaluator<Float>() : KernelConstantEvaluator<Double>()
+        do {
+            (optimizedUnit, passRecords) = try PassPipeline.run(CompilationUnit(graph: graph, roots: fetches + targets),
+                                                                enabled: session.options.passes, evaluator: evaluator)
+        } catch let error as GraphError {
+            throw RuntimeError.graph(error)
+        }
+        let placeholders = graph.placeholders.map { graph[$0] }
+        var slots: [NodeID: Int] = [:]
+        for (i, p) in placeholders.enumerated() { slots[p.id] = i }
+        slotOf = slots
+        let planMemory = session.options.passes.contains(.planMemory)
+        switch session.storage {
+        case .float32(let store):
+            engine = .float32(TypedExecutable(unit: optimizedUnit, placeholders: placeholders, planMemory: planMemory, variables: store, state: session.state))
+        case .float64(let store):
+            engine = .float64(TypedExecutable(unit: optimizedUnit, placeholders: placeholders, planMemory: planMemory, variables: store, state: session.state))
+        }
+    }
+
+    private func slot(_ placeholder: NodeID) throws -> Int {
+        guard let slot = slotOf[placeholder] else {
+            let what = placeholder.index >= 0 && placeholder.index < session.graph.count
+                ? "\"\(session.graph[placeholder].name)\" is a \(session.graph[placeholder].op.kind.rawValue), not a placeholder"
+                : "\(placeholder) is not a node of the session's graph"
+            throw RuntimeError.invalidFeed("\(what); only placeholders can be fed")
+        }
+        return slot
+    }
+
+    /// Feeds a placeholder from `Float` values (row-major; the batch size is the number of rows).
+    public func feed(_ placeholder: NodeID, _ values: UnsafeBufferPointer<Float>) throws {
+        let slot = try slot(placeholder)
+        switch engine {
+        case .float32(let e):
+            try e.feed(slot: slot, count: values.count) { $0.update(from: values.baseAddress!, count: values.count) }
+        case .float64(let e):
+            try e.feed(slot: slot, count: values.count) { for i in 0..<values.count { $0[i] = Double(values[i]) } }
+        }
+    }
+
+    /// Feeds a placeholder from `Double` values.
+    public func feed(_ placeholder: NodeID, _ values: UnsafeBufferPointer<Double>) throws {
+        let slot = try slot(placeholder)
+        switch engine {
+        case .float32(let e):
+            try e.feed(slot: slot, count: values.count) { for i in 0..<values.count { $0[i] = Float(values[i]) } }
+        case .float64(let e):
+            try e.feed(slot: slot, count: values.count) { $0.update(from: values.baseAddress!, count: values.count) }
+        }
+    }
+
+    /// Feeds a placeholder from an array of `Float`.
+    public func feed(_ placeholder: NodeID, _ values: [Float]) throws {
+        try values.withUnsafeBufferPointer { try feed(placeholder, $0) }
+    }
+
+    /// Feeds a placeholder from an array of `Double`.
+    public func feed(_ placeholder: NodeID, _ values: [Double]) throws {
+        try values.withUnsafeBufferPointer { try feed(placeholder, $0) }
+    }
+
+    /// Runs the program for the fed batch size: fetched values become readable, assigns take effect,
+    /// and the session's step counter (which seeds dropout and noise) advances by one.
+    public func run() throws {
+        switch engine {
+        case .float32(let e): try e.run()
+        case .float64(let e): try e.run()
+        }
+    }
+
+    /// The number of fetched values.
+    public var outputCount: Int { fetches.count }
+
+    /// The first element of fetch `index` after the last run (e.g. a scalar loss), as `Double`.
+    public func scalar(_ index: Int) -> Double {
+        switch engine {
+        case .float32(let e): return e.last.map { Double($0.outputs[index].pointer[0]) } ?? .nan
+        case .float64(let e): return e.last.map { $0.outputs[index].pointer[0] } ?? .nan
+        }
+    }
+
+    /// Fetch `index` after the last run as a `Tensor` (allocates).
+    public func output(_ index: Int) throws -> Tensor {
+        switch engine {
+        case .float32(let e):
+            guard let out = e.last?.outputs[index] else { throw RuntimeError.invalidFetch("run() has not completed yet") }
+            return Tensor(uncheckedShape: out.shape, scalars: (0..<out.count).map { Double(out.pointer[$0]) })
+        case .float64(let e):
+            guard let out = e.last?.outputs[index] else { throw RuntimeError.invalidFetch("run() has not completed yet") }
+            return Tensor(uncheckedShape: out.shape, scalars: Array(UnsafeBufferPointer(start: out.pointer, count: out.count)))
+        }
+    }
+
+    /// Reads fetch `index` of a `float32` graph without copying (valid until the next run).
+    public func withOutput<R>(_ index: Int, _ body: (UnsafeBufferPointer<Float>, [Int]) throws -> R) throws -> R {
+        guard case .float32(let e) = engine else { throw RuntimeError.dtypeMismatch("the graph computes in float64; read it with withOutput(_:_:) taking Double") }
+        guard let out = e.last?.outputs[index] else { throw RuntimeError.invalidFetch("run() has not completed yet") }
+        return try body(UnsafeBufferPointer(start: out.pointer, count: out.count), out.shape)
+    }
+
+    /// Reads fetch `index` of a `float64` graph without copying (valid until the next run).
+    public func withOutput<R>(_ index: Int, _ body: (UnsafeBufferPointer<Double>, [Int]) throws -> R) throws -> R {
+        guard case .float64(let e) = engine else { throw RuntimeError.dtypeMismatch("the graph computes in float32; read it with withOutput(_:_:) taking Float") }
+        guard let out = e.last?.outputs[index] else { throw RuntimeError.invalidFetch("run() has not completed yet") }
+        return try body(UnsafeBufferPointer(start: out.pointer, count: out.count), out.shape)
+    }
+
+    /// Kernel count and memory of the program for `batchSize` (compiling it if needed).
+    public func statistics(batchSize: Int) throws -> CompileStatistics {
+        switch engine {
+        case .float32(let e): return try e.program(batchSize: batchSize).statistics
+        case .float64(let e): return try e.program(batchSize: batchSize).statistics
+        }
+    }
+
+    /// The compile report for `batchSize`: nodes and kernels before and after the passes, and the
+    /// arena against one buffer per node.
+    public func report(batchSize: Int) throws -> CompileReport {
+        let plain = try Session(graph: session.graph, options: .none).makeExecutable(fetch: fetches, targets: targets)
+        return CompileReport(nodesBefore: session.graph.count, nodesAfter: optimizedUnit.graph.count, passes: passRecords,
+                             unoptimized: try plain.statistics(batchSize: batchSize), optimized: try statistics(batchSize: batchSize),
+                             batchSize: batchSize)
+    }
+}

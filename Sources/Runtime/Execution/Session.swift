@@ -1,0 +1,112 @@
+import Graph
+
+/// Runs a graph: holds its variables (initialised from the graph's initial values) and compiles
+/// what is fetched into executables, one per fetch/target set, each with a program per batch size.
+///
+/// ```swift
+/// let session = try Session(graph: g)
+/// let (y) = try session.run(feeds: [x: Tensor(shape: [4, 2], data)], fetch: [out])[0]
+/// ```
+public final class Session {
+    /// The graph as built (the passes work on copies).
+    public let graph: Graph
+    public let options: CompileOptions
+    let state = RunState()
+    let storage: Storage
+    private var executables: [[NodeID]: Executable] = [:]
+
+    enum Storage {
+        case float32(VariableStore<Float>)
+        case float64(VariableStore<Double>)
+    }
+
+    /// Verifies `graph` and creates storage for its variables.
+    public init(graph: Graph, options: CompileOptions = .all) throws {
+        do {
+            try graph.verify()
+        } catch let error as GraphError {
+            throw RuntimeError.graph(error)
+        }
+        self.graph = graph
+        self.options = options
+        switch graph.dtype {
+        case .float32: storage = .float32(VariableStore(graph: graph))
+        case .float64: storage = .float64(VariableStore(graph: graph))
+        }
+    }
+
+    /// Number of runs so far; dropout masks and noise are seeded with it. Set it to replay a run.
+    public var step: UInt64 {
+        get { state.step }
+        set { state.step = newValue }
+    }
+
+    /// Compiles the fetches and targets (assigns to carry out) into an executable.
+    public func makeExecutable(fetch: [NodeID], targets: [NodeID] = []) throws -> Executable {
+        try Executable(session: self, fetches: fetch, targets: targets)
+    }
+
+    /// Feeds `feeds`, runs, and returns the fetched values (the executable is cached per
+    /// fetch/target set; this convenience path allocates — use `Executable` in hot loops).
+    public func run(feeds: [NodeID: Tensor], fetch: [NodeID], targets: [NodeID] = []) throws -> [Tensor] {
+        let key = fetch + [NodeID(-1)] + targets
+        let executable: Executable
+        if let cached = executables[key] {
+            executable = cached
+        } else {
+            executable = try makeExecutable(fetch: fetch, targets: targets)
+            executables[key] = executable
+        }
+        for (placeholder, tensor) in feeds.sorted(by: { $0.key < $1.key }) {
+            if placeholder.index >= 0, placeholder.index < graph.count, case .placeholder(let shape) = graph[placeholder].op {
+                try checkFeedShape(tensor, shape, graph[placeholder].name)
+            }
+            try executable.feed(placeholder, tensor.scalars)
+        }
+        try executable.run()
+        return try (0..<fetch.count).map { try executable.output($0) }
+    }
+
+    private func checkFeedShape(_ tensor: Tensor, _ shape: Shape, _ name: String) throws {
+        let matches = tensor.shape.count == shape.rank && zip(tensor.shape, shape.dims).allSatisfy { $1 == Shape.batch || $0 == $1 }
+        guard matches else {
+            throw RuntimeError.invalidFeed("placeholder \"\(name)\" has shape \(shape) but was fed a tensor of shape \(tensor.shape)")
+        }
+    }
+
+    /// The current value of a variable.
+    public func value(of variable: NodeID) throws -> Tensor {
+        let node = try variableNode(variable)
+        switch storage {
+        case .float32(let store):
+            let entry = store.entries[node.name]!
+            return Tensor(uncheckedShape: entry.shape, scalars: (0..<entry.count).map { Double(entry.pointer[$0]) })
+        case .float64(let store):
+            let entry = store.entries[node.name]!
+            return Tensor(uncheckedShape: entry.shape, scalars: Array(UnsafeBufferPointer(start: entry.pointer, count: entry.count)))
+        }
+    }
+
+    /// Overwrites a variable (the tensor must have the variable's shape).
+    public func setValue(_ tensor: Tensor, of variable: NodeID) throws {
+        let node = try variableNode(variable)
+        guard tensor.shape == node.shape.dims else {
+            throw RuntimeError.invalidFeed("variable \"\(node.name)\" has shape \(node.shape) but the value has shape \(tensor.shape)")
+        }
+        switch storage {
+        case .float32(let store):
+            let entry = store.entries[node.name]!
+            for (i, v) in tensor.scalars.enumerated() { entry.pointer[i] = Float(v) }
+        case .float64(let store):
+            let entry = store.entries[node.name]!
+            for (i, v) in tensor.scalars.enumerated() { entry.pointer[i] = v }
+        }
+    }
+
+    private func variableNode(_ id: NodeID) throws -> Node {
+        guard id.index >= 0, id.index < graph.count, case .variable = graph[id].op else {
+            throw RuntimeError.invalidFetch("\(id) is not a variable of the session's graph")
+        }
+        return graph[id]
+    }
+}
