@@ -8,7 +8,7 @@ let package = Package(
     name: "Temper",
     platforms: [.macOS(.v14)],
     products: [
-        .library(name: "Temper", targets: ["Graph", "Autodiff", "Runtime"]),
+        .library(name: "Temper", targets: ["Graph", "Autodiff", "Runtime", "GradientCheck"]),
         .executable(name: "temper", targets: ["TemperCLI"]),
     ],
     dependencies: [
@@ -25,6 +25,7 @@ let package = Package(
         .target(name: "Graph"),
         .target(name: "Autodiff", dependencies: ["Graph"]),
         .target(name: "Runtime", dependencies: ["Graph", "COpenBLAS"]),
+        .target(name: "GradientCheck", dependencies: ["Graph", "Autodiff", "Runtime"]),
         .target(
             name: "Benchmarks",
             dependencies: [
@@ -36,12 +37,13 @@ let package = Package(
         .executableTarget(
             name: "TemperCLI",
             dependencies: [
-                "Graph", "Autodiff", "Runtime", "Benchmarks",
+                "Graph", "Autodiff", "Runtime", "GradientCheck", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "GraphTests", dependencies: ["Graph"]),
         .testTarget(name: "AutodiffTests", dependencies: ["Graph", "Autodiff", "Runtime"]),
+        .testTarget(name: "GradientCheckTests", dependencies: ["Graph", "Autodiff", "Runtime", "GradientCheck"]),
         .testTarget(
             name: "RuntimeTests",
             dependencies: [
