@@ -11,7 +11,8 @@ public enum LossReduction: String, Sendable {
 extension Graph {
     /// A loss of `(labels, predictions)` (see `LossKind` for the formulas), reduced as asked.
     public func loss(_ kind: LossKind, labels: NodeID, predictions: NodeID, reduction: LossReduction = .mean, name: String? = nil) throws -> NodeID {
-        let perSample = try addNode(.loss(kind), inputs: [labels, predictions], name: reduction == .none ? name : nil)
+        let perSampleName = reduction == .none ? name : name.map { "\($0)/per_sample" }
+        let perSample = try addNode(.loss(kind), inputs: [labels, predictions], name: perSampleName)
         switch reduction {
         case .none: return perSample
         case .mean: return try mean(perSample, name: name)

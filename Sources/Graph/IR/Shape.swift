@@ -28,7 +28,7 @@ public struct Shape: Hashable, Codable, Sendable, CustomStringConvertible, Expre
     public var elementCount: Int? { isConcrete ? dims.reduce(1, *) : nil }
 
     /// Number of elements per batch row: the product of every axis but a symbolic leading one.
-    public var elementsPerBatchRow: Int { dims.filter { $0 != Shape.batch }.reduce(1, *) }
+    public var elementsPerBatchRow: Int { dims.reduce(1) { $1 == Shape.batch ? $0 : $0 * $1 } }
 
     /// This shape with a symbolic batch dimension replaced by `batch`.
     public func concretized(batch: Int) -> Shape {

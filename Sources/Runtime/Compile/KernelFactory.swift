@@ -122,12 +122,12 @@ struct KernelFactory<T: TensorScalar> {
             let gamma = config.scale ? UnsafePointer(inputs[4]) : nil
             let reluOutput = reluMask ? UnsafePointer(inputs[inputs.count - 1]) : nil
             let dgamma = output + rows * features, dbeta = dgamma + features
-            let reciprocal = allocate(features)
+            let scratch = allocate(5 * features)
             let epsilon = T(config.epsilon)
             return Made(summary: "\(node.op.kind.rawValue) \(rows)x\(features)", body: {
                 BatchNormKernels.trainingBackward(dy: dy, x: x, rows: rows, features: features, epsilon: epsilon, mean: mean,
                                                   variance: variance, gamma: gamma, reluOutput: reluOutput,
-                                                  dx: output, dgamma: dgamma, dbeta: dbeta, reciprocal: reciprocal)
+                                                  dx: output, dgamma: dgamma, dbeta: dbeta, scratch: scratch)
             })
 
         case .loss(let kind):

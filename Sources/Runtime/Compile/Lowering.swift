@@ -52,10 +52,13 @@ struct Lowering<T: TensorScalar> {
         for (p, node) in computing.enumerated() { position[node.id.index] = p }
         let assignPhase = computing.count
 
-        // 4. Values in the arena and their lifetimes.
+        // 4. Updates computed straight into variable storage (see `inPlaceUpdates`).
+        let inPlace = planMemory ? inPlaceUpdates(computing: computing, assigns: assigns, position: position, shapes: shapes) : [:]
+
+        // 5. Values in the arena and their lifetimes.
         var valueOf = [Int](repeating: -1, count: nodes.count)
         var values: [MemoryPlanner.Value] = []
-        for node in computing {
+        for node in computing where inPlace[node.id] == nil {
             valueOf[node.id.index] = values.count
             let size = shapes[node.id.index].reduce(0) { $0 + $1.reduce(1, *) }
             values.append(MemoryPlanner.Value(size: size, definedAt: position[node.id.index], lastUse: position[node.id.index], inPlaceCandidates: []))
@@ -70,7 +73,7 @@ struct Lowering<T: TensorScalar> {
             for input in node.inputs {
                 if let v = rootValue(input) { values[v].lastUse = Swift.max(values[v].lastUse, position[node.id.index]) }
             }
-            if planMemory, node.op.isElementwise {
+            if planMemory, node.op.isElementwise, inPlace[node.id] == nil {
                 let outputShape = shapes[node.id.index][0]
                 values[valueOf[node.id.index]].inPlaceCandidates = node.inputs.compactMap { input in
                     guard let v = rootValue(input), aliasOffset(input, shapes: shapes) == 0,
@@ -87,7 +90,7 @@ struct Lowering<T: TensorScalar> {
         }
         let plan = MemoryPlanner.plan(values, enabled: planMemory)
 
-        // 5. Storage.
+        // 6. Storage.
         var owned: [UnsafeMutableRawPointer] = []
         func allocate(_ count: Int) -> UnsafeMutablePointer<T> {
             let raw = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(count, 1) * MemoryLayout<T>.stride, alignment: 64)
@@ -124,7 +127,11 @@ struct Lowering<T: TensorScalar> {
                 case .external(let p): location[i] = .external(p + offset)
                 }
             default:
-                location[i] = .arena(value: valueOf[i], offset: 0)
+                if let variable = inPlace[node.id] {
+                    location[i] = .external(variables.pointer(forVariable: nodes[variable.index].name)!)
+                } else {
+                    location[i] = .arena(value: valueOf[i], offset: 0)
+                }
             }
         }
         func pointer(_ id: NodeID) -> UnsafeMutablePointer<T> {
@@ -134,7 +141,7 @@ struct Lowering<T: TensorScalar> {
             }
         }
 
-        // 6. Kernels.
+        // 7. Kernels.
         var kernels: [Program<T>.Kernel] = []
         var releases: [() -> Void] = []
         let factory = KernelFactory<T>(state: state, allocate: allocate)
@@ -148,7 +155,7 @@ struct Lowering<T: TensorScalar> {
         // assigns that read each other's variables (a swap) see the old values.
         var copies: [(from: UnsafeMutablePointer<T>, to: UnsafeMutablePointer<T>, count: Int)] = []
         var assignCopies: [(from: UnsafeMutablePointer<T>, to: UnsafeMutablePointer<T>, count: Int)] = []
-        for a in assigns {
+        for a in assigns where inPlace[a.inputs[1]] == nil {
             let count = shapes[a.id.index][0].reduce(1, *)
             var source = pointer(a.inputs[1])
             if rootValue(a.inputs[1]) == nil {
@@ -160,7 +167,7 @@ struct Lowering<T: TensorScalar> {
         }
         if !assignCopies.isEmpty {
             let allCopies = copies + assignCopies
-            kernels.append(Program<T>.Kernel(name: "assigns", summary: "assign \(assigns.count) variable(s)", body: {
+            kernels.append(Program<T>.Kernel(name: "assigns", summary: "copy \(assignCopies.count) assigned value(s)", body: {
                 for copy in allCopies where copy.from != copy.to { copy.to.update(from: copy.from, count: copy.count) }
             }))
         }
@@ -174,6 +181,39 @@ struct Lowering<T: TensorScalar> {
         let placeholders = nodes.filter { needed[$0.id.index] && $0.op.kind == .placeholder }.map(\.id)
         return Program(batchSize: batchSize, kernels: kernels, outputs: outputs, placeholders: placeholders, statistics: statistics,
                        ownedBuffers: owned, releases: releases)
+    }
+
+    /// Assigned values that can be computed straight into their variable's storage, saving the copy
+    /// at the end of the run: an elementwise node assigned to a variable `V` when every other reader
+    /// of `V`'s old value runs before it (it may read `V` itself, elementwise, at the same index),
+    /// and `V` is not itself the value of an assign.
+    private func inPlaceUpdates(computing: [Node], assigns: [Node], position: [Int], shapes: [[[Int]]]) -> [NodeID: NodeID] {
+        func source(_ id: NodeID) -> NodeID {
+            var current = id
+            while isAlias(graph[current].op) { current = graph[current].inputs[0] }
+            return current
+        }
+        var readers: [NodeID: [Node]] = [:]
+        for node in computing {
+            for input in Set(node.inputs.map(source)) where graph[input].op.kind == .variable { readers[input, default: []].append(node) }
+        }
+        let assignedValues = Set(assigns.map { source($0.inputs[1]) })
+        var result: [NodeID: NodeID] = [:]
+        for a in assigns {
+            let variable = a.inputs[0], value = a.inputs[1]
+            let node = graph[value]
+            guard node.op.isElementwise, position[value.index] >= 0, result[value] == nil, !assignedValues.contains(variable),
+                  shapes[value.index][0] == shapes[variable.index][0] else { continue }
+            let safe = (readers[variable] ?? []).allSatisfy { reader in
+                if reader.id == value {
+                    // Reading the variable while overwriting it is safe only at the same index.
+                    return reader.inputs.allSatisfy { source($0) != variable || shapes[$0.index][0] == shapes[value.index][0] }
+                }
+                return position[reader.id.index] < position[value.index]
+            }
+            if safe { result[value] = variable }
+        }
+        return result
     }
 
     private func isAlias(_ op: Op) -> Bool {

@@ -1,4 +1,12 @@
+import Foundation
 import Graph
+
+/// Seconds on the monotonic clock.
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
 
 /// Mutable state shared by every program of a session: the run counter that seeds dropout and
 /// noise (incremented once per run, so a seeded session reproduces its masks run by run).
@@ -54,6 +62,15 @@ final class Program<T: TensorScalar> {
     @inline(__always)
     func run() throws {
         for kernel in kernels { try kernel.body() }
+    }
+
+    /// Runs every kernel in order, adding each one's wall time (seconds) to `seconds`.
+    func runTimed(_ seconds: inout [Double]) throws {
+        for (i, kernel) in kernels.enumerated() {
+            let start = monotonicSeconds()
+            try kernel.body()
+            seconds[i] += monotonicSeconds() - start
+        }
     }
 }
 

@@ -109,6 +109,15 @@ public final class Executable {
         }
     }
 
+    /// Runs like `run()` and adds each kernel's wall time to `profile` (one entry per kernel of the
+    /// program for the fed batch size, in execution order; see `kernelSummaries(batchSize:)`).
+    public func run(profile: inout [Double]) throws {
+        switch engine {
+        case .float32(let e): try withUnsafeMutablePointer(to: &profile) { try e.run(kernelSeconds: $0) }
+        case .float64(let e): try withUnsafeMutablePointer(to: &profile) { try e.run(kernelSeconds: $0) }
+        }
+    }
+
     /// The number of fetched values.
     public var outputCount: Int { fetches.count }
 

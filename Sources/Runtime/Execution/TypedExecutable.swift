@@ -95,7 +95,8 @@ final class TypedExecutable<T: TensorScalar> {
     }
 
     /// Runs the program for the fed batch size; every placeholder it reads must have been fed.
-    func run() throws {
+    /// With `kernelSeconds`, each kernel's wall time is added to its entry.
+    func run(kernelSeconds: UnsafeMutablePointer<[Double]>? = nil) throws {
         defer {
             pendingBatch = nil
             for i in slots.indices { slots[i].fed = false }
@@ -104,7 +105,14 @@ final class TypedExecutable<T: TensorScalar> {
         for index in required where !slots[index].fed {
             throw RuntimeError.invalidFeed("placeholder \"\(slots[index].name)\" of shape \(slots[index].shape) was not fed, but the fetched values need it; feed it before every run")
         }
-        try program.run()
+        if let kernelSeconds {
+            if kernelSeconds.pointee.count != program.kernels.count {
+                kernelSeconds.pointee = [Double](repeating: 0, count: program.kernels.count)
+            }
+            try program.runTimed(&kernelSeconds.pointee)
+        } else {
+            try program.run()
+        }
         state.step &+= 1
         last = program
     }

@@ -1,6 +1,7 @@
 /// Batch-normalization kernels on an input viewed as `rows × features` (every axis but the last
 /// folded into rows). Statistics are per feature; the variance is the biased batch variance,
-/// computed in a second pass around the mean for accuracy.
+/// computed in a second pass around the mean for accuracy. Rows are walked in memory order with
+/// explicit 8-lane vectors across features (a scalar tail handles the rest).
 enum BatchNormKernels {
     /// Column means and biased variances of `x` (`rows × features`): two reduction passes.
     @inline(__always)
@@ -8,15 +9,21 @@ enum BatchNormKernels {
                                             mean: UnsafeMutablePointer<T>, variance: UnsafeMutablePointer<T>) {
         mean.update(repeating: 0, count: features)
         variance.update(repeating: 0, count: features)
+        let body = features - features % vectorWidth
         for r in 0..<rows {
             let row = x + r * features
-            for j in 0..<features { mean[j] += row[j] }
+            for j in stride(from: 0, to: body, by: vectorWidth) { mean.store(mean.vector(at: j) + row.vector(at: j), at: j) }
+            for j in body..<features { mean[j] += row[j] }
         }
         let inverseRows = 1 / T(rows)
         for j in 0..<features { mean[j] *= inverseRows }
         for r in 0..<rows {
             let row = x + r * features
-            for j in 0..<features {
+            for j in stride(from: 0, to: body, by: vectorWidth) {
+                let d = row.vector(at: j) - mean.vector(at: j)
+                variance.store(variance.vector(at: j) + d * d, at: j)
+            }
+            for j in body..<features {
                 let d = row[j] - mean[j]
                 variance[j] += d * d
             }
@@ -73,7 +80,7 @@ enum BatchNormKernels {
 
     @inline(__always)
     private static func applyScaleShift<T: TensorScalar>(x: UnsafePointer<T>, rows: Int, features: Int,
-                                                         scale: UnsafePointer<T>, shift: UnsafePointer<T>, relu: Bool,
+                                                         scale: UnsafeMutablePointer<T>, shift: UnsafeMutablePointer<T>, relu: Bool,
                                                          y: UnsafeMutablePointer<T>) {
         for r in 0..<rows {
             let input = x + r * features, output = y + r * features
@@ -90,41 +97,47 @@ enum BatchNormKernels {
 
     /// Closed-form backward: `dβ = Σ dy`, `dγ = Σ dy·x̂`, `dx = γ·r/m·(m·dy − dβ − x̂·dγ)` with
     /// `x̂ = (x − μ)·r`. With `reluOutput`, `dy` is first masked by `reluOutput > 0`. One reduction
-    /// pass and one elementwise pass; `reciprocal` is scratch.
+    /// pass, then one elementwise pass `dx = k₁·dy + k₂·x + k₀` with the per-feature factors
+    /// folded. `scratch` holds `5 × features` values.
     static func trainingBackward<T: TensorScalar>(dy: UnsafePointer<T>, x: UnsafePointer<T>, rows: Int, features: Int, epsilon: T,
                                                   mean: UnsafePointer<T>, variance: UnsafePointer<T>, gamma: UnsafePointer<T>?,
                                                   reluOutput: UnsafePointer<T>?,
                                                   dx: UnsafeMutablePointer<T>, dgamma: UnsafeMutablePointer<T>, dbeta: UnsafeMutablePointer<T>,
-                                                  reciprocal: UnsafeMutablePointer<T>) {
+                                                  scratch: UnsafeMutablePointer<T>) {
+        let reciprocal = scratch, k1 = scratch + features, k2 = scratch + 2 * features, k0 = scratch + 3 * features
+        let masked = scratch + 4 * features
         for j in 0..<features { reciprocal[j] = 1 / (variance[j] + epsilon).squareRoot() }
         dgamma.update(repeating: 0, count: features)
         dbeta.update(repeating: 0, count: features)
-        for r in 0..<rows {
-            let g = dy + r * features, input = x + r * features
-            if let reluOutput {
-                let mask = reluOutput + r * features
-                for j in 0..<features {
-                    let d = mask[j] > 0 ? g[j] : 0
-                    dbeta[j] += d
-                    dgamma[j] += d * (input[j] - mean[j]) * reciprocal[j]
-                }
-            } else {
-                for j in 0..<features {
-                    dbeta[j] += g[j]
-                    dgamma[j] += g[j] * (input[j] - mean[j]) * reciprocal[j]
-                }
+        /// The row of cotangents, masked by the ReLU output when there is one.
+        @inline(__always) func cotangentRow(_ r: Int) -> UnsafePointer<T> {
+            let g = dy + r * features
+            guard let reluOutput else { return g }
+            let mask = reluOutput + r * features
+            for j in 0..<features {
+                let value = g[j], keep = mask[j] > 0
+                masked[j] = keep ? value : 0
             }
+            return UnsafePointer(masked)
+        }
+        // Σ dy and Σ dy·(x − μ); dγ is scaled by r afterwards.
+        for r in 0..<rows {
+            let d = cotangentRow(r), input = x + r * features
+            for j in 0..<features { dbeta[j] += d[j] }
+            for j in 0..<features { dgamma[j] += d[j] * (input[j] - mean[j]) }
         }
         let m = T(rows), inverseRows = 1 / T(rows)
+        for j in 0..<features {
+            dgamma[j] *= reciprocal[j]
+            // dx = a·(m·d − dβ − (x − μ)·r·dγ) with a = γ·r/m
+            let a = (gamma?[j] ?? 1) * reciprocal[j] * inverseRows
+            k1[j] = a * m
+            k2[j] = -a * reciprocal[j] * dgamma[j]
+            k0[j] = -a * dbeta[j] - k2[j] * mean[j]
+        }
         for r in 0..<rows {
-            let g = dy + r * features, input = x + r * features, output = dx + r * features
-            for j in 0..<features {
-                var d = g[j]
-                if let reluOutput, !(reluOutput[r * features + j] > 0) { d = 0 }
-                let xHat = (input[j] - mean[j]) * reciprocal[j]
-                let factor = (gamma?[j] ?? 1) * reciprocal[j] * inverseRows
-                output[j] = factor * (m * d - dbeta[j] - xHat * dgamma[j])
-            }
+            let d = cotangentRow(r), input = x + r * features, output = dx + r * features
+            for j in 0..<features { output[j] = k1[j] * d[j] + k2[j] * input[j] + k0[j] }
         }
     }
 }

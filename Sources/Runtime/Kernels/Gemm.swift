@@ -21,6 +21,25 @@ enum Gemm {
     @inline(__always)
     static func small<T: TensorScalar>(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
                                        a: UnsafePointer<T>, b: UnsafePointer<T>, c: UnsafeMutablePointer<T>, beta: T) {
+        if n == 1 {
+            // Matrix-vector: B(p, 0) = b[p] in both layouts.
+            if transposeA {
+                // A(i, p) = a[p·m + i]: accumulate columns of the stored matrix.
+                if beta == 0 { c.update(repeating: 0, count: m) } else if beta != 1 { for i in 0..<m { c[i] *= beta } }
+                for p in 0..<k {
+                    let column = a + p * m, bValue = b[p]
+                    for i in 0..<m { c[i] += column[i] * bValue }
+                }
+            } else {
+                for i in 0..<m {
+                    let row = a + i * k
+                    var total: T = 0
+                    for p in 0..<k { total += row[p] * b[p] }
+                    c[i] = beta == 0 ? total : beta * c[i] + total
+                }
+            }
+            return
+        }
         // A(i, p) and B(p, j) in terms of the stored layouts.
         let aRow = transposeA ? 1 : k, aCol = transposeA ? m : 1
         let bRow = transposeB ? 1 : n, bCol = transposeB ? k : 1

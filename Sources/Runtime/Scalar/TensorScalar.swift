@@ -5,7 +5,7 @@ import Graph
 /// The scalar types the runtime computes in (`Float` for training, `Double` for gradient checks).
 /// One generic code path serves both; the conformances bind GEMM to `cblas_sgemm`/`cblas_dgemm`
 /// and the transcendental functions to the C library.
-public protocol TensorScalar: BinaryFloatingPoint, Sendable where Self.RawSignificand: FixedWidthInteger {
+public protocol TensorScalar: BinaryFloatingPoint, SIMDScalar, Sendable where Self.RawSignificand: FixedWidthInteger {
     /// The graph dtype this scalar implements.
     static var dtype: DType { get }
 
@@ -60,10 +60,31 @@ extension Double: TensorScalar {
     @inline(__always) public static func pow(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
 }
 
-/// OpenBLAS thread control (`OPENBLAS_NUM_THREADS` sets the default at start-up).
-public enum BLASThreads {
-    /// Sets the number of threads OpenBLAS uses for GEMM.
-    public static func set(_ count: Int) { openblas_set_num_threads(Int32(count)) }
+/// OpenBLAS controls: threads, and the kernel set ("core") it picked for this CPU.
+public enum BLAS {
+    /// Sets the number of threads OpenBLAS uses for GEMM (`OPENBLAS_NUM_THREADS` sets it at start-up).
+    public static func setThreads(_ count: Int) { openblas_set_num_threads(Int32(count)) }
+
     /// The number of threads OpenBLAS currently uses.
-    public static var current: Int { Int(openblas_get_num_threads()) }
+    public static var threads: Int { Int(openblas_get_num_threads()) }
+
+    /// The kernel set OpenBLAS chose at start-up, e.g. `SkylakeX`, `Haswell`, `Prescott`.
+    public static var coreName: String { String(cString: openblas_get_corename()) }
+
+    /// The `OPENBLAS_CORETYPE` to start with when OpenBLAS did not recognise this CPU and fell
+    /// back to a generic SSE kernel although the CPU has AVX-512 (`SkylakeX`) or AVX2 (`Haswell`),
+    /// which is what OpenBLAS 0.3.21 (Debian 12) does on CPUs newer than itself. `nil` when the
+    /// core is fine or `OPENBLAS_CORETYPE` is already set. OpenBLAS reads the variable when it is
+    /// loaded, so a process applies it by re-executing itself (`temper` does).
+    public static func recommendedCoreType(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        guard environment["OPENBLAS_CORETYPE"] == nil else { return nil }
+        let generic: Set<String> = ["Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Katmai", "Coppermine", "Northwood", "Banias", "Atom"]
+        guard generic.contains(coreName) else { return nil }
+        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let flagsLine = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
+        let flags = Set(flagsLine.split(separator: " ").map(String.init))
+        if flags.contains("avx512f") && flags.contains("avx512bw") && flags.contains("avx512vl") { return "SkylakeX" }
+        if flags.contains("avx2") && flags.contains("fma") { return "Haswell" }
+        return nil
+    }
 }
