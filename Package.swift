@@ -26,10 +26,11 @@ let package = Package(
         .target(name: "Autodiff", dependencies: ["Graph"]),
         .target(name: "Runtime", dependencies: ["Graph", "COpenBLAS"]),
         .target(name: "GradientCheck", dependencies: ["Graph", "Autodiff", "Runtime"]),
+        .target(name: "Workloads", dependencies: ["Graph", "Autodiff", "Runtime"]),
         .target(
             name: "Benchmarks",
             dependencies: [
-                "Graph", "Autodiff", "Runtime", "COpenBLAS",
+                "Graph", "Autodiff", "Runtime", "Workloads",
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ],
             path: "Benchmarks"
@@ -37,11 +38,11 @@ let package = Package(
         .executableTarget(
             name: "TemperCLI",
             dependencies: [
-                "Graph", "Autodiff", "Runtime", "GradientCheck", "Benchmarks",
+                "Graph", "Autodiff", "Runtime", "GradientCheck", "Workloads", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "GraphTests", dependencies: ["Graph"]),
+        .testTarget(name: "GraphTests", dependencies: ["Graph", "Runtime", "Workloads"], resources: [.copy("Golden")]),
         .testTarget(name: "AutodiffTests", dependencies: ["Graph", "Autodiff", "Runtime"]),
         .testTarget(name: "GradientCheckTests", dependencies: ["Graph", "Autodiff", "Runtime", "GradientCheck"]),
         .testTarget(

@@ -1,4 +1,5 @@
 import Graph
+import Workloads
 import Runtime
 
 /// The figures of one training-step workload.
@@ -6,7 +7,10 @@ public struct StepFigures: Codable, Sendable {
     public var name: String
     public var batchSize: Int
     public var microsecondsPerStep: Double
+    /// GEMM flops the step performs per second, in billions.
     public var gflops: Double
+    /// PyTorch's "effective" GFLOPS (3 × forward flops per second), for side-by-side figures.
+    public var effectiveGflops: Double
     /// Heap allocations per steady-state step (nil when the counter is not active).
     public var allocationsPerStep: Double?
     public var arenaBytes: Int
@@ -41,7 +45,8 @@ public enum StepBenchmark {
                 let statistics = try step.statistics(batchSize: workload.batchSize)
                 let plain = try Session(graph: g, options: .none).makeExecutable(fetch: [workload.loss], targets: workload.updates)
                 return StepFigures(name: workload.name, batchSize: workload.batchSize, microsecondsPerStep: seconds * 1e6,
-                                      gflops: workload.flopsPerStep / seconds / 1e9,
+                                      gflops: workload.gemms.reduce(0) { $0 + $1.flops } / seconds / 1e9,
+                                      effectiveGflops: workload.effectiveFlopsPerStep / seconds / 1e9,
                                       allocationsPerStep: allocations.map { Double($0) / Double(steps) },
                                       arenaBytes: statistics.arenaBytes, unplannedBytes: statistics.unplannedBytes,
                                       kernels: statistics.kernelCount,

@@ -113,7 +113,7 @@ struct VJPRule {
             }
             return x.map { _ in nil }
 
-        case .fusedElementwise, .gemmEpilogue, .batchNormTrainingFused, .batchNormTrainingGradientFused:
+        case .fusedElementwise, .gemmEpilogue, .gemmAccumulate, .batchNormTrainingFused, .batchNormTrainingGradientFused:
             for i in x.indices {
                 try refuse(i, "\(node.op.kind.rawValue) \"\(node.name)\" is made by a fusion pass; differentiate the graph before running passes")
             }

@@ -17,6 +17,7 @@ public enum GradientCheckSuite {
             OpKind.batchNormTrainingGradient.rawValue: "a gradient op (first order only); its values are the batch_norm_training checks",
             OpKind.fusedElementwise.rawValue: "made by a pass after differentiation; checked by the pass-equivalence tests",
             OpKind.gemmEpilogue.rawValue: "made by a pass after differentiation; checked by the pass-equivalence tests",
+            OpKind.gemmAccumulate.rawValue: "made by a pass after differentiation; checked by the pass-equivalence tests",
             OpKind.batchNormTrainingFused.rawValue: "made by a pass after differentiation; checked by the pass-equivalence tests",
             OpKind.batchNormTrainingGradientFused.rawValue: "made by a pass after differentiation; checked by the pass-equivalence tests",
         ]
@@ -32,9 +33,48 @@ public enum GradientCheckSuite {
         return Op.vocabularyNames.filter { exemptions[$0] == nil && !covered.contains($0) }
     }
 
-    /// Every case.
+    /// Every case: single ops, then whole models.
     public static var cases: [GradientCheckCase] {
-        unaryCases + binaryCases + structuralCases + normalizationCases + lossCases
+        unaryCases + binaryCases + structuralCases + normalizationCases + lossCases + compositeCases
+    }
+
+    // MARK: Whole models
+
+    /// Small models end to end, every parameter and the input differentiated.
+    public static var compositeCases: [GradientCheckCase] {
+        let rows = 8
+        func mlp(batchNormBeforeReLU: Bool) -> GradientCheckCase {
+            GradientCheckCase("model", "3-5-1 MLP, batch norm \(batchNormBeforeReLU ? "before" : "after") ReLU, BCE", inputs: [
+                CheckInput([rows, 3], draw: Domain.normal()), CheckInput([3, 5], draw: Domain.normal(0.7)), CheckInput([5], draw: Domain.normal(0.1)),
+                CheckInput([5], draw: Domain.uniform(0.5, 1.5)), CheckInput([5], draw: Domain.normal(0.1)),
+                CheckInput([5, 1], draw: Domain.normal(0.7)), CheckInput([1], draw: Domain.normal(0.1)),
+                CheckInput([rows, 1], differentiable: false, draw: Domain.binaryLabel),
+            ]) { g, v in
+                let z1 = try g.add(g.matmul(v[0], v[1]), v[2])
+                let h: NodeID
+                if batchNormBeforeReLU {
+                    h = try g.relu(g.batchNormTraining(z1, gamma: v[3], beta: v[4]).output)
+                } else {
+                    h = try g.batchNormTraining(g.relu(z1), gamma: v[3], beta: v[4]).output
+                }
+                let p = try g.sigmoid(g.add(g.matmul(h, v[5]), v[6]))
+                return try g.loss(.binaryCrossEntropy, labels: v[7], predictions: p)
+            }
+        }
+        let classifier = GradientCheckCase("model", "softmax classifier 4-3, categorical cross-entropy", inputs: [
+            CheckInput([rows, 4], draw: Domain.normal()), CheckInput([4, 3], draw: Domain.normal()), CheckInput([3], draw: Domain.normal(0.1)),
+            CheckInput([rows], differentiable: false, draw: Domain.classIndex(3)),
+        ]) { g, v in
+            let probabilities = try g.softmax(g.add(g.matmul(v[0], v[1]), v[2]))
+            return try g.loss(.sparseCategoricalCrossEntropy, labels: v[3], predictions: probabilities)
+        }
+        let logits = GradientCheckCase("model", "softmax classifier 4-3, cross-entropy on logits", inputs: [
+            CheckInput([rows, 4], draw: Domain.normal()), CheckInput([4, 3], draw: Domain.normal()), CheckInput([3], draw: Domain.normal(0.1)),
+            CheckInput([rows], differentiable: false, draw: Domain.classIndex(3)),
+        ]) { g, v in
+            try g.loss(.sparseSoftmaxCrossEntropy, labels: v[3], predictions: g.add(g.matmul(v[0], v[1]), v[2]))
+        }
+        return [mlp(batchNormBeforeReLU: false), mlp(batchNormBeforeReLU: true), classifier, logits]
     }
 
     // MARK: Elementwise

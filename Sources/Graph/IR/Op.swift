@@ -72,6 +72,9 @@ public enum Op: Hashable, Codable, Sendable {
     /// `activation(op(A)·op(B) + bias)`: the output is pre-filled with the broadcast bias, GEMM runs
     /// with beta = 1 and the activation is applied in the same pass.
     case gemmEpilogue(GemmEpilogue)
+    /// `beta·C + alpha·op(A)·op(B)`, BLAS' own form, with inputs `A, B, C`: GEMM accumulates into
+    /// the output (which holds `C`, or is `C`'s variable when the result is assigned back to it).
+    case gemmAccumulate(GemmAccumulate)
     /// Training-mode batch norm as two reductions and one elementwise pass, optionally followed by ReLU.
     /// Inputs and outputs as `batchNormTraining`.
     case batchNormTrainingFused(BatchNormConfig, relu: Bool)
@@ -111,6 +114,21 @@ public struct GemmEpilogue: Hashable, Codable, Sendable {
     }
 }
 
+/// Attributes of a fused `beta·C + alpha·op(A)·op(B)`.
+public struct GemmAccumulate: Hashable, Codable, Sendable {
+    public var transposeA: Bool
+    public var transposeB: Bool
+    public var alpha: Double
+    public var beta: Double
+
+    public init(transposeA: Bool, transposeB: Bool, alpha: Double, beta: Double) {
+        self.transposeA = transposeA
+        self.transposeB = transposeB
+        self.alpha = alpha
+        self.beta = beta
+    }
+}
+
 /// The values of a constant, row-major, as `Double` (converted to the graph's dtype at compile
 /// time), with its (concrete) shape.
 public struct ConstantValue: Hashable, Codable, Sendable {
@@ -146,7 +164,7 @@ extension Op {
     /// True for the ops made by fusion passes.
     public var isFused: Bool {
         switch self {
-        case .fusedElementwise, .gemmEpilogue, .batchNormTrainingFused, .batchNormTrainingGradientFused:
+        case .fusedElementwise, .gemmEpilogue, .gemmAccumulate, .batchNormTrainingFused, .batchNormTrainingGradientFused:
             return true
         default:
             return false

@@ -22,6 +22,7 @@ public enum OpKind: String, CaseIterable, Sendable, Codable {
     case stopGradient = "stop_gradient"
     case fusedElementwise = "fused_elementwise"
     case gemmEpilogue = "gemm_epilogue"
+    case gemmAccumulate = "gemm_accumulate"
     case batchNormTrainingFused = "fused_batch_norm"
     case batchNormTrainingGradientFused = "fused_batch_norm_grad"
 }
@@ -99,6 +100,7 @@ extension Op {
         case .stopGradient: return .stopGradient
         case .fusedElementwise: return .fusedElementwise
         case .gemmEpilogue: return .gemmEpilogue
+        case .gemmAccumulate: return .gemmAccumulate
         case .batchNormTrainingFused: return .batchNormTrainingFused
         case .batchNormTrainingGradientFused: return .batchNormTrainingGradientFused
         }
@@ -157,6 +159,8 @@ extension Op {
             if e.hasBias { parts.append("bias") }
             if let a = e.activation { parts.append(a.label) }
             return "gemm_epilogue(\(parts.joined(separator: " + ")))"
+        case .gemmAccumulate(let a):
+            return "gemm_accumulate(\(formatAttribute(a.beta))·C + \(formatAttribute(a.alpha))·matmul\(transposeSuffix(a.transposeA, a.transposeB)))"
         case .batchNormTrainingFused(let c, let relu):
             return "fused_batch_norm" + c.suffix + (relu ? " + relu" : "")
         case .batchNormTrainingGradientFused(let c, let mask):

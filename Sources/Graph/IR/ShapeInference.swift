@@ -96,6 +96,13 @@ public enum ShapeInference {
             try context.expectArity(program.inputCount)
             try context.checkProgram(program)
             return [try context.broadcastAll()]
+        case .gemmAccumulate(let accumulate):
+            try context.expectArity(3)
+            let out = try context.matmulShape(transposeA: accumulate.transposeA, transposeB: accumulate.transposeB)
+            guard inputs[2].shape == out else {
+                throw context.mismatch("the accumulated \(context.describe(inputs[2])) must have the product's shape \(out)")
+            }
+            return [out]
         case .gemmEpilogue(let epilogue):
             try context.expectArity(epilogue.hasBias ? 3 : 2)
             let out = try context.matmulShape(transposeA: epilogue.transposeA, transposeB: epilogue.transposeB)

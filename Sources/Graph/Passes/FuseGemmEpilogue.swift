@@ -1,7 +1,9 @@
 /// `fuse-gemm-epilogue`: `activation(matmul(a, b) + bias)` (bias of shape `[n]`, or either part
 /// missing) becomes one `gemm_epilogue` kernel: the output is pre-filled with the broadcast bias,
-/// GEMM accumulates into it (beta = 1) and the activation runs over it in the same kernel. Each
-/// absorbed node must have no other reader and must not be fetched.
+/// GEMM accumulates into it (beta = 1) and the activation runs over it in the same kernel. And
+/// `β·C ± α·matmul(a, b)` (scalar constants, either factor optional — a momentum update, say)
+/// becomes one `gemm_accumulate` kernel, GEMM's own `C = α·AB + β·C`. Each absorbed node must
+/// have no other reader and must not be fetched.
 enum FuseGemmEpilogue {
     /// Activations the epilogue applies (any deterministic unary op).
     static func isEpilogueActivation(_ op: UnaryOp) -> Bool { !op.isRandom && op.kind != .dropout && op.kind != .gaussianNoise }
@@ -38,9 +40,45 @@ enum FuseGemmEpilogue {
             }
             if end != node.id { chainEnding[end] = chain }
         }
+        // Plan the accumulations: β·C ± α·matmul.
+        var accumulations: [NodeID: (matmul: Node, c: NodeID, alpha: Double, beta: Double)] = [:]
+        for node in graph.nodes {
+            guard case .binary(let op) = node.op, op == .add || op == .sub, !absorbed.contains(node.id) else { continue }
+            /// `(base, factor, the mul absorbed)` for a term `base·factor`, `factor·base` or `base`.
+            func term(_ id: NodeID) -> (NodeID, Double, NodeID?) {
+                if case .binary(.mul) = graph[id].op, soleReader(id)?.id == node.id {
+                    let operands = graph[id].inputs
+                    if graph[operands[1]].shape.rank == 0, let c = graph.uniformConstant(operands[1]) { return (operands[0], c, id) }
+                    if graph[operands[0]].shape.rank == 0, let c = graph.uniformConstant(operands[0]) { return (operands[1], c, id) }
+                }
+                return (id, 1, nil)
+            }
+            let (x, fx, mx) = term(node.inputs[0]), (y, fy, my) = term(node.inputs[1])
+            let sign: Double = op == .sub ? -1 : 1
+            func isFusableMatmul(_ id: NodeID, via mul: NodeID?) -> Bool {
+                guard case .matmul = graph[id].op, !absorbed.contains(id), graph[id].shape == node.shape else { return false }
+                return soleReader(id)?.id == (mul ?? node.id)
+            }
+            var plan: (matmul: Node, c: NodeID, alpha: Double, beta: Double, absorbed: [NodeID?])?
+            if isFusableMatmul(y, via: my), graph[x].shape == node.shape {
+                plan = (graph[y], x, sign * fy, fx, [y, my, mx])
+            } else if isFusableMatmul(x, via: mx), graph[y].shape == node.shape {
+                plan = (graph[x], y, fx, sign * fy, [x, mx, my])
+            }
+            guard let plan else { continue }
+            accumulations[node.id] = (plan.matmul, plan.c, plan.alpha, plan.beta)
+            // The C side's own mul (β·C) is absorbed too; C itself stays.
+            for id in plan.absorbed.compactMap({ $0 }) where id != plan.c { absorbed.insert(id) }
+        }
         let rewriter = GraphRewriter(graph)
         for node in graph.nodes {
             if absorbed.contains(node.id) { continue }
+            if let plan = accumulations[node.id], case .matmul(let ta, let tb) = plan.matmul.op {
+                let op = Op.gemmAccumulate(GemmAccumulate(transposeA: ta, transposeB: tb, alpha: plan.alpha, beta: plan.beta))
+                let inputs = (plan.matmul.inputs + [plan.c]).map { rewriter[$0] }
+                rewriter.replace(node.id, with: try rewriter.add(op, inputs: inputs, name: node.name, role: node.role))
+                continue
+            }
             if let chain = chainEnding[node.id], case .matmul(let ta, let tb) = chain.matmul.op {
                 let epilogue = GemmEpilogue(transposeA: ta, transposeB: tb, hasBias: chain.bias != nil, activation: chain.activation)
                 let inputs = (chain.matmul.inputs + [chain.bias].compactMap { $0 }).map { rewriter[$0] }

@@ -30,7 +30,7 @@ struct KernelFactory<T: TensorScalar> {
             let n = outputShape[1]
             let a = UnsafePointer(inputs[0]), b = UnsafePointer(inputs[1])
             return Made(summary: "\(scalarName)gemm \(m)x\(n)x\(k)\(transposeNote(ta, tb))", body: {
-                Gemm.multiply(transposeA: ta, transposeB: tb, m: m, n: n, k: k, a: a, b: b, c: output, beta: 0)
+                Gemm.multiply(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 1, a: a, b: b, c: output, beta: 0)
             })
 
         case .unary(let op):
@@ -154,6 +154,17 @@ struct KernelFactory<T: TensorScalar> {
                 }
             })
 
+        case .gemmAccumulate(let accumulate):
+            let ta = accumulate.transposeA, tb = accumulate.transposeB
+            let (m, k) = ta ? (inputShapes[0][1], inputShapes[0][0]) : (inputShapes[0][0], inputShapes[0][1])
+            let n = outputShape[1]
+            let a = UnsafePointer(inputs[0]), b = UnsafePointer(inputs[1]), c = UnsafePointer(inputs[2])
+            let alpha = T(accumulate.alpha), beta = T(accumulate.beta)
+            return Made(summary: "\(scalarName)gemm \(m)x\(n)x\(k)\(transposeNote(ta, tb)) accumulate \(accumulate.beta)·C + \(accumulate.alpha)·AB\(c == UnsafePointer(output) ? " in place" : "")", body: {
+                if c != UnsafePointer(output) { output.update(from: c, count: m * n) }
+                Gemm.multiply(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: alpha, a: a, b: b, c: output, beta: beta)
+            })
+
         case .gemmEpilogue(let epilogue):
             let ta = epilogue.transposeA, tb = epilogue.transposeB
             let (m, k) = ta ? (inputShapes[0][1], inputShapes[0][0]) : (inputShapes[0][0], inputShapes[0][1])
@@ -168,7 +179,7 @@ struct KernelFactory<T: TensorScalar> {
                 if let bias {
                     for i in 0..<m { (output + i * n).update(from: bias, count: n) }
                 }
-                Gemm.multiply(transposeA: ta, transposeB: tb, m: m, n: n, k: k, a: a, b: b, c: output, beta: bias == nil ? 0 : 1)
+                Gemm.multiply(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 1, a: a, b: b, c: output, beta: bias == nil ? 0 : 1)
                 if let activation {
                     ElementwiseFunctions.apply(activation, UnsafePointer(output), output, count: m * n, indexBase: 0, step: state.step)
                 }

@@ -202,10 +202,14 @@ struct Lowering<T: TensorScalar> {
         for a in assigns {
             let variable = a.inputs[0], value = a.inputs[1]
             let node = graph[value]
-            guard node.op.isElementwise, position[value.index] >= 0, result[value] == nil, !assignedValues.contains(variable),
-                  shapes[value.index][0] == shapes[variable.index][0] else { continue }
+            guard node.op.isElementwise || node.op.kind == .gemmAccumulate, position[value.index] >= 0, result[value] == nil,
+                  !assignedValues.contains(variable), shapes[value.index][0] == shapes[variable.index][0] else { continue }
             let safe = (readers[variable] ?? []).allSatisfy { reader in
                 if reader.id == value {
+                    if node.op.kind == .gemmAccumulate {
+                        // GEMM may accumulate into C in place, but must not read the variable as A or B.
+                        return source(reader.inputs[0]) != variable && source(reader.inputs[1]) != variable
+                    }
                     // Reading the variable while overwriting it is safe only at the same index.
                     return reader.inputs.allSatisfy { source($0) != variable || shapes[$0.index][0] == shapes[value.index][0] }
                 }

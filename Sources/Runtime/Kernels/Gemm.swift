@@ -5,21 +5,21 @@ enum Gemm {
     /// Products with at most this many multiply-adds use the built-in loop.
     static let smallProductLimit = 4096
 
-    /// `C = op(A)·op(B) + beta·C` where `op(A)` is `m×k` and `op(B)` is `k×n`; `A` is stored as
+    /// `C = alpha·op(A)·op(B) + beta·C` where `op(A)` is `m×k` and `op(B)` is `k×n`; `A` is stored as
     /// `m×k` (or `k×m` when transposed), `B` as `k×n` (or `n×k`), `C` as `m×n`, all densely.
     @inline(__always)
-    static func multiply<T: TensorScalar>(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+    static func multiply<T: TensorScalar>(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: T,
                                           a: UnsafePointer<T>, b: UnsafePointer<T>, c: UnsafeMutablePointer<T>, beta: T) {
         if m * n * k <= smallProductLimit {
-            small(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a, b: b, c: c, beta: beta)
+            small(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, b: b, c: c, beta: beta)
             return
         }
-        T.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1,
+        T.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                a: a, lda: transposeA ? m : k, b: b, ldb: transposeB ? k : n, beta: beta, c: c, ldc: n)
     }
 
     @inline(__always)
-    static func small<T: TensorScalar>(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+    static func small<T: TensorScalar>(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: T,
                                        a: UnsafePointer<T>, b: UnsafePointer<T>, c: UnsafeMutablePointer<T>, beta: T) {
         if n == 1 {
             // Matrix-vector: B(p, 0) = b[p] in both layouts.
@@ -27,7 +27,7 @@ enum Gemm {
                 // A(i, p) = a[p·m + i]: accumulate columns of the stored matrix.
                 if beta == 0 { c.update(repeating: 0, count: m) } else if beta != 1 { for i in 0..<m { c[i] *= beta } }
                 for p in 0..<k {
-                    let column = a + p * m, bValue = b[p]
+                    let column = a + p * m, bValue = alpha * b[p]
                     for i in 0..<m { c[i] += column[i] * bValue }
                 }
             } else {
@@ -35,7 +35,7 @@ enum Gemm {
                     let row = a + i * k
                     var total: T = 0
                     for p in 0..<k { total += row[p] * b[p] }
-                    c[i] = beta == 0 ? total : beta * c[i] + total
+                    c[i] = beta == 0 ? alpha * total : beta * c[i] + alpha * total
                 }
             }
             return
@@ -51,7 +51,7 @@ enum Gemm {
                 for j in 0..<n { row[j] *= beta }
             }
             for p in 0..<k {
-                let aValue = a[i * aRow + p * aCol]
+                let aValue = alpha * a[i * aRow + p * aCol]
                 let bBase = b + p * bRow
                 if bCol == 1 {
                     for j in 0..<n { row[j] += aValue * bBase[j] }

@@ -10,10 +10,34 @@ public struct TrainingStepGraph {
     public let labels: NodeID
     public let loss: NodeID
     public let updates: [NodeID]
-    /// Multiply-adds of the three GEMMs per layer (forward, input gradient, weight gradient) × 2.
-    public let flopsPerStep: Double
+    /// The GEMMs one step performs (forward, weight gradients, and input gradients of every layer
+    /// but the first, whose input needs none).
+    public let gemms: [GemmShape]
+    /// `3 × 2·batch·Σ fan-in·fan-out`: the "effective" flops PyTorch's peer script counts (it
+    /// includes the first layer's input gradient, which neither side computes).
+    public let effectiveFlopsPerStep: Double
     public let batchSize: Int
     public let name: String
+}
+
+/// One matrix product `op(A)·op(B)` of shape `m×k` by `k×n`.
+public struct GemmShape: Sendable, Equatable {
+    public var m: Int, n: Int, k: Int
+    public var transposeA: Bool, transposeB: Bool
+
+    /// `2·m·n·k`.
+    public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
+
+    /// The GEMMs of a training step through dense layers of the given sizes at a batch size.
+    public static func trainingStep(batch: Int, sizes: [Int]) -> [GemmShape] {
+        var products: [GemmShape] = []
+        for (layer, (fanIn, fanOut)) in zip(sizes, sizes.dropFirst()).enumerated() {
+            products.append(GemmShape(m: batch, n: fanOut, k: fanIn, transposeA: false, transposeB: false))
+            products.append(GemmShape(m: fanIn, n: fanOut, k: batch, transposeA: true, transposeB: false))
+            if layer > 0 { products.append(GemmShape(m: batch, n: fanIn, k: fanOut, transposeA: false, transposeB: true)) }
+        }
+        return products
+    }
 }
 
 /// Builders for the benchmark workloads.
@@ -85,8 +109,10 @@ public enum TrainingStepGraphs {
         let parameters = [d1.kernel, d1.bias, bn.gamma, bn.beta, d2.kernel, d2.bias]
         let gradients = try g.gradients(of: loss, wrt: parameters)
         updates += try momentumUpdates(g, parameters: parameters, gradients: gradients, learningRate: 0.01, momentum: 0.9)
-        let flops = 3.0 * 2 * Double(batchSize) * Double(2 * 50 + 50 * 1)
-        return TrainingStepGraph(graph: g, input: x, labels: y, loss: loss, updates: updates, flopsPerStep: flops, batchSize: batchSize, name: "casestudy-step")
+        return TrainingStepGraph(graph: g, input: x, labels: y, loss: loss, updates: updates,
+                                 gemms: GemmShape.trainingStep(batch: batchSize, sizes: [2, 50, 1]),
+                                 effectiveFlopsPerStep: 3.0 * 2 * Double(batchSize) * Double(2 * 50 + 50 * 1),
+                                 batchSize: batchSize, name: "casestudy-step")
     }
 
     /// The GEMM-bound step of `torch_mlp.py`: 784-1024-1024-10, Linear → BN → ReLU twice, softmax
@@ -111,7 +137,9 @@ public enum TrainingStepGraphs {
         let loss = try g.loss(.sparseSoftmaxCrossEntropy, labels: y, predictions: out.out, name: "loss")
         let gradients = try g.gradients(of: loss, wrt: parameters)
         updates += try momentumUpdates(g, parameters: parameters, gradients: gradients, learningRate: 0.01, momentum: 0.9)
-        let flops = 3.0 * 2 * Double(batchSize) * Double(784 * 1024 + 1024 * 1024 + 1024 * 10)
-        return TrainingStepGraph(graph: g, input: x, labels: y, loss: loss, updates: updates, flopsPerStep: flops, batchSize: batchSize, name: "mlp-784-1024-1024-10")
+        return TrainingStepGraph(graph: g, input: x, labels: y, loss: loss, updates: updates,
+                                 gemms: GemmShape.trainingStep(batch: batchSize, sizes: [784, 1024, 1024, 10]),
+                                 effectiveFlopsPerStep: 3.0 * 2 * Double(batchSize) * Double(784 * 1024 + 1024 * 1024 + 1024 * 10),
+                                 batchSize: batchSize, name: "mlp-784-1024-1024-10")
     }
 }

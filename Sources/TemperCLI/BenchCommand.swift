@@ -1,0 +1,116 @@
+import ArgumentParser
+import Benchmarks
+import Foundation
+import Runtime
+import Workloads
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure training-step speed, allocations and memory (figures, not pass/fail).",
+        discussion: """
+        Workloads, built with the graph API: (a) casestudy — the deck's 2-50-1 step with batch norm after \
+        the ReLU, batch 32, BCE, SGD momentum; (b) mlp — 784-1024-1024-10 with batch norm + ReLU, batch 256, \
+        softmax cross-entropy, SGD momentum. Also OpenBLAS sgemm GFLOPS for the same GEMM shapes. With \
+        --python, runs the PyTorch peers (Benchmarks/Peers) in the same run and prints the ratios.
+        """
+    )
+
+    @Option(help: "casestudy, mlp or all.")
+    var workload: String = "all"
+
+    @Option(help: "Threads for OpenBLAS (and for the PyTorch peers).")
+    var threads: Int = 1
+
+    @Option(help: "Steps per timed repetition (default: 2000 for casestudy, 20 for mlp).")
+    var steps: Int?
+
+    @Option(help: "A Python with torch, numpy and scikit-learn, to run the peer scripts.")
+    var python: String?
+
+    @Option(help: "The folder with the peer scripts.")
+    var peers: String = "Benchmarks/Peers"
+
+    @Flag(help: "Print one JSON object per workload instead of a table.")
+    var json = false
+
+    struct Record: Codable {
+        var name: String
+        var microsecondsPerStep: Double?
+        var gflops: Double?
+        var effectiveGflops: Double?
+        var allocationsPerStep: Double?
+        var arenaBytes: Int?
+        var unplannedBytes: Int?
+        var kernels: Int?
+        var kernelsUnoptimized: Int?
+        var sgemmGflops: Double?
+        var fractionOfSgemm: Double?
+        var peerMicrosecondsPerStep: Double?
+        var speedupOverPeer: Double?
+        var threads: Int
+        var blasCore: String
+    }
+
+    func run() throws {
+        BLAS.setThreads(threads)
+        var records: [Record] = []
+        let selected = workload == "all" ? ["casestudy", "mlp"] : [workload]
+        for name in selected {
+            let graph: TrainingStepGraph
+            let defaultSteps: Int
+            switch name {
+            case "casestudy": (graph, defaultSteps) = (try TrainingStepGraphs.caseStudy(), 2000)
+            case "mlp": (graph, defaultSteps) = (try TrainingStepGraphs.mlp(), 20)
+            default: throw ValidationError("unknown workload \"\(name)\"; use casestudy, mlp or all")
+            }
+            let figures = try StepBenchmark.run(graph, steps: steps ?? defaultSteps, repetitions: 5)
+            let sgemm = GemmBenchmark.sgemmGFLOPS(graph.gemms, iterations: name == "mlp" ? 10 : 2000)
+            var record = Record(name: figures.name, microsecondsPerStep: figures.microsecondsPerStep, gflops: figures.gflops,
+                                effectiveGflops: figures.effectiveGflops, allocationsPerStep: figures.allocationsPerStep,
+                                arenaBytes: figures.arenaBytes, unplannedBytes: figures.unplannedBytes, kernels: figures.kernels,
+                                kernelsUnoptimized: figures.kernelsUnoptimized, sgemmGflops: sgemm, fractionOfSgemm: figures.gflops / sgemm,
+                                threads: threads, blasCore: BLAS.coreName)
+            if let python {
+                let peer = try peerStep(name, python: python)
+                record.peerMicrosecondsPerStep = peer
+                record.speedupOverPeer = peer / figures.microsecondsPerStep
+            }
+            records.append(record)
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            for record in records { print(String(decoding: try encoder.encode(record), as: UTF8.self)) }
+            return
+        }
+        var table = TerminalTable(["workload", "µs/step", "GFLOPS", "sgemm GFLOPS", "of sgemm", "allocs/step", "arena bytes", "one buffer/node", "kernels", "unfused", "peer µs/step", "speed-up"])
+        for r in records {
+            table.append([r.name, format(r.microsecondsPerStep, "%.1f"), format(r.gflops, "%.1f"), format(r.sgemmGflops, "%.1f"),
+                          format(r.fractionOfSgemm.map { $0 * 100 }, "%.0f%%"), format(r.allocationsPerStep, "%.2f"),
+                          r.arenaBytes.map(String.init) ?? "-", r.unplannedBytes.map(String.init) ?? "-",
+                          r.kernels.map(String.init) ?? "-", r.kernelsUnoptimized.map(String.init) ?? "-",
+                          format(r.peerMicrosecondsPerStep, "%.1f"), format(r.speedupOverPeer, "%.1fx")])
+        }
+        print("OpenBLAS core \(BLAS.coreName), \(threads) thread(s)")
+        print(table.render())
+    }
+
+    private func format(_ value: Double?, _ pattern: String) -> String {
+        value.map { String(format: pattern, $0) } ?? "-"
+    }
+
+    /// The peer's microseconds per training step (train-only for the case study).
+    private func peerStep(_ name: String, python: String) throws -> Double {
+        switch name {
+        case "casestudy":
+            let output = try PeerRun.run(python: python, script: "\(peers)/torch_circles.py", arguments: ["after", String(threads)])
+            guard let us = PeerRun.number(after: "train-only step", in: output) else { throw PeerRun.Failure.failed("unexpected output: \(output)") }
+            return us
+        default:
+            let output = try PeerRun.run(python: python, script: "\(peers)/torch_mlp.py", arguments: [String(threads)])
+            guard let ms = PeerRun.number(after: "BN batch 256:", in: output) else { throw PeerRun.Failure.failed("unexpected output: \(output)") }
+            return ms * 1000
+        }
+    }
+}
