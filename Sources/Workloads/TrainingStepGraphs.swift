@@ -94,9 +94,9 @@ public enum TrainingStepGraphs {
 
     /// The deck's case-study step: Dense 50 (ReLU) → BatchNorm → Dense 1 (sigmoid), BCE,
     /// SGD lr 0.01 momentum 0.9, Keras BN defaults (momentum 0.99, epsilon 1e-3).
-    public static func caseStudy(batchSize: Int = 32, seed: UInt64 = 1) throws -> TrainingStepGraph {
+    public static func caseStudy(batchSize: Int = 32, seed: UInt64 = 1, dtype: DType = .float32) throws -> TrainingStepGraph {
         var random = SeededRandom(seed: seed)
-        let g = Graph()
+        let g = Graph(dtype: dtype)
         let x = try g.placeholder("x", [Shape.batch, 2])
         let y = try g.placeholder("y", [Shape.batch, 1])
         var updates: [NodeID] = []
@@ -118,28 +118,35 @@ public enum TrainingStepGraphs {
     /// The GEMM-bound step of `torch_mlp.py`: 784-1024-1024-10, Linear → BN → ReLU twice, softmax
     /// cross-entropy on sparse labels, SGD lr 0.01 momentum 0.9 (PyTorch BN: eps 1e-5, momentum 0.1
     /// = Keras momentum 0.9).
-    public static func mlp(batchSize: Int = 256, seed: UInt64 = 1) throws -> TrainingStepGraph {
+    public static func mlp(batchSize: Int = 256, seed: UInt64 = 1, dtype: DType = .float32) throws -> TrainingStepGraph {
+        try mlp(sizes: [784, 1024, 1024, 10], batchSize: batchSize, seed: seed, dtype: dtype)
+    }
+
+    /// An MLP step of any sizes: Linear → BN → ReLU for every hidden layer, a linear output layer,
+    /// sparse softmax cross-entropy, SGD lr 0.01 momentum 0.9.
+    public static func mlp(sizes: [Int], batchSize: Int, seed: UInt64 = 1, dtype: DType = .float32) throws -> TrainingStepGraph {
         var random = SeededRandom(seed: seed)
-        let g = Graph()
-        let x = try g.placeholder("x", [Shape.batch, 784])
+        let g = Graph(dtype: dtype)
+        let x = try g.placeholder("x", [Shape.batch, sizes[0]])
         let y = try g.placeholder("y", [Shape.batch])
         var updates: [NodeID] = []
         var parameters: [NodeID] = []
         var h = x
-        for (i, units) in [1024, 1024].enumerated() {
+        for (i, units) in sizes.dropFirst().dropLast().enumerated() {
             let d = try dense(g, h, units: units, name: "dense_\(i)", random: &random)
             let bn = try batchNorm(g, d.out, name: "batch_normalization_\(i)", momentum: 0.9, epsilon: 1e-5, updates: &updates)
             h = try g.relu(bn.out, name: "relu_\(i)")
             parameters += [d.kernel, d.bias, bn.gamma, bn.beta]
         }
-        let out = try dense(g, h, units: 10, name: "logits", random: &random)
+        let out = try dense(g, h, units: sizes.last!, name: "logits", random: &random)
         parameters += [out.kernel, out.bias]
         let loss = try g.loss(.sparseSoftmaxCrossEntropy, labels: y, predictions: out.out, name: "loss")
         let gradients = try g.gradients(of: loss, wrt: parameters)
         updates += try momentumUpdates(g, parameters: parameters, gradients: gradients, learningRate: 0.01, momentum: 0.9)
+        let forwardFlops = zip(sizes, sizes.dropFirst()).reduce(0.0) { $0 + Double($1.0 * $1.1) }
         return TrainingStepGraph(graph: g, input: x, labels: y, loss: loss, updates: updates,
-                                 gemms: GemmShape.trainingStep(batch: batchSize, sizes: [784, 1024, 1024, 10]),
-                                 effectiveFlopsPerStep: 3.0 * 2 * Double(batchSize) * Double(784 * 1024 + 1024 * 1024 + 1024 * 10),
-                                 batchSize: batchSize, name: "mlp-784-1024-1024-10")
+                                 gemms: GemmShape.trainingStep(batch: batchSize, sizes: sizes),
+                                 effectiveFlopsPerStep: 3.0 * 2 * Double(batchSize) * forwardFlops,
+                                 batchSize: batchSize, name: "mlp-" + sizes.map(String.init).joined(separator: "-"))
     }
 }

@@ -127,3 +127,10 @@ public final class Graph {
         nodes[id.index].role = role
     }
 }
+
+extension Graph {
+    /// Overwrites a node's inputs without checks, so tests can show the verifier catching it.
+    func corruptForTesting(node: NodeID, inputs: [NodeID]) {
+        nodes[node.index].inputs = inputs
+    }
+}

@@ -155,6 +155,14 @@ public final class Executable {
         return try body(UnsafeBufferPointer(start: out.pointer, count: out.count), out.shape)
     }
 
+    /// The batch sizes a program has been compiled for (plans are cached by input shape).
+    public var compiledBatchSizes: [Int] {
+        switch engine {
+        case .float32(let e): return e.compiledBatchSizes
+        case .float64(let e): return e.compiledBatchSizes
+        }
+    }
+
     /// Kernel count and memory of the program for `batchSize` (compiling it if needed).
     public func statistics(batchSize: Int) throws -> CompileStatistics {
         switch engine {

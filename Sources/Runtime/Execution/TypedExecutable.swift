@@ -74,6 +74,9 @@ final class TypedExecutable<T: TensorScalar> {
         last = nil
     }
 
+    /// Batch sizes with a compiled program, ascending.
+    var compiledBatchSizes: [Int] { programs.keys.sorted() }
+
     /// The program for a batch size, compiling it on first use.
     func program(batchSize: Int) throws -> Program<T> {
         try compiled(batchSize: batchSize).program
