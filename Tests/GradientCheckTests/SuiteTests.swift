@@ -7,21 +7,41 @@ struct SuiteTests {
     static let results = GradientCheckSuite.cases.map { GradientChecker().check($0) }
 
     @Test func everyCaseMatchesCentralDifferences() {
+        #expect(Self.results.count > 100)
         for result in Self.results {
             #expect(result.passed, "\(result.op) \(result.detail): max abs error \(result.maxAbsoluteError), failure: \(result.failure ?? "none")")
+            #expect(result.elements > 0 || result.failure != nil)
         }
     }
 
     @Test func everyDifferentiableOpIsChecked() {
         #expect(GradientCheckSuite.missingCoverage(in: Self.results) == [])
     }
-}
 
-struct SuiteProbe {
-    @Test func printSummary() {
-        let r = SuiteTests.results
-        print("cases", r.count, "elements", r.map(\.elements).reduce(0, +), "failed", r.filter { !$0.passed }.count)
-        for x in r.prefix(5) { print(x.op, x.detail, x.elements, x.maxAbsoluteError, x.maxRelativeError, x.failure ?? "") }
-        print(r.filter { $0.op.hasPrefix("batch") || $0.op.hasPrefix("loss") }.map { "\($0.op) \($0.detail) \($0.elements) \($0.maxAbsoluteError)" }.joined(separator: "\n"))
+    @Test func exemptionsAreVocabularyEntries() {
+        let vocabulary = Set(Op.vocabularyNames)
+        #expect(GradientCheckSuite.exemptions.keys.allSatisfy { vocabulary.contains($0) })
+    }
+
+    @Test func wholeModelsAlsoPassWithEveryPassOn() {
+        for testCase in GradientCheckSuite.compositeCases {
+            let result = GradientChecker(options: .all).check(testCase)
+            #expect(result.passed, "\(result.detail): \(result.maxAbsoluteError) \(result.failure ?? "")")
+        }
+    }
+
+    @Test func aWrongDerivativeIsCaught() {
+        // d/dx sin-like misuse: claim tanh'(x) = 1 by differentiating a stop-gradient path.
+        let wrong = GradientCheckCase("tanh", "gradient blocked on purpose", inputs: [CheckInput([3], draw: { $0.normal() })]) { g, x in
+            try g.add(g.stopGradient(g.tanh(x[0])), g.mul(x[0], g.scalar(0)))
+        }
+        let result = GradientChecker().check(wrong)
+        #expect(!result.passed)
+        #expect(result.maxAbsoluteError > 0.1)
+    }
+
+    @Test func missingCoverageIsReported() {
+        let withoutExp = Self.results.filter { !$0.vocabulary.contains("exp") }
+        #expect(GradientCheckSuite.missingCoverage(in: withoutExp).contains("exp"))
     }
 }

@@ -1,0 +1,113 @@
+import MallocInterposerSwift
+import Testing
+import Graph
+import Runtime
+import Workloads
+
+/// Heap allocations made by `body` (the interposer library is linked ahead of libc, so its
+/// `malloc` is the process's).
+func heapAllocations(_ body: () throws -> Void) rethrows -> Int {
+    MallocInterposerSwift.initialize()
+    MallocInterposerSwift.reset()
+    MallocInterposerSwift.hook()
+    try body()
+    MallocInterposerSwift.unhook()
+    return MallocInterposerSwift.getStatistics().mallocCount
+}
+
+@Suite(.serialized)
+struct MemoryTests {
+    @Test func allocationCounterSeesAllocations() {
+        let count = heapAllocations {
+            let p = UnsafeMutableRawPointer.allocate(byteCount: 100, alignment: 16)
+            p.deallocate()
+        }
+        #expect(count >= 1, "the malloc interposer must be active for the zero-allocation tests to mean anything")
+    }
+
+    @Test(arguments: [CompileOptions.all, .none])
+    func steadyStateTrainingStepAllocatesNothing(options: CompileOptions) throws {
+        for workload in [try TrainingStepGraphs.caseStudy(), try TrainingStepGraphs.mlp(sizes: [8, 16, 4], batchSize: 12)] {
+            let session = try Session(graph: workload.graph, options: options)
+            let step = try session.makeExecutable(fetch: [workload.loss], targets: workload.updates)
+            let x = [Float](repeating: 0.5, count: workload.batchSize * workload.graph[workload.input].shape.elementsPerBatchRow)
+            let y = [Float]((0..<(workload.batchSize * workload.graph[workload.labels].shape.elementsPerBatchRow)).map { Float($0 % 2) })
+            try x.withUnsafeBufferPointer { xs in
+                try y.withUnsafeBufferPointer { ys in
+                    for _ in 0..<3 {
+                        try step.feed(workload.input, xs)
+                        try step.feed(workload.labels, ys)
+                        try step.run()
+                    }
+                    var loss = 0.0
+                    let allocations = try heapAllocations {
+                        for _ in 0..<20 {
+                            try step.feed(workload.input, xs)
+                            try step.feed(workload.labels, ys)
+                            try step.run()
+                            loss += step.scalar(0)
+                        }
+                    }
+                    #expect(allocations == 0, "\(workload.name) with \(options.passes.count) passes")
+                    #expect(loss.isFinite)
+                }
+            }
+        }
+    }
+
+    @Test func planningSharesTheArenaAndWritesInPlace() throws {
+        let workload = try TrainingStepGraphs.caseStudy()
+        let step = try Session(graph: workload.graph).makeExecutable(fetch: [workload.loss], targets: workload.updates)
+        let planned = try step.statistics(batchSize: 32)
+        #expect(planned.arenaBytes < planned.unplannedBytes)
+        #expect(planned.inPlaceCount > 0)
+        let unplanned = try Session(graph: workload.graph, options: CompileOptions.all.disabling(.planMemory))
+            .makeExecutable(fetch: [workload.loss], targets: workload.updates).statistics(batchSize: 32)
+        #expect(unplanned.arenaBytes == unplanned.unplannedBytes)
+        #expect(planned.arenaBytes < unplanned.arenaBytes)
+        let report = try step.report(batchSize: 32)
+        #expect(report.description.contains("arena:"))
+        #expect(report.optimized.kernelCount < report.unoptimized.kernelCount)
+    }
+
+    @Test func updatesWrittenInPlaceMatchKerasMomentum() throws {
+        // One variable, a constant gradient: v ← 0.9·v − 0.1·g, w ← w + v.
+        let g = Graph(dtype: .float64)
+        let w = try g.variable("w", [2], initialValue: [1, 2])
+        let x = try g.placeholder("x", [2])
+        let loss = try g.sum(g.mul(w, x))
+        let grad = try g.gradients(of: loss, wrt: [w])[0]
+        let v = try g.variable("v", [2], trainable: false)
+        let newV = try g.sub(g.mul(v, g.scalar(0.9)), g.mul(grad, g.scalar(0.1)))
+        let updates = [try g.assign(v, newV), try g.assign(w, g.add(w, newV))]
+        let session = try Session(graph: g)
+        let step = try session.makeExecutable(fetch: [loss], targets: updates)
+        var expectedW = [1.0, 2.0], expectedV = [0.0, 0.0]
+        for _ in 0..<4 {
+            try step.feed(x, [3.0, -1.0])
+            try step.run()
+            for i in 0..<2 {
+                expectedV[i] = 0.9 * expectedV[i] - 0.1 * [3.0, -1.0][i]
+                expectedW[i] += expectedV[i]
+            }
+        }
+        #expect(assertClose(try session.value(of: w).scalars, expectedW, tolerance: 1e-14))
+        #expect(assertClose(try session.value(of: v).scalars, expectedV, tolerance: 1e-14))
+        #expect(try step.statistics(batchSize: 1).kernelSummaries.allSatisfy { !$0.contains("copy") })
+    }
+
+    @Test func assignsReadTheOldValues() throws {
+        // A swap: both assigns must see the values from before the run.
+        let g = Graph(dtype: .float64)
+        let a = try g.variable("a", [2], initialValue: [1, 2])
+        let b = try g.variable("b", [2], initialValue: [3, 4])
+        let s = try g.placeholder("s", [])
+        let swap = [try g.assign(a, b), try g.assign(b, a)]
+        let read = try g.mul(a, s)
+        let session = try Session(graph: g)
+        let out = try session.run(feeds: [s: Tensor(scalar: 10)], fetch: [read], targets: swap)
+        #expect(out[0].scalars == [10, 20])
+        #expect(try session.value(of: a).scalars == [3, 4])
+        #expect(try session.value(of: b).scalars == [1, 2])
+    }
+}
