@@ -8,12 +8,13 @@ let package = Package(
     name: "Temper",
     platforms: [.macOS(.v14)],
     products: [
-        .library(name: "Temper", targets: ["Graph", "Autodiff", "Runtime", "GradientCheck"]),
+        .library(name: "Temper", targets: ["Graph", "Autodiff", "Runtime", "GradientCheck", "Models"]),
         .executable(name: "temper", targets: ["TemperCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -27,10 +28,13 @@ let package = Package(
         .target(name: "Runtime", dependencies: ["Graph", "COpenBLAS"]),
         .target(name: "GradientCheck", dependencies: ["Graph", "Autodiff", "Runtime"]),
         .target(name: "Workloads", dependencies: ["Graph", "Autodiff", "Runtime"]),
+        .target(name: "Charts"),
+        .target(name: "CaseStudies", dependencies: ["Models", "Charts"], resources: [.copy("Resources")]),
+        .target(name: "Models", dependencies: ["Graph", "Autodiff", "Runtime", .product(name: "CSV", package: "CSV.swift")]),
         .target(
             name: "Benchmarks",
             dependencies: [
-                "Graph", "Autodiff", "Runtime", "Workloads",
+                "Graph", "Autodiff", "Runtime", "Workloads", "Models", "CaseStudies",
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ],
             path: "Benchmarks"
@@ -38,13 +42,14 @@ let package = Package(
         .executableTarget(
             name: "TemperCLI",
             dependencies: [
-                "Graph", "Autodiff", "Runtime", "GradientCheck", "Workloads", "Benchmarks",
+                "Graph", "Autodiff", "Runtime", "GradientCheck", "Workloads", "Benchmarks", "Models", "CaseStudies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "GraphTests", dependencies: ["Graph", "Runtime", "Workloads"], resources: [.copy("Golden")]),
         .testTarget(name: "AutodiffTests", dependencies: ["Graph", "Autodiff", "Runtime"]),
         .testTarget(name: "GradientCheckTests", dependencies: ["Graph", "Autodiff", "Runtime", "GradientCheck"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Graph", "Runtime", "Models"], resources: [.copy("Data")]),
         .testTarget(
             name: "RuntimeTests",
             dependencies: [

@@ -11,12 +11,14 @@ struct BenchCommand: ParsableCommand {
         discussion: """
         Workloads, built with the graph API: (a) casestudy — the deck's 2-50-1 step with batch norm after \
         the ReLU, batch 32, BCE, SGD momentum; (b) mlp — 784-1024-1024-10 with batch norm + ReLU, batch 256, \
-        softmax cross-entropy, SGD momentum. Also OpenBLAS sgemm GFLOPS for the same GEMM shapes. With \
+        softmax cross-entropy, SGD momentum; (c) casestudy-variant — a whole case-study run (variant after, 100 \
+        epochs with evaluation on train and test after each, as `temper casestudy batchnorm` trains it). Also \
+        OpenBLAS sgemm GFLOPS for the GEMM shapes of (a) and (b). With \
         --python, runs the PyTorch peers (Benchmarks/Peers) in the same run and prints the ratios.
         """
     )
 
-    @Option(help: "casestudy, mlp or all.")
+    @Option(help: "casestudy, mlp, casestudy-variant or all.")
     var workload: String = "all"
 
     @Option(help: "Threads for OpenBLAS (and for the PyTorch peers).")
@@ -48,6 +50,9 @@ struct BenchCommand: ParsableCommand {
         var fractionOfSgemm: Double?
         var peerMicrosecondsPerStep: Double?
         var speedupOverPeer: Double?
+        /// For whole-run workloads: milliseconds per run (ours and the peer's).
+        var millisecondsPerRun: Double?
+        var peerMillisecondsPerRun: Double?
         var threads: Int
         var blasCore: String
     }
@@ -55,14 +60,28 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         BLAS.setThreads(threads)
         var records: [Record] = []
-        let selected = workload == "all" ? ["casestudy", "mlp"] : [workload]
+        let selected = workload == "all" ? ["casestudy", "mlp", "casestudy-variant"] : [workload]
         for name in selected {
+            if name == "casestudy-variant" {
+                let figures = try CaseStudyBenchmark.run(variant: .after, epochs: 100, repetitions: 5)
+                var record = Record(name: "casestudy-variant-after-100-epochs", microsecondsPerStep: figures.microsecondsPerStep,
+                                    threads: threads, blasCore: BLAS.coreName)
+                record.millisecondsPerRun = figures.millisecondsPerRun
+                if let python {
+                    let output = try PeerRun.run(python: python, script: "\(peers)/torch_circles.py", arguments: ["after", String(threads)])
+                    guard let ms = PeerRun.number(after: "100 epochs", in: output) else { throw PeerRun.Failure.failed("unexpected output: \(output)") }
+                    record.peerMillisecondsPerRun = ms
+                    record.speedupOverPeer = ms / figures.millisecondsPerRun
+                }
+                records.append(record)
+                continue
+            }
             let graph: TrainingStepGraph
             let defaultSteps: Int
             switch name {
             case "casestudy": (graph, defaultSteps) = (try TrainingStepGraphs.caseStudy(), 2000)
             case "mlp": (graph, defaultSteps) = (try TrainingStepGraphs.mlp(), 20)
-            default: throw ValidationError("unknown workload \"\(name)\"; use casestudy, mlp or all")
+            default: throw ValidationError("unknown workload \"\(name)\"; use casestudy, mlp, casestudy-variant or all")
             }
             let figures = try StepBenchmark.run(graph, steps: steps ?? defaultSteps, repetitions: 5)
             let sgemm = GemmBenchmark.sgemmGFLOPS(graph.gemms, iterations: name == "mlp" ? 10 : 2000)
@@ -85,7 +104,7 @@ struct BenchCommand: ParsableCommand {
             return
         }
         var table = TerminalTable(["workload", "µs/step", "GFLOPS", "sgemm GFLOPS", "of sgemm", "allocs/step", "arena bytes", "one buffer/node", "kernels", "unfused", "peer µs/step", "speed-up"])
-        for r in records {
+        for r in records where r.millisecondsPerRun == nil {
             table.append([r.name, format(r.microsecondsPerStep, "%.1f"), format(r.gflops, "%.1f"), format(r.sgemmGflops, "%.1f"),
                           format(r.fractionOfSgemm.map { $0 * 100 }, "%.0f%%"), format(r.allocationsPerStep, "%.2f"),
                           r.arenaBytes.map(String.init) ?? "-", r.unplannedBytes.map(String.init) ?? "-",
@@ -94,6 +113,10 @@ struct BenchCommand: ParsableCommand {
         }
         print("OpenBLAS core \(BLAS.coreName), \(threads) thread(s)")
         print(table.render())
+        for r in records where r.millisecondsPerRun != nil {
+            print("\n\(r.name): \(format(r.millisecondsPerRun, "%.1f")) ms per run (fit: 100 epochs of 16 steps, evaluation on train and test after each), \(format(r.microsecondsPerStep, "%.1f")) µs per step"
+                  + (r.peerMillisecondsPerRun.map { "; PyTorch \(String(format: "%.0f", $0)) ms: \(format(r.speedupOverPeer, "%.1f"))x faster" } ?? ""))
+        }
     }
 
     private func format(_ value: Double?, _ pattern: String) -> String {

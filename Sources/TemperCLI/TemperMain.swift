@@ -15,7 +15,7 @@ struct Temper: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "temper",
         abstract: "Train neural networks well: a graph compiler on OpenBLAS, with checks and benchmarks.",
-        subcommands: [DotCommand.self, GradcheckCommand.self, BenchCommand.self, ProfileCommand.self]
+        subcommands: [CaseStudyCommand.self, DotCommand.self, GradcheckCommand.self, BenchCommand.self, ProfileCommand.self]
     )
 }
 

@@ -176,6 +176,24 @@ struct KernelFactory<T: TensorScalar> {
             if bias != nil { parts.append("bias") }
             if let activation { parts.append(activation.label) }
             return Made(summary: parts.joined(separator: " + "), body: {
+                if n > 1 && !ta && !tb && Gemm.isSmall(m: m, n: n, k: k) && (activation == nil || activation == .relu) {
+                    for i in 0..<m {
+                        Gemm.epilogueRow(i, n: n, k: k, a: a, b: b, bias: bias, relu: activation != nil, row: output + i * n)
+                    }
+                    return
+                }
+                if n > 1 && Gemm.isSmall(m: m, n: n, k: k) {
+                    // Row by row: bias, products and activation while the row is in L1.
+                    for i in 0..<m {
+                        let row = output + i * n
+                        if let bias { row.update(from: bias, count: n) } else { row.update(repeating: 0, count: n) }
+                        Gemm.accumulateRow(i, transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 1, a: a, b: b, row: row)
+                        if let activation {
+                            ElementwiseFunctions.apply(activation, UnsafePointer(row), row, count: n, indexBase: i * n, step: state.step)
+                        }
+                    }
+                    return
+                }
                 if let bias {
                     for i in 0..<m { (output + i * n).update(from: bias, count: n) }
                 }

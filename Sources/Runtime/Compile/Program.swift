@@ -35,6 +35,9 @@ final class Program<T: TensorScalar> {
 
     let batchSize: Int
     let kernels: [Kernel]
+    /// The kernel bodies, boxed once, referenced without retain/release in `run()`.
+    private let boxes: [KernelBox]
+    private let bodies: UnsafeMutableBufferPointer<Unmanaged<KernelBox>>
     let outputs: [Output]
     /// The placeholders this program reads (which must be fed before each run).
     let placeholders: [NodeID]
@@ -46,6 +49,9 @@ final class Program<T: TensorScalar> {
          ownedBuffers: [UnsafeMutableRawPointer], releases: [() -> Void]) {
         self.batchSize = batchSize
         self.kernels = kernels
+        self.boxes = kernels.map { KernelBox($0.body) }
+        self.bodies = .allocate(capacity: kernels.count)
+        for (i, box) in boxes.enumerated() { bodies[i] = Unmanaged.passUnretained(box) }
         self.outputs = outputs
         self.placeholders = placeholders
         self.statistics = statistics
@@ -54,6 +60,7 @@ final class Program<T: TensorScalar> {
     }
 
     deinit {
+        bodies.deallocate()
         for release in releases { release() }
         for buffer in ownedBuffers { buffer.deallocate() }
     }
@@ -61,7 +68,9 @@ final class Program<T: TensorScalar> {
     /// Runs every kernel in order.
     @inline(__always)
     func run() throws {
-        for kernel in kernels { try kernel.body() }
+        for i in 0..<bodies.count {
+            try bodies[i]._withUnsafeGuaranteedRef { try $0.body() }
+        }
     }
 
     /// Runs every kernel in order, adding each one's wall time (seconds) to `seconds`.
@@ -72,6 +81,12 @@ final class Program<T: TensorScalar> {
             seconds[i] += monotonicSeconds() - start
         }
     }
+}
+
+/// A kernel body in a class, so the program can hold it by an unretained reference.
+final class KernelBox {
+    let body: () throws -> Void
+    init(_ body: @escaping () throws -> Void) { self.body = body }
 }
 
 /// Sizes and counts of one compiled program, for the compile report and the benchmarks.

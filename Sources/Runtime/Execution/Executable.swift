@@ -23,7 +23,8 @@ public final class Executable {
 
     private let session: Session
     private let engine: Engine
-    private let slotOf: [NodeID: Int]
+    /// The feed slot of each node of the session's graph (−1 for non-placeholders).
+    private let slotOf: [Int]
 
     enum Engine {
         case float32(TypedExecutable<Float>)
@@ -46,8 +47,8 @@ public final class Executable {
             throw RuntimeError.graph(error)
         }
         let placeholders = graph.placeholders.map { graph[$0] }
-        var slots: [NodeID: Int] = [:]
-        for (i, p) in placeholders.enumerated() { slots[p.id] = i }
+        var slots = [Int](repeating: -1, count: graph.count)
+        for (i, p) in placeholders.enumerated() { slots[p.id.index] = i }
         slotOf = slots
         let planMemory = session.options.passes.contains(.planMemory)
         switch session.storage {
@@ -59,13 +60,13 @@ public final class Executable {
     }
 
     private func slot(_ placeholder: NodeID) throws -> Int {
-        guard let slot = slotOf[placeholder] else {
+        guard placeholder.index >= 0, placeholder.index < slotOf.count, slotOf[placeholder.index] >= 0 else {
             let what = placeholder.index >= 0 && placeholder.index < session.graph.count
                 ? "\"\(session.graph[placeholder].name)\" is a \(session.graph[placeholder].op.kind.rawValue), not a placeholder"
                 : "\(placeholder) is not a node of the session's graph"
             throw RuntimeError.invalidFeed("\(what); only placeholders can be fed")
         }
-        return slot
+        return slotOf[placeholder.index]
     }
 
     /// Feeds a placeholder from `Float` values (row-major; the batch size is the number of rows).

@@ -103,6 +103,27 @@ public final class Session {
         }
     }
 
+    /// Overwrites a one-element variable without allocating (a learning rate, a step counter).
+    public func setScalar(_ value: Double, of variable: NodeID) throws {
+        let node = try variableNode(variable)
+        guard node.shape.elementCount == 1 else {
+            throw RuntimeError.invalidFeed("variable \"\(node.name)\" has shape \(node.shape); setScalar needs a one-element variable")
+        }
+        switch storage {
+        case .float32(let store): store.entries[node.name]!.pointer[0] = Float(value)
+        case .float64(let store): store.entries[node.name]!.pointer[0] = value
+        }
+    }
+
+    /// Reads a one-element variable without allocating.
+    public func scalar(of variable: NodeID) throws -> Double {
+        let node = try variableNode(variable)
+        switch storage {
+        case .float32(let store): return Double(store.entries[node.name]!.pointer[0])
+        case .float64(let store): return store.entries[node.name]!.pointer[0]
+        }
+    }
+
     private func variableNode(_ id: NodeID) throws -> Node {
         guard id.index >= 0, id.index < graph.count, case .variable = graph[id].op else {
             throw RuntimeError.invalidFetch("\(id) is not a variable of the session's graph")

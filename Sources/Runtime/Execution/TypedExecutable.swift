@@ -12,7 +12,15 @@ final class TypedExecutable<T: TensorScalar> {
         var fed: Bool
     }
 
+    /// What `feed` checks, in trivially copyable form (no retain/release on the hot path).
+    struct Layout {
+        let batched: Bool
+        let perRow: Int
+        let count: Int
+    }
+
     let unit: CompilationUnit
+    private let layouts: [Layout]
     let planMemory: Bool
     let variables: VariableStore<T>
     let state: RunState
@@ -28,6 +36,7 @@ final class TypedExecutable<T: TensorScalar> {
         self.variables = variables
         self.state = state
         self.slots = placeholders.map { Slot(name: $0.name, shape: $0.shape, pointer: nil, capacity: 0, fed: false) }
+        self.layouts = placeholders.map { Layout(batched: $0.shape.hasSymbolicBatch, perRow: $0.shape.elementsPerBatchRow, count: $0.shape.elementCount ?? 0) }
         var byName: [String: Int] = [:]
         for (i, p) in placeholders.enumerated() { byName[p.name] = i }
         self.slotByName = byName
@@ -42,19 +51,19 @@ final class TypedExecutable<T: TensorScalar> {
     /// Copies `count` values into slot `index`, checking the count against the placeholder's shape.
     @inline(__always)
     func feed(slot index: Int, count: Int, copy: (UnsafeMutablePointer<T>) -> Void) throws {
-        let slot = slots[index]
+        let layout = layouts[index]
         var batch: Int?
-        if slot.shape.hasSymbolicBatch {
-            let perRow = slot.shape.elementsPerBatchRow
+        if layout.batched {
+            let perRow = layout.perRow
             guard count > 0, count % perRow == 0 else {
-                throw RuntimeError.invalidFeed("placeholder \"\(slot.name)\" of shape \(slot.shape) cannot take \(count) values: it needs a positive multiple of \(perRow) (rows × \(perRow))")
+                throw RuntimeError.invalidFeed("placeholder \"\(slots[index].name)\" of shape \(slots[index].shape) cannot take \(count) values: it needs a positive multiple of \(perRow) (rows × \(perRow))")
             }
             batch = count / perRow
             if let pending = pendingBatch, pending != batch {
-                throw RuntimeError.invalidFeed("placeholder \"\(slot.name)\" was fed \(batch!) rows but another feed of this run had \(pending); every batched feed of one run needs the same number of rows")
+                throw RuntimeError.invalidFeed("placeholder \"\(slots[index].name)\" was fed \(batch!) rows but another feed of this run had \(pending); every batched feed of one run needs the same number of rows")
             }
-        } else if count != slot.shape.elementCount {
-            throw RuntimeError.invalidFeed("placeholder \"\(slot.name)\" of shape \(slot.shape) needs \(slot.shape.elementCount ?? 0) values, got \(count)")
+        } else if count != layout.count {
+            throw RuntimeError.invalidFeed("placeholder \"\(slots[index].name)\" of shape \(slots[index].shape) needs \(layout.count) values, got \(count)")
         }
         try ensureCapacity(index, count)
         copy(slots[index].pointer!)
@@ -71,6 +80,8 @@ final class TypedExecutable<T: TensorScalar> {
         slots[index].pointer = pointer
         slots[index].capacity = count
         programs.removeAll()
+        cached = nil
+        cachedBatch = -1
         last = nil
     }
 
@@ -82,8 +93,16 @@ final class TypedExecutable<T: TensorScalar> {
         try compiled(batchSize: batchSize).program
     }
 
+    private var cachedBatch = -1
+    private var cached: (program: Program<T>, slots: [Int])?
+
     private func compiled(batchSize: Int) throws -> (program: Program<T>, slots: [Int]) {
-        if let compiled = programs[batchSize] { return compiled }
+        if batchSize == cachedBatch, let cached { return cached }
+        if let compiled = programs[batchSize] {
+            cachedBatch = batchSize
+            cached = compiled
+            return compiled
+        }
         let program = try Lowering<T>(graph: unit.graph, roots: unit.roots, placeholderBuffer: { [unowned self] node in
             guard let index = self.slotByName[node.name] else {
                 throw RuntimeError.compilation("placeholder \"\(node.name)\" is not part of this session's graph")

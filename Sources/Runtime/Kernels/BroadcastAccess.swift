@@ -42,10 +42,20 @@ enum BroadcastAccess: Equatable {
     }
 }
 
+/// A `BroadcastAccess` in trivially copyable form for the hot loop: the general pattern's extents
+/// and strides live in buffers the kernel owns.
+enum ResolvedAccess {
+    case contiguous
+    case scalar
+    case inner(period: Int)
+    case outer(repeatCount: Int)
+    case general(dims: UnsafePointer<Int>, strides: UnsafePointer<Int>, rank: Int)
+}
+
 /// Copies the broadcast view of `source` for output indices `start ..< start + count` into
 /// `destination` (for the non-contiguous patterns). `coordinates` is scratch space of the output rank.
 @inline(__always)
-func gatherBroadcast<T>(_ access: BroadcastAccess, source: UnsafePointer<T>, into destination: UnsafeMutablePointer<T>,
+func gatherBroadcast<T>(_ access: ResolvedAccess, source: UnsafePointer<T>, into destination: UnsafeMutablePointer<T>,
                         start: Int, count: Int, coordinates: UnsafeMutablePointer<Int>) {
     switch access {
     case .contiguous:
@@ -72,8 +82,7 @@ func gatherBroadcast<T>(_ access: BroadcastAccess, source: UnsafePointer<T>, int
             row += 1
             offset = 0
         }
-    case .general(let dims, let strides):
-        let rank = dims.count
+    case .general(let dims, let strides, let rank):
         var remainder = start
         var sourceIndex = 0
         for axis in stride(from: rank - 1, through: 0, by: -1) {

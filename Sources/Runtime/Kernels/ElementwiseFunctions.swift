@@ -33,11 +33,16 @@ enum ElementwiseFunctions {
             }
         case .clip(let lower, let upper):
             let lo = T(lower), hi = T(upper)
-            map(source, destination, count) { $0 < lo ? lo : ($0 > hi ? hi : $0) }
-        case .relu: map(source, destination, count) { $0 < 0 ? 0 : $0 }
+            map(source, destination, count) { Swift.min(Swift.max($0, lo), hi) }
+        case .relu: map(source, destination, count) { Swift.max($0, 0) }
         case .leakyRelu(let alpha):
+            // max(x, αx) for α ≤ 1 and min(x, αx) for α > 1 equal "x if x ≥ 0 else αx" without a branch.
             let a = T(alpha)
-            map(source, destination, count) { $0 < 0 ? a * $0 : $0 }
+            if alpha <= 1 {
+                map(source, destination, count) { Swift.max($0, a * $0) }
+            } else {
+                map(source, destination, count) { Swift.min($0, a * $0) }
+            }
         case .elu(let alpha):
             let a = T(alpha)
             map(source, destination, count) { $0 > 0 ? $0 : a * T.expm1($0) }
@@ -92,22 +97,45 @@ enum ElementwiseFunctions {
         }
     }
 
+    /// `destination[i] = f(source[i])`. In place (the same buffer) it is a one-pointer loop, which
+    /// the compiler vectorizes without an overlap check. `f` must not return its argument unchanged
+    /// through a branch (`x < 0 ? 0 : x`), which the compiler turns into a conditional store; use
+    /// `max`/`min` instead.
     @inline(__always)
     private static func map<T>(_ source: UnsafePointer<T>, _ destination: UnsafeMutablePointer<T>, _ count: Int, _ f: (T) -> T) {
-        for i in 0..<count { destination[i] = f(source[i]) }
+        if source == UnsafePointer(destination) {
+            for i in 0..<count { destination[i] = f(destination[i]) }
+        } else {
+            for i in 0..<count { destination[i] = f(source[i]) }
+        }
     }
 
     @inline(__always)
     private static func map2<T>(_ a: UnsafePointer<T>, _ aIsScalar: Bool, _ b: UnsafePointer<T>, _ bIsScalar: Bool,
                                 _ destination: UnsafeMutablePointer<T>, _ count: Int, _ f: (T, T) -> T) {
         switch (aIsScalar, bIsScalar) {
-        case (false, false): for i in 0..<count { destination[i] = f(a[i], b[i]) }
+        case (false, false):
+            if a == UnsafePointer(destination) {
+                for i in 0..<count { destination[i] = f(destination[i], b[i]) }
+            } else if b == UnsafePointer(destination) {
+                for i in 0..<count { destination[i] = f(a[i], destination[i]) }
+            } else {
+                for i in 0..<count { destination[i] = f(a[i], b[i]) }
+            }
         case (false, true):
             let s = b[0]
-            for i in 0..<count { destination[i] = f(a[i], s) }
+            if a == UnsafePointer(destination) {
+                for i in 0..<count { destination[i] = f(destination[i], s) }
+            } else {
+                for i in 0..<count { destination[i] = f(a[i], s) }
+            }
         case (true, false):
             let s = a[0]
-            for i in 0..<count { destination[i] = f(s, b[i]) }
+            if b == UnsafePointer(destination) {
+                for i in 0..<count { destination[i] = f(s, destination[i]) }
+            } else {
+                for i in 0..<count { destination[i] = f(s, b[i]) }
+            }
         case (true, true):
             let v = f(a[0], b[0])
             for i in 0..<count { destination[i] = v }

@@ -24,7 +24,9 @@ final class ElementwiseKernel<T: TensorScalar> {
     /// One element per register (constants and scalar results).
     private let scalars: UnsafeMutablePointer<T>
     private let inputs: UnsafeMutableBufferPointer<UnsafePointer<T>>
-    private let access: [BroadcastAccess]
+    private let access: UnsafeMutableBufferPointer<ResolvedAccess>
+    /// Extents and strides of inputs read with the general pattern.
+    private let generalBuffers: [UnsafeMutablePointer<Int>]
     private let coordinates: UnsafeMutablePointer<Int>
     private let output: UnsafeMutablePointer<T>
     private let count: Int
@@ -47,14 +49,31 @@ final class ElementwiseKernel<T: TensorScalar> {
         self.scalars.initialize(repeating: 0, count: n)
         self.inputs = .allocate(capacity: inputs.count)
         _ = self.inputs.initialize(from: inputs)
-        self.access = inputShapes.map { BroadcastAccess.analyze(input: $0, output: outputShape) }
+        let patterns = inputShapes.map { BroadcastAccess.analyze(input: $0, output: outputShape) }
+        self.access = .allocate(capacity: Swift.max(patterns.count, 1))
+        var buffers: [UnsafeMutablePointer<Int>] = []
+        for (k, pattern) in patterns.enumerated() {
+            switch pattern {
+            case .contiguous: access[k] = .contiguous
+            case .scalar: access[k] = .scalar
+            case .inner(let period): access[k] = .inner(period: period)
+            case .outer(let repeatCount): access[k] = .outer(repeatCount: repeatCount)
+            case .general(let dims, let strides):
+                let buffer = UnsafeMutablePointer<Int>.allocate(capacity: 2 * dims.count)
+                for (i, d) in dims.enumerated() { buffer[i] = d }
+                for (i, s) in strides.enumerated() { buffer[dims.count + i] = s }
+                buffers.append(buffer)
+                access[k] = .general(dims: UnsafePointer(buffer), strides: UnsafePointer(buffer + dims.count), rank: dims.count)
+            }
+        }
+        self.generalBuffers = buffers
         self.coordinates = .allocate(capacity: Swift.max(outputShape.count, 1))
         self.coordinates.initialize(repeating: 0, count: Swift.max(outputShape.count, 1))
         for (r, instruction) in program.instructions.enumerated() {
             switch instruction {
             case .input(let k):
                 steps[r] = .input(k)
-                isScalar[r] = access[k] == .scalar
+                if case .scalar = access[k] { isScalar[r] = true } else { isScalar[r] = false }
             case .constant(let value):
                 steps[r] = .constant
                 isScalar[r] = true
@@ -79,6 +98,8 @@ final class ElementwiseKernel<T: TensorScalar> {
         scalars.deallocate()
         inputs.deallocate()
         coordinates.deallocate()
+        access.deallocate()
+        for buffer in generalBuffers { buffer.deallocate() }
     }
 
     /// Evaluates the program for every output element; `step` seeds dropout and noise.

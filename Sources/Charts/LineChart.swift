@@ -1,0 +1,112 @@
+/// A line chart as a standalone SVG: axes with nice ticks and labels, a title, a legend, optional
+/// reference lines (e.g. an 80% threshold). Series may be solid or dashed.
+public struct LineChart: Sendable {
+    public struct Series: Sendable {
+        public var name: String
+        public var points: [(x: Double, y: Double)]
+        public var color: String?
+        public var dashed: Bool
+
+        public init(name: String, points: [(x: Double, y: Double)], color: String? = nil, dashed: Bool = false) {
+            self.name = name
+            self.points = points
+            self.color = color
+            self.dashed = dashed
+        }
+
+        /// A series over 1, 2, 3 … (epochs) from a list of values (non-finite values leave gaps).
+        public init(name: String, values: [Double], color: String? = nil, dashed: Bool = false) {
+            self.init(name: name, points: values.enumerated().map { (Double($0.offset + 1), $0.element) }, color: color, dashed: dashed)
+        }
+    }
+
+    public var title: String
+    public var xLabel: String
+    public var yLabel: String
+    public var series: [Series]
+    /// Fixed y range (default: the data's, padded).
+    public var yRange: ClosedRange<Double>?
+    /// Horizontal reference lines with labels.
+    public var references: [(y: Double, label: String)]
+    public var width: Double
+    public var height: Double
+
+    public init(title: String, xLabel: String, yLabel: String, series: [Series], yRange: ClosedRange<Double>? = nil,
+                references: [(y: Double, label: String)] = [], width: Double = 640, height: Double = 360) {
+        self.title = title
+        self.xLabel = xLabel
+        self.yLabel = yLabel
+        self.series = series
+        self.yRange = yRange
+        self.references = references
+        self.width = width
+        self.height = height
+    }
+
+    /// The chart as an `<svg>` element (with XML namespace, usable as a file or inline in HTML).
+    public func svg() -> String {
+        let left = 64.0, right = 16.0, top = 36.0
+        let legendRows = Double((series.count + 2) / 3)
+        let bottom = 48.0 + 18 * legendRows
+        let plotWidth = width - left - right, plotHeight = height - top - bottom
+        let finite = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
+        let xs = finite.map(\.x), ys = finite.map(\.y) + references.map(\.y)
+        var xLow = xs.min() ?? 0, xHigh = xs.max() ?? 1
+        if xLow == xHigh { xLow -= 1; xHigh += 1 }
+        var yLow = yRange?.lowerBound ?? (ys.min() ?? 0), yHigh = yRange?.upperBound ?? (ys.max() ?? 1)
+        if yLow == yHigh { yLow -= 1; yHigh += 1 }
+        if yRange == nil {
+            let pad = (yHigh - yLow) * 0.05
+            yLow -= pad
+            yHigh += pad
+        }
+        func px(_ x: Double) -> Double { left + (x - xLow) / (xHigh - xLow) * plotWidth }
+        func py(_ y: Double) -> Double { top + (1 - (y - yLow) / (yHigh - yLow)) * plotHeight }
+
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(SVG.n(width))\" height=\"\(SVG.n(height))\" viewBox=\"0 0 \(SVG.n(width)) \(SVG.n(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"11\" role=\"img\" aria-label=\"\(SVG.escape(title))\">\n"
+        out += "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n"
+        out += "<text x=\"\(SVG.n(width / 2))\" y=\"20\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\">\(SVG.escape(title))</text>\n"
+        // Grid and ticks.
+        for t in SVG.ticks(yLow, yHigh) {
+            out += "<line x1=\"\(SVG.n(left))\" y1=\"\(SVG.n(py(t)))\" x2=\"\(SVG.n(left + plotWidth))\" y2=\"\(SVG.n(py(t)))\" stroke=\"#e5e5e5\"/>\n"
+            out += "<text x=\"\(SVG.n(left - 6))\" y=\"\(SVG.n(py(t) + 4))\" text-anchor=\"end\" fill=\"#444\">\(SVG.label(t))</text>\n"
+        }
+        for t in SVG.ticks(xLow, xHigh, count: 8) {
+            out += "<line x1=\"\(SVG.n(px(t)))\" y1=\"\(SVG.n(top + plotHeight))\" x2=\"\(SVG.n(px(t)))\" y2=\"\(SVG.n(top + plotHeight + 4))\" stroke=\"#444\"/>\n"
+            out += "<text x=\"\(SVG.n(px(t)))\" y=\"\(SVG.n(top + plotHeight + 16))\" text-anchor=\"middle\" fill=\"#444\">\(SVG.label(t))</text>\n"
+        }
+        out += "<rect x=\"\(SVG.n(left))\" y=\"\(SVG.n(top))\" width=\"\(SVG.n(plotWidth))\" height=\"\(SVG.n(plotHeight))\" fill=\"none\" stroke=\"#444\"/>\n"
+        out += "<text x=\"\(SVG.n(left + plotWidth / 2))\" y=\"\(SVG.n(top + plotHeight + 34))\" text-anchor=\"middle\">\(SVG.escape(xLabel))</text>\n"
+        out += "<text transform=\"translate(16 \(SVG.n(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">\(SVG.escape(yLabel))</text>\n"
+        for reference in references {
+            out += "<line x1=\"\(SVG.n(left))\" y1=\"\(SVG.n(py(reference.y)))\" x2=\"\(SVG.n(left + plotWidth))\" y2=\"\(SVG.n(py(reference.y)))\" stroke=\"#888\" stroke-dasharray=\"2 3\"/>\n"
+            out += "<text x=\"\(SVG.n(left + plotWidth - 4))\" y=\"\(SVG.n(py(reference.y) - 4))\" text-anchor=\"end\" fill=\"#666\">\(SVG.escape(reference.label))</text>\n"
+        }
+        // Series, clipped to the plot.
+        out += "<clipPath id=\"plot\"><rect x=\"\(SVG.n(left))\" y=\"\(SVG.n(top))\" width=\"\(SVG.n(plotWidth))\" height=\"\(SVG.n(plotHeight))\"/></clipPath>\n"
+        for (i, s) in series.enumerated() {
+            let color = s.color ?? SVG.color(i)
+            var segments: [[String]] = [[]]
+            for p in s.points {
+                if p.x.isFinite && p.y.isFinite {
+                    segments[segments.count - 1].append("\(SVG.n(px(p.x))),\(SVG.n(py(p.y)))")
+                } else if !segments[segments.count - 1].isEmpty {
+                    segments.append([])
+                }
+            }
+            for segment in segments where !segment.isEmpty {
+                out += "<polyline clip-path=\"url(#plot)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.8\"\(s.dashed ? " stroke-dasharray=\"5 3\"" : "") points=\"\(segment.joined(separator: " "))\"><title>\(SVG.escape(s.name))</title></polyline>\n"
+            }
+        }
+        // Legend below the axis label, three entries per row.
+        for (i, s) in series.enumerated() {
+            let column = Double(i % 3), row = Double(i / 3)
+            let x = left + column * plotWidth / 3, y = top + plotHeight + 50 + row * 18
+            let color = s.color ?? SVG.color(i)
+            out += "<line x1=\"\(SVG.n(x))\" y1=\"\(SVG.n(y - 4))\" x2=\"\(SVG.n(x + 22))\" y2=\"\(SVG.n(y - 4))\" stroke=\"\(color)\" stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"5 3\"" : "")/>\n"
+            out += "<text x=\"\(SVG.n(x + 28))\" y=\"\(SVG.n(y))\">\(SVG.escape(s.name))</text>\n"
+        }
+        out += "</svg>\n"
+        return out
+    }
+}

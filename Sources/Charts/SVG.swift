@@ -1,0 +1,63 @@
+import Foundation
+
+/// Small helpers to write SVG by hand: escaping, number formatting, nice axis ticks, a palette.
+enum SVG {
+    /// Escapes text for SVG/XML content and attribute values.
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for ch in text {
+            switch ch {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+
+    /// A coordinate with two decimals (stable, compact output).
+    static func n(_ value: Double) -> String {
+        let rounded = (value * 100).rounded() / 100
+        if rounded == rounded.rounded() { return String(Int(rounded)) }
+        return String(format: "%.2f", rounded)
+    }
+
+    /// About `count` "nice" tick values (1, 2, 5 × 10^k steps) covering `low…high`.
+    static func ticks(_ low: Double, _ high: Double, count: Int = 5) -> [Double] {
+        guard high > low, low.isFinite, high.isFinite else { return [low] }
+        let rough = (high - low) / Double(Swift.max(count, 1))
+        let magnitude = Foundation.pow(10, (Foundation.log10(rough)).rounded(.down))
+        let residual = rough / magnitude
+        let step = (residual < 1.5 ? 1 : residual < 3 ? 2 : residual < 7 ? 5 : 10) * magnitude
+        var values: [Double] = []
+        var v = (low / step).rounded(.up) * step
+        while v <= high + step * 1e-9 {
+            values.append(Swift.abs(v) < step * 1e-9 ? 0 : v)
+            v += step
+        }
+        return values
+    }
+
+    /// A tick label: integers plainly, others with up to 3 significant decimals.
+    static func label(_ value: Double) -> String {
+        if value == value.rounded(), Swift.abs(value) < 1e9 { return String(Int(value)) }
+        if Swift.abs(value) >= 1e-3 && Swift.abs(value) < 1e5 {
+            var text = String(format: "%.3f", value)
+            while text.hasSuffix("0") { text.removeLast() }
+            if text.hasSuffix(".") { text.removeLast() }
+            return text
+        }
+        return String(format: "%.1e", value)
+    }
+
+    static func color(_ index: Int) -> String { ChartPalette.color(index) }
+}
+
+/// The categorical colours of every chart (Tableau 10), for pages that colour things to match.
+public enum ChartPalette {
+    public static let colors = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
+    public static func color(_ index: Int) -> String { colors[index % colors.count] }
+}

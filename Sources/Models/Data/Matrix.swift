@@ -1,0 +1,63 @@
+/// A dense row-major matrix of `Float`: samples in rows, features (or label columns) in columns.
+/// The currency of `fit`, `evaluate`, `predict` and the data utilities.
+public struct Matrix: Equatable, Sendable, CustomStringConvertible {
+    public var rows: Int
+    public var columns: Int
+    public var values: [Float]
+
+    /// A matrix from row-major values; the count must be `rows × columns`.
+    public init(rows: Int, columns: Int, values: [Float]) throws {
+        guard rows >= 0, columns >= 1, values.count == rows * columns else {
+            throw ModelError.shapeMismatch("a \(rows)×\(columns) matrix needs \(rows * columns) values, got \(values.count)")
+        }
+        self.rows = rows
+        self.columns = columns
+        self.values = values
+    }
+
+    /// A matrix from rows of equal length.
+    public init(_ rows: [[Float]]) throws {
+        let columns = rows.first?.count ?? 1
+        for (i, row) in rows.enumerated() where row.count != columns {
+            throw ModelError.shapeMismatch("row \(i) has \(row.count) values, the first row \(columns)")
+        }
+        try self.init(rows: rows.count, columns: columns, values: rows.flatMap { $0 })
+    }
+
+    /// A one-column matrix (labels, targets).
+    public init(column: [Float]) {
+        self.rows = column.count
+        self.columns = 1
+        self.values = column
+    }
+
+    init(uncheckedRows rows: Int, columns: Int, values: [Float]) {
+        self.rows = rows
+        self.columns = columns
+        self.values = values
+    }
+
+    /// The values of row `i`.
+    public subscript(row i: Int) -> ArraySlice<Float> { values[(i * columns)..<((i + 1) * columns)] }
+
+    /// The element at row `i`, column `j`.
+    public subscript(i: Int, j: Int) -> Float { values[i * columns + j] }
+
+    /// The rows at `indices`, in that order.
+    public func rows(_ indices: [Int]) -> Matrix {
+        var out: [Float] = []
+        out.reserveCapacity(indices.count * columns)
+        for i in indices { out.append(contentsOf: self[row: i]) }
+        return Matrix(uncheckedRows: indices.count, columns: columns, values: out)
+    }
+
+    /// Rows `range`.
+    public func rows(_ range: Range<Int>) -> Matrix {
+        Matrix(uncheckedRows: range.count, columns: columns, values: Array(values[(range.lowerBound * columns)..<(range.upperBound * columns)]))
+    }
+
+    /// Column `j` as an array.
+    public func column(_ j: Int) -> [Float] { (0..<rows).map { values[$0 * columns + j] } }
+
+    public var description: String { "Matrix(\(rows)×\(columns))" }
+}

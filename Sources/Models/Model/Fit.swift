@@ -1,0 +1,217 @@
+import Runtime
+
+extension Sequential {
+    /// Trains the model (Keras' `fit`). Each step — forward, loss with regularization, gradients,
+    /// clipping, optimizer, batch-norm moving statistics, constraints — is one compiled program.
+    ///
+    /// - Parameters:
+    ///   - x: one sample per row; `y`: the labels (class indices in one column for sparse losses).
+    ///   - validationData: evaluated after every epoch in inference mode (`val_…` logs).
+    ///   - validationSplit: instead, hold out this last fraction of `x`/`y` (before shuffling), as Keras does.
+    ///   - shuffle: reshuffle the training rows every epoch, with a generator seeded by `seed`
+    ///     (the model's seed when nil), so a seeded run is reproducible.
+    ///   - verbose: 0 silent, 1 a progress bar per epoch, 2 one line per epoch.
+    ///   - evaluateTrainingSet: also measure loss and metrics on the whole training set after each
+    ///     epoch in inference mode (`end_of_epoch_…` logs), besides Keras' running means in training mode.
+    /// - Returns: the `History` of every epoch's logs (also kept in `lastHistory`, so it survives a
+    ///   thrown error such as `ModelError.nonFiniteLoss`).
+    @discardableResult
+    public func fit(x: Matrix, y: Matrix, batchSize: Int = 32, epochs: Int = 1, validationData: (x: Matrix, y: Matrix)? = nil,
+                    validationSplit: Double = 0, shuffle: Bool = true, seed: UInt64? = nil, callbacks: [Callback] = [],
+                    verbose: Int = 1, evaluateTrainingSet: Bool = true) throws -> History {
+        if inputShape == nil { try build(inputShape: [x.columns]) }
+        let compiled = try requireCompiled()
+        guard batchSize > 0, epochs >= 0 else {
+            throw ModelError.invalidConfiguration("fit needs a positive batch size and a non-negative number of epochs, got \(batchSize) and \(epochs)")
+        }
+        guard (0..<1).contains(validationSplit) else {
+            throw ModelError.invalidConfiguration("validationSplit must be in [0, 1), got \(validationSplit)")
+        }
+        try checkData(x: x, y: y, compiled: compiled, role: "training")
+        var train = (x: x, y: y)
+        var validation = validationData
+        if validationSplit > 0 {
+            let held = Int(Double(x.rows) * validationSplit)
+            let kept = x.rows - held
+            guard held > 0, kept > 0 else {
+                throw ModelError.invalidConfiguration("validationSplit \(validationSplit) of \(x.rows) rows leaves \(kept) for training and \(held) for validation; both need at least one")
+            }
+            validation = (x.rows(kept..<x.rows), y.rows(kept..<y.rows))
+            train = (x.rows(0..<kept), y.rows(0..<kept))
+        }
+        if let validation { try checkData(x: validation.x, y: validation.y, compiled: compiled, role: "validation") }
+
+        let rows = train.x.rows
+        let steps = (rows + batchSize - 1) / batchSize
+        let training = Training(model: self, compiled: compiled, epochs: epochs, stepsPerEpoch: steps)
+        var allCallbacks = callbacks
+        if verbose > 0 { allCallbacks.append(ProgressLogger(verbose: verbose)) }
+        let keys = ["loss"] + compiled.metricKeys
+        let schedule = compiled.optimizer.learningRate
+        let step = compiled.trainStep
+        var random = SeededRandom(seed: seed ?? self.seed)
+        var order = Array(0..<rows)
+        let xColumns = train.x.columns, yColumns = train.y.columns
+        var xBatch = [Float](repeating: 0, count: batchSize * xColumns)
+        var yBatch = [Float](repeating: 0, count: batchSize * yColumns)
+        var totals = [Double](repeating: 0, count: keys.count)
+        lastHistory = History()
+
+        for callback in allCallbacks { try callback.onTrainBegin(training) }
+        epochLoop: for epoch in 0..<epochs {
+            training.epoch = epoch
+            if shuffle {
+                for i in stride(from: rows - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next() % UInt64(i + 1))) }
+            }
+            for callback in allCallbacks { try callback.onEpochBegin(epoch, training) }
+            for k in totals.indices { totals[k] = 0 }
+            var seen = 0
+            for batch in 0..<steps {
+                let start = batch * batchSize, count = Swift.min(batchSize, rows - start)
+                try train.x.values.withUnsafeBufferPointer { xs in
+                    try train.y.values.withUnsafeBufferPointer { ys in
+                        try xBatch.withUnsafeMutableBufferPointer { xb in
+                            try yBatch.withUnsafeMutableBufferPointer { yb in
+                                for r in 0..<count {
+                                    let source = order[start + r]
+                                    (xb.baseAddress! + r * xColumns).update(from: xs.baseAddress! + source * xColumns, count: xColumns)
+                                    (yb.baseAddress! + r * yColumns).update(from: ys.baseAddress! + source * yColumns, count: yColumns)
+                                }
+                                try step.feed(compiled.x, UnsafeBufferPointer(rebasing: xb[0..<(count * xColumns)]))
+                                try step.feed(compiled.y, UnsafeBufferPointer(rebasing: yb[0..<(count * yColumns)]))
+                            }
+                        }
+                    }
+                }
+                if schedule.isScheduled {
+                    try compiled.session.setScalar(schedule.value(atStep: training.step), of: compiled.learningRate)
+                }
+                try engine { try step.run() }
+                for k in totals.indices { totals[k] += step.scalar(k) * Double(count) }
+                seen += count
+                training.step += 1
+                if !allCallbacks.isEmpty {
+                    var logs = Logs()
+                    for (k, key) in keys.enumerated() { logs[key] = totals[k] / Double(seen) }
+                    for callback in allCallbacks { try callback.onBatchEnd(batch, logs: logs, training) }
+                }
+                if training.stopTraining { break }
+            }
+            var logs = Logs()
+            for (k, key) in keys.enumerated() { logs[key] = totals[k] / Double(Swift.max(seen, 1)) }
+            if evaluateTrainingSet {
+                for (key, value) in zip(keys, try evaluated(train.x, train.y, compiled: compiled)) { logs["end_of_epoch_\(key)"] = value }
+            }
+            if let validation {
+                for (key, value) in zip(keys, try evaluated(validation.x, validation.y, compiled: compiled)) { logs["val_\(key)"] = value }
+            }
+            logs["learning_rate"] = training.learningRate
+            training.history.append(epoch: epoch, logs)
+            lastHistory = training.history
+            for callback in allCallbacks { try callback.onEpochEnd(epoch, logs: logs, training) }
+            lastHistory = training.history
+            if training.stopTraining { break epochLoop }
+        }
+        for callback in allCallbacks { try callback.onTrainEnd(training) }
+        training.history.stopReason = training.stopReason
+        lastHistory = training.history
+        return training.history
+    }
+
+    /// Loss and metrics in inference mode (Keras' `evaluate`), averaged over all rows.
+    public func evaluate(x: Matrix, y: Matrix, batchSize: Int = 32) throws -> Logs {
+        let compiled = try requireCompiled()
+        try checkData(x: x, y: y, compiled: compiled, role: "evaluation")
+        var logs = Logs()
+        for (key, value) in zip(["loss"] + compiled.metricKeys, try evaluated(x, y, compiled: compiled, batchSize: batchSize)) { logs[key] = value }
+        return logs
+    }
+
+    /// The model's outputs for `x` in inference mode (Keras' `predict`), one row per sample.
+    public func predict(x: Matrix, batchSize: Int = 256) throws -> Matrix {
+        let compiled = try requireCompiled()
+        try checkInputs(x, role: "prediction")
+        let columns = outputShape!.reduce(1, *)
+        var out = [Float]()
+        out.reserveCapacity(x.rows * columns)
+        let executable = compiled.prediction
+        try forEachChunk(x.rows, batchSize) { start, end in
+            try x.values.withUnsafeBufferPointer { xs in
+                try executable.feed(compiled.x, UnsafeBufferPointer(rebasing: xs[(start * x.columns)..<(end * x.columns)]))
+            }
+            try engine { try executable.run() }
+            try executable.withOutput(0) { (buffer: UnsafeBufferPointer<Float>, _) in out.append(contentsOf: buffer) }
+        }
+        return Matrix(uncheckedRows: x.rows, columns: columns, values: out)
+    }
+
+    /// Sample-weighted means of `[loss] + metrics` over all rows, in inference mode.
+    func evaluated(_ x: Matrix, _ y: Matrix, compiled: CompiledModel, batchSize: Int = 1024) throws -> [Double] {
+        let executable = compiled.evaluation
+        var totals = [Double](repeating: 0, count: 1 + compiled.metrics.count)
+        try forEachChunk(x.rows, batchSize) { start, end in
+            try x.values.withUnsafeBufferPointer { xs in
+                try executable.feed(compiled.x, UnsafeBufferPointer(rebasing: xs[(start * x.columns)..<(end * x.columns)]))
+            }
+            try y.values.withUnsafeBufferPointer { ys in
+                try executable.feed(compiled.y, UnsafeBufferPointer(rebasing: ys[(start * y.columns)..<(end * y.columns)]))
+            }
+            try engine { try executable.run() }
+            for k in totals.indices { totals[k] += executable.scalar(k) * Double(end - start) }
+        }
+        return totals.map { $0 / Double(Swift.max(x.rows, 1)) }
+    }
+
+    private func forEachChunk(_ rows: Int, _ size: Int, _ body: (Int, Int) throws -> Void) throws {
+        guard size > 0 else { throw ModelError.invalidConfiguration("batch size must be positive, got \(size)") }
+        var start = 0
+        while start < rows {
+            let end = Swift.min(start + size, rows)
+            try body(start, end)
+            start = end
+        }
+    }
+
+    private func checkInputs(_ x: Matrix, role: String) throws {
+        let features = inputShape?.reduce(1, *) ?? x.columns
+        guard x.columns == features else {
+            throw ModelError.shapeMismatch("the \(role) inputs have \(x.columns) columns but model \"\(name)\" takes \(features) features (input shape \(inputShape ?? []))")
+        }
+        guard x.rows > 0 else { throw ModelError.shapeMismatch("the \(role) inputs have no rows") }
+    }
+
+    func checkData(x: Matrix, y: Matrix, compiled: CompiledModel, role: String) throws {
+        try checkInputs(x, role: role)
+        guard x.rows == y.rows else {
+            throw ModelError.shapeMismatch("the \(role) data has \(x.rows) input rows but \(y.rows) label rows")
+        }
+        let outputs = outputShape!.reduce(1, *)
+        if compiled.loss.hasSparseLabels {
+            guard y.columns == 1 else {
+                throw ModelError.shapeMismatch("\(compiled.loss.kerasName) takes one column of class indices, the \(role) labels have \(y.columns) columns (use categorical_crossentropy for one-hot labels)")
+            }
+            for (row, label) in y.values.enumerated() where !(label >= 0 && label < Float(outputs) && label == label.rounded()) {
+                throw ModelError.data("\(role) label \(label) in row \(row) is not a class index in 0..<\(outputs)")
+            }
+        } else {
+            guard y.columns == outputs else {
+                throw ModelError.shapeMismatch("the \(role) labels have \(y.columns) columns but the model outputs \(outputs) (last layer \"\(layers.last!.name)\"); one-hot encode class labels or change the last layer's units")
+            }
+        }
+    }
+}
+
+extension Sequential {
+    /// The gradients of the training loss on `x`, `y` (training mode: batch statistics; nothing
+    /// is updated), by variable name — for all trainable variables or the named ones. This is what
+    /// weight/gradient histograms are made of.
+    public func gradients(x: Matrix, y: Matrix, variables: [String]? = nil) throws -> [String: [Float]] {
+        let compiled = try requireCompiled()
+        try checkData(x: x, y: y, compiled: compiled, role: "gradient")
+        let names = variables ?? compiled.parameterNames.filter { compiled.gradients[$0] != nil }
+        for name in names where compiled.gradients[name] == nil {
+            throw ModelError.invalidConfiguration("\"\(name)\" is not a trainable variable of model \"\(self.name)\"; trainable: \(compiled.gradients.keys.sorted().joined(separator: ", "))")
+        }
+        return try engine { try compiled.gradientValues(x: x, y: y, variablesNamed: names) }
+    }
+}

@@ -1,0 +1,70 @@
+/// Named values of one epoch or batch, in a stable order (`loss`, metrics, `end_of_epoch_…`,
+/// `val_…`, `learning_rate`).
+public struct Logs: Sendable, Equatable, Sequence {
+    public private(set) var keys: [String] = []
+    private var values: [String: Double] = [:]
+
+    public init() {}
+
+    public subscript(key: String) -> Double? {
+        get { values[key] }
+        set {
+            if values[key] == nil, newValue != nil { keys.append(key) }
+            if newValue == nil { keys.removeAll { $0 == key } }
+            values[key] = newValue
+        }
+    }
+
+    public func makeIterator() -> AnyIterator<(key: String, value: Double)> {
+        var index = 0
+        return AnyIterator {
+            guard index < keys.count else { return nil }
+            defer { index += 1 }
+            return (keys[index], values[keys[index]]!)
+        }
+    }
+
+    /// `key: value` pairs joined Keras-style (`loss: 0.6931 - accuracy: 0.5000`).
+    public func formatted(separator: String = " - ") -> String {
+        keys.map { "\($0): \(formatLogValue(values[$0]!))" }.joined(separator: separator)
+    }
+}
+
+func formatLogValue(_ value: Double) -> String {
+    if value != 0, Swift.abs(value) < 1e-3 { return String(format: "%.4e", value) }
+    return String(format: "%.4f", value)
+}
+
+/// What `fit` returns: the logs of every epoch (Keras' `History.history`), plus why training stopped.
+///
+/// Keys: `loss` and each metric (e.g. `accuracy`) are the running means over the epoch's batches
+/// in *training mode* — what Keras prints. `end_of_epoch_loss` and `end_of_epoch_accuracy` are the
+/// same measured on the whole training set after the epoch in *inference mode* (moving batch-norm
+/// statistics, no dropout). `val_…` are on the validation data (inference mode);
+/// `learning_rate` is the rate the epoch ended with.
+public struct History: Sendable {
+    public private(set) var epochs: [Int] = []
+    public private(set) var keys: [String] = []
+    private var values: [String: [Double]] = [:]
+    /// Set when training stopped before the last epoch (early stopping, NaN loss …).
+    public var stopReason: String?
+
+    public init() {}
+
+    /// The value of `key` for every epoch so far (empty when never logged).
+    public subscript(key: String) -> [Double] { values[key] ?? [] }
+
+    mutating func append(epoch: Int, _ logs: Logs) {
+        epochs.append(epoch)
+        for (key, value) in logs {
+            if values[key] == nil {
+                keys.append(key)
+                values[key] = [Double](repeating: .nan, count: epochs.count - 1)
+            }
+            values[key]!.append(value)
+        }
+        for key in keys where values[key]!.count < epochs.count { values[key]!.append(.nan) }
+    }
+}
+
+import Foundation

@@ -1,0 +1,34 @@
+import Runtime
+
+/// Time per kernel of a compiled model's programs, slowest first.
+public struct KernelProfile: Sendable {
+    public struct Entry: Sendable {
+        public var kernel: String
+        public var microseconds: Double
+    }
+    public var trainingStep: [Entry]
+    public var evaluation: [Entry]
+}
+
+extension Sequential {
+    /// Runs the training step (on the first `batchSize` rows; updates are applied, so profile a
+    /// copy or accept one more step) and the evaluation (on all rows) `runs` times each, timing every
+    /// kernel.
+    public func profile(x: Matrix, y: Matrix, batchSize: Int = 32, runs: Int = 100) throws -> KernelProfile {
+        let compiled = try requireCompiled()
+        try checkData(x: x, y: y, compiled: compiled, role: "profiling")
+        func measure(_ executable: Executable, rows: Int) throws -> [KernelProfile.Entry] {
+            var seconds: [Double] = []
+            for _ in 0..<runs {
+                try executable.feed(compiled.x, Array(x.values[0..<(rows * x.columns)]))
+                try executable.feed(compiled.y, Array(y.values[0..<(rows * y.columns)]))
+                try engine { try executable.run(profile: &seconds) }
+            }
+            let names = try executable.statistics(batchSize: rows).kernelSummaries
+            return zip(names, seconds).map { KernelProfile.Entry(kernel: $0, microseconds: $1 / Double(runs) * 1e6) }
+                .sorted { $0.microseconds > $1.microseconds }
+        }
+        let rows = Swift.min(batchSize, x.rows)
+        return KernelProfile(trainingStep: try measure(compiled.trainStep, rows: rows), evaluation: try measure(compiled.evaluation, rows: x.rows))
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+import Models
+
+struct FitTests {
+    func deckModel(seed: UInt64) throws -> Sequential {
+        let model = Sequential(seed: seed) {
+            Dense(50, activation: .relu, kernelInitializer: .heUniform(), inputShape: [2])
+            BatchNormalization()
+            Dense(1, activation: .sigmoid)
+        }
+        try model.compile(optimizer: SGD(learningRate: 0.01, momentum: 0.9), loss: .binaryCrossEntropy, metrics: [.accuracy])
+        return model
+    }
+
+    @Test func theCaseStudyModelLearnsTheCircles() throws {
+        let data = try circles()
+        let model = try deckModel(seed: 1)
+        let history = try model.fit(x: data.rows(0..<500).x, y: data.rows(0..<500).y, batchSize: 32, epochs: 40,
+                                    validationData: (data.rows(500..<1000).x, data.rows(500..<1000).y), verbose: 0)
+        #expect(history.epochs == Array(0..<40))
+        for key in ["loss", "accuracy", "end_of_epoch_loss", "end_of_epoch_accuracy", "val_loss", "val_accuracy", "learning_rate"] {
+            #expect(history[key].count == 40, "\(key)")
+        }
+        #expect(history["val_accuracy"].last! > 0.8)
+        #expect(history["loss"].last! < history["loss"].first!)
+        #expect(history["learning_rate"].allSatisfy { Swift.abs($0 - 0.01) < 1e-9 })
+        // evaluate and predict agree with the last epoch's inference-mode figures.
+        let test = data.rows(500..<1000)
+        let logs = try model.evaluate(x: test.x, y: test.y)
+        #expect(Swift.abs(logs["accuracy"]! - history["val_accuracy"].last!) < 1e-6)
+        let predictions = try model.predict(x: test.x)
+        let correct = zip(predictions.values, test.y.values).filter { ($0 > 0.5 ? 1 : 0) == $1 }.count
+        #expect(Swift.abs(Double(correct) / 500 - logs["accuracy"]!) < 1e-6)
+    }
+
+    @Test func aSeedReproducesARunBitForBit() throws {
+        let data = try circles().rows(0..<200)
+        func run(_ seed: UInt64) throws -> [Double] {
+            try deckModel(seed: seed).fit(x: data.x, y: data.y, batchSize: 16, epochs: 5, verbose: 0)["loss"]
+        }
+        #expect(try run(7) == (try run(7)))
+        #expect(try run(7) != (try run(8)))
+    }
+
+    @Test func validationSplitHoldsOutTheLastRows() throws {
+        let data = try circles().rows(0..<100)
+        let model = try deckModel(seed: 1)
+        let history = try model.fit(x: data.x, y: data.y, batchSize: 10, epochs: 2, validationSplit: 0.2, verbose: 0)
+        let held = data.rows(80..<100)
+        #expect(Swift.abs(try model.evaluate(x: held.x, y: held.y)["accuracy"]! - history["val_accuracy"].last!) < 1e-6)
+    }
+
+    @Test func badDataIsRejectedWithTheShapes() throws {
+        let model = try deckModel(seed: 1)
+        #expect { try model.fit(x: Matrix([[1, 2, 3]]), y: Matrix(column: [1]), verbose: 0) } throws: {
+            "\($0)".contains("3 columns but model \"sequential\" takes 2 features")
+        }
+        #expect { try model.fit(x: Matrix([[1, 2], [3, 4]]), y: Matrix(column: [1]), verbose: 0) } throws: {
+            "\($0)".contains("2 input rows but 1 label rows")
+        }
+        #expect { try model.fit(x: Matrix([[1, 2]]), y: Matrix([[1, 0]]), verbose: 0) } throws: {
+            "\($0)".contains("labels have 2 columns but the model outputs 1")
+        }
+        let fresh = Sequential(inputShape: [2]) { Dense(1) }
+        #expect { try fresh.fit(x: Matrix([[1, 2]]), y: Matrix(column: [1]), verbose: 0) } throws: { "\($0)".contains("is not compiled") }
+    }
+
+    @Test func sparseClassifierTrainsOnIris() throws {
+        let url = try #require(Bundle.module.url(forResource: "iris", withExtension: "csv", subdirectory: "Data"))
+        let data = try Dataset.csv(path: url.path)
+        let (train, test) = try data.split(testFraction: 0.3, seed: 4)
+        let scaler = StandardScaler.fitted(to: train.x)
+        let model = Sequential(seed: 3) {
+            Dense(16, activation: .relu, inputShape: [4])
+            Dense(3, activation: .softmax)
+        }
+        try model.compile(optimizer: Adam(learningRate: 0.01), loss: .sparseCategoricalCrossEntropy, metrics: [.accuracy])
+        let history = try model.fit(x: scaler.transform(train.x), y: train.y, batchSize: 16, epochs: 60,
+                                    validationData: (try scaler.transform(test.x), test.y), verbose: 0)
+        #expect(history["val_accuracy"].last! > 0.85)
+        // One-hot labels with categorical cross-entropy reach the same kind of result.
+        let onehot = Sequential(seed: 3) {
+            Dense(16, activation: .relu, inputShape: [4])
+            Dense(3, activation: .softmax)
+        }
+        try onehot.compile(optimizer: Adam(learningRate: 0.01), loss: .categoricalCrossEntropy, metrics: [.accuracy])
+        let h2 = try onehot.fit(x: scaler.transform(train.x), y: oneHot(train.y, classes: 3), batchSize: 16, epochs: 60,
+                                validationData: (try scaler.transform(test.x), try oneHot(test.y, classes: 3)), verbose: 0)
+        #expect(h2["val_accuracy"].last! > 0.85)
+        #expect { try model.fit(x: train.x, y: Matrix(column: [Float](repeating: 5, count: train.count)), verbose: 0) } throws: {
+            "\($0)".contains("label 5.0 in row 0 is not a class index in 0..<3")
+        }
+    }
+
+    @Test func gradientsCanBeReadWithoutTraining() throws {
+        let data = try circles().rows(0..<64)
+        let model = try deckModel(seed: 1)
+        let before = try model.weights()
+        let gradients = try model.gradients(x: data.x, y: data.y, variables: ["dense/kernel"])
+        #expect(gradients["dense/kernel"]?.count == 100)
+        #expect(gradients["dense/kernel"]!.contains { $0 != 0 })
+        #expect(try model.weights() == before)
+        #expect(throws: ModelError.self) { try model.gradients(x: data.x, y: data.y, variables: ["batch_normalization/moving_mean"]) }
+    }
+}
