@@ -49,7 +49,8 @@ public struct HistogramChart: Sendable {
             }
             let maxShare = shares.max() ?? 0
             for (row, share) in shares.enumerated() where share > 0 {
-                let intensity = maxShare > 0 ? share / maxShare : 0
+                // Square root: the tails stay visible next to a dominant bin.
+                let intensity = maxShare > 0 ? (share / maxShare).squareRoot() : 0
                 let y = top + plotHeight - Double(row + 1) * rowHeight
                 out += "<rect x=\"\(SVG.n(left + Double(c) * columnWidth))\" y=\"\(SVG.n(y))\" width=\"\(SVG.n(columnWidth + 0.3))\" height=\"\(SVG.n(rowHeight + 0.3))\" fill=\"\(Self.blue(intensity))\"/>\n"
             }
