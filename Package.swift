@@ -49,13 +49,12 @@ let package = Package(
         .testTarget(name: "GraphTests", dependencies: ["Graph", "Runtime", "Workloads"], resources: [.copy("Golden")]),
         .testTarget(name: "AutodiffTests", dependencies: ["Graph", "Autodiff", "Runtime"]),
         .testTarget(name: "GradientCheckTests", dependencies: ["Graph", "Autodiff", "Runtime", "GradientCheck"]),
+        .testTarget(name: "ChartsTests", dependencies: ["Charts"]),
+        .testTarget(name: "CaseStudiesTests", dependencies: ["CaseStudies", "Models", "Charts"]),
+        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Graph", "Runtime"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Workloads"]),
+        .testTarget(name: "TemperCLITests", dependencies: ["TemperCLI"]),
         .testTarget(name: "ModelsTests", dependencies: ["Graph", "Runtime", "Models"], resources: [.copy("Data")]),
-        .testTarget(
-            name: "RuntimeTests",
-            dependencies: [
-                "Graph", "Autodiff", "Runtime",
-                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
-            ]
-        ),
+        .testTarget(name: "RuntimeTests", dependencies: ["Graph", "Autodiff", "Runtime", "Workloads", "Benchmarks"]),
     ]
 )

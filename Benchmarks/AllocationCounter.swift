@@ -1,31 +1,44 @@
+import Foundation
 import MallocInterposerSwift
 
-/// Counts heap allocations (malloc, calloc, realloc, posix_memalign …) made by the process while
-/// `body` runs. The interposer library is linked ahead of the C library, so its `malloc` is the
-/// process's; `isActive` tells whether that took effect (if not, counts are not available).
+/// The thread being measured and the allocations counted on it.
+nonisolated(unsafe) private var measuredThread: pthread_t?
+nonisolated(unsafe) private var measuredAllocations = 0
+
+/// Counts heap allocations (malloc, calloc, realloc, posix_memalign …) made by the calling thread
+/// while `body` runs — other threads (a parallel test, OpenBLAS's workers) do not count. The
+/// interposer library is linked ahead of the C library, so its `malloc` is the process's;
+/// `isActive` tells whether that took effect.
 public enum AllocationCounter {
     /// True when allocations are being observed (checked by allocating once while counting).
     public static let isActive: Bool = {
-        MallocInterposerSwift.initialize()
-        MallocInterposerSwift.reset()
-        MallocInterposerSwift.hook()
-        let probe = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 16)
-        MallocInterposerSwift.unhook()
-        probe.deallocate()
-        return MallocInterposerSwift.getStatistics().mallocCount > 0
+        measure { UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 16).deallocate() } > 0
     }()
 
-    /// Heap allocations made while `body` runs, or nil when counting is not active.
+    /// Heap allocations the calling thread makes while `body` runs (nil when the interposer is not active).
     public static func count(_ body: () throws -> Void) rethrows -> Int? {
         guard isActive else {
             try body()
             return nil
         }
+        return try measure(body)
+    }
+
+    private static func measure(_ body: () throws -> Void) rethrows -> Int {
+        MallocInterposerSwift.initialize()
+        measuredAllocations = 0
+        measuredThread = pthread_self()
+        MallocInterposerSwift.setAllocationHook { _ in
+            if let thread = measuredThread, pthread_equal(thread, pthread_self()) != 0 { measuredAllocations += 1 }
+        }
         MallocInterposerSwift.reset()
         MallocInterposerSwift.hook()
-        defer { MallocInterposerSwift.unhook() }
+        defer {
+            MallocInterposerSwift.unhook()
+            MallocInterposerSwift.setAllocationHook(nil)
+            measuredThread = nil
+        }
         try body()
-        MallocInterposerSwift.unhook()
-        return MallocInterposerSwift.getStatistics().mallocCount
+        return measuredAllocations
     }
 }

@@ -1,0 +1,55 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+@testable import Charts
+
+/// SVG that a browser can render: well-formed XML with the expected elements.
+func parses(_ svg: String) -> Bool {
+    let parser = XMLParser(data: Data(svg.utf8))
+    return parser.parse()
+}
+
+struct ChartTests {
+    @Test func histogramCountsEveryFiniteValueOnce() {
+        let h = Histogram(of: [0, 0.5, 1, 1, 2, .nan, .infinity] as [Double], bins: 4)
+        #expect(h.edges == [0, 0.5, 1, 1.5, 2])
+        #expect(h.counts == [1, 1, 2, 1])
+        #expect(h.total == 5)
+        let single = Histogram(of: [3.0, 3.0], bins: 2)
+        #expect(single.edges.first! < 3 && single.edges.last! > 3 && single.total == 2)
+    }
+
+    @Test func ticksAreNiceAndCoverTheRange() {
+        let unit = SVG.ticks(0, 1)
+        #expect(unit.count == 6 && unit.first == 0 && Swift.abs(unit.last! - 1) < 1e-12)
+        let t = SVG.ticks(3, 97)
+        #expect(t.first! >= 3 && t.last! <= 97 && t.count >= 4)
+        #expect(t == [20, 40, 60, 80] || t == [10, 20, 30, 40, 50, 60, 70, 80, 90])
+        #expect(SVG.label(0.25) == "0.25")
+        #expect(SVG.label(100) == "100")
+    }
+
+    @Test func lineChartIsWellFormedWithAxesAndLegend() {
+        let chart = LineChart(title: "Loss <per> epoch & more", xLabel: "epoch", yLabel: "loss",
+                              series: [.init(name: "train", values: [1, 0.5, 0.25]), .init(name: "test", values: [1.2, .nan, 0.4], dashed: true)],
+                              references: [(0.8, "80%")])
+        let svg = chart.svg()
+        #expect(parses(svg))
+        #expect(svg.contains("Loss &lt;per&gt; epoch &amp; more"))
+        #expect(svg.contains(">train</text>") && svg.contains(">test</text>"))
+        #expect(svg.contains(">epoch</text>"))
+        #expect(svg.contains("stroke-dasharray"))
+        // The NaN splits the test series into two polylines.
+        #expect(svg.components(separatedBy: "<polyline").count - 1 == 3)
+    }
+
+    @Test func histogramChartHasOneColumnPerStep() {
+        let columns = (1...5).map { (Double($0), Histogram(of: (0..<100).map { Double($0) * Double($0 % 7) }, bins: 10)) }
+        let svg = HistogramChart(title: "weights", columns: columns).svg()
+        #expect(parses(svg))
+        #expect(svg.contains(">weights</text>"))
+        #expect(svg.contains("<rect x="))
+    }
+}

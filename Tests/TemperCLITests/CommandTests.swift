@@ -1,0 +1,27 @@
+import Testing
+@testable import TemperCLI
+
+struct CommandTests {
+    @Test func tableAlignsNumbersRight() {
+        var table = TerminalTable(["name", "value"])
+        table.append(["a", "1.5"])
+        table.append(["longer", "12.25"])
+        let lines = table.render().split(separator: "\n")
+        #expect(lines[0] == "name    value")
+        #expect(lines[2] == "a         1.5")
+        #expect(lines[3] == "longer  12.25")
+    }
+
+    @Test func commandsParseTheirOptions() throws {
+        let casestudy = try BatchNormCaseStudyCommand.parse(["--variants", "none,after", "--seeds", "2", "--epochs", "3"])
+        #expect(casestudy.seeds == 2 && casestudy.epochs == 3 && casestudy.variants == "none,after")
+        let gradcheck = try GradcheckCommand.parse(["--passes", "all", "--filter", "exp"])
+        #expect(gradcheck.passes == "all" && gradcheck.filter == "exp")
+        #expect(throws: (any Error).self) { try BenchCommand.parse(["--threads", "many"]) }
+    }
+
+    @Test func unknownVariantsAreRejected() throws {
+        let command = try BatchNormCaseStudyCommand.parse(["--variants", "sideways", "--epochs", "1", "--seeds", "1"])
+        #expect { try command.run() } throws: { "\($0)".contains("unknown variant \"sideways\"") }
+    }
+}
