@@ -7,7 +7,7 @@ enum CommonSubexpressionElimination {
         let inputs: [NodeID]
     }
 
-    static func run(_ unit: CompilationUnit) throws -> CompilationUnit {
+    static func run(_ unit: CompilationUnit) throws -> (CompilationUnit, Int) {
         let rewriter = GraphRewriter(unit.graph)
         var seen: [Key: NodeID] = [:]
         for node in unit.graph.nodes {
@@ -26,6 +26,6 @@ enum CommonSubexpressionElimination {
                 seen[key] = try rewriter.copy(node)
             }
         }
-        return rewriter.finish(roots: unit.roots)
+        return (rewriter.finish(roots: unit.roots), rewriter.rewrites)
     }
 }

@@ -4,7 +4,7 @@
 enum ConstantFolding {
     static let maximumElements = 1 << 16
 
-    static func run(_ unit: CompilationUnit, evaluator: ConstantEvaluator) throws -> CompilationUnit {
+    static func run(_ unit: CompilationUnit, evaluator: ConstantEvaluator) throws -> (CompilationUnit, Int) {
         let graph = unit.graph
         let rewriter = GraphRewriter(graph)
         for node in graph.nodes {
@@ -22,7 +22,7 @@ enum ConstantFolding {
             rewriter.replace(node.id, with: id)
             rewriter.rewrites += 1
         }
-        return rewriter.finish(roots: unit.roots)
+        return (rewriter.finish(roots: unit.roots), rewriter.rewrites)
     }
 
     private static func isFoldable(_ node: Node) -> Bool {

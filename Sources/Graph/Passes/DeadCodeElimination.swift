@@ -1,6 +1,6 @@
 /// `dce`: keeps only the nodes the roots depend on.
 enum DeadCodeElimination {
-    static func run(_ unit: CompilationUnit) throws -> CompilationUnit {
+    static func run(_ unit: CompilationUnit) throws -> (CompilationUnit, Int) {
         let graph = unit.graph
         var live = [Bool](repeating: false, count: graph.count)
         var stack = unit.roots
@@ -12,6 +12,6 @@ enum DeadCodeElimination {
         let rewriter = GraphRewriter(graph)
         for node in graph.nodes where live[node.id.index] { try rewriter.copy(node) }
         rewriter.rewrites = live.filter { !$0 }.count
-        return rewriter.finish(roots: unit.roots)
+        return (rewriter.finish(roots: unit.roots), rewriter.rewrites)
     }
 }

@@ -3,7 +3,7 @@
 /// backward `sigmoid_grad(s, bce_grad(c, y, s))` becomes `c·(sigmoid(z) − y)/k`. Values agree
 /// with the unfused graph wherever the clip is inactive (`|z|` below about 16 in Float64).
 enum FuseBCELogits {
-    static func run(_ unit: CompilationUnit) throws -> CompilationUnit {
+    static func run(_ unit: CompilationUnit) throws -> (CompilationUnit, Int) {
         let graph = unit.graph
         let rewriter = GraphRewriter(graph)
         /// The logits `z` when `id` is `sigmoid(z)`.
@@ -37,6 +37,6 @@ enum FuseBCELogits {
             }
             try rewriter.copy(node)
         }
-        return rewriter.finish(roots: unit.roots)
+        return (rewriter.finish(roots: unit.roots), rewriter.rewrites)
     }
 }

@@ -4,7 +4,7 @@
 /// that is its only reader. Its backward becomes `fused_batch_norm_grad`, one kernel that also
 /// applies the ReLU mask `y > 0` when the cotangent is `g · (y > 0)` for that fused ReLU output.
 enum FuseBatchNorm {
-    static func run(_ unit: CompilationUnit) throws -> CompilationUnit {
+    static func run(_ unit: CompilationUnit) throws -> (CompilationUnit, Int) {
         let graph = unit.graph
         let consumers = graph.consumers()
         let roots = Set(unit.roots)
@@ -49,7 +49,7 @@ enum FuseBatchNorm {
             }
             try rewriter.copy(node)
         }
-        return rewriter.finish(roots: unit.roots)
+        return (rewriter.finish(roots: unit.roots), rewriter.rewrites)
     }
 
     /// `(g, y)` when `id` is `g · (y > 0)` (either operand order) for a ReLU output `y`.

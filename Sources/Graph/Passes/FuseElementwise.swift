@@ -3,7 +3,7 @@
 /// as one `fused_elementwise` loop kernel; its program reads the group's external inputs (each
 /// once) and keeps scalar constants inline, so no intermediate tensor is ever written.
 enum FuseElementwise {
-    static func run(_ unit: CompilationUnit) throws -> CompilationUnit {
+    static func run(_ unit: CompilationUnit) throws -> (CompilationUnit, Int) {
         let graph = unit.graph
         let consumers = graph.consumers()
         let roots = Set(unit.roots)
@@ -39,7 +39,7 @@ enum FuseElementwise {
             rewriter.replace(node.id, with: id)
             rewriter.rewrites += builder.fusedNodes
         }
-        return rewriter.finish(roots: unit.roots)
+        return (rewriter.finish(roots: unit.roots), rewriter.rewrites)
     }
 
     /// Emits the program of a group by walking from its last node through absorbed producers.

@@ -8,7 +8,7 @@ enum FuseGemmEpilogue {
     /// Activations the epilogue applies (any deterministic unary op).
     static func isEpilogueActivation(_ op: UnaryOp) -> Bool { !op.isRandom && op.kind != .dropout && op.kind != .gaussianNoise }
 
-    static func run(_ unit: CompilationUnit) throws -> CompilationUnit {
+    static func run(_ unit: CompilationUnit) throws -> (CompilationUnit, Int) {
         let graph = unit.graph
         let consumers = graph.consumers()
         let roots = Set(unit.roots)
@@ -89,6 +89,6 @@ enum FuseGemmEpilogue {
             }
             try rewriter.copy(node)
         }
-        return rewriter.finish(roots: unit.roots)
+        return (rewriter.finish(roots: unit.roots), rewriter.rewrites)
     }
 }

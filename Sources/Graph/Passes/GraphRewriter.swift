@@ -4,7 +4,7 @@ final class GraphRewriter {
     let source: Graph
     let result: Graph
     private var map: [NodeID?]
-    /// Number of nodes the pass changed (reported).
+    /// Number of nodes the pass rewrote, merged, folded, fused or removed (reported).
     var rewrites = 0
 
     init(_ source: Graph) {

@@ -21,39 +21,21 @@ public enum PassPipeline {
         return (unit, records)
     }
 
-    /// Applies one pass; returns the new unit and how many nodes it changed.
+    /// Applies one pass; returns the new unit and how many nodes it rewrote, merged, folded,
+    /// fused or removed.
     public static func apply(_ pass: PassName, to unit: CompilationUnit, evaluator: ConstantEvaluator?) throws -> (CompilationUnit, Int) {
-        let result: CompilationUnit
         switch pass {
-        case .dce: result = try DeadCodeElimination.run(unit)
-        case .cse: result = try CommonSubexpressionElimination.run(unit)
+        case .dce: return try DeadCodeElimination.run(unit)
+        case .cse: return try CommonSubexpressionElimination.run(unit)
         case .fold:
             guard let evaluator else { return (unit, 0) }
-            result = try ConstantFolding.run(unit, evaluator: evaluator)
-        case .simplify: result = try Simplify.run(unit)
-        case .fuseElementwise: result = try FuseElementwise.run(unit)
-        case .fuseGemmEpilogue: result = try FuseGemmEpilogue.run(unit)
-        case .fuseBCELogits: result = try FuseBCELogits.run(unit)
-        case .fuseBatchNorm: result = try FuseBatchNorm.run(unit)
+            return try ConstantFolding.run(unit, evaluator: evaluator)
+        case .simplify: return try Simplify.run(unit)
+        case .fuseElementwise: return try FuseElementwise.run(unit)
+        case .fuseGemmEpilogue: return try FuseGemmEpilogue.run(unit)
+        case .fuseBCELogits: return try FuseBCELogits.run(unit)
+        case .fuseBatchNorm: return try FuseBatchNorm.run(unit)
         case .planMemory: return (unit, 0)
-        }
-        return (result, rewriteCount(unit.graph, result.graph))
-    }
-
-    private static func rewriteCount(_ before: Graph, _ after: Graph) -> Int {
-        let beforeSet = Set(before.nodes.map { NodeSignature($0, in: before) })
-        return after.nodes.filter { !beforeSet.contains(NodeSignature($0, in: after)) }.count
-            + Swift.max(0, before.count - after.count)
-    }
-
-    private struct NodeSignature: Hashable {
-        let name: String
-        let op: Op
-        let inputNames: [String]
-        init(_ node: Node, in graph: Graph) {
-            name = node.name
-            op = node.op
-            inputNames = node.inputs.map { graph[$0].name }
         }
     }
 }

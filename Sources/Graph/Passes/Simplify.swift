@@ -5,7 +5,7 @@
 /// broadcasts → `x`; reshape of reshape and transpose of transpose → one; and
 /// `matmul(transpose(a), b)` → `matmul(a, b)` with the transpose flag flipped (no copy).
 enum Simplify {
-    static func run(_ unit: CompilationUnit) throws -> CompilationUnit {
+    static func run(_ unit: CompilationUnit) throws -> (CompilationUnit, Int) {
         let rewriter = GraphRewriter(unit.graph)
         for node in unit.graph.nodes {
             if let replacement = try rewrite(node, rewriter) {
@@ -15,7 +15,7 @@ enum Simplify {
                 try rewriter.copy(node)
             }
         }
-        return rewriter.finish(roots: unit.roots)
+        return (rewriter.finish(roots: unit.roots), rewriter.rewrites)
     }
 
     /// The replacement of `node` in the result graph, or nil to copy it.
