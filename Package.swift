@@ -8,13 +8,15 @@ let package = Package(
     name: "Temper",
     platforms: [.macOS(.v14)],
     products: [
-        .library(name: "Temper", targets: ["Graph", "Autodiff", "Runtime", "GradientCheck", "Models"]),
+        .library(name: "Temper", targets: ["Graph", "Autodiff", "Runtime", "GradientCheck", "Models", "Charts"]),
+        .library(name: "TemperTracking", targets: ["Tracking"]),
         .executable(name: "temper", targets: ["TemperCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.0"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -29,6 +31,7 @@ let package = Package(
         .target(name: "GradientCheck", dependencies: ["Graph", "Autodiff", "Runtime"]),
         .target(name: "Workloads", dependencies: ["Graph", "Autodiff", "Runtime"]),
         .target(name: "Charts"),
+        .target(name: "Tracking", dependencies: ["Models", "Charts", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "CaseStudies", dependencies: ["Models", "Charts"], resources: [.copy("Resources")]),
         .target(name: "Models", dependencies: ["Graph", "Autodiff", "Runtime", .product(name: "CSV", package: "CSV.swift")]),
         .target(
@@ -42,7 +45,7 @@ let package = Package(
         .executableTarget(
             name: "TemperCLI",
             dependencies: [
-                "Graph", "Autodiff", "Runtime", "GradientCheck", "Workloads", "Benchmarks", "Models", "CaseStudies",
+                "Graph", "Autodiff", "Runtime", "GradientCheck", "Workloads", "Benchmarks", "Models", "CaseStudies", "Tracking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -50,6 +53,7 @@ let package = Package(
         .testTarget(name: "AutodiffTests", dependencies: ["Graph", "Autodiff", "Runtime"]),
         .testTarget(name: "GradientCheckTests", dependencies: ["Graph", "Autodiff", "Runtime", "GradientCheck"]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts"]),
+        .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Models", "Charts", "TemperCLI", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CaseStudiesTests", dependencies: ["CaseStudies", "Models", "Charts"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Graph", "Runtime"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Workloads"]),

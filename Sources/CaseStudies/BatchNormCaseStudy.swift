@@ -78,7 +78,7 @@ public struct CaseStudyRun: Sendable {
     public var testAccuracy: [Double] { history["val_accuracy"] }
     /// Milliseconds per epoch of `fit` (training, both evaluations and bookkeeping; histogram capture excluded).
     public var millisecondsPerEpoch: Double
-    /// Per epoch: histograms of the first Dense layer's kernel and of its gradient on the training set.
+    /// Per epoch: histograms of the first Dense layer's kernel and of its gradient on the epoch's last batch.
     public var weightHistograms: [Histogram]
     public var gradientHistograms: [Histogram]
 
@@ -124,7 +124,7 @@ public struct BatchNormCaseStudy: Sendable {
     public func run(_ variant: BatchNormVariant, seed: UInt64, callbacks: [Callback] = []) throws -> CaseStudyRun {
         let model = variant.model(seed: seed)
         try model.compile(optimizer: SGD(learningRate: 0.01, momentum: 0.9), loss: .binaryCrossEntropy, metrics: [.accuracy])
-        let recorder = recordHistograms ? FirstLayerHistograms(train: train) : nil
+        let recorder = recordHistograms ? FirstLayerHistograms() : nil
         let started = Date()
         let history = try model.fit(x: train.x, y: train.y, batchSize: 32, epochs: epochs, validationData: (test.x, test.y), seed: seed,
                                     callbacks: callbacks + [recorder].compactMap { $0 }, verbose: 0)
@@ -135,14 +135,12 @@ public struct BatchNormCaseStudy: Sendable {
 }
 
 /// Records, after every epoch, histograms of the first Dense layer's kernel and of its gradient on
-/// the whole training set — the deck's W&B `parameters/…` and `gradients/…` panels.
+/// the epoch's last training batch — the deck's W&B `parameters/…` and `gradients/…` panels.
 final class FirstLayerHistograms: Callback {
-    let train: Dataset
     var weights: [Histogram] = []
     var gradients: [Histogram] = []
     var seconds = 0.0
-
-    init(train: Dataset) { self.train = train }
+    var wantsBatchGradients: Bool { true }
 
     func onEpochEnd(_ epoch: Int, logs: Logs, _ training: Training) throws {
         let started = Date()
@@ -151,8 +149,6 @@ final class FirstLayerHistograms: Callback {
         let name = "\(dense.name)/kernel"
         guard let kernel = try training.model.weights()[name] else { return }
         weights.append(Histogram(of: kernel, bins: 32))
-        if let gradient = try training.model.gradients(x: train.x, y: train.y, variables: [name])[name] {
-            gradients.append(Histogram(of: gradient, bins: 32))
-        }
+        if let gradient = training.lastBatchGradients[name] { gradients.append(Histogram(of: gradient, bins: 32)) }
     }
 }

@@ -30,9 +30,11 @@ public struct LineChart: Sendable {
     public var references: [(y: Double, label: String)]
     public var width: Double
     public var height: Double
+    /// A document-unique prefix for element ids (several charts inline in one page).
+    public var identifier: String
 
     public init(title: String, xLabel: String, yLabel: String, series: [Series], yRange: ClosedRange<Double>? = nil,
-                references: [(y: Double, label: String)] = [], width: Double = 640, height: Double = 360) {
+                references: [(y: Double, label: String)] = [], width: Double = 640, height: Double = 360, identifier: String = "chart") {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
@@ -41,6 +43,7 @@ public struct LineChart: Sendable {
         self.references = references
         self.width = width
         self.height = height
+        self.identifier = identifier
     }
 
     /// The chart as an `<svg>` element (with XML namespace, usable as a file or inline in HTML).
@@ -54,7 +57,12 @@ public struct LineChart: Sendable {
         var xLow = xs.min() ?? 0, xHigh = xs.max() ?? 1
         if xLow == xHigh { xLow -= 1; xHigh += 1 }
         var yLow = yRange?.lowerBound ?? (ys.min() ?? 0), yHigh = yRange?.upperBound ?? (ys.max() ?? 1)
-        if yLow == yHigh { yLow -= 1; yHigh += 1 }
+        if yLow == yHigh {
+            // A constant: centre it with a range proportional to its size.
+            let pad = yLow == 0 ? 1 : Swift.abs(yLow) * 0.5
+            yLow -= pad
+            yHigh += pad
+        }
         if yRange == nil {
             let pad = (yHigh - yLow) * 0.05
             yLow -= pad
@@ -83,7 +91,7 @@ public struct LineChart: Sendable {
             out += "<text x=\"\(SVG.n(left + plotWidth - 4))\" y=\"\(SVG.n(py(reference.y) - 4))\" text-anchor=\"end\" fill=\"#666\">\(SVG.escape(reference.label))</text>\n"
         }
         // Series, clipped to the plot.
-        out += "<clipPath id=\"plot\"><rect x=\"\(SVG.n(left))\" y=\"\(SVG.n(top))\" width=\"\(SVG.n(plotWidth))\" height=\"\(SVG.n(plotHeight))\"/></clipPath>\n"
+        out += "<clipPath id=\"\(SVG.escape(identifier))-plot\"><rect x=\"\(SVG.n(left))\" y=\"\(SVG.n(top))\" width=\"\(SVG.n(plotWidth))\" height=\"\(SVG.n(plotHeight))\"/></clipPath>\n"
         for (i, s) in series.enumerated() {
             let color = s.color ?? SVG.color(i)
             var segments: [[String]] = [[]]
@@ -95,7 +103,7 @@ public struct LineChart: Sendable {
                 }
             }
             for segment in segments where !segment.isEmpty {
-                out += "<polyline clip-path=\"url(#plot)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.8\"\(s.dashed ? " stroke-dasharray=\"5 3\"" : "") points=\"\(segment.joined(separator: " "))\"><title>\(SVG.escape(s.name))</title></polyline>\n"
+                out += "<polyline clip-path=\"url(#\(SVG.escape(identifier))-plot)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.8\"\(s.dashed ? " stroke-dasharray=\"5 3\"" : "") points=\"\(segment.joined(separator: " "))\"><title>\(SVG.escape(s.name))</title></polyline>\n"
             }
         }
         // Legend below the axis label, three entries per row.

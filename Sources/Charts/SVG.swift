@@ -2,21 +2,7 @@ import Foundation
 
 /// Small helpers to write SVG by hand: escaping, number formatting, nice axis ticks, a palette.
 enum SVG {
-    /// Escapes text for SVG/XML content and attribute values.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for ch in text {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(ch)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { Markup.escape(text) }
 
     /// A coordinate with two decimals (stable, compact output).
     static func n(_ value: Double) -> String {
@@ -60,4 +46,24 @@ enum SVG {
 public enum ChartPalette {
     public static let colors = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
     public static func color(_ index: Int) -> String { colors[index % colors.count] }
+}
+
+/// Escaping for markup shared by the charts and the pages that embed them (HTML, SVG, XML):
+/// `& < > " '` become entities, so user text (run names, tags, notes) is shown, never run.
+public enum Markup {
+    public static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.count)
+        for ch in text {
+            switch ch {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
 }

@@ -3,6 +3,7 @@ import CaseStudies
 import Foundation
 import Models
 import Runtime
+import Tracking
 
 struct CaseStudyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,6 +36,15 @@ struct BatchNormCaseStudyCommand: ParsableCommand {
     @Option(help: "Threads for OpenBLAS (one is fastest for this small model).")
     var threads: Int = 1
 
+    @Option(help: "The run store to log every run to (default: $TEMPER_DIR, else ./temper-runs).")
+    var dir: String?
+
+    @Flag(help: "Do not log the runs.")
+    var noTrack = false
+
+    @Option(help: "The project the runs are logged under.")
+    var project: String = "casestudy-batchnorm"
+
     @Option(help: "Write the results as JSON to this file.")
     var json: String?
 
@@ -57,10 +67,17 @@ struct BatchNormCaseStudyCommand: ParsableCommand {
             print(try variant.model(seed: 1).summary())
             print()
         }
+        let tracker = noTrack ? nil : try Tracker(dir: dir)
         var runs: [CaseStudyRun] = []
         for variant in chosen {
             for seed in 1...seeds {
-                let run = try study.run(variant, seed: UInt64(seed))
+                let config: RunConfig = [
+                    "variant": .string(variant.rawValue), "model": .string(variant.summary), "seed": .int(seed), "layer_1": 50,
+                    "learn_rate": 0.01, "momentum": 0.9, "batch_size": 32, "epochs": .int(epochs), "loss": "binary_crossentropy",
+                ]
+                let logged = try tracker?.start(project: project, name: "\(variant.rawValue)-seed\(seed)", config: config,
+                                                tags: [variant.rawValue], group: variant.rawValue)
+                let run = try study.run(variant, seed: UInt64(seed), callbacks: logged.map { [TrackingCallback($0)] } ?? [])
                 runs.append(run)
                 let first = run.firstEpochReaching(BatchNormCaseStudy.threshold, endOfEpoch: false).map(String.init) ?? "never"
                 print("\(variant.rawValue) seed \(seed): test accuracy \(String(format: "%.3f", run.testAccuracy.last ?? .nan)), ≥80% at epoch \(first), \(String(format: "%.2f", run.millisecondsPerEpoch)) ms/epoch")
@@ -76,6 +93,12 @@ struct BatchNormCaseStudyCommand: ParsableCommand {
         if let out {
             let files = try CaseStudyReport.writePictures(runs: runs, variants: chosen, to: out)
             print("\nwrote \(files.count) pictures to \(out) (open test-accuracy.svg first)")
+        }
+        if let tracker {
+            let dirOption = dir.map { " --dir \($0)" } ?? ""
+            print("\nlogged \(runs.count) runs to \(tracker.store.path); see them with")
+            print("  temper runs --project \(project) --sort -val_accuracy\(dirOption)")
+            print("  temper report --project \(project) --out report.html\(dirOption)")
         }
     }
 }

@@ -13,13 +13,20 @@ public final class Training {
     public var stopReason: String?
     /// The logs of every finished epoch.
     public internal(set) var history = History()
+    /// The data `fit` trains on (after any validation split).
+    public let trainingData: (x: Matrix, y: Matrix)
+    /// Gradients of the loss for every trainable variable on the last batch of the latest epoch,
+    /// by variable name — filled when a callback's `wantsBatchGradients` is true (the W&B
+    /// `gradients/…` histograms are made from these).
+    public internal(set) var lastBatchGradients: [String: [Float]] = [:]
     let compiled: CompiledModel
 
-    init(model: Sequential, compiled: CompiledModel, epochs: Int, stepsPerEpoch: Int) {
+    init(model: Sequential, compiled: CompiledModel, epochs: Int, stepsPerEpoch: Int, trainingData: (x: Matrix, y: Matrix)) {
         self.model = model
         self.compiled = compiled
         self.epochs = epochs
         self.stepsPerEpoch = stepsPerEpoch
+        self.trainingData = trainingData
     }
 
     /// The learning rate the next step uses. Setting it fails when the optimizer follows a schedule.
@@ -46,6 +53,11 @@ public protocol Callback: AnyObject {
     /// After each epoch's evaluation; `logs` are what the `History` records.
     func onEpochEnd(_ epoch: Int, logs: Logs, _ training: Training) throws
     func onTrainEnd(_ training: Training) throws
+    /// When `fit` stops with an error (a NaN loss, a failing kernel, a callback's error), before it
+    /// is rethrown.
+    func onTrainError(_ error: Error, _ training: Training)
+    /// True to have `Training.lastBatchGradients` filled at the last batch of every epoch.
+    var wantsBatchGradients: Bool { get }
 }
 
 extension Callback {
@@ -54,6 +66,8 @@ extension Callback {
     public func onBatchEnd(_ batch: Int, logs: Logs, _ training: Training) throws {}
     public func onEpochEnd(_ epoch: Int, logs: Logs, _ training: Training) throws {}
     public func onTrainEnd(_ training: Training) throws {}
+    public func onTrainError(_ error: Error, _ training: Training) {}
+    public var wantsBatchGradients: Bool { false }
 }
 
 /// Whether a monitored quantity should go down or up.

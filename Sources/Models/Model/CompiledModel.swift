@@ -29,6 +29,12 @@ final class CompiledModel {
     /// Layer parameter names in order.
     let parameterNames: [String]
     private var gradientProbe: Executable?
+    /// The training step that also fetches every trainable variable's gradient (after `[loss] + metrics`).
+    private(set) lazy var trainStepWithGradients: (executable: Executable, names: [String]) = {
+        let names = parameterNames.filter { gradients[$0] != nil }
+        let executable = try? session.makeExecutable(fetch: trainStep.fetches + names.map { gradients[$0]! }, targets: trainStep.targets)
+        return (executable ?? trainStep, executable == nil ? [] : names)
+    }()
     /// Metric keys, in fetch order after the loss.
     var metricKeys: [String] { metrics.map(\.key) }
 

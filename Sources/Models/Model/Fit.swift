@@ -43,12 +43,13 @@ extension Sequential {
 
         let rows = train.x.rows
         let steps = (rows + batchSize - 1) / batchSize
-        let training = Training(model: self, compiled: compiled, epochs: epochs, stepsPerEpoch: steps)
+        let training = Training(model: self, compiled: compiled, epochs: epochs, stepsPerEpoch: steps, trainingData: train)
         var allCallbacks = callbacks
         if verbose > 0 { allCallbacks.append(ProgressLogger(verbose: verbose)) }
         let keys = ["loss"] + compiled.metricKeys
         let schedule = compiled.optimizer.learningRate
-        let step = compiled.trainStep
+        let wantsGradients = allCallbacks.contains { $0.wantsBatchGradients }
+        let withGradients = wantsGradients ? compiled.trainStepWithGradients : (compiled.trainStep, [])
         var random = SeededRandom(seed: seed ?? self.seed)
         var order = Array(0..<rows)
         let xColumns = train.x.columns, yColumns = train.y.columns
@@ -57,62 +58,74 @@ extension Sequential {
         var totals = [Double](repeating: 0, count: keys.count)
         lastHistory = History()
 
-        for callback in allCallbacks { try callback.onTrainBegin(training) }
-        epochLoop: for epoch in 0..<epochs {
-            training.epoch = epoch
-            if shuffle {
-                for i in stride(from: rows - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next() % UInt64(i + 1))) }
-            }
-            for callback in allCallbacks { try callback.onEpochBegin(epoch, training) }
-            for k in totals.indices { totals[k] = 0 }
-            var seen = 0
-            for batch in 0..<steps {
-                let start = batch * batchSize, count = Swift.min(batchSize, rows - start)
-                try train.x.values.withUnsafeBufferPointer { xs in
-                    try train.y.values.withUnsafeBufferPointer { ys in
-                        try xBatch.withUnsafeMutableBufferPointer { xb in
-                            try yBatch.withUnsafeMutableBufferPointer { yb in
-                                for r in 0..<count {
-                                    let source = order[start + r]
-                                    (xb.baseAddress! + r * xColumns).update(from: xs.baseAddress! + source * xColumns, count: xColumns)
-                                    (yb.baseAddress! + r * yColumns).update(from: ys.baseAddress! + source * yColumns, count: yColumns)
+        do {
+            for callback in allCallbacks { try callback.onTrainBegin(training) }
+            epochLoop: for epoch in 0..<epochs {
+                training.epoch = epoch
+                if shuffle {
+                    for i in stride(from: rows - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next() % UInt64(i + 1))) }
+                }
+                for callback in allCallbacks { try callback.onEpochBegin(epoch, training) }
+                for k in totals.indices { totals[k] = 0 }
+                var seen = 0
+                for batch in 0..<steps {
+                    let start = batch * batchSize, count = Swift.min(batchSize, rows - start)
+                    let step = wantsGradients && batch == steps - 1 ? withGradients.0 : compiled.trainStep
+                    try train.x.values.withUnsafeBufferPointer { xs in
+                        try train.y.values.withUnsafeBufferPointer { ys in
+                            try xBatch.withUnsafeMutableBufferPointer { xb in
+                                try yBatch.withUnsafeMutableBufferPointer { yb in
+                                    for r in 0..<count {
+                                        let source = order[start + r]
+                                        (xb.baseAddress! + r * xColumns).update(from: xs.baseAddress! + source * xColumns, count: xColumns)
+                                        (yb.baseAddress! + r * yColumns).update(from: ys.baseAddress! + source * yColumns, count: yColumns)
+                                    }
+                                    try step.feed(compiled.x, UnsafeBufferPointer(rebasing: xb[0..<(count * xColumns)]))
+                                    try step.feed(compiled.y, UnsafeBufferPointer(rebasing: yb[0..<(count * yColumns)]))
                                 }
-                                try step.feed(compiled.x, UnsafeBufferPointer(rebasing: xb[0..<(count * xColumns)]))
-                                try step.feed(compiled.y, UnsafeBufferPointer(rebasing: yb[0..<(count * yColumns)]))
                             }
                         }
                     }
+                    if schedule.isScheduled {
+                        try compiled.session.setScalar(schedule.value(atStep: training.step), of: compiled.learningRate)
+                    }
+                    try engine { try step.run() }
+                    for k in totals.indices { totals[k] += step.scalar(k) * Double(count) }
+                    if wantsGradients && batch == steps - 1 {
+                        for (i, name) in withGradients.1.enumerated() {
+                            training.lastBatchGradients[name] = try step.withOutput(keys.count + i) { (buffer: UnsafeBufferPointer<Float>, _) in Array(buffer) }
+                        }
+                    }
+                    seen += count
+                    training.step += 1
+                    if !allCallbacks.isEmpty {
+                        var logs = Logs()
+                        for (k, key) in keys.enumerated() { logs[key] = totals[k] / Double(seen) }
+                        for callback in allCallbacks { try callback.onBatchEnd(batch, logs: logs, training) }
+                    }
+                    if training.stopTraining { break }
                 }
-                if schedule.isScheduled {
-                    try compiled.session.setScalar(schedule.value(atStep: training.step), of: compiled.learningRate)
+                var logs = Logs()
+                for (k, key) in keys.enumerated() { logs[key] = totals[k] / Double(Swift.max(seen, 1)) }
+                if evaluateTrainingSet {
+                    for (key, value) in zip(keys, try evaluated(train.x, train.y, compiled: compiled)) { logs["end_of_epoch_\(key)"] = value }
                 }
-                try engine { try step.run() }
-                for k in totals.indices { totals[k] += step.scalar(k) * Double(count) }
-                seen += count
-                training.step += 1
-                if !allCallbacks.isEmpty {
-                    var logs = Logs()
-                    for (k, key) in keys.enumerated() { logs[key] = totals[k] / Double(seen) }
-                    for callback in allCallbacks { try callback.onBatchEnd(batch, logs: logs, training) }
+                if let validation {
+                    for (key, value) in zip(keys, try evaluated(validation.x, validation.y, compiled: compiled)) { logs["val_\(key)"] = value }
                 }
-                if training.stopTraining { break }
+                logs["learning_rate"] = training.learningRate
+                training.history.append(epoch: epoch, logs)
+                lastHistory = training.history
+                for callback in allCallbacks { try callback.onEpochEnd(epoch, logs: logs, training) }
+                lastHistory = training.history
+                if training.stopTraining { break epochLoop }
             }
-            var logs = Logs()
-            for (k, key) in keys.enumerated() { logs[key] = totals[k] / Double(Swift.max(seen, 1)) }
-            if evaluateTrainingSet {
-                for (key, value) in zip(keys, try evaluated(train.x, train.y, compiled: compiled)) { logs["end_of_epoch_\(key)"] = value }
-            }
-            if let validation {
-                for (key, value) in zip(keys, try evaluated(validation.x, validation.y, compiled: compiled)) { logs["val_\(key)"] = value }
-            }
-            logs["learning_rate"] = training.learningRate
-            training.history.append(epoch: epoch, logs)
+            for callback in allCallbacks { try callback.onTrainEnd(training) }
+        } catch {
             lastHistory = training.history
-            for callback in allCallbacks { try callback.onEpochEnd(epoch, logs: logs, training) }
-            lastHistory = training.history
-            if training.stopTraining { break epochLoop }
+            for callback in allCallbacks { callback.onTrainError(error, training) }
+            throw error
         }
-        for callback in allCallbacks { try callback.onTrainEnd(training) }
         training.history.stopReason = training.stopReason
         lastHistory = training.history
         return training.history

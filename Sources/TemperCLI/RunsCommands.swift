@@ -1,0 +1,220 @@
+import ArgumentParser
+import Foundation
+import Tracking
+
+/// Options every run-store command takes.
+struct StoreOptions: ParsableArguments {
+    @Option(help: "The run store directory (default: $TEMPER_DIR, else ./temper-runs).")
+    var dir: String?
+
+    func open() throws -> RunStore {
+        try RunStore(directory: dir)
+    }
+}
+
+struct RunsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runs",
+        abstract: "List, export or delete recorded runs.",
+        subcommands: [RunsListCommand.self, RunsExportCommand.self, RunsDeleteCommand.self],
+        defaultSubcommand: RunsListCommand.self
+    )
+}
+
+struct RunsListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "The runs table: name, state, tags, chosen metrics, runtime.",
+        discussion: """
+        Filters are `column op value` (op: = != > >= < <= ~ for contains), e.g. --filter state=finished \
+        --filter 'val_accuracy>0.8' --filter tags~bn. Sort by a column, descending with a leading minus: \
+        --sort -val_accuracy. Columns: name id state tags group runtime created host commit notes sweep trial, \
+        any metric (its last value), metric.min, metric.max, config.<key>.
+        """
+    )
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: "Only runs of this project.") var project: String?
+    @Option(parsing: .unconditional, help: "Sort by a column; prefix with - for descending (--sort -val_accuracy).") var sort: String?
+    @Option(help: "A filter such as state=finished (repeatable).") var filter: [String] = []
+    @Option(help: "Comma-separated columns.") var columns: String?
+    @Flag(help: "Print JSON (one object per run) instead of a table.") var json = false
+
+    func run() throws {
+        let store = try store.open()
+        let table = RunsTable(filters: try filter.map(RunsTable.Filter.init), sort: sort,
+                              columns: columns?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        let (columns, runs, cells) = try table.rows(try store.runs(project: project))
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            for run in runs { print(String(decoding: try encoder.encode(run), as: UTF8.self)) }
+            return
+        }
+        var terminal = TerminalTable(columns)
+        for row in cells { terminal.append(row) }
+        print(terminal.render())
+        print("\(runs.count) run\(runs.count == 1 ? "" : "s") in \(store.path)")
+    }
+}
+
+struct RunsExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "export", abstract: "Export runs as CSV (the table with every config key and metric) or JSON (with histories).")
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: "Only runs of this project.") var project: String?
+    @Option(help: "csv or json.") var format: String = "csv"
+    @Option(help: "Write to this file instead of standard output.") var out: String?
+
+    func run() throws {
+        let store = try store.open()
+        let runs = try store.runs(project: project)
+        let text: String
+        switch format {
+        case "csv":
+            let metricKeys = Set(runs.flatMap { $0.summary.keys }).sorted()
+            let configKeys = Set(runs.flatMap { $0.config.flattened.map(\.key) }).sorted()
+            let columns = ["id", "project", "name", "state", "group", "tags", "created", "runtime", "host", "commit", "notes"] + metricKeys + configKeys.map { "config.\($0)" }
+            let (_, _, cells) = try RunsTable(columns: columns).rows(runs)
+            func quoted(_ field: String) -> String {
+                field.contains(where: { ",\"\n".contains($0) }) ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
+            }
+            text = ([columns] + cells.enumerated().map { i, row in
+                row.enumerated().map { j, cell in j == 7 ? String(runs[i].runtime) : (j == 1 ? runs[i].project : cell) }
+            }).map { $0.map(quoted).joined(separator: ",") }.joined(separator: "\n") + "\n"
+        case "json":
+            struct Export: Encodable {
+                var run: RunInfo
+                var history: [String: [[Double]]]
+            }
+            let exports = try runs.map { run in
+                Export(run: run, history: try store.history(run.id).mapValues { $0.map { [Double($0.step), $0.value] } })
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            text = String(decoding: try encoder.encode(exports), as: UTF8.self) + "\n"
+        default:
+            throw ValidationError("unknown format \"\(format)\"; use csv or json")
+        }
+        if let out {
+            try text.write(toFile: out, atomically: true, encoding: .utf8)
+            print("wrote \(runs.count) runs to \(out)")
+        } else {
+            print(text, terminator: "")
+        }
+    }
+}
+
+struct RunsDeleteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete runs and everything they logged (asks first unless --yes).")
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "Run ids (or unique prefixes or names).") var ids: [String]
+    @Flag(help: "Do not ask.") var yes = false
+
+    func run() throws {
+        let store = try store.open()
+        let runs = try ids.map { try store.run($0) }
+        guard !runs.isEmpty else { throw ValidationError("name at least one run to delete") }
+        if !yes {
+            print("Delete \(runs.count) run\(runs.count == 1 ? "" : "s") (\(runs.map { "\($0.id) \($0.name)" }.joined(separator: ", "))) and all they logged? [y/N] ", terminator: "")
+            fflush(nil)
+            guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
+                print("nothing deleted")
+                throw ExitCode(1)
+            }
+        }
+        let count = try store.delete(runs.map(\.id))
+        print("deleted \(count) run\(count == 1 ? "" : "s")")
+    }
+}
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Look at one run.", subcommands: [RunShowCommand.self])
+}
+
+struct RunShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "A run's details, config, summary and metric history as small terminal charts.")
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "The run id (or a unique prefix, or its name).") var id: String
+
+    func run() throws {
+        let store = try store.open()
+        let run = try store.run(id)
+        print("\(run.name)  (\(run.id))  project \(run.project)  \(run.state)")
+        var facts = ["host \(run.host)", "runtime \(HTMLReport.formatDuration(run.runtime))"]
+        if let group = run.group { facts.append("group \(group)") }
+        if !run.tags.isEmpty { facts.append("tags \(run.tags.joined(separator: ", "))") }
+        if let commit = run.gitCommit { facts.append("commit \(commit.prefix(10))") }
+        if let sweep = run.sweepID { facts.append("sweep \(sweep) trial \(run.trial ?? 0)") }
+        print(facts.joined(separator: " · "))
+        print("command: \(run.command)")
+        if let error = run.error { print("error: \(error)") }
+        if !run.notes.isEmpty { print("notes: \(run.notes)") }
+        if !run.config.isEmpty {
+            print("\nconfig")
+            for (key, value) in run.config.flattened { print("  \(key) = \(value)") }
+        }
+        let history = try store.history(run.id)
+        if !history.isEmpty {
+            print("\nmetrics")
+            let width = history.keys.map(\.count).max() ?? 0
+            for key in history.keys.sorted() {
+                let points = history[key]!
+                let summary = run.summary[key]
+                let line = key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + Sparkline.render(points.map(\.value), width: 40)
+                let detail = summary.map { "  last \(HTMLReport.formatNumber($0.last)) · min \(HTMLReport.formatNumber($0.min)) · max \(HTMLReport.formatNumber($0.max)) · \($0.count) steps" } ?? ""
+                print(line + detail)
+            }
+        }
+        let histograms = try store.histograms(run.id)
+        if !histograms.isEmpty {
+            print("\n\(histograms.count) histogram series (\(histograms.keys.sorted().prefix(4).joined(separator: ", "))\(histograms.count > 4 ? ", …" : "")); `temper report` draws them")
+        }
+    }
+}
+
+/// Unicode block sparklines: the series averaged into `width` buckets, scaled to its range.
+enum Sparkline {
+    static let blocks = Array("▁▂▃▄▅▆▇█")
+
+    static func render(_ values: [Double], width: Int) -> String {
+        let finite = values.filter(\.isFinite)
+        guard let low = finite.min(), let high = finite.max(), !values.isEmpty else { return "" }
+        let buckets = Swift.min(width, values.count)
+        var out = ""
+        for b in 0..<buckets {
+            let slice = values[(b * values.count / buckets)..<Swift.max((b + 1) * values.count / buckets, b * values.count / buckets + 1)].filter(\.isFinite)
+            guard !slice.isEmpty else { out.append(" "); continue }
+            let mean = slice.reduce(0, +) / Double(slice.count)
+            let level = high > low ? Int(((mean - low) / (high - low) * Double(blocks.count - 1)).rounded()) : 0
+            out.append(blocks[level])
+        }
+        return out
+    }
+}
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write one self-contained HTML report: runs table, learning curves, weight/gradient histograms, system metrics, notes."
+    )
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: "The project.") var project: String
+    @Option(help: "Comma-separated run ids, prefixes or names (default: all of the project).") var runs: String?
+    @Option(help: "Comma-separated metrics to chart (default: all).") var metrics: String?
+    @Option(help: "Draw weight and gradient histograms for at most this many runs.") var histogramRuns: Int = 6
+    @Option(help: "The HTML file to write.") var out: String = "report.html"
+
+    func run() throws {
+        let store = try store.open()
+        func list(_ text: String?) -> [String]? { text?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        let html = try HTMLReport.render(store: store, options: ReportOptions(project: project, runs: list(runs), metrics: list(metrics), histogramRuns: histogramRuns))
+        try html.write(toFile: out, atomically: true, encoding: .utf8)
+        print("wrote \(out) (\(html.utf8.count / 1024) KiB); open it in a browser, no network needed")
+    }
+}

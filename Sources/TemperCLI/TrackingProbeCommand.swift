@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import Tracking
+
+/// A hidden helper for the run store's process-level tests: logs steps to runs as fast as asked
+/// and prints each step once it has been handed to the run.
+struct TrackingProbeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "tracking-probe", abstract: "Log synthetic steps (for tests).", shouldDisplay: false)
+
+    @Option var dir: String
+    @Option var project: String = "probe"
+    @Option var runs: Int = 1
+    @Option var steps: Int = 100
+    @Option(help: "Milliseconds between steps.") var interval: Double = 0
+    @Option(help: "Seconds between flushes.") var flushInterval: Double = 1
+    @Flag var finish = false
+
+    func run() throws {
+        let tracker = try Tracker(dir: dir, flushInterval: flushInterval, heartbeatInterval: 0.5, systemMetricsInterval: nil)
+        for r in 0..<runs {
+            let run = try tracker.start(project: project, name: "probe-\(ProcessInfo.processInfo.processIdentifier)-\(r)", config: ["run": .int(r)])
+            for step in 0..<steps {
+                run.log(["value": Double(step), "square": Double(step * step)], step: step)
+                run.logHistogram(name: "h", values: [Double(step), 1, 2, 3], step: step, bins: 4)
+                print("step \(step)")
+                fflush(nil)
+                if interval > 0 { usleep(useconds_t(interval * 1000)) }
+            }
+            if finish { try run.finish() }
+        }
+    }
+}

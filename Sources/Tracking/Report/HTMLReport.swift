@@ -1,0 +1,232 @@
+import Charts
+import Foundation
+
+/// What a report shows.
+public struct ReportOptions: Sendable {
+    public var project: String
+    /// Run ids (or prefixes, or names); nil for every run of the project.
+    public var runs: [String]?
+    /// Metrics to chart (default: every metric the runs logged, `learning_rate` last).
+    public var metrics: [String]?
+    /// At most this many runs get their weight and gradient histograms drawn (the first ones).
+    public var histogramRuns: Int
+    /// Only histograms whose name contains one of these (default: kernels).
+    public var histogramFilter: [String]
+    public var title: String?
+
+    public init(project: String, runs: [String]? = nil, metrics: [String]? = nil, histogramRuns: Int = 6,
+                histogramFilter: [String] = ["kernel"], title: String? = nil) {
+        self.project = project
+        self.runs = runs
+        self.metrics = metrics
+        self.histogramRuns = histogramRuns
+        self.histogramFilter = histogramFilter
+        self.title = title
+    }
+}
+
+/// A report as ONE self-contained HTML file — no network needed to view it: the runs table
+/// (sortable by clicking a column), the learning curves of each chosen metric with every chosen
+/// run on shared axes, the weight and gradient histograms over time, the system metrics, and the
+/// notes. Charts are inline SVG with axes, legends and labels; every name, tag and note is
+/// escaped, so nothing in a run can inject markup or script.
+public enum HTMLReport {
+    public static func render(store: RunStore, options: ReportOptions) throws -> String {
+        var runs = try store.runs(project: options.project)
+        if let wanted = options.runs {
+            runs = try wanted.map { id in
+                let run = try store.run(id)
+                guard run.project == options.project else {
+                    throw TrackingError.unknownRun("run \(run.id) (\(run.name)) belongs to project \"\(run.project)\", not \"\(options.project)\"")
+                }
+                return run
+            }
+        }
+        guard !runs.isEmpty else {
+            let projects = try store.projects()
+            throw TrackingError.unknownRun("project \"\(options.project)\" has no runs in \(store.path)" + (projects.isEmpty ? "" : "; projects: \(projects.joined(separator: ", "))"))
+        }
+        let allMetrics = Set(runs.flatMap { $0.summary.keys })
+        let metrics = options.metrics ?? allMetrics.sorted { a, b in
+            a == "learning_rate" ? false : b == "learning_rate" ? true : a < b
+        }
+        let color = Dictionary(uniqueKeysWithValues: runs.enumerated().map { ($0.element.id, ChartPalette.color($0.offset)) })
+        let title = options.title ?? "Temper report: \(options.project)"
+        var chartNumber = 0
+        func nextID() -> String {
+            chartNumber += 1
+            return "chart\(chartNumber)"
+        }
+
+        var body = ""
+        body += "<header><h1>\(Markup.escape(title))</h1>"
+        body += "<p class=\"meta\">\(runs.count) run\(runs.count == 1 ? "" : "s") · generated \(Markup.escape(ISO8601DateFormatter().string(from: Date()))) · store \(Markup.escape(store.path))</p></header>\n"
+
+        // Runs table.
+        let configKeys = Array(Set(runs.flatMap { $0.config.flattened.map(\.key) })).sorted()
+        body += "<section><h2>Runs</h2><div class=\"scroll\"><table id=\"runs\"><thead><tr>"
+        let headers = ["name", "id", "state", "tags", "group", "runtime"] + metrics + configKeys.map { "config.\($0)" }
+        for (i, header) in headers.enumerated() {
+            body += "<th data-column=\"\(i)\">\(Markup.escape(header))</th>"
+        }
+        body += "</tr></thead><tbody>\n"
+        for run in runs {
+            let config = Dictionary(run.config.flattened, uniquingKeysWith: { a, _ in a })
+            var cells = [
+                "<span class=\"swatch\" style=\"background:\(color[run.id]!)\"></span>\(Markup.escape(run.name))",
+                Markup.escape(run.id),
+                "<span class=\"state \(Markup.escape(run.state))\">\(Markup.escape(run.state))</span>",
+                run.tags.map { "<span class=\"tag\">\(Markup.escape($0))</span>" }.joined(separator: " "),
+                Markup.escape(run.group ?? ""),
+                Markup.escape(formatDuration(run.runtime)),
+            ]
+            cells += metrics.map { key in run.summary[key].map { formatNumber($0.last) } ?? "" }
+            cells += configKeys.map { Markup.escape(config[$0]?.description ?? "") }
+            body += "<tr>" + cells.enumerated().map { i, cell in
+                let sortValue: String
+                if i == 5 { sortValue = String(run.runtime) }
+                else if i >= 6 && i < 6 + metrics.count { sortValue = run.summary[metrics[i - 6]].map { String($0.last) } ?? "" }
+                else { sortValue = "" }
+                return "<td\(sortValue.isEmpty ? "" : " data-sort=\"\(sortValue)\"")>\(cell)</td>"
+            }.joined() + "</tr>\n"
+        }
+        body += "</tbody></table></div>"
+        let failed = runs.filter { $0.error != nil }
+        for run in failed { body += "<p class=\"error\">\(Markup.escape(run.name)) failed: \(Markup.escape(run.error ?? ""))</p>" }
+        body += "</section>\n"
+
+        // Notes.
+        let noted = runs.filter { !$0.notes.isEmpty }
+        if !noted.isEmpty {
+            body += "<section><h2>Notes</h2>"
+            for run in noted { body += "<h3>\(Markup.escape(run.name))</h3><p class=\"notes\">\(Markup.escape(run.notes))</p>" }
+            body += "</section>\n"
+        }
+
+        // Learning curves on shared axes.
+        body += "<section><h2>Metrics</h2><div class=\"grid\">"
+        let histories = try Dictionary(uniqueKeysWithValues: runs.map { ($0.id, try store.history($0.id)) })
+        for metric in metrics {
+            let series = runs.compactMap { run -> LineChart.Series? in
+                guard let points = histories[run.id]?[metric], !points.isEmpty else { return nil }
+                return LineChart.Series(name: run.name, points: points.map { (Double($0.step), $0.value) }, color: color[run.id])
+            }
+            guard !series.isEmpty else { continue }
+            let chart = LineChart(title: metric, xLabel: "step", yLabel: metric, series: series, identifier: nextID())
+            body += "<figure class=\"chart\">\(chart.svg())</figure>"
+        }
+        body += "</div></section>\n"
+
+        // Histograms over time.
+        let histogramRuns = runs.prefix(options.histogramRuns)
+        var histogramFigures = ""
+        for run in histogramRuns {
+            let histograms = try store.histograms(run.id)
+            for name in histograms.keys.sorted() where options.histogramFilter.isEmpty || options.histogramFilter.contains(where: { name.contains($0) }) {
+                let chart = HistogramChart(title: "\(run.name): \(name)", xLabel: "step", yLabel: name.hasPrefix("gradients/") ? "gradient" : "value",
+                                           columns: histograms[name]!.map { (Double($0.step), $0.histogram) })
+                histogramFigures += "<figure class=\"chart\">\(chart.svg())</figure>"
+            }
+        }
+        if !histogramFigures.isEmpty {
+            let more = runs.count > histogramRuns.count ? " (first \(histogramRuns.count) of \(runs.count) runs)" : ""
+            body += "<section><h2>Weights and gradients over time\(Markup.escape(more))</h2><div class=\"grid\">\(histogramFigures)</div></section>\n"
+        }
+
+        // System metrics, over seconds since each run's start.
+        let systems = try Dictionary(uniqueKeysWithValues: runs.map { ($0.id, try store.systemMetrics($0.id)) })
+        let systemKeys = Set(systems.values.flatMap { $0.keys }).sorted()
+        if !systemKeys.isEmpty {
+            body += "<section><h2>System</h2><div class=\"grid\">"
+            for key in systemKeys {
+                let series = runs.compactMap { run -> LineChart.Series? in
+                    guard let points = systems[run.id]?[key], !points.isEmpty else { return nil }
+                    return LineChart.Series(name: run.name, points: points.map { ($0.time - run.createdAt, key == "rss_bytes" ? $0.value / 1_048_576 : $0.value) },
+                                            color: color[run.id])
+                }
+                let label = key == "rss_bytes" ? "resident memory (MiB)" : key.replacingOccurrences(of: "_", with: " ")
+                body += "<figure class=\"chart\">\(LineChart(title: label, xLabel: "seconds since start", yLabel: label, series: series, identifier: nextID()).svg())</figure>"
+            }
+            body += "</div></section>\n"
+        }
+        return page(title: title, body: body)
+    }
+
+    /// A metric value for tables: integers plainly, others with 4 decimals or in scientific form.
+    public static func formatNumber(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value == value.rounded() && Swift.abs(value) < 1e9 { return String(Int(value)) }
+        return Swift.abs(value) >= 1e-3 && Swift.abs(value) < 1e6 ? String(format: "%.4f", value) : String(format: "%.3e", value)
+    }
+
+    /// `1h 2m 3s`, `4m 5s`, `6.2s` — the W&B runs-table style.
+    public static func formatDuration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "-" }
+        if seconds < 60 { return String(format: "%.1fs", seconds) }
+        let total = Int(seconds.rounded())
+        let (d, h, m, s) = (total / 86_400, total % 86_400 / 3600, total % 3600 / 60, total % 60)
+        if d > 0 { return "\(d)d \(h)h \(m)m \(s)s" }
+        if h > 0 { return "\(h)h \(m)m \(s)s" }
+        return "\(m)m \(s)s"
+    }
+
+    private static func page(title: String, body: String) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(Markup.escape(title))</title>
+        <style>
+        body { font-family: Helvetica, Arial, sans-serif; margin: 24px; color: #222; }
+        h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 17px; margin-top: 28px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
+        .meta { color: #666; font-size: 12px; }
+        .scroll { overflow-x: auto; }
+        table { border-collapse: collapse; font-size: 12px; }
+        th, td { border-bottom: 1px solid #eee; padding: 4px 8px; text-align: left; white-space: nowrap; }
+        th { cursor: pointer; background: #f6f6f6; position: sticky; top: 0; }
+        th.sorted-asc::after { content: " ▲"; } th.sorted-desc::after { content: " ▼"; }
+        .swatch { display: inline-block; width: 10px; height: 10px; margin-right: 6px; border-radius: 2px; }
+        .tag { background: #eef; border-radius: 3px; padding: 1px 5px; }
+        .state.finished { color: #2e7d32; } .state.failed, .state.crashed { color: #c62828; } .state.running { color: #1565c0; }
+        .grid { display: flex; flex-wrap: wrap; gap: 12px; }
+        figure.chart { margin: 0; }
+        .notes { white-space: pre-wrap; }
+        .error { color: #c62828; }
+        #errors:empty { display: none; }
+        </style>
+        </head>
+        <body>
+        <pre id="errors"></pre>
+        \(body)
+        <script>
+        window.addEventListener("error", function (e) { document.getElementById("errors").textContent += "error: " + e.message + "\\n"; });
+        (function () {
+          var table = document.getElementById("runs");
+          if (!table) return;
+          var headers = table.tHead.rows[0].cells;
+          for (var i = 0; i < headers.length; i++) {
+            headers[i].addEventListener("click", function () {
+              var column = +this.dataset.column, ascending = !this.classList.contains("sorted-asc");
+              for (var j = 0; j < headers.length; j++) headers[j].classList.remove("sorted-asc", "sorted-desc");
+              this.classList.add(ascending ? "sorted-asc" : "sorted-desc");
+              var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
+              rows.sort(function (a, b) {
+                var x = a.cells[column], y = b.cells[column];
+                var p = x.dataset.sort !== undefined ? parseFloat(x.dataset.sort) : NaN, q = y.dataset.sort !== undefined ? parseFloat(y.dataset.sort) : NaN;
+                var c = (!isNaN(p) && !isNaN(q)) ? p - q : x.textContent.localeCompare(y.textContent);
+                return ascending ? c : -c;
+              });
+              rows.forEach(function (r) { body.appendChild(r); });
+            });
+          }
+        })();
+        document.body.setAttribute("data-report-loaded", "yes");
+        </script>
+        </body>
+        </html>
+
+        """
+    }
+}

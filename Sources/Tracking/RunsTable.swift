@@ -1,0 +1,131 @@
+import Foundation
+
+/// The runs table of `temper runs`: which runs (filters), in which order (sort) and which columns.
+///
+/// Column names: `name`, `id`, `state`, `tags`, `group`, `runtime`, `created`, `host`, `commit`,
+/// `notes`, `sweep`, `trial`, a metric key (its last value, e.g. `val_accuracy`), `key.min`,
+/// `key.max`, or `config.<dotted key>` (e.g. `config.optimizer.learning_rate`).
+public struct RunsTable: Sendable {
+    /// A condition `column op value` with `op` one of `=`, `!=`, `>`, `>=`, `<`, `<=`, `~` (contains).
+    public struct Filter: Sendable, Equatable {
+        public var column: String
+        public var op: String
+        public var value: String
+
+        /// Parses `state=finished`, `val_accuracy>=0.8`, `tags~bn`, `config.seed!=3`.
+        public init(_ text: String) throws {
+            for op in [">=", "<=", "!=", "=", ">", "<", "~"] {
+                if let range = text.range(of: op) {
+                    column = String(text[..<range.lowerBound]).trimmingCharacters(in: .whitespaces)
+                    self.op = op
+                    value = String(text[range.upperBound...]).trimmingCharacters(in: .whitespaces)
+                    guard !column.isEmpty else { break }
+                    return
+                }
+            }
+            throw TrackingError.invalidQuery("filter \"\(text)\" is not `column op value` with op one of =, !=, >, >=, <, <=, ~ (contains); e.g. state=finished or val_accuracy>0.8")
+        }
+
+        func matches(_ run: RunInfo) -> Bool {
+            let cell = RunsTable.cell(run, column)
+            if op == "~" {
+                if column == "tags" { return run.tags.contains { $0.localizedCaseInsensitiveContains(value) } }
+                return cell.text.localizedCaseInsensitiveContains(value)
+            }
+            if let number = Double(value), let actual = cell.number {
+                switch op {
+                case "=": return actual == number
+                case "!=": return actual != number
+                case ">": return actual > number
+                case ">=": return actual >= number
+                case "<": return actual < number
+                default: return actual <= number
+                }
+            }
+            switch op {
+            case "=": return column == "tags" ? run.tags.contains(value) : cell.text == value
+            case "!=": return column == "tags" ? !run.tags.contains(value) : cell.text != value
+            case ">": return cell.text > value
+            case ">=": return cell.text >= value
+            case "<": return cell.text < value
+            default: return cell.text <= value
+            }
+        }
+    }
+
+    public var filters: [Filter]
+    /// A column to sort by; descending when given as `-column`.
+    public var sort: String?
+    public var columns: [String]?
+
+    public init(filters: [Filter] = [], sort: String? = nil, columns: [String]? = nil) {
+        self.filters = filters
+        self.sort = sort
+        self.columns = columns
+    }
+
+    /// The default columns: name, id, state, tags, the usual metrics that exist, then runtime.
+    public static func defaultColumns(for runs: [RunInfo]) -> [String] {
+        let metrics = Set(runs.flatMap { $0.summary.keys })
+        var chosen = ["val_accuracy", "val_loss", "accuracy", "loss"].filter(metrics.contains)
+        if chosen.isEmpty { chosen = Array(metrics.sorted().prefix(4)) }
+        return ["name", "id", "state", "tags"] + chosen + ["runtime"]
+    }
+
+    /// The filtered, sorted runs and their cells for `columns` (or the defaults).
+    public func rows(_ runs: [RunInfo]) throws -> (columns: [String], runs: [RunInfo], cells: [[String]]) {
+        var selected = runs.filter { run in filters.allSatisfy { $0.matches(run) } }
+        if let sort {
+            let descending = sort.hasPrefix("-")
+            let column = descending ? String(sort.dropFirst()) : sort
+            selected.sort { a, b in
+                let x = Self.cell(a, column), y = Self.cell(b, column)
+                let ascending: Bool
+                switch (x.number, y.number) {
+                case let (p?, q?): ascending = p < q
+                case (nil, _?): return false  // missing values last either way
+                case (_?, nil): return true
+                default: ascending = x.text < y.text
+                }
+                return descending ? !ascending && (x.number != y.number || x.text != y.text) : ascending
+            }
+        }
+        let columns = self.columns ?? Self.defaultColumns(for: selected)
+        return (columns, selected, selected.map { run in columns.map { Self.cell(run, $0).text } })
+    }
+
+    /// The text and (when numeric) the value of one cell.
+    static func cell(_ run: RunInfo, _ column: String) -> (text: String, number: Double?) {
+        switch column {
+        case "name": return (run.name, nil)
+        case "id": return (run.id, nil)
+        case "state": return (run.state, nil)
+        case "tags": return (run.tags.joined(separator: " "), nil)
+        case "group": return (run.group ?? "", nil)
+        case "runtime": return (HTMLReport.formatDuration(run.runtime), run.runtime)
+        case "created":
+            let date = Date(timeIntervalSince1970: run.createdAt)
+            return (ISO8601DateFormatter().string(from: date), run.createdAt)
+        case "host": return (run.host, nil)
+        case "commit": return (run.gitCommit.map { String($0.prefix(10)) } ?? "", nil)
+        case "notes": return (run.notes, nil)
+        case "sweep": return (run.sweepID ?? "", nil)
+        case "trial": return (run.trial.map(String.init) ?? "", run.trial.map(Double.init))
+        default:
+            if column.hasPrefix("config.") {
+                let key = String(column.dropFirst("config.".count))
+                let value = run.config.flattened.first { $0.key == key }?.value
+                return (value?.description ?? "", value?.number)
+            }
+            for suffix in [".min", ".max"] where column.hasSuffix(suffix) {
+                let key = String(column.dropLast(suffix.count))
+                if let s = run.summary[key] {
+                    let v = suffix == ".min" ? s.min : s.max
+                    return (HTMLReport.formatNumber(v), v)
+                }
+            }
+            if let s = run.summary[column] { return (HTMLReport.formatNumber(s.last), s.last.isNaN ? nil : s.last) }
+            return ("", nil)
+        }
+    }
+}

@@ -1,0 +1,157 @@
+import Charts
+import Foundation
+import GRDB
+
+/// The last, smallest and largest value of one metric of a run.
+public struct MetricSummary: Sendable, Equatable, Codable {
+    public var last: Double
+    public var lastStep: Int
+    public var min: Double
+    public var max: Double
+    public var count: Int
+
+    public init(last: Double, lastStep: Int, min: Double, max: Double, count: Int) {
+        self.last = last
+        self.lastStep = lastStep
+        self.min = min
+        self.max = max
+        self.count = count
+    }
+}
+
+/// A run as stored, with its metric summaries.
+public struct RunInfo: Sendable, Codable {
+    public var id: String
+    public var project: String
+    public var name: String
+    public var group: String?
+    public var tags: [String]
+    public var notes: String
+    public var config: RunConfig
+    /// `running`, `finished`, `failed`, or `crashed` (also shown for a `running` run whose
+    /// heartbeat is older than the store's `staleAfter`).
+    public var state: String
+    public var error: String?
+    public var createdAt: Double
+    public var endedAt: Double?
+    public var heartbeatAt: Double
+    public var host: String
+    public var command: String
+    public var gitCommit: String?
+    public var sweepID: String?
+    public var trial: Int?
+    public var summary: [String: MetricSummary]
+
+    /// Seconds from the start to the end, or to the last heartbeat while running or crashed.
+    public var runtime: Double { (endedAt ?? heartbeatAt) - createdAt }
+}
+
+extension RunStore {
+    /// Every run (of a project), oldest first, with summaries.
+    public func runs(project: String? = nil) throws -> [RunInfo] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM run \(project == nil ? "" : "WHERE project = ?") ORDER BY created_at, id",
+                                        arguments: project.map { [$0] } ?? [])
+            let summaries = try Row.fetchAll(db, sql: "SELECT * FROM summary" + (project == nil ? "" : " WHERE run_id IN (SELECT id FROM run WHERE project = ?)"),
+                                             arguments: project.map { [$0] } ?? [])
+            var byRun: [String: [String: MetricSummary]] = [:]
+            for s in summaries {
+                let value: Double? = s["last"]
+                let low: Double? = s["min"], high: Double? = s["max"]
+                byRun[s["run_id"], default: [:]][s["key"]] = MetricSummary(last: value ?? .nan, lastStep: s["last_step"], min: low ?? .nan, max: high ?? .nan, count: s["count"])
+            }
+            return rows.map { row in runInfo(row, summary: byRun[row["id"]] ?? [:]) }
+        }
+    }
+
+    /// The run with this id, or the one whose id starts with it.
+    public func run(_ idOrPrefix: String) throws -> RunInfo {
+        let all = try runs()
+        if let exact = all.first(where: { $0.id == idOrPrefix }) { return exact }
+        let matches = all.filter { $0.id.hasPrefix(idOrPrefix) || $0.name == idOrPrefix }
+        guard matches.count == 1 else {
+            throw TrackingError.unknownRun(matches.isEmpty
+                ? "no run \"\(idOrPrefix)\" in \(path); `temper runs` lists them"
+                : "\"\(idOrPrefix)\" matches \(matches.count) runs (\(matches.prefix(5).map(\.id).joined(separator: ", "))); give more of the id")
+        }
+        return matches[0]
+    }
+
+    /// The step-indexed history of a run's metrics (all, or the named ones), by key.
+    public func history(_ runID: String, keys: [String]? = nil) throws -> [String: [(step: Int, value: Double)]] {
+        try read { db in
+            var sql = "SELECT step, key, value FROM metric WHERE run_id = ?"
+            var arguments: [any DatabaseValueConvertible] = [runID]
+            if let keys, !keys.isEmpty {
+                sql += " AND key IN (\(keys.map { _ in "?" }.joined(separator: ", ")))"
+                arguments += keys as [any DatabaseValueConvertible]
+            }
+            sql += " ORDER BY key, step, rowid"
+            var result: [String: [(Int, Double)]] = [:]
+            for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)) {
+                let value: Double? = row["value"]
+                result[row["key"], default: []].append((row["step"], value ?? .nan))
+            }
+            return result.mapValues { $0.map { (step: $0.0, value: $0.1) } }
+        }
+    }
+
+    /// A run's histograms by name, in step order.
+    public func histograms(_ runID: String) throws -> [String: [(step: Int, histogram: Histogram)]] {
+        try read { db in
+            var result: [String: [(step: Int, histogram: Histogram)]] = [:]
+            let decoder = JSONDecoder()
+            for row in try Row.fetchAll(db, sql: "SELECT step, name, low, high, counts FROM histogram WHERE run_id = ? ORDER BY name, step, rowid", arguments: [runID]) {
+                let counts = (try? decoder.decode([Int].self, from: Data((row["counts"] as String).utf8))) ?? []
+                let low: Double = row["low"], high: Double = row["high"]
+                let width = (high - low) / Double(Swift.max(counts.count, 1))
+                let edges = (0...counts.count).map { low + Double($0) * width }
+                result[row["name"], default: []].append((row["step"], Histogram(edges: edges, counts: counts)))
+            }
+            return result
+        }
+    }
+
+    /// A run's system metrics by key, in time order (seconds since 1970).
+    public func systemMetrics(_ runID: String) throws -> [String: [(time: Double, value: Double)]] {
+        try read { db in
+            var result: [String: [(time: Double, value: Double)]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT time, key, value FROM system_metric WHERE run_id = ? ORDER BY key, time", arguments: [runID]) {
+                let value: Double? = row["value"]
+                result[row["key"], default: []].append((row["time"], value ?? .nan))
+            }
+            return result
+        }
+    }
+
+    /// Project names, alphabetically.
+    public func projects() throws -> [String] {
+        try read { db in try String.fetchAll(db, sql: "SELECT DISTINCT project FROM run ORDER BY project") }
+    }
+
+    /// Deletes runs and everything they logged; returns how many were deleted.
+    @discardableResult
+    public func delete(_ ids: [String]) throws -> Int {
+        try write { db in
+            var count = 0
+            for id in ids {
+                try db.execute(sql: "DELETE FROM run WHERE id = ?", arguments: [id])
+                count += db.changesCount
+            }
+            return count
+        }
+    }
+
+    private func runInfo(_ row: Row, summary: [String: MetricSummary]) -> RunInfo {
+        let decoder = JSONDecoder()
+        let stored: String = row["state"]
+        let heartbeat: Double = row["heartbeat_at"]
+        let stale = stored == "running" && Date().timeIntervalSince1970 - heartbeat > staleAfter
+        return RunInfo(id: row["id"], project: row["project"], name: row["name"], group: row["group_name"],
+                       tags: (try? decoder.decode([String].self, from: Data((row["tags"] as String).utf8))) ?? [],
+                       notes: row["notes"], config: (try? decoder.decode(RunConfig.self, from: Data((row["config"] as String).utf8))) ?? [:],
+                       state: stale ? "crashed" : stored, error: row["error"], createdAt: row["created_at"], endedAt: row["ended_at"],
+                       heartbeatAt: heartbeat, host: row["host"], command: row["command"], gitCommit: row["git_commit"],
+                       sweepID: row["sweep_id"], trial: row["trial"], summary: summary)
+    }
+}

@@ -1,0 +1,113 @@
+import Charts
+import Foundation
+import GRDB
+
+/// The run store: one SQLite file (`temper.sqlite`) in the store directory, in WAL mode, with
+/// versioned migrations. Several processes may write at once: every connection waits up to
+/// `busyTimeout` for the lock, transactions are short, and writes are retried.
+///
+/// The directory is `--dir`, else `TEMPER_DIR`, else `./temper-runs`. A file at the path that is not
+/// a SQLite database, or a SQLite database of something else, is an error — never replaced.
+public final class RunStore: @unchecked Sendable {
+    /// `PRAGMA application_id` of a Temper store ("TMPR").
+    static let applicationID: Int32 = 0x544D_5052
+    /// The file name inside the store directory.
+    public static let fileName = "temper.sqlite"
+
+    public let directory: String
+    public var path: String { (directory as NSString).appendingPathComponent(Self.fileName) }
+    let pool: DatabasePool
+    /// A run still `running` whose heartbeat is older than this is shown as `crashed`.
+    public let staleAfter: TimeInterval
+
+    /// The store directory from an explicit `--dir`, the `TEMPER_DIR` variable, or `./temper-runs`.
+    public static func defaultDirectory(_ explicit: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        explicit ?? environment["TEMPER_DIR"] ?? "temper-runs"
+    }
+
+    /// Opens (creating when absent) the store in `directory`.
+    public init(directory: String? = nil, staleAfter: TimeInterval = 60, busyTimeout: TimeInterval = 30) throws {
+        let directory = RunStore.defaultDirectory(directory)
+        self.directory = directory
+        self.staleAfter = staleAfter
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw TrackingError.storeLocation("\(directory) is a file, not a directory; pass --dir (or TEMPER_DIR) naming a directory for the run store")
+            }
+        } else {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw TrackingError.storeLocation("cannot create \(directory): \(error.localizedDescription)")
+            }
+        }
+        let path = (directory as NSString).appendingPathComponent(Self.fileName)
+        try Self.checkExistingFile(path)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.label = "temper-run-store"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.checkIdentity(pool, path: path)
+            try Schema.migrator.migrate(pool)
+        } catch let error as TrackingError {
+            throw error
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB || error.resultCode == .SQLITE_CORRUPT {
+            throw TrackingError.corruptStore("\(path) is not a readable SQLite database (\(error.message ?? "\(error.resultCode)")); move it away or pass --dir for another store")
+        } catch {
+            throw TrackingError.database("cannot open \(path): \(error)")
+        }
+    }
+
+    /// A file that exists must start like a SQLite database.
+    private static func checkExistingFile(_ path: String) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return }
+        defer { try? handle.close() }
+        let header = (try? handle.read(upToCount: 16)) ?? Data()
+        if header.isEmpty { return }  // an empty file is an empty database: nothing is lost
+        guard header.count == 16, header == Data("SQLite format 3\0".utf8) else {
+            throw TrackingError.corruptStore("\(path) is not a SQLite database (it starts with \(header.prefix(8).map { String(format: "%02x", $0) }.joined(separator: " "))); move it away or pass --dir for another store")
+        }
+    }
+
+    /// A database that has tables but not Temper's application id belongs to something else.
+    private static func checkIdentity(_ pool: DatabasePool, path: String) throws {
+        try pool.read { db in
+            let id = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+            let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations'")
+            if id != applicationID && !tables.isEmpty {
+                throw TrackingError.foreignStore("\(path) is a SQLite database of something else (tables: \(tables.prefix(5).joined(separator: ", "))); move it away or pass --dir for another store")
+            }
+        }
+    }
+
+    /// Runs `body` in a write transaction, retrying when another process holds the lock longer
+    /// than the busy timeout.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try pool.write(body)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+                attempt += 1
+                if attempt >= 8 { throw TrackingError.database("the store stayed locked after \(attempt) attempts: \(error.message ?? "")") }
+                Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
+            }
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.read(body)
+        } catch let error as TrackingError {
+            throw error
+        } catch {
+            throw TrackingError.database("\(error)")
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import Charts
+import Models
+
+/// Logs a `fit` to a run, like W&B's `WandbCallback(log_weights=True, log_gradients=True)`: after
+/// every epoch (step = epoch number from 1) every log value (loss, metrics, `val_…`,
+/// `end_of_epoch_…`, `learning_rate`), a histogram of every layer weight
+/// (`parameters/dense/kernel` …) and of every trainable weight's gradient on the epoch's last
+/// batch (`gradients/dense/kernel` …). A failing `fit` marks the run `failed` with the error; a
+/// finished one marks it `finished` (unless `finishRunAtEnd` is false, to log more afterwards).
+public final class TrackingCallback: Callback {
+    public let run: Run
+    public let logWeights: Bool
+    public let logGradients: Bool
+    public let histogramBins: Int
+    public let finishRunAtEnd: Bool
+    public var wantsBatchGradients: Bool { logGradients }
+
+    public init(_ run: Run, logWeights: Bool = true, logGradients: Bool = true, histogramBins: Int = 64, finishRunAtEnd: Bool = true) {
+        self.run = run
+        self.logWeights = logWeights
+        self.logGradients = logGradients
+        self.histogramBins = histogramBins
+        self.finishRunAtEnd = finishRunAtEnd
+    }
+
+    public func onEpochEnd(_ epoch: Int, logs: Logs, _ training: Training) throws {
+        var values: [String: Double] = [:]
+        for (key, value) in logs { values[key] = value }
+        run.log(values, step: epoch + 1)
+        if logWeights {
+            for (name, weights) in try training.model.weights() {
+                run.logHistogram(name: "parameters/\(name)", histogram: Histogram(of: weights, bins: histogramBins), step: epoch + 1)
+            }
+        }
+        if logGradients {
+            for (name, gradient) in training.lastBatchGradients {
+                run.logHistogram(name: "gradients/\(name)", histogram: Histogram(of: gradient, bins: histogramBins), step: epoch + 1)
+            }
+        }
+    }
+
+    public func onTrainEnd(_ training: Training) throws {
+        if finishRunAtEnd { try run.finish() }
+    }
+
+    public func onTrainError(_ error: Error, _ training: Training) {
+        try? run.fail("\(error)")
+    }
+}

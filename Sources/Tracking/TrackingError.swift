@@ -1,0 +1,26 @@
+/// Errors of the run store and the run API. Messages name the path or run and the fix.
+public enum TrackingError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The file at the store path is not a SQLite database, or is damaged.
+    case corruptStore(String)
+    /// The file is a SQLite database of something else.
+    case foreignStore(String)
+    /// The store directory cannot be created or used.
+    case storeLocation(String)
+    /// No run with that id (or prefix), or an ambiguous prefix.
+    case unknownRun(String)
+    /// A query the runs table does not understand (filter, sort, column).
+    case invalidQuery(String)
+    /// A database error after retries.
+    case database(String)
+
+    public var description: String {
+        switch self {
+        case .corruptStore(let m): return "corrupt run store: \(m)"
+        case .foreignStore(let m): return "not a Temper run store: \(m)"
+        case .storeLocation(let m): return "run store location: \(m)"
+        case .unknownRun(let m): return "unknown run: \(m)"
+        case .invalidQuery(let m): return "invalid query: \(m)"
+        case .database(let m): return "run store: \(m)"
+        }
+    }
+}

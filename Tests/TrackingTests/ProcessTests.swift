@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+import Tracking
+
+/// Several processes and killed processes, with the real `temper` binary.
+@Suite(.serialized)
+struct ProcessTests {
+    @Test func fourProcessesWritingAtOnceNeverFail() throws {
+        let dir = temporaryStore()
+        // All four start before the store exists, so they also race to create and migrate it.
+        let children = try (0..<4).map { _ in
+            try launchTemper(["tracking-probe", "--dir", dir, "--runs", "3", "--steps", "200", "--flush-interval", "0.005", "--finish"])
+        }
+        for (process, output) in children {
+            _ = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "a writer failed (database locked?)")
+        }
+        let store = try RunStore(directory: dir)
+        let runs = try store.runs(project: "probe")
+        #expect(runs.count == 12)
+        for run in runs {
+            #expect(run.state == "finished")
+            #expect(run.summary["value"]?.count == 200)
+            #expect(run.summary["value"]?.last == 199)
+            #expect(try store.histograms(run.id)["h"]?.count == 200)
+        }
+    }
+
+    @Test func aKilledProcessLosesAtMostTheLastSecond() throws {
+        let dir = temporaryStore()
+        let (process, output) = try launchTemper(["tracking-probe", "--dir", dir, "--steps", "100000", "--interval", "5", "--flush-interval", "1"])
+        // Read what the child has logged for about 2.5 s, noting when each step was reported.
+        var reported: [(step: Int, time: Date)] = []
+        var buffer = Data()
+        let deadline = Date().addingTimeInterval(2.5)
+        let handle = output.fileHandleForReading
+        while Date() < deadline {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            buffer.append(chunk)
+            while let newline = buffer.firstIndex(of: 10) {
+                let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
+                buffer.removeSubrange(buffer.startIndex...newline)
+                if line.hasPrefix("step "), let step = Int(line.dropFirst(5)) { reported.append((step, Date())) }
+            }
+        }
+        let killedAt = Date()
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        // Every step logged more than 1.2 s before the kill must be in the store.
+        let durable = reported.filter { killedAt.timeIntervalSince($0.time) > 1.2 }.map(\.step).max() ?? -1
+        #expect(durable > 50, "the child logged too little to judge (\(reported.count) steps)")
+        Thread.sleep(forTimeInterval: 1.0)
+        let store = try RunStore(directory: dir, staleAfter: 0.8)
+        let run = try #require(try store.runs(project: "probe").first)
+        let steps = Set(try store.history(run.id, keys: ["value"])["value"]?.map(\.step) ?? [])
+        #expect((0...durable).allSatisfy(steps.contains), "steps up to \(durable) should be stored; \(steps.count) are")
+        #expect(run.state == "crashed")
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+import Models
+import Tracking
+
+struct ReportTests {
+    /// A store with a trained run (curves, histograms, system metrics) and a hostile name.
+    static func store() throws -> (RunStore, Run) {
+        let dir = temporaryStore("report")
+        let tracker = try Tracker(dir: dir, systemMetricsInterval: 0.05)
+        let run = try tracker.start(project: "report", name: "<script>alert(1)</script>", config: ["note": "<b>bold</b>", "lr": 0.01],
+                                    tags: ["<img src=x onerror=alert(2)>"], notes: "notes with <i>markup</i> & \"quotes\"")
+        let model = Sequential(seed: 1) {
+            Dense(8, activation: .relu, inputShape: [2])
+            BatchNormalization()
+            Dense(1, activation: .sigmoid)
+        }
+        try model.compile(optimizer: SGD(learningRate: 0.1), loss: .binaryCrossEntropy, metrics: [.accuracy])
+        let data = try Generators.circles(samples: 128, noise: 0.1, seed: 2)
+        try model.fit(x: data.x, y: data.y, batchSize: 32, epochs: 6, validationSplit: 0.25, callbacks: [TrackingCallback(run)], verbose: 0)
+        let second = try tracker.start(project: "report", name: "plain")
+        second.log(["loss": 1, "val_accuracy": 0.5], step: 1)
+        try second.finish()
+        return (try RunStore(directory: dir), run)
+    }
+
+    @Test func namesTagsNotesAndConfigAreEscaped() throws {
+        let (store, _) = try Self.store()
+        let html = try HTMLReport.render(store: store, options: ReportOptions(project: "report"))
+        #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        #expect(!html.contains("<script>alert(1)"))
+        #expect(!html.contains("<img src=x"))
+        #expect(html.contains("&lt;img src=x onerror=alert(2)&gt;"))
+        #expect(html.contains("&lt;i&gt;markup&lt;/i&gt; &amp; &quot;quotes&quot;"))
+        #expect(html.contains("&lt;b&gt;bold&lt;/b&gt;"))
+        // Exactly one script element: the report's own.
+        #expect(html.components(separatedBy: "<script").count == 2)
+    }
+
+    @Test func theReportHasEverySection() throws {
+        let (store, run) = try Self.store()
+        let info = try store.run(run.id)
+        #expect(info.state == "finished")
+        #expect(info.summary["val_accuracy"]?.count == 6)
+        let histograms = try store.histograms(run.id)
+        #expect(histograms.keys.contains("parameters/dense/kernel") && histograms.keys.contains("gradients/dense/kernel"))
+        #expect(histograms["gradients/dense/kernel"]?.count == 6)
+        let html = try HTMLReport.render(store: store, options: ReportOptions(project: "report", metrics: ["loss", "val_accuracy"]))
+        for section in ["<h2>Runs</h2>", "<h2>Notes</h2>", "<h2>Metrics</h2>", "<h2>Weights and gradients over time</h2>", "<h2>System</h2>"] {
+            #expect(html.contains(section), "\(section)")
+        }
+        // Two metric charts, histogram charts, and system charts, all inline SVG.
+        #expect(html.components(separatedBy: "<svg").count - 1 >= 2 + 2 + 1)
+        #expect(!html.contains("http://") || !html.contains("src=\"http"))
+        #expect { try HTMLReport.render(store: store, options: ReportOptions(project: "nothing")) } throws: { "\($0)".contains("has no runs") }
+    }
+
+    @Test func aFailingFitMarksTheRunFailed() throws {
+        let dir = temporaryStore()
+        let run = try Tracker(dir: dir, systemMetricsInterval: nil).start(project: "p")
+        let model = Sequential(inputShape: [1]) { Dense(1) }
+        try model.compile(optimizer: SGD(), loss: .meanSquaredError)
+        #expect(throws: ModelError.self) {
+            try model.fit(x: Matrix([[Float.nan]]), y: Matrix(column: [1]), epochs: 2, callbacks: [TerminateOnNaN(), TrackingCallback(run)], verbose: 0)
+        }
+        let info = try RunStore(directory: dir).run(run.id)
+        #expect(info.state == "failed")
+        #expect(info.error?.contains("the loss became nan at epoch 1, step 1") == true)
+    }
+
+    @Test(.enabled(if: chromium() != nil, "needs chromium (the README's test command installs it)"))
+    func theReportLoadsInHeadlessChromiumWithItsCharts() throws {
+        let (store, _) = try Self.store()
+        let path = temporaryStore() + "/report.html"
+        try HTMLReport.render(store: store, options: ReportOptions(project: "report")).write(toFile: path, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: chromium()!)
+        process.arguments = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--dump-dom", "file://" + path]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let dom = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        // The page's script ran to the end and caught no error; the charts are in the DOM.
+        #expect(dom.contains("data-report-loaded=\"yes\""))
+        #expect(dom.contains("<pre id=\"errors\"></pre>"))
+        #expect(dom.components(separatedBy: "<svg").count - 1 >= 8)
+        #expect(dom.contains("<polyline"))
+    }
+}
+
+/// The chromium executable, if installed.
+func chromium() -> String? {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first { FileManager.default.isExecutableFile(atPath: $0) }
+}

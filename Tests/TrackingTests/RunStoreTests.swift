@@ -1,0 +1,138 @@
+import Foundation
+import GRDB
+import Testing
+import Charts
+import Tracking
+
+struct RunStoreTests {
+    @Test func aRunRecordsConfigMetricsHistogramsAndState() throws {
+        let dir = temporaryStore()
+        let tracker = try Tracker(dir: dir, systemMetricsInterval: nil)
+        let run = try tracker.start(project: "p", name: "first", config: ["layer_1": 50, "optimizer": ["name": "sgd", "lr": 0.01]],
+                                    tags: ["bn", "after"], group: "g", notes: "a note")
+        for step in 1...5 { run.log(["loss": 1 / Double(step), "accuracy": Double(step) / 10], step: step) }
+        run.log(["loss": .nan], step: 6)
+        run.logHistogram(name: "parameters/dense/kernel", values: [0.5, -0.5, 0.25] as [Double], step: 1, bins: 4)
+        try run.finish()
+        let store = try RunStore(directory: dir)
+        let info = try store.run(run.id)
+        #expect(info.name == "first" && info.project == "p" && info.state == "finished" && info.group == "g")
+        #expect(info.tags == ["bn", "after"] && info.notes == "a note")
+        #expect(info.config["optimizer"] == ["name": "sgd", "lr": 0.01])
+        #expect(info.config.flattened.map(\.key) == ["layer_1", "optimizer.lr", "optimizer.name"])
+        #expect(info.summary["accuracy"] == MetricSummary(last: 0.5, lastStep: 5, min: 0.1, max: 0.5, count: 5))
+        #expect(info.summary["loss"]!.last.isNaN && info.summary["loss"]!.min == 0.2 && info.summary["loss"]!.max == 1)
+        #expect(try store.history(run.id, keys: ["accuracy"])["accuracy"]!.map(\.step) == [1, 2, 3, 4, 5])
+        let histogram = try store.histograms(run.id)["parameters/dense/kernel"]![0].histogram
+        // Four bins over [−0.5, 0.5]: −0.5 in the first; 0.25 and 0.5 (the upper edge) in the last.
+        #expect(histogram.counts == [1, 0, 0, 2] && histogram.edges.first == -0.5 && histogram.edges.last == 0.5)
+        #expect(info.endedAt != nil && info.runtime >= 0)
+        #expect(!info.host.isEmpty && !info.command.isEmpty)
+        #expect(try store.run(String(run.id.prefix(5))).id == run.id)
+        #expect(throws: TrackingError.self) { try store.run("zzzzzzzz") }
+    }
+
+    @Test func failedRunsKeepTheirError() throws {
+        let dir = temporaryStore()
+        let run = try Tracker(dir: dir, systemMetricsInterval: nil).start(project: "p")
+        run.log(["loss": 1], step: 1)
+        try run.fail("the loss became nan at epoch 3, step 7")
+        let info = try RunStore(directory: dir).run(run.id)
+        #expect(info.state == "failed" && info.error == "the loss became nan at epoch 3, step 7")
+        #expect(info.summary["loss"]?.last == 1)
+    }
+
+    @Test func aRunWhoseHeartbeatStopsShowsAsCrashed() throws {
+        let dir = temporaryStore()
+        let run = try Tracker(dir: dir, heartbeatInterval: 60, systemMetricsInterval: nil).start(project: "p")
+        #expect(try RunStore(directory: dir, staleAfter: 0.3).run(run.id).state == "running")
+        Thread.sleep(forTimeInterval: 0.6)
+        #expect(try RunStore(directory: dir, staleAfter: 0.3).run(run.id).state == "crashed")
+        #expect(try RunStore(directory: dir, staleAfter: 60).run(run.id).state == "running")
+        try run.finish()
+        #expect(try RunStore(directory: dir, staleAfter: 0.3).run(run.id).state == "finished")
+    }
+
+    @Test func systemMetricsAreSampled() throws {
+        let dir = temporaryStore()
+        let run = try Tracker(dir: dir, systemMetricsInterval: 0.2).start(project: "p")
+        var x = 0.0
+        let end = Date().addingTimeInterval(0.7)
+        while Date() < end { x += sin(x) }  // some CPU work
+        try run.finish()
+        let metrics = try RunStore(directory: dir).systemMetrics(run.id)
+        #expect(metrics["rss_bytes"].map { $0.count >= 2 && $0.allSatisfy { $0.value > 1_000_000 } } == true)
+        #expect(metrics["cpu_percent"].map { !$0.isEmpty } == true)
+        #expect(x != 1)
+    }
+
+    @Test func deletingRemovesEverything() throws {
+        let dir = temporaryStore()
+        let tracker = try Tracker(dir: dir, systemMetricsInterval: nil)
+        let a = try tracker.start(project: "p"), b = try tracker.start(project: "q")
+        a.log(["x": 1], step: 1)
+        a.logHistogram(name: "h", values: [1.0], step: 1)
+        try a.finish()
+        try b.finish()
+        let store = try RunStore(directory: dir)
+        #expect(try store.projects() == ["p", "q"])
+        #expect(try store.delete([a.id]) == 1)
+        #expect(try store.runs().map(\.id) == [b.id])
+        #expect(try store.history(a.id).isEmpty && store.histograms(a.id).isEmpty)
+    }
+
+    @Test func aFileThatIsNotADatabaseIsAnErrorAndStaysUntouched() throws {
+        let dir = temporaryStore()
+        let path = dir + "/temper.sqlite"
+        let garbage = Data("these are my notes, not a database\n".utf8)
+        try garbage.write(to: URL(fileURLWithPath: path))
+        #expect { try RunStore(directory: dir) } throws: { error in
+            guard case TrackingError.corruptStore(let m) = error else { return false }
+            return m.contains("is not a SQLite database")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == garbage)
+    }
+
+    @Test func aDamagedDatabaseIsAnError() throws {
+        let dir = temporaryStore()
+        let run = try Tracker(dir: dir, systemMetricsInterval: nil).start(project: "p")
+        try run.finish()
+        let path = dir + "/temper.sqlite"
+        // Move everything from the write-ahead log into the main file first.
+        let queue = try DatabaseQueue(path: path)
+        try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        try queue.close()
+        var data = try Data(contentsOf: URL(fileURLWithPath: path))
+        for i in 100..<112 { data[i] = 0xFF }  // the schema page's b-tree header
+        try data.write(to: URL(fileURLWithPath: path))
+        #expect { try RunStore(directory: dir) } throws: { error in
+            guard case TrackingError.corruptStore(let m) = error else { return false }
+            return m.contains("is not a readable SQLite database")
+        }
+    }
+
+    @Test func anotherProgramsDatabaseIsRefused() throws {
+        let dir = temporaryStore()
+        let queue = try DatabaseQueue(path: dir + "/temper.sqlite")
+        try queue.write { db in try db.execute(sql: "CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount REAL); INSERT INTO invoices VALUES (1, 9.5)") }
+        try queue.close()
+        #expect { try RunStore(directory: dir) } throws: { error in
+            guard case TrackingError.foreignStore(let m) = error else { return false }
+            return m.contains("invoices")
+        }
+        let rows = try DatabaseQueue(path: dir + "/temper.sqlite").read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM invoices") }
+        #expect(rows == 1)
+    }
+
+    @Test func theStorePathMustBeADirectory() throws {
+        let file = temporaryStore() + "/a-file"
+        try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+        #expect { try RunStore(directory: file) } throws: { "\($0)".contains("is a file, not a directory") }
+    }
+
+    @Test func defaultDirectoryFollowsTheEnvironment() {
+        #expect(RunStore.defaultDirectory(nil, environment: [:]) == "temper-runs")
+        #expect(RunStore.defaultDirectory(nil, environment: ["TEMPER_DIR": "/x"]) == "/x")
+        #expect(RunStore.defaultDirectory("/y", environment: ["TEMPER_DIR": "/x"]) == "/y")
+    }
+}
