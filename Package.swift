@@ -37,7 +37,7 @@ let package = Package(
         .target(
             name: "Benchmarks",
             dependencies: [
-                "Graph", "Autodiff", "Runtime", "Workloads", "Models", "CaseStudies",
+                "Graph", "Autodiff", "Runtime", "Workloads", "Models", "CaseStudies", "Tracking",
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ],
             path: "Benchmarks"

@@ -11,18 +11,49 @@ public struct Histogram: Sendable, Equatable, Codable {
 
     /// The histogram of `values` in `bins` bins over `range` (default: their minimum to maximum;
     /// a single value gets a bin of width 1 around it). Non-finite values are skipped.
+    public init(of values: [Float], bins: Int = 32, range: ClosedRange<Double>? = nil) {
+        self.init(generic: values, bins: bins, range: range)
+    }
+
+    public init(of values: [Double], bins: Int = 32, range: ClosedRange<Double>? = nil) {
+        self.init(generic: values, bins: bins, range: range)
+    }
+
+    /// Any sequence of floating-point values (the array overloads are the fast path).
     public init<S: Sequence>(of values: S, bins: Int = 32, range: ClosedRange<Double>? = nil) where S.Element: BinaryFloatingPoint {
-        let finite = values.map(Double.init).filter(\.isFinite)
-        var low = range?.lowerBound ?? finite.min() ?? 0
-        var high = range?.upperBound ?? finite.max() ?? 1
+        self.init(generic: Array(values).map(Double.init), bins: bins, range: range)
+    }
+
+    @inline(__always)
+    private init<T: BinaryFloatingPoint>(generic values: [T], bins: Int, range: ClosedRange<Double>?) {
+        // One pass for the range, one for the counts, no intermediate arrays (it runs every epoch).
+        var low = Double.infinity, high = -Double.infinity
+        if let range {
+            low = range.lowerBound
+            high = range.upperBound
+        } else {
+            for value in values {
+                let v = Double(value)
+                if v.isFinite {
+                    if v < low { low = v }
+                    if v > high { high = v }
+                }
+            }
+            if low > high { low = 0; high = 1 }
+        }
         if low == high { low -= 0.5; high += 0.5 }
         let count = Swift.max(bins, 1)
         let width = (high - low) / Double(count)
         edges = (0...count).map { low + Double($0) * width }
-        counts = [Int](repeating: 0, count: count)
-        for v in finite where v >= low && v <= high {
-            counts[Swift.min(Int((v - low) / width), count - 1)] += 1
+        var counts = [Int](repeating: 0, count: count)
+        let scale = 1 / width
+        for value in values {
+            let v = Double(value)
+            if v.isFinite && v >= low && v <= high {
+                counts[Swift.min(Int((v - low) * scale), count - 1)] += 1
+            }
         }
+        self.counts = counts
     }
 
     /// The total count.

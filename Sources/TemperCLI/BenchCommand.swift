@@ -12,13 +12,14 @@ struct BenchCommand: ParsableCommand {
         Workloads, built with the graph API: (a) casestudy — the deck's 2-50-1 step with batch norm after \
         the ReLU, batch 32, BCE, SGD momentum; (b) mlp — 784-1024-1024-10 with batch norm + ReLU, batch 256, \
         softmax cross-entropy, SGD momentum; (c) casestudy-variant — a whole case-study run (variant after, 100 \
-        epochs with evaluation on train and test after each, as `temper casestudy batchnorm` trains it). Also \
+        epochs with evaluation on train and test after each, as `temper casestudy batchnorm` trains it); tracking — \
+        the same run with and without a TrackingCallback logging metrics and histograms. Also \
         OpenBLAS sgemm GFLOPS for the GEMM shapes of (a) and (b). With \
         --python, runs the PyTorch peers (Benchmarks/Peers) in the same run and prints the ratios.
         """
     )
 
-    @Option(help: "casestudy, mlp, casestudy-variant or all.")
+    @Option(help: "casestudy, mlp, casestudy-variant, tracking or all.")
     var workload: String = "all"
 
     @Option(help: "Threads for OpenBLAS (and for the PyTorch peers).")
@@ -53,6 +54,9 @@ struct BenchCommand: ParsableCommand {
         /// For whole-run workloads: milliseconds per run (ours and the peer's).
         var millisecondsPerRun: Double?
         var peerMillisecondsPerRun: Double?
+        /// For the logging workload: the run without a tracker, and the cost of logging.
+        var millisecondsWithoutLogging: Double?
+        var loggingOverheadPercent: Double?
         var threads: Int
         var blasCore: String
     }
@@ -60,8 +64,18 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         BLAS.setThreads(threads)
         var records: [Record] = []
-        let selected = workload == "all" ? ["casestudy", "mlp", "casestudy-variant"] : [workload]
+        let selected = workload == "all" ? ["casestudy", "mlp", "casestudy-variant", "tracking"] : [workload]
         for name in selected {
+            if name == "tracking" {
+                let figures = try CaseStudyBenchmark.loggingOverhead()
+                var record = Record(name: "tracking-overhead-casestudy-after", threads: threads, blasCore: BLAS.coreName)
+                record.millisecondsPerRun = figures.millisecondsWith
+                record.peerMillisecondsPerRun = nil
+                record.loggingOverheadPercent = figures.overheadPercent
+                record.millisecondsWithoutLogging = figures.millisecondsWithout
+                records.append(record)
+                continue
+            }
             if name == "casestudy-variant" {
                 let figures = try CaseStudyBenchmark.run(variant: .after, epochs: 100, repetitions: 5)
                 var record = Record(name: "casestudy-variant-after-100-epochs", microsecondsPerStep: figures.microsecondsPerStep,
@@ -113,7 +127,10 @@ struct BenchCommand: ParsableCommand {
         }
         print("OpenBLAS core \(BLAS.coreName), \(threads) thread(s)")
         print(table.render())
-        for r in records where r.millisecondsPerRun != nil {
+        for r in records where r.loggingOverheadPercent != nil {
+            print("\n\(r.name): \(format(r.millisecondsWithoutLogging, "%.2f")) ms per run without logging, \(format(r.millisecondsPerRun, "%.2f")) ms with a TrackingCallback (metrics, weight and gradient histograms every epoch): \(format(r.loggingOverheadPercent, "%+.1f"))%")
+        }
+        for r in records where r.millisecondsPerRun != nil && r.loggingOverheadPercent == nil {
             print("\n\(r.name): \(format(r.millisecondsPerRun, "%.1f")) ms per run (fit: 100 epochs of 16 steps, evaluation on train and test after each), \(format(r.microsecondsPerStep, "%.1f")) µs per step"
                   + (r.peerMillisecondsPerRun.map { "; PyTorch \(String(format: "%.0f", $0)) ms: \(format(r.speedupOverPeer, "%.1f"))x faster" } ?? ""))
         }

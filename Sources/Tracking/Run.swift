@@ -196,7 +196,7 @@ enum RunWriter {
             let statement = try db.cachedStatement(sql: "INSERT INTO histogram (run_id, step, name, low, high, counts) VALUES (?, ?, ?, ?, ?, ?)")
             for h in histograms {
                 let low = h.histogram.edges.first ?? 0, high = h.histogram.edges.last ?? 0
-                try statement.execute(arguments: [run, h.step, h.name, low.isFinite ? low : 0, high.isFinite ? high : 0, jsonArray(h.histogram.counts)])
+                try statement.execute(arguments: [run, h.step, h.name, low.isFinite ? low : 0, high.isFinite ? high : 0, countsText(h.histogram.counts)])
             }
         }
         if !system.isEmpty {
@@ -205,7 +205,28 @@ enum RunWriter {
         }
     }
 
-    static func jsonArray<T: Encodable>(_ values: [T]) -> String {
-        String(decoding: (try? JSONEncoder().encode(values)) ?? Data("[]".utf8), as: UTF8.self)
+    /// Counts as a JSON array of integers (`[3,0,12]`), written directly: it is on the logging path.
+    static func countsText(_ counts: [Int]) -> String {
+        var bytes: [UInt8] = [UInt8(ascii: "[")]
+        bytes.reserveCapacity(counts.count * 4 + 2)
+        var digits = [UInt8](repeating: 0, count: 20)
+        for (i, count) in counts.enumerated() {
+            if i > 0 { bytes.append(UInt8(ascii: ",")) }
+            var n = count, length = 0
+            if n < 0 { bytes.append(UInt8(ascii: "-")); n = -n }
+            repeat {
+                digits[length] = UInt8(ascii: "0") + UInt8(n % 10)
+                n /= 10
+                length += 1
+            } while n > 0
+            for k in stride(from: length - 1, through: 0, by: -1) { bytes.append(digits[k]) }
+        }
+        bytes.append(UInt8(ascii: "]"))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The inverse of `countsText`.
+    static func counts(from text: String) -> [Int] {
+        text.dropFirst().dropLast().split(separator: ",").compactMap { Int($0) }
     }
 }

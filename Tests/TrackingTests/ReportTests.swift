@@ -68,13 +68,13 @@ struct ReportTests {
         #expect(info.error?.contains("the loss became nan at epoch 1, step 1") == true)
     }
 
-    @Test(.enabled(if: chromium() != nil, "needs chromium (the README's test command installs it)"))
-    func theReportLoadsInHeadlessChromiumWithItsCharts() throws {
+    @Test func theReportLoadsInHeadlessChromiumWithItsCharts() throws {
+        let browser = try #require(chromium(), "chromium is missing: run `scripts/install-dependencies --tests` (the README's test command does)")
         let (store, _) = try Self.store()
         let path = temporaryStore() + "/report.html"
         try HTMLReport.render(store: store, options: ReportOptions(project: "report")).write(toFile: path, atomically: true, encoding: .utf8)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: chromium()!)
+        process.executableURL = URL(fileURLWithPath: browser)
         process.arguments = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--dump-dom", "file://" + path]
         let output = Pipe()
         process.standardOutput = output

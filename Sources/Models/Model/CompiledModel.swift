@@ -16,12 +16,35 @@ final class CompiledModel {
     let y: NodeID
     let learningRate: NodeID
     let iterations: NodeID
+    private let trainFetches: [NodeID]
+    private let trainTargets: [NodeID]
+    private let evaluationFetches: [NodeID]
+    private let predictionFetch: NodeID
+    private var executables: [String: Executable] = [:]
+
+    /// Executables by use, compiled (passes run) once.
+    private func executable(_ key: String, fetch: [NodeID], targets: [NodeID] = []) throws -> Executable {
+        if let cached = executables[key] { return cached }
+        let made = try session.makeExecutable(fetch: fetch, targets: targets)
+        executables[key] = made
+        return made
+    }
+
     /// Fetches `[loss] + metrics`, runs every update.
-    let trainStep: Executable
+    func trainStep() throws -> Executable { try executable("train", fetch: trainFetches, targets: trainTargets) }
+
+    /// The training step that also fetches every trainable variable's gradient (after
+    /// `[loss] + metrics`), with the variable names in fetch order.
+    func trainStepWithGradients() throws -> (executable: Executable, names: [String]) {
+        let names = parameterNames.filter { gradients[$0] != nil }
+        return (try executable("train+gradients", fetch: trainFetches + names.map { gradients[$0]! }, targets: trainTargets), names)
+    }
+
     /// Fetches `[loss] + metrics` in inference mode.
-    let evaluation: Executable
+    func evaluation() throws -> Executable { try executable("evaluation", fetch: evaluationFetches) }
+
     /// Fetches the inference-mode outputs.
-    let prediction: Executable
+    func prediction() throws -> Executable { try executable("prediction", fetch: [predictionFetch]) }
     /// The gradient of the loss for every trainable variable, by variable name.
     let gradients: [String: NodeID]
     /// Variables by name (layer parameters, then optimizer state).
@@ -29,12 +52,6 @@ final class CompiledModel {
     /// Layer parameter names in order.
     let parameterNames: [String]
     private var gradientProbe: Executable?
-    /// The training step that also fetches every trainable variable's gradient (after `[loss] + metrics`).
-    private(set) lazy var trainStepWithGradients: (executable: Executable, names: [String]) = {
-        let names = parameterNames.filter { gradients[$0] != nil }
-        let executable = try? session.makeExecutable(fetch: trainStep.fetches + names.map { gradients[$0]! }, targets: trainStep.targets)
-        return (executable ?? trainStep, executable == nil ? [] : names)
-    }()
     /// Metric keys, in fetch order after the loss.
     var metricKeys: [String] { metrics.map(\.key) }
 
@@ -132,9 +149,13 @@ final class CompiledModel {
 
         let session = try Session(graph: g)
         self.session = session
-        trainStep = try session.makeExecutable(fetch: [trainLoss] + trainMetrics, targets: updates)
-        evaluation = try session.makeExecutable(fetch: [inferenceLoss] + inferenceMetrics)
-        prediction = try session.makeExecutable(fetch: [inferenceOutput])
+        trainFetches = [trainLoss] + trainMetrics
+        trainTargets = updates
+        evaluationFetches = [inferenceLoss] + inferenceMetrics
+        predictionFetch = inferenceOutput
+        // What every fit runs is compiled now; prediction and the gradient-fetching step when first used.
+        _ = try trainStep()
+        _ = try evaluation()
     }
 
     /// Gradients of the training loss for `x`, `y` (training mode, no update), by variable name.

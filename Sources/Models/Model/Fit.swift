@@ -48,8 +48,10 @@ extension Sequential {
         if verbose > 0 { allCallbacks.append(ProgressLogger(verbose: verbose)) }
         let keys = ["loss"] + compiled.metricKeys
         let schedule = compiled.optimizer.learningRate
+        // A callback that wants gradients gets the step that also fetches them, for every batch
+        // (one compiled step; the gradients are copied out at each epoch's last batch only).
         let wantsGradients = allCallbacks.contains { $0.wantsBatchGradients }
-        let withGradients = wantsGradients ? compiled.trainStepWithGradients : (compiled.trainStep, [])
+        let (step, gradientNames) = wantsGradients ? try engine { try compiled.trainStepWithGradients() } : (try engine { try compiled.trainStep() }, [])
         var random = SeededRandom(seed: seed ?? self.seed)
         var order = Array(0..<rows)
         let xColumns = train.x.columns, yColumns = train.y.columns
@@ -70,8 +72,7 @@ extension Sequential {
                 var seen = 0
                 for batch in 0..<steps {
                     let start = batch * batchSize, count = Swift.min(batchSize, rows - start)
-                    let step = wantsGradients && batch == steps - 1 ? withGradients.0 : compiled.trainStep
-                    try train.x.values.withUnsafeBufferPointer { xs in
+                        try train.x.values.withUnsafeBufferPointer { xs in
                         try train.y.values.withUnsafeBufferPointer { ys in
                             try xBatch.withUnsafeMutableBufferPointer { xb in
                                 try yBatch.withUnsafeMutableBufferPointer { yb in
@@ -92,7 +93,7 @@ extension Sequential {
                     try engine { try step.run() }
                     for k in totals.indices { totals[k] += step.scalar(k) * Double(count) }
                     if wantsGradients && batch == steps - 1 {
-                        for (i, name) in withGradients.1.enumerated() {
+                        for (i, name) in gradientNames.enumerated() {
                             training.lastBatchGradients[name] = try step.withOutput(keys.count + i) { (buffer: UnsafeBufferPointer<Float>, _) in Array(buffer) }
                         }
                     }
@@ -147,7 +148,7 @@ extension Sequential {
         let columns = outputShape!.reduce(1, *)
         var out = [Float]()
         out.reserveCapacity(x.rows * columns)
-        let executable = compiled.prediction
+        let executable = try engine { try compiled.prediction() }
         try forEachChunk(x.rows, batchSize) { start, end in
             try x.values.withUnsafeBufferPointer { xs in
                 try executable.feed(compiled.x, UnsafeBufferPointer(rebasing: xs[(start * x.columns)..<(end * x.columns)]))
@@ -160,7 +161,7 @@ extension Sequential {
 
     /// Sample-weighted means of `[loss] + metrics` over all rows, in inference mode.
     func evaluated(_ x: Matrix, _ y: Matrix, compiled: CompiledModel, batchSize: Int = 1024) throws -> [Double] {
-        let executable = compiled.evaluation
+        let executable = try engine { try compiled.evaluation() }
         var totals = [Double](repeating: 0, count: 1 + compiled.metrics.count)
         try forEachChunk(x.rows, batchSize) { start, end in
             try x.values.withUnsafeBufferPointer { xs in

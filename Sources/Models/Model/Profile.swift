@@ -29,6 +29,6 @@ extension Sequential {
                 .sorted { $0.microseconds > $1.microseconds }
         }
         let rows = Swift.min(batchSize, x.rows)
-        return KernelProfile(trainingStep: try measure(compiled.trainStep, rows: rows), evaluation: try measure(compiled.evaluation, rows: x.rows))
+        return KernelProfile(trainingStep: try measure(try compiled.trainStep(), rows: rows), evaluation: try measure(try compiled.evaluation(), rows: x.rows))
     }
 }

@@ -100,9 +100,8 @@ extension RunStore {
     public func histograms(_ runID: String) throws -> [String: [(step: Int, histogram: Histogram)]] {
         try read { db in
             var result: [String: [(step: Int, histogram: Histogram)]] = [:]
-            let decoder = JSONDecoder()
             for row in try Row.fetchAll(db, sql: "SELECT step, name, low, high, counts FROM histogram WHERE run_id = ? ORDER BY name, step, rowid", arguments: [runID]) {
-                let counts = (try? decoder.decode([Int].self, from: Data((row["counts"] as String).utf8))) ?? []
+                let counts = RunWriter.counts(from: row["counts"])
                 let low: Double = row["low"], high: Double = row["high"]
                 let width = (high - low) / Double(Swift.max(counts.count, 1))
                 let edges = (0...counts.count).map { low + Double($0) * width }
