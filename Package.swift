@@ -40,7 +40,8 @@ let package = Package(
                 "Graph", "Autodiff", "Runtime", "Workloads", "Models", "CaseStudies", "Tracking",
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ],
-            path: "Benchmarks"
+            path: "Benchmarks",
+            exclude: ["Peers"]
         ),
         .executableTarget(
             name: "TemperCLI",

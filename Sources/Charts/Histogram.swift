@@ -44,16 +44,24 @@ public struct Histogram: Sendable, Equatable, Codable {
         if low == high { low -= 0.5; high += 0.5 }
         let count = Swift.max(bins, 1)
         let width = (high - low) / Double(count)
-        edges = (0...count).map { low + Double($0) * width }
-        var counts = [Int](repeating: 0, count: count)
-        let scale = 1 / width
-        for value in values {
-            let v = Double(value)
-            if v.isFinite && v >= low && v <= high {
-                counts[Swift.min(Int((v - low) * scale), count - 1)] += 1
-            }
+        edges = [Double](unsafeUninitializedCapacity: count + 1) { buffer, initialized in
+            for i in 0...count { buffer[i] = low + Double(i) * width }
+            initialized = count + 1
         }
-        self.counts = counts
+        let scale = 1 / width
+        counts = [Int](unsafeUninitializedCapacity: count) { buffer, initialized in
+            buffer.initialize(repeating: 0)
+            values.withUnsafeBufferPointer { values in
+                for value in values {
+                    let v = Double(value)
+                    // NaN fails both comparisons; infinities fall outside [low, high] (finite).
+                    if v >= low && v <= high {
+                        buffer[Swift.min(Int((v - low) * scale), count - 1)] += 1
+                    }
+                }
+            }
+            initialized = count
+        }
     }
 
     /// The total count.

@@ -29,6 +29,12 @@ public final class Training {
         self.trainingData = trainingData
     }
 
+    /// Every layer weight's current values (`dense/kernel`, `batch_normalization/moving_mean` …),
+    /// in layer order — the cheap read for logging them every epoch.
+    public func parameterValues() throws -> [(name: String, values: [Float])] {
+        try compiled.parameterValues()
+    }
+
     /// The learning rate the next step uses. Setting it fails when the optimizer follows a schedule.
     public var learningRate: Double {
         get { (try? compiled.session.scalar(of: compiled.learningRate)) ?? .nan }

@@ -52,6 +52,19 @@ final class CompiledModel {
     /// Layer parameter names in order.
     let parameterNames: [String]
     private var gradientProbe: Executable?
+    /// Readers of every layer parameter, in `parameterNames` order (made on first use).
+    private var parameterReaders: [(name: String, read: () -> [Float])]?
+
+    /// Every layer parameter's current values, in layer order, read without name lookups.
+    func parameterValues() throws -> [(name: String, values: [Float])] {
+        if parameterReaders == nil {
+            parameterReaders = try parameterNames.map { name in
+                guard let id = variables[name] else { throw ModelError.weights("the model has no variable \"\(name)\"") }
+                return (name, try session.floatReader(of: id))
+            }
+        }
+        return parameterReaders!.map { ($0.name, $0.read()) }
+    }
     /// Metric keys, in fetch order after the loss.
     var metricKeys: [String] { metrics.map(\.key) }
 
@@ -180,7 +193,7 @@ final class CompiledModel {
     /// The current value of a variable.
     func value(of name: String) throws -> [Float] {
         guard let id = variables[name] else { throw ModelError.weights("the model has no variable \"\(name)\"") }
-        return try session.value(of: id).scalars.map(Float.init)
+        return try session.floatValues(of: id)
     }
 
     /// Overwrites a variable.

@@ -48,16 +48,19 @@ extension Sequential {
         if verbose > 0 { allCallbacks.append(ProgressLogger(verbose: verbose)) }
         let keys = ["loss"] + compiled.metricKeys
         let schedule = compiled.optimizer.learningRate
-        // A callback that wants gradients gets the step that also fetches them, for every batch
-        // (one compiled step; the gradients are copied out at each epoch's last batch only).
+        // A callback that wants gradients gets them from a second compiled step that also fetches
+        // them, run for each epoch's last batch only (fetching keeps gradient buffers alive, so the
+        // plain step stays the fast one for every other batch).
         let wantsGradients = allCallbacks.contains { $0.wantsBatchGradients }
-        let (step, gradientNames) = wantsGradients ? try engine { try compiled.trainStepWithGradients() } : (try engine { try compiled.trainStep() }, [])
+        let plainStep = try engine { try compiled.trainStep() }
+        let (gradientStep, gradientNames) = wantsGradients ? try engine { try compiled.trainStepWithGradients() } : (plainStep, [])
         var random = SeededRandom(seed: seed ?? self.seed)
         var order = Array(0..<rows)
         let xColumns = train.x.columns, yColumns = train.y.columns
         var xBatch = [Float](repeating: 0, count: batchSize * xColumns)
         var yBatch = [Float](repeating: 0, count: batchSize * yColumns)
         var totals = [Double](repeating: 0, count: keys.count)
+        var batchLogs = Logs()
         lastHistory = History()
 
         do {
@@ -72,7 +75,9 @@ extension Sequential {
                 var seen = 0
                 for batch in 0..<steps {
                     let start = batch * batchSize, count = Swift.min(batchSize, rows - start)
-                        try train.x.values.withUnsafeBufferPointer { xs in
+                    let fetchesGradients = wantsGradients && batch == steps - 1
+                    let step = fetchesGradients ? gradientStep : plainStep
+                    try train.x.values.withUnsafeBufferPointer { xs in
                         try train.y.values.withUnsafeBufferPointer { ys in
                             try xBatch.withUnsafeMutableBufferPointer { xb in
                                 try yBatch.withUnsafeMutableBufferPointer { yb in
@@ -92,7 +97,7 @@ extension Sequential {
                     }
                     try engine { try step.run() }
                     for k in totals.indices { totals[k] += step.scalar(k) * Double(count) }
-                    if wantsGradients && batch == steps - 1 {
+                    if fetchesGradients {
                         for (i, name) in gradientNames.enumerated() {
                             training.lastBatchGradients[name] = try step.withOutput(keys.count + i) { (buffer: UnsafeBufferPointer<Float>, _) in Array(buffer) }
                         }
@@ -100,9 +105,9 @@ extension Sequential {
                     seen += count
                     training.step += 1
                     if !allCallbacks.isEmpty {
-                        var logs = Logs()
-                        for (k, key) in keys.enumerated() { logs[key] = totals[k] / Double(seen) }
-                        for callback in allCallbacks { try callback.onBatchEnd(batch, logs: logs, training) }
+                        // One `Logs` reused for every batch: its keys are set, not reallocated.
+                        for (k, key) in keys.enumerated() { batchLogs[key] = totals[k] / Double(seen) }
+                        for callback in allCallbacks { try callback.onBatchEnd(batch, logs: batchLogs, training) }
                     }
                     if training.stopTraining { break }
                 }

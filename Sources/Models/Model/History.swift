@@ -1,32 +1,46 @@
 /// Named values of one epoch or batch, in a stable order (`loss`, metrics, `end_of_epoch_…`,
 /// `val_…`, `learning_rate`).
 public struct Logs: Sendable, Equatable, Sequence {
+    // A handful of keys: parallel arrays and a linear search beat hashing (`fit` sets the batch
+    // logs after every step).
     public private(set) var keys: [String] = []
-    private var values: [String: Double] = [:]
+    private var values: [Double] = []
 
     public init() {}
 
     public subscript(key: String) -> Double? {
-        get { values[key] }
+        get { keys.firstIndex(of: key).map { values[$0] } }
         set {
-            if values[key] == nil, newValue != nil { keys.append(key) }
-            if newValue == nil { keys.removeAll { $0 == key } }
-            values[key] = newValue
+            if let index = keys.firstIndex(of: key) {
+                if let newValue {
+                    values[index] = newValue
+                } else {
+                    keys.remove(at: index)
+                    values.remove(at: index)
+                }
+            } else if let newValue {
+                keys.append(key)
+                values.append(newValue)
+            }
         }
     }
 
-    public func makeIterator() -> AnyIterator<(key: String, value: Double)> {
-        var index = 0
-        return AnyIterator {
-            guard index < keys.count else { return nil }
+    public struct Iterator: IteratorProtocol {
+        fileprivate let logs: Logs
+        fileprivate var index = 0
+
+        public mutating func next() -> (key: String, value: Double)? {
+            guard index < logs.keys.count else { return nil }
             defer { index += 1 }
-            return (keys[index], values[keys[index]]!)
+            return (logs.keys[index], logs.values[index])
         }
     }
+
+    public func makeIterator() -> Iterator { Iterator(logs: self) }
 
     /// `key: value` pairs joined Keras-style (`loss: 0.6931 - accuracy: 0.5000`).
     public func formatted(separator: String = " - ") -> String {
-        keys.map { "\($0): \(formatLogValue(values[$0]!))" }.joined(separator: separator)
+        zip(keys, values).map { "\($0): \(formatLogValue($1))" }.joined(separator: separator)
     }
 }
 

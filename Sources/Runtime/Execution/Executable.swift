@@ -41,8 +41,9 @@ public final class Executable {
         self.targets = targets
         let evaluator: ConstantEvaluator = graph.dtype == .float32 ? KernelConstantEvaluator<Float>() : KernelConstantEvaluator<Double>()
         do {
-            (optimizedUnit, passRecords) = try PassPipeline.run(CompilationUnit(graph: graph, roots: fetches + targets),
-                                                                enabled: session.options.passes, evaluator: evaluator)
+            (optimizedUnit, passRecords) = try PassCache.shared.unit(for: graph, roots: fetches + targets, passes: session.options.passes) {
+                try PassPipeline.run(CompilationUnit(graph: graph, roots: fetches + targets), enabled: session.options.passes, evaluator: evaluator)
+            }
         } catch let error as GraphError {
             throw RuntimeError.graph(error)
         }
