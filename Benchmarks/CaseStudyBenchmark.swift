@@ -33,28 +33,63 @@ public enum CaseStudyBenchmark {
                        finalTestAccuracy: accuracy)
     }
 
-    /// What logging costs: the same variant trained with and without a `TrackingCallback` (weights
-    /// and gradient histograms on, a throwaway store), median milliseconds per run each.
+    /// What logging costs, measured the way the case study logs: blocks of `runsPerBlock`
+    /// consecutive runs of a variant, each with its own tracked run and a `TrackingCallback`
+    /// (metrics, weight and gradient histograms every epoch) into a throwaway store, against the
+    /// same blocks without tracking. A tracked block's time runs from the first `Tracker.start` to
+    /// the moment the last run's rows are written (the background writes included). Blocks
+    /// alternate; medians of `blocks` each.
     public struct LoggingFigures: Codable, Sendable {
+        /// Wall milliseconds per run.
         public var millisecondsWithout: Double
         public var millisecondsWith: Double
+        /// CPU milliseconds per run over all threads (training, and with tracking the writers).
+        public var cpuMillisecondsWithout: Double
+        public var cpuMillisecondsWith: Double
         public var overheadPercent: Double { (millisecondsWith / millisecondsWithout - 1) * 100 }
+        public var cpuOverheadPercent: Double { (cpuMillisecondsWith / cpuMillisecondsWithout - 1) * 100 }
     }
 
-    public static func loggingOverhead(epochs: Int = 100, repetitions: Int = 7) throws -> LoggingFigures {
-        let study = try BatchNormCaseStudy(variants: [.after], seeds: 1, epochs: epochs, recordHistograms: false)
+    public static func loggingOverhead(variant: BatchNormVariant = .after, epochs: Int = 100, runsPerBlock: Int = 10, blocks: Int = 5) throws -> LoggingFigures {
+        let study = try BatchNormCaseStudy(variants: [variant], seeds: 1, epochs: epochs, recordHistograms: false)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("temper-bench-\(ProcessInfo.processInfo.processIdentifier)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let tracker = try Tracker(dir: directory)
-        var without: [Double] = [], with: [Double] = []
-        for repetition in 0..<repetitions {
-            let seed = UInt64(repetition + 1)
-            without.append(try study.run(.after, seed: seed).millisecondsPerEpoch * Double(epochs))
-            let run = try tracker.start(project: "bench", name: "logging-\(repetition)")
-            with.append(try study.run(.after, seed: seed, callbacks: [TrackingCallback(run)]).millisecondsPerEpoch * Double(epochs))
+        // Warm-up: compile caches, the store's first pages.
+        _ = try study.run(variant, seed: 1)
+        let warmUp = try tracker.start(project: "warm-up")
+        _ = try study.run(variant, seed: 1, callbacks: [TrackingCallback(warmUp)])
+        try warmUp.waitUntilWritten()
+        var without: [(wall: Double, cpu: Double)] = [], with: [(wall: Double, cpu: Double)] = []
+        for block in 0..<blocks {
+            let seeds = (0..<runsPerBlock).map { UInt64(block * runsPerBlock + $0 + 1) }
+            without.append(try measure {
+                for seed in seeds { _ = try study.run(variant, seed: seed) }
+            })
+            with.append(try measure {
+                var runs: [Run] = []
+                for seed in seeds {
+                    let run = try tracker.start(project: "bench", name: "\(variant.rawValue)-seed\(seed)", config: ["seed": .int(Int(seed))])
+                    _ = try study.run(variant, seed: seed, callbacks: [TrackingCallback(run)])
+                    runs.append(run)
+                }
+                for run in runs { try run.waitUntilWritten() }
+            })
         }
-        without.sort()
-        with.sort()
-        return LoggingFigures(millisecondsWithout: without[repetitions / 2], millisecondsWith: with[repetitions / 2])
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] / Double(runsPerBlock) }
+        return LoggingFigures(millisecondsWithout: median(without.map(\.wall)), millisecondsWith: median(with.map(\.wall)),
+                              cpuMillisecondsWithout: median(without.map(\.cpu)), cpuMillisecondsWith: median(with.map(\.cpu)))
+    }
+
+    /// Wall and CPU (all threads) milliseconds of `body`.
+    private static func measure(_ body: () throws -> Void) rethrows -> (wall: Double, cpu: Double) {
+        func cpuSeconds() -> Double {
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        }
+        let wall = Date(), cpu = cpuSeconds()
+        try body()
+        return (Date().timeIntervalSince(wall) * 1000, (cpuSeconds() - cpu) * 1000)
     }
 }

@@ -12,11 +12,10 @@ struct TrackingProbeCommand: ParsableCommand {
     @Option var runs: Int = 1
     @Option var steps: Int = 100
     @Option(help: "Milliseconds between steps.") var interval: Double = 0
-    @Option(help: "Seconds between flushes.") var flushInterval: Double = 1
     @Flag var finish = false
 
     func run() throws {
-        let tracker = try Tracker(dir: dir, flushInterval: flushInterval, heartbeatInterval: 0.5, systemMetricsInterval: nil)
+        let tracker = try Tracker(dir: dir, heartbeatInterval: 0.5, systemMetricsInterval: nil)
         for r in 0..<runs {
             let run = try tracker.start(project: project, name: "probe-\(ProcessInfo.processInfo.processIdentifier)-\(r)", config: ["run": .int(r)])
             for step in 0..<steps {

@@ -4,229 +4,271 @@ import GRDB
 
 /// A run being recorded: metrics by step, histograms, system metrics, and its state.
 ///
-/// Logging only appends to memory; a background thread writes what was logged at least every
-/// `flushInterval` (one second by default) in one short transaction, refreshes the heartbeat and
-/// samples system metrics. So a process killed at any moment loses at most the last second, and a
-/// run whose heartbeat stops is shown as `crashed`.
+/// Logging only copies values into memory (no I/O, no thread wake-up). The run's writer thread
+/// writes what was logged every `flushInterval` (half a second by default) in one short
+/// transaction, bins histograms there, off the training thread, refreshes the heartbeat and samples
+/// system metrics. So a process killed at any moment loses at most the last `flushInterval` plus
+/// one write, and a run whose heartbeat stops is shown as `crashed`.
+///
+/// Reads of the store in the same process (`RunStore.runs`, `history` …) first wait for this
+/// process's runs to write what they logged, so they always see it. At a normal process exit the
+/// same happens; a run never finished keeps the state `running` until its heartbeat goes stale.
 public final class Run: @unchecked Sendable {
     public let id: String
     public let project: String
     public let name: String
     public let store: RunStore
 
-    private let lock = NSLock()
-    private var pendingMetrics: [(step: Int, key: String, value: Double)] = []
-    private var pendingHistograms: [(step: Int, name: String, histogram: Histogram)] = []
-    private var pendingSystem: [(time: Double, key: String, value: Double)] = []
-    private var ended = false
-    private var backgroundError: Error?
-    private var worker: Thread?
+    /// Guards every variable below; the writer waits on it.
+    private let condition = NSCondition()
+    private var pending = PendingRows()
+    private var writing = false
+    private var flushRequested = false
+    private var writeAttempts = 0
+    private var lastFailure: Error?
+    private var endRequest: (state: String, error: String?)?
+    private var writerExited = false
+    private var endFailure: Error?
+    /// The run's row, until the writer has inserted it.
+    private var registration: RunRecord?
+
     private let flushInterval: TimeInterval
     private let heartbeatInterval: TimeInterval
     private let systemMetricsInterval: TimeInterval?
-    private let stopped = NSCondition()
     private let sampler = SystemMetricsSampler()
-    private var stopRequested = false
 
-    init(id: String, project: String, name: String, store: RunStore, flushInterval: TimeInterval,
-         heartbeatInterval: TimeInterval, systemMetricsInterval: TimeInterval?) {
-        self.id = id
-        self.project = project
-        self.name = name
+    init(record: RunRecord, store: RunStore, flushInterval: TimeInterval, heartbeatInterval: TimeInterval, systemMetricsInterval: TimeInterval?) {
+        self.id = record.id
+        self.project = record.project
+        self.name = record.name
         self.store = store
+        self.registration = record
         self.flushInterval = flushInterval
         self.heartbeatInterval = heartbeatInterval
         self.systemMetricsInterval = systemMetricsInterval
-        let thread = Thread { [weak self] in self?.backgroundLoop() }
+        LiveRuns.shared.insert(self)
+        let thread = Thread { [self] in writerLoop() }
         thread.name = "temper-run-\(id)"
-        worker = thread
         thread.start()
     }
 
-    deinit {
-        stopWorker()
-    }
-
-    /// Records metric values at a step (an epoch, a batch …). Non-finite values are kept (as NaN).
+    /// Records metric values at a step (an epoch, a batch …). Non-finite values are kept. Values
+    /// logged after `finish()` are not recorded.
     public func log(_ values: [String: Double], step: Int) {
-        lock.lock()
-        for (key, value) in values { pendingMetrics.append((step, key, value)) }
-        lock.unlock()
+        condition.lock()
+        for (key, value) in values { pending.metrics.append((step, key, value)) }
+        condition.unlock()
     }
 
-    /// Records the histogram of `values` under `name` at a step (`bins` equal-width bins over their range).
+    /// Records metric values in the given order (what `TrackingCallback` uses for `Logs`).
+    public func log<S: Sequence>(_ values: S, step: Int) where S.Element == (key: String, value: Double) {
+        condition.lock()
+        for (key, value) in values { pending.metrics.append((step, key, value)) }
+        condition.unlock()
+    }
+
+    /// Records the histogram of `values` under `name` at a step (`bins` equal-width bins over the
+    /// finite values' range). The values are copied now and binned by the writer.
     public func logHistogram<S: Sequence>(name: String, values: S, step: Int, bins: Int = 64) where S.Element: BinaryFloatingPoint {
-        logHistogram(name: name, histogram: Histogram(of: values, bins: bins), step: step)
+        let histogram = PendingHistogram(step: step, name: name, bins: bins, source: PendingHistogram.Source(values))
+        condition.lock()
+        pending.histograms.append(histogram)
+        condition.unlock()
+    }
+
+    /// Records several histograms at a step in one call (`bins` bins each).
+    public func logHistograms(_ values: [(name: String, values: [Float])], step: Int, bins: Int = 64) {
+        let histograms = values.map { PendingHistogram(step: step, name: $0.name, bins: bins, source: .floats($0.values)) }
+        condition.lock()
+        pending.histograms.append(contentsOf: histograms)
+        condition.unlock()
     }
 
     /// Records a ready-made histogram.
     public func logHistogram(name: String, histogram: Histogram, step: Int) {
-        lock.lock()
-        pendingHistograms.append((step, name, histogram))
-        lock.unlock()
+        condition.lock()
+        pending.histograms.append(PendingHistogram(step: step, name: name, bins: histogram.counts.count, source: .ready(histogram)))
+        condition.unlock()
     }
 
-    func logSystem(_ values: [String: Double], at time: Double) {
-        lock.lock()
-        for (key, value) in values { pendingSystem.append((time, key, value)) }
-        lock.unlock()
-    }
-
-    /// Writes everything logged so far, and the heartbeat, in one transaction.
+    /// Writes everything logged so far now and waits for it; throws the write error if it could
+    /// not be written (the rows stay pending and are retried).
     public func flush() throws {
-        lock.lock()
-        let metrics = pendingMetrics, histograms = pendingHistograms, system = pendingSystem
-        pendingMetrics = []
-        pendingHistograms = []
-        pendingSystem = []
-        lock.unlock()
-        let now = Date().timeIntervalSince1970
-        do {
-            try store.write { db in
-                try RunWriter.insert(metrics: metrics, histograms: histograms, system: system, run: id, db: db)
-                try db.execute(sql: "UPDATE run SET heartbeat_at = ? WHERE id = ?", arguments: [now, id])
-            }
-        } catch {
-            // Put the rows back so a later flush can write them.
-            lock.lock()
-            pendingMetrics = metrics + pendingMetrics
-            pendingHistograms = histograms + pendingHistograms
-            pendingSystem = system + pendingSystem
-            lock.unlock()
-            throw error
+        condition.lock()
+        defer { condition.unlock() }
+        let attempts = writeAttempts
+        flushRequested = true
+        condition.broadcast()
+        while (!pending.isEmpty || writing || flushRequested) && !writerExited {
+            if lastFailure != nil && writeAttempts > attempts { break }
+            condition.wait()
         }
+        if !pending.isEmpty, let lastFailure { throw lastFailure }
     }
 
-    /// Marks the run finished (after writing what is pending).
-    public func finish() throws {
-        try end(state: "finished", error: nil)
+    /// Marks the run finished after writing what is pending. With `wait` (the default) it returns
+    /// once that is written; without, it returns at once and the writer finishes in the background
+    /// (reads in this process and the process exit still wait for it) — what `TrackingCallback`
+    /// does, so the next run can train meanwhile.
+    public func finish(wait: Bool = true) throws {
+        try end(state: "finished", error: nil, wait: wait)
     }
 
-    /// Marks the run failed with `message` (after writing what is pending).
-    public func fail(_ message: String) throws {
-        try end(state: "failed", error: message)
+    /// Marks the run failed with `message`, after writing what is pending.
+    public func fail(_ message: String, wait: Bool = true) throws {
+        try end(state: "failed", error: message, wait: wait)
     }
 
-    private func end(state: String, error message: String?) throws {
-        lock.lock()
-        let already = ended
-        ended = true
-        lock.unlock()
-        guard !already else { return }
-        stopWorker()
-        if systemMetricsInterval != nil { logSystem(sampler.sample(), at: Date().timeIntervalSince1970) }
-        try flush()
-        let now = Date().timeIntervalSince1970
-        try store.write { db in
-            try db.execute(sql: "UPDATE run SET state = ?, error = ?, ended_at = ?, heartbeat_at = ? WHERE id = ?",
-                           arguments: [state, message, now, now, id])
+    /// Waits until the writer has written the end of the run (after `finish(wait: false)`), and
+    /// throws what the last write threw.
+    public func waitUntilWritten() throws {
+        condition.lock()
+        while !writerExited { condition.wait() }
+        let failure = endFailure
+        condition.unlock()
+        if let failure { throw failure }
+    }
+
+    /// Only the first `finish` or `fail` counts.
+    private func end(state: String, error message: String?, wait: Bool) throws {
+        condition.lock()
+        let first = endRequest == nil && !writerExited
+        if first {
+            endRequest = (state, message)
+            condition.broadcast()
         }
-        if let backgroundError { throw backgroundError }
+        condition.unlock()
+        if wait && first { try waitUntilWritten() }
     }
 
-    private func stopWorker() {
-        stopped.lock()
-        stopRequested = true
-        stopped.broadcast()
-        stopped.unlock()
-        while let worker, !worker.isFinished, !Thread.current.isEqual(worker) { usleep(1000) }
-        worker = nil
+    /// True while the writer has not written the run's end.
+    var isLive: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return !writerExited
     }
 
-    private func backgroundLoop() {
-        var lastFlush = Date().timeIntervalSince1970, lastHeartbeat = lastFlush, lastSample = 0.0
-        if systemMetricsInterval != nil { logSystem(sampler.sample(), at: lastFlush) }
+    /// Waits until what was logged so far is written: the end if it was requested, else a flush
+    /// if anything is unwritten. (Nothing is written otherwise, so a reader in this process does
+    /// not refresh the heartbeat of a run whose writer has stalled.)
+    func settle() {
+        condition.lock()
+        let ending = endRequest != nil
+        let unwritten = !pending.isEmpty || registration != nil || writing
+        condition.unlock()
+        if ending { try? waitUntilWritten() } else if unwritten { try? flush() }
+    }
+
+    // MARK: The writer
+
+    private func writerLoop() {
+        let start = Date().timeIntervalSince1970
+        // The first write (registering the run) is due at once.
+        var lastWrite = start, lastHeartbeat = -Double.infinity, lastSample = -Double.infinity, retryAfter = 0.0
+        condition.lock()
         while true {
-            stopped.lock()
-            if !stopRequested { _ = stopped.wait(until: Date().addingTimeInterval(Swift.min(0.25, flushInterval))) }
-            let stop = stopRequested
-            stopped.unlock()
-            if stop { return }
-            let now = Date().timeIntervalSince1970
-            if let interval = systemMetricsInterval, now - lastSample >= interval {
+            var now = Date().timeIntervalSince1970
+            // Sleep until a write is due (pending rows older than the interval, the heartbeat, a
+            // sample), or a flush or the end is asked for.
+            while endRequest == nil && !flushRequested {
+                let flushDue = pending.isEmpty ? Double.infinity : lastWrite + flushInterval
+                let due = Swift.max(retryAfter, Swift.min(flushDue, lastHeartbeat + heartbeatInterval,
+                                                          systemMetricsInterval.map { lastSample + $0 } ?? .infinity))
+                if now >= due { break }
+                // Rows logged while asleep do not wake the writer: the wait is bounded by the interval.
+                _ = condition.wait(until: Date(timeIntervalSince1970: Swift.min(due, now + flushInterval)))
+                now = Date().timeIntervalSince1970
+            }
+            let sampleDue = systemMetricsInterval.map { now - lastSample >= $0 || endRequest != nil } ?? false
+            var rows = pending
+            let end = endRequest, register = registration
+            pending = PendingRows()
+            flushRequested = false
+            writing = true
+            condition.unlock()
+            // Reading /proc takes a while: never with the lock held, which `log` needs.
+            if sampleDue {
                 lastSample = now
-                logSystem(sampler.sample(), at: now)
+                for (key, value) in sampler.sample() { rows.system.append((now, key, value)) }
             }
-            lock.lock()
-            let pending = !pendingMetrics.isEmpty || !pendingHistograms.isEmpty || !pendingSystem.isEmpty
-            lock.unlock()
-            if (pending && now - lastFlush >= flushInterval) || now - lastHeartbeat >= heartbeatInterval {
-                do {
-                    try flush()
-                    lastFlush = now
-                    lastHeartbeat = now
-                } catch {
-                    backgroundError = error
+
+            var failure: Error?
+            do {
+                let prepared = PreparedRows(rows)
+                try store.write { db in
+                    try register?.insert(db)
+                    try RunWriter.write(prepared, run: id, now: now, end: end, db: db)
                 }
+            } catch {
+                failure = error
             }
+
+            condition.lock()
+            writing = false
+            writeAttempts += 1
+            lastFailure = failure
+            lastWrite = now
+            if failure == nil {
+                registration = nil
+                lastHeartbeat = now
+            } else {
+                pending.prepend(rows)
+                retryAfter = now + 1
+            }
+            if end != nil {
+                endFailure = failure
+                writerExited = true
+                condition.broadcast()
+                condition.unlock()
+                LiveRuns.shared.remove(self)
+                return
+            }
+            condition.broadcast()
         }
     }
 }
 
-/// Inserts logged rows and keeps the per-metric summaries (last, min, max, count) up to date.
-enum RunWriter {
-    static func insert(metrics: [(step: Int, key: String, value: Double)], histograms: [(step: Int, name: String, histogram: Histogram)],
-                       system: [(time: Double, key: String, value: Double)], run: String, db: Database) throws {
-        if !metrics.isEmpty {
-            let statement = try db.cachedStatement(sql: "INSERT INTO metric (run_id, step, key, value) VALUES (?, ?, ?, ?)")
-            var summaries: [String: (last: Double, lastStep: Int, min: Double, max: Double, count: Int)] = [:]
-            for m in metrics {
-                try statement.execute(arguments: [run, m.step, m.key, m.value.isNaN ? nil : m.value])
-                var s = summaries[m.key] ?? (m.value, m.step, .infinity, -.infinity, 0)
-                if m.step >= s.lastStep { s.last = m.value; s.lastStep = m.step }
-                if !m.value.isNaN { s.min = Swift.min(s.min, m.value); s.max = Swift.max(s.max, m.value) }
-                s.count += 1
-                summaries[m.key] = s
-            }
-            let upsert = try db.cachedStatement(sql: """
-                INSERT INTO summary (run_id, key, last, last_step, min, max, count) VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (run_id, key) DO UPDATE SET
-                    last = CASE WHEN excluded.last_step >= summary.last_step THEN excluded.last ELSE summary.last END,
-                    last_step = MAX(summary.last_step, excluded.last_step),
-                    min = CASE WHEN summary.min IS NULL OR excluded.min < summary.min THEN excluded.min ELSE summary.min END,
-                    max = CASE WHEN summary.max IS NULL OR excluded.max > summary.max THEN excluded.max ELSE summary.max END,
-                    count = summary.count + excluded.count
-                """)
-            for (key, s) in summaries {
-                try upsert.execute(arguments: [run, key, s.last.isNaN ? nil : s.last, s.lastStep,
-                                               s.min.isFinite || s.min == -.infinity ? s.min : nil, s.max.isFinite || s.max == .infinity ? s.max : nil, s.count])
-            }
-        }
-        if !histograms.isEmpty {
-            let statement = try db.cachedStatement(sql: "INSERT INTO histogram (run_id, step, name, low, high, counts) VALUES (?, ?, ?, ?, ?, ?)")
-            for h in histograms {
-                let low = h.histogram.edges.first ?? 0, high = h.histogram.edges.last ?? 0
-                try statement.execute(arguments: [run, h.step, h.name, low.isFinite ? low : 0, high.isFinite ? high : 0, countsText(h.histogram.counts)])
-            }
-        }
-        if !system.isEmpty {
-            let statement = try db.cachedStatement(sql: "INSERT INTO system_metric (run_id, time, key, value) VALUES (?, ?, ?, ?)")
-            for s in system { try statement.execute(arguments: [run, s.time, s.key, s.value.isNaN ? nil : s.value]) }
+extension PendingHistogram.Source {
+    /// Copies `values`; `[Float]` and `[Double]` are kept as they are.
+    init<S: Sequence>(_ values: S) where S.Element: BinaryFloatingPoint {
+        if let floats = values as? [Float] {
+            self = .floats(floats)
+        } else if let doubles = values as? [Double] {
+            self = .doubles(doubles)
+        } else {
+            self = .doubles(values.map { Double($0) })
         }
     }
+}
 
-    /// Counts as a JSON array of integers (`[3,0,12]`), written directly: it is on the logging path.
-    static func countsText(_ counts: [Int]) -> String {
-        var bytes: [UInt8] = [UInt8(ascii: "[")]
-        bytes.reserveCapacity(counts.count * 4 + 2)
-        var digits = [UInt8](repeating: 0, count: 20)
-        for (i, count) in counts.enumerated() {
-            if i > 0 { bytes.append(UInt8(ascii: ",")) }
-            var n = count, length = 0
-            if n < 0 { bytes.append(UInt8(ascii: "-")); n = -n }
-            repeat {
-                digits[length] = UInt8(ascii: "0") + UInt8(n % 10)
-                n /= 10
-                length += 1
-            } while n > 0
-            for k in stride(from: length - 1, through: 0, by: -1) { bytes.append(digits[k]) }
-        }
-        bytes.append(UInt8(ascii: "]"))
-        return String(decoding: bytes, as: UTF8.self)
+/// The runs of this process whose writer has not written their end, so that reads of the store
+/// and a normal process exit first wait for what they logged.
+final class LiveRuns: @unchecked Sendable {
+    static let shared = LiveRuns()
+    private let lock = NSLock()
+    private var runs: [ObjectIdentifier: Run] = [:]
+
+    private init() {
+        atexit { LiveRuns.shared.settle(storePath: nil) }
     }
 
-    /// The inverse of `countsText`.
-    static func counts(from text: String) -> [Int] {
-        text.dropFirst().dropLast().split(separator: ",").compactMap { Int($0) }
+    func insert(_ run: Run) {
+        lock.lock()
+        runs[ObjectIdentifier(run)] = run
+        lock.unlock()
+    }
+
+    func remove(_ run: Run) {
+        lock.lock()
+        runs[ObjectIdentifier(run)] = nil
+        lock.unlock()
+    }
+
+    /// Waits for the live runs of the store at `storePath` (all stores when nil).
+    func settle(storePath: String?) {
+        lock.lock()
+        let live = runs.values.filter { run in storePath.map { run.store.path == $0 } ?? true }
+        lock.unlock()
+        for run in live { run.settle() }
     }
 }

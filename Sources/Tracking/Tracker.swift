@@ -12,15 +12,16 @@ import GRDB
 /// ```
 public final class Tracker: Sendable {
     public let store: RunStore
-    /// How often logged rows are written (at most this old when a process dies).
+    /// How often a run writes what was logged (the most a killed process can lose).
     public let flushInterval: TimeInterval
-    /// How often a live run refreshes its heartbeat.
+    /// How often a live run refreshes its heartbeat when nothing is being logged (every write
+    /// refreshes it too).
     public let heartbeatInterval: TimeInterval
     /// How often system metrics (CPU, memory) are sampled; nil turns sampling off.
     public let systemMetricsInterval: TimeInterval?
 
     /// - Parameter dir: the store directory (default: `TEMPER_DIR`, else `./temper-runs`).
-    public init(dir: String? = nil, flushInterval: TimeInterval = 1, heartbeatInterval: TimeInterval = 5,
+    public init(dir: String? = nil, flushInterval: TimeInterval = 0.5, heartbeatInterval: TimeInterval = 5,
                 systemMetricsInterval: TimeInterval? = 10, staleAfter: TimeInterval = 60) throws {
         store = try RunStore(directory: dir, staleAfter: staleAfter)
         self.flushInterval = flushInterval
@@ -29,26 +30,31 @@ public final class Tracker: Sendable {
     }
 
     /// Creates a run (state `running`) with its configuration, the host, the command line and the
-    /// git commit of the working directory (if it is a repository).
+    /// git commit of the working directory (if it is a repository). The run's writer registers it
+    /// in the store at once, in its first transaction; a sweep it belongs to must exist.
     public func start(project: String, name: String? = nil, config: RunConfig = [:], tags: [String] = [], group: String? = nil,
                       notes: String = "", sweep: (id: String, trial: Int)? = nil) throws -> Run {
         let id = Self.newID()
         let name = name ?? "run-\(id)"
-        let now = Date().timeIntervalSince1970
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        let configJSON = String(decoding: try encoder.encode(config), as: UTF8.self)
-        let tagsJSON = String(decoding: try encoder.encode(tags), as: UTF8.self)
-        try store.write { db in
-            try db.execute(sql: """
-                INSERT INTO run (id, project, name, group_name, tags, notes, config, state, created_at, heartbeat_at, host, command, git_commit, sweep_id, trial)
-                VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [id, project, name, group, tagsJSON, notes, configJSON, now, now, ProcessInfo.processInfo.hostName,
-                                 CommandLine.arguments.map(Self.quoted).joined(separator: " "), Self.gitCommit, sweep?.id, sweep?.trial])
+        if let sweep {
+            let exists = try store.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM sweep WHERE id = ?", arguments: [sweep.id]) ?? false }
+            guard exists else { throw TrackingError.unknownRun("no sweep \"\(sweep.id)\" in \(store.path) for run \"\(name)\"; create the sweep first") }
         }
-        return Run(id: id, project: project, name: name, store: store, flushInterval: flushInterval,
-                   heartbeatInterval: heartbeatInterval, systemMetricsInterval: systemMetricsInterval)
+        let record = RunRecord(id: id, project: project, name: name, group: group,
+                               tagsJSON: String(decoding: try encoder.encode(tags), as: UTF8.self), notes: notes,
+                               configJSON: String(decoding: try encoder.encode(config), as: UTF8.self),
+                               createdAt: Date().timeIntervalSince1970, host: Self.host, command: Self.command, gitCommit: Self.gitCommit,
+                               sweepID: sweep?.id, trial: sweep?.trial)
+        return Run(record: record, store: store, flushInterval: flushInterval, heartbeatInterval: heartbeatInterval,
+                   systemMetricsInterval: systemMetricsInterval)
     }
+
+    /// This machine's name, looked up once per process.
+    static let host = ProcessInfo.processInfo.hostName
+    /// This process's command line, shell-quoted where needed.
+    static let command = CommandLine.arguments.map(quoted).joined(separator: " ")
 
     /// An 8-character lowercase base-36 id (W&B's form).
     static func newID() -> String {
@@ -62,22 +68,5 @@ public final class Tracker: Sendable {
     }
 
     /// The commit of the working directory's repository, looked up once per process.
-    static let gitCommit: String? = {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "rev-parse", "HEAD"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            return nil
-        }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
-        let commit = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return commit.count == 40 ? commit : nil
-    }()
+    static let gitCommit: String? = GitHead.commit(from: FileManager.default.currentDirectoryPath)
 }

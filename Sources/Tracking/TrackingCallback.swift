@@ -1,4 +1,3 @@
-import Charts
 import Models
 
 /// Logs a `fit` to a run, like W&B's `WandbCallback(log_weights=True, log_gradients=True)`: after
@@ -24,23 +23,21 @@ public final class TrackingCallback: Callback {
     }
 
     public func onEpochEnd(_ epoch: Int, logs: Logs, _ training: Training) throws {
-        var values: [String: Double] = [:]
-        for (key, value) in logs { values[key] = value }
-        run.log(values, step: epoch + 1)
+        run.log(logs, step: epoch + 1)
+        var histograms: [(name: String, values: [Float])] = []
         if logWeights {
-            for (name, weights) in try training.model.weights() {
-                run.logHistogram(name: "parameters/\(name)", histogram: Histogram(of: weights, bins: histogramBins), step: epoch + 1)
-            }
+            for (name, weights) in try training.parameterValues() { histograms.append(("parameters/" + name, weights)) }
         }
         if logGradients {
-            for (name, gradient) in training.lastBatchGradients {
-                run.logHistogram(name: "gradients/\(name)", histogram: Histogram(of: gradient, bins: histogramBins), step: epoch + 1)
-            }
+            for (name, gradient) in training.lastBatchGradients { histograms.append(("gradients/" + name, gradient)) }
         }
+        if !histograms.isEmpty { run.logHistograms(histograms, step: epoch + 1, bins: histogramBins) }
     }
 
+    /// Finishes the run without waiting for the last write: the next run can train meanwhile (reads
+    /// of the store in this process, and the process exit, wait for it).
     public func onTrainEnd(_ training: Training) throws {
-        if finishRunAtEnd { try run.finish() }
+        if finishRunAtEnd { try run.finish(wait: false) }
     }
 
     public func onTrainError(_ error: Error, _ training: Training) {

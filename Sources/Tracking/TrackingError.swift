@@ -4,6 +4,8 @@ public enum TrackingError: Error, Equatable, CustomStringConvertible, Sendable {
     case corruptStore(String)
     /// The file is a SQLite database of something else.
     case foreignStore(String)
+    /// The store was written by a version of Temper with a schema this one does not know.
+    case incompatibleStore(String)
     /// The store directory cannot be created or used.
     case storeLocation(String)
     /// No run with that id (or prefix), or an ambiguous prefix.
@@ -17,6 +19,7 @@ public enum TrackingError: Error, Equatable, CustomStringConvertible, Sendable {
         switch self {
         case .corruptStore(let m): return "corrupt run store: \(m)"
         case .foreignStore(let m): return "not a Temper run store: \(m)"
+        case .incompatibleStore(let m): return "incompatible run store: \(m)"
         case .storeLocation(let m): return "run store location: \(m)"
         case .unknownRun(let m): return "unknown run: \(m)"
         case .invalidQuery(let m): return "invalid query: \(m)"

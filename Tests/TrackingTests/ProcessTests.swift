@@ -9,7 +9,7 @@ struct ProcessTests {
         let dir = temporaryStore()
         // All four start before the store exists, so they also race to create and migrate it.
         let children = try (0..<4).map { _ in
-            try launchTemper(["tracking-probe", "--dir", dir, "--runs", "3", "--steps", "200", "--flush-interval", "0.005", "--finish"])
+            try launchTemper(["tracking-probe", "--dir", dir, "--runs", "3", "--steps", "200", "--finish"])
         }
         for (process, output) in children {
             _ = output.fileHandleForReading.readDataToEndOfFile()
@@ -29,7 +29,7 @@ struct ProcessTests {
 
     @Test func aKilledProcessLosesAtMostTheLastSecond() throws {
         let dir = temporaryStore()
-        let (process, output) = try launchTemper(["tracking-probe", "--dir", dir, "--steps", "100000", "--interval", "5", "--flush-interval", "1"])
+        let (process, output) = try launchTemper(["tracking-probe", "--dir", dir, "--steps", "100000", "--interval", "5"])
         // Read what the child has logged for about 2.5 s, noting when each step was reported.
         var reported: [(step: Int, time: Date)] = []
         var buffer = Data()

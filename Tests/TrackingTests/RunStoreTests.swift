@@ -130,6 +130,49 @@ struct RunStoreTests {
         #expect { try RunStore(directory: file) } throws: { "\($0)".contains("is a file, not a directory") }
     }
 
+    @Test func nonFiniteValuesAndRepeatedStepsRoundTrip() throws {
+        let dir = temporaryStore()
+        let run = try Tracker(dir: dir, systemMetricsInterval: nil).start(project: "p")
+        run.log(["loss": .infinity, "weird \"key\"\n": -.infinity, "acc": 0.1], step: 1)
+        run.log(["loss": .nan], step: 2)
+        try run.flush()
+        // A second write at step 2 (another row for the step): its values win when read back.
+        run.log(["loss": 0.25, "acc": 0.3], step: 2)
+        run.log(["acc": 1e-300], step: 3)
+        try run.finish()
+        let history = try RunStore(directory: dir).history(run.id)
+        #expect(history["loss"]!.map(\.step) == [1, 2] && history["loss"]![0].value == .infinity && history["loss"]![1].value == 0.25)
+        #expect(history["weird \"key\"\n"]!.map(\.value) == [-.infinity])
+        #expect(history["acc"]!.map(\.value) == [0.1, 0.3, 1e-300])
+        let summary = try RunStore(directory: dir).run(run.id).summary["loss"]!
+        #expect(summary.last == 0.25 && summary.max == .infinity && summary.min == 0.25)
+    }
+
+    @Test func anUnwaitedFinishIsSeenByReadsInTheSameProcess() throws {
+        let dir = temporaryStore()
+        let tracker = try Tracker(dir: dir, systemMetricsInterval: nil)
+        let run = try tracker.start(project: "p")
+        for step in 1...200 { run.log(["loss": Double(step)], step: step) }
+        run.logHistogram(name: "h", values: (0..<1000).map { Float($0) }, step: 200, bins: 10)
+        try run.finish(wait: false)
+        let store = try RunStore(directory: dir)
+        #expect(try store.run(run.id).state == "finished")
+        #expect(try store.history(run.id)["loss"]?.count == 200)
+        #expect(try store.histograms(run.id)["h"]?.first?.histogram.counts == Array(repeating: 100, count: 10))
+    }
+
+    @Test func aStoreFromAnotherTemperVersionIsRefused() throws {
+        let dir = temporaryStore()
+        try Tracker(dir: dir, systemMetricsInterval: nil).start(project: "p").finish()
+        let queue = try DatabaseQueue(path: dir + "/temper.sqlite")
+        try queue.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v9: from the future')") }
+        try queue.close()
+        #expect { try RunStore(directory: dir) } throws: { error in
+            guard case TrackingError.incompatibleStore(let m) = error else { return false }
+            return m.contains("v9: from the future") && m.contains("--dir")
+        }
+    }
+
     @Test func defaultDirectoryFollowsTheEnvironment() {
         #expect(RunStore.defaultDirectory(nil, environment: [:]) == "temper-runs")
         #expect(RunStore.defaultDirectory(nil, environment: ["TEMPER_DIR": "/x"]) == "/x")

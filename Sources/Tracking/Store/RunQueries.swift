@@ -77,38 +77,54 @@ extension RunStore {
         return matches[0]
     }
 
-    /// The step-indexed history of a run's metrics (all, or the named ones), by key.
+    /// The step-indexed history of a run's metrics (all, or the named ones), by key, in step order.
+    /// A key logged more than once at a step keeps its last value.
     public func history(_ runID: String, keys: [String]? = nil) throws -> [String: [(step: Int, value: Double)]] {
-        try read { db in
-            var sql = "SELECT step, key, value FROM metric WHERE run_id = ?"
-            var arguments: [any DatabaseValueConvertible] = [runID]
-            if let keys, !keys.isEmpty {
-                sql += " AND key IN (\(keys.map { _ in "?" }.joined(separator: ", ")))"
-                arguments += keys as [any DatabaseValueConvertible]
+        let wanted = keys.flatMap { $0.isEmpty ? nil : Set($0) }
+        let rows = try read { db in try Row.fetchAll(db, sql: "SELECT step, data FROM history WHERE run_id = ? ORDER BY step, rowid", arguments: [runID]) }
+        var result: [String: [(step: Int, value: Double)]] = [:]
+        for row in rows {
+            let step: Int = row["step"]
+            for (key, raw) in try Self.jsonObject(row["data"], table: "history", run: runID) {
+                guard wanted?.contains(key) ?? true, let value = JSONStoredNumber.decode(raw) else { continue }
+                if let last = result[key]?.last, last.step == step {
+                    result[key]![result[key]!.count - 1].value = value
+                } else {
+                    result[key, default: []].append((step, value))
+                }
             }
-            sql += " ORDER BY key, step, rowid"
-            var result: [String: [(Int, Double)]] = [:]
-            for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)) {
-                let value: Double? = row["value"]
-                result[row["key"], default: []].append((row["step"], value ?? .nan))
-            }
-            return result.mapValues { $0.map { (step: $0.0, value: $0.1) } }
         }
+        return result
     }
 
     /// A run's histograms by name, in step order.
     public func histograms(_ runID: String) throws -> [String: [(step: Int, histogram: Histogram)]] {
-        try read { db in
-            var result: [String: [(step: Int, histogram: Histogram)]] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT step, name, low, high, counts FROM histogram WHERE run_id = ? ORDER BY name, step, rowid", arguments: [runID]) {
-                let counts = RunWriter.counts(from: row["counts"])
-                let low: Double = row["low"], high: Double = row["high"]
+        let rows = try read { db in try Row.fetchAll(db, sql: "SELECT step, data FROM histogram WHERE run_id = ? ORDER BY step, rowid", arguments: [runID]) }
+        var result: [String: [(step: Int, histogram: Histogram)]] = [:]
+        for row in rows {
+            let step: Int = row["step"]
+            for (name, raw) in try Self.jsonObject(row["data"], table: "histogram", run: runID) {
+                guard let fields = raw as? [String: Any], let counts = fields["counts"] as? [Int],
+                      let low = JSONStoredNumber.decode(fields["low"]), let high = JSONStoredNumber.decode(fields["high"]) else {
+                    throw TrackingError.corruptStore("histogram \"\(name)\" of run \(runID) at step \(step) is malformed in \(path)")
+                }
                 let width = (high - low) / Double(Swift.max(counts.count, 1))
-                let edges = (0...counts.count).map { low + Double($0) * width }
-                result[row["name"], default: []].append((row["step"], Histogram(edges: edges, counts: counts)))
+                let histogram = Histogram(edges: (0...counts.count).map { low + Double($0) * width }, counts: counts)
+                if let last = result[name]?.last, last.step == step {
+                    result[name]![result[name]!.count - 1].histogram = histogram
+                } else {
+                    result[name, default: []].append((step, histogram))
+                }
             }
-            return result
         }
+        return result
+    }
+
+    private static func jsonObject(_ text: String, table: String, run: String) throws -> [String: Any] {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else {
+            throw TrackingError.corruptStore("a \(table) row of run \(run) is not a JSON object: \(text.prefix(80))")
+        }
+        return object
     }
 
     /// A run's system metrics by key, in time order (seconds since 1970).

@@ -54,6 +54,7 @@ public final class RunStore: @unchecked Sendable {
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             try Self.checkIdentity(pool, path: path)
+            try Self.checkSchemaVersion(pool, path: path)
             try Schema.migrator.migrate(pool)
         } catch let error as TrackingError {
             throw error
@@ -86,6 +87,19 @@ public final class RunStore: @unchecked Sendable {
         }
     }
 
+    /// A store whose schema has migrations this version does not know was written by another
+    /// (newer, or development) version of Temper: migrating it would fail or lose data.
+    private static func checkSchemaVersion(_ pool: DatabasePool, path: String) throws {
+        try pool.read { db in
+            guard try db.tableExists("grdb_migrations") else { return }
+            let known = Set(Schema.migrator.migrations)
+            let unknown = try Schema.migrator.appliedIdentifiers(db).subtracting(known).sorted()
+            if !unknown.isEmpty {
+                throw TrackingError.incompatibleStore("\(path) has a schema this version of Temper does not know (migrations: \(unknown.joined(separator: "; "))); open it with the Temper that wrote it, or pass --dir for another store")
+            }
+        }
+    }
+
     /// Runs `body` in a write transaction, retrying when another process holds the lock longer
     /// than the busy timeout.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
@@ -101,7 +115,10 @@ public final class RunStore: @unchecked Sendable {
         }
     }
 
+    /// Runs `body` on a snapshot that includes everything this process's runs have logged in
+    /// this store (their writers are asked to write it first).
     func read<T>(_ body: (Database) throws -> T) throws -> T {
+        LiveRuns.shared.settle(storePath: path)
         do {
             return try pool.read(body)
         } catch let error as TrackingError {

@@ -1,12 +1,24 @@
 import GRDB
 
-/// The store's schema, as versioned migrations. Histograms have equal-width bins, so they are kept
-/// as their range and a JSON array of counts. Sweeps (coming with hyperparameter tuning) keep
-/// their trials here too: a run may belong to a sweep, with its trial number.
+/// The store's schema, as versioned migrations.
+///
+/// - `run`: one row per run (config, tags as JSON; state; heartbeat; host, command, git commit;
+///   sweep id and trial number for runs of a hyperparameter sweep).
+/// - `history`: per step, a JSON object of the metrics logged at it (`{"loss":0.42}`); a step
+///   logged in several writes has several rows, merged when read (later values win). Non-finite
+///   values are the strings `"NaN"`, `"Infinity"`, `"-Infinity"`.
+/// - `summary`: last, min, max and count of each metric, kept up to date by every write.
+/// - `histogram`: per step, a JSON object of equal-width histograms by name
+///   (`{"gradients/dense/kernel":{"low":-0.1,"high":0.1,"counts":[…]}}`).
+/// - `system_metric`: time-stamped CPU, memory … samples.
+/// - `sweep`: hyperparameter sweeps, whose trials are runs.
+///
+/// Query it with any SQLite client, e.g.
+/// `SELECT step, data ->> '$.val_accuracy' FROM history WHERE run_id = ?`.
 enum Schema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1: runs, metrics, summaries, histograms, system metrics, sweeps") { db in
+        migrator.registerMigration("v1: runs, history, summaries, histograms, system metrics, sweeps") { db in
             try db.execute(sql: "PRAGMA application_id = \(RunStore.applicationID)")
             try db.execute(sql: """
                 CREATE TABLE sweep (
@@ -39,13 +51,12 @@ enum Schema {
                 );
                 CREATE INDEX run_project ON run(project, created_at);
                 CREATE INDEX run_sweep ON run(sweep_id, trial);
-                CREATE TABLE metric (
+                CREATE TABLE history (
                     run_id TEXT NOT NULL REFERENCES run(id) ON DELETE CASCADE,
                     step INTEGER NOT NULL,
-                    key TEXT NOT NULL,
-                    value REAL
+                    data TEXT NOT NULL
                 );
-                CREATE INDEX metric_run_key ON metric(run_id, key, step);
+                CREATE INDEX history_run_step ON history(run_id, step);
                 CREATE TABLE summary (
                     run_id TEXT NOT NULL REFERENCES run(id) ON DELETE CASCADE,
                     key TEXT NOT NULL,
@@ -59,12 +70,9 @@ enum Schema {
                 CREATE TABLE histogram (
                     run_id TEXT NOT NULL REFERENCES run(id) ON DELETE CASCADE,
                     step INTEGER NOT NULL,
-                    name TEXT NOT NULL,
-                    low REAL NOT NULL,
-                    high REAL NOT NULL,
-                    counts TEXT NOT NULL
+                    data TEXT NOT NULL
                 );
-                CREATE INDEX histogram_run_name ON histogram(run_id, name, step);
+                CREATE INDEX histogram_run_step ON histogram(run_id, step);
                 CREATE TABLE system_metric (
                     run_id TEXT NOT NULL REFERENCES run(id) ON DELETE CASCADE,
                     time REAL NOT NULL,

@@ -1,0 +1,126 @@
+/// A compact JSON writer for the rows the run writer stores (history and histogram objects): bytes
+/// appended directly, no intermediate `Encodable` values, since it runs for every logged step.
+///
+/// Numbers are written in Swift's shortest round-tripping form; JSON has no NaN or infinities, so
+/// non-finite values are written as the strings `"NaN"`, `"Infinity"` and `"-Infinity"` (what
+/// `JSONStoredNumber.decode` reads back).
+struct JSONText {
+    private(set) var bytes: [UInt8] = []
+
+    init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
+
+    var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    mutating func raw(_ character: Unicode.Scalar) { bytes.append(UInt8(ascii: character)) }
+
+    /// Text written as is (already valid JSON).
+    mutating func literal(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    /// A JSON string, escaped (quotes, backslashes and control characters).
+    mutating func string(_ value: String) {
+        raw("\"")
+        // Names are nearly always plain: append them whole when nothing needs escaping.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            bytes.append(contentsOf: value.utf8)
+            raw("\"")
+            return
+        }
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 15)]])
+            default: bytes.append(byte)
+            }
+        }
+        raw("\"")
+    }
+
+    mutating func number(_ value: Double) {
+        if value.isNaN {
+            string("NaN")
+        } else if value.isInfinite {
+            string(value > 0 ? "Infinity" : "-Infinity")
+        } else if value == value.rounded(), Swift.abs(value) < 1e15 {
+            integer(Int(value))
+        } else {
+            bytes.append(contentsOf: value.description.utf8)
+        }
+    }
+
+    mutating func integer(_ value: Int) {
+        // At most 20 digits and a sign, written backwards into a scratch tuple, then appended.
+        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &scratch) { buffer in
+            var n = value.magnitude, position = buffer.count
+            repeat {
+                position -= 1
+                buffer[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: n % 10)
+                n /= 10
+            } while n > 0
+            if value < 0 {
+                position -= 1
+                buffer[position] = UInt8(ascii: "-")
+            }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[position...]))
+        }
+    }
+
+    /// `[1,0,12]` — written straight into the buffer (histogram counts: the bulk of what is logged).
+    mutating func integers(_ values: [Int]) {
+        let start = bytes.count
+        // Room for the widest case (20 digits, a sign and a comma each), trimmed afterwards.
+        bytes.append(contentsOf: repeatElement(0, count: values.count * 22 + 2))
+        let used = bytes.withUnsafeMutableBufferPointer { buffer -> Int in
+            var position = start
+            buffer[position] = UInt8(ascii: "[")
+            position += 1
+            for (i, value) in values.enumerated() {
+                if i > 0 {
+                    buffer[position] = UInt8(ascii: ",")
+                    position += 1
+                }
+                if value < 0 {
+                    buffer[position] = UInt8(ascii: "-")
+                    position += 1
+                }
+                var n = value.magnitude, digits = 1
+                while n >= 10 { n /= 10; digits += 1 }
+                n = value.magnitude
+                for k in stride(from: digits - 1, through: 0, by: -1) {
+                    buffer[position + k] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: n % 10)
+                    n /= 10
+                }
+                position += digits
+            }
+            buffer[position] = UInt8(ascii: "]")
+            return position + 1 - start
+        }
+        bytes.removeLast(bytes.count - start - used)
+    }
+}
+
+/// Reads back a number written by `JSONText.number` from a `JSONSerialization` value.
+enum JSONStoredNumber {
+    static func decode(_ value: Any?) -> Double? {
+        switch value {
+        case let number as Double: number
+        case let number as Int: Double(number)
+        case let text as String:
+            switch text {
+            case "NaN": .nan
+            case "Infinity": .infinity
+            case "-Infinity": -.infinity
+            default: nil
+            }
+        default: nil
+        }
+    }
+}

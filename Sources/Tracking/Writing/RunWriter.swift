@@ -1,0 +1,143 @@
+import Charts
+import GRDB
+
+/// Logged rows made ready for the store outside any transaction (histograms binned, JSON
+/// written, summaries folded), so the write transaction itself stays short.
+///
+/// History is stored as W&B stores it: one row per step and write, holding a JSON object of the
+/// metrics logged at that step (`{"loss":0.42,"accuracy":0.81}`); histograms likewise, one row
+/// per step holding every histogram logged at that step
+/// (`{"parameters/dense/kernel":{"low":-0.3,"high":0.29,"counts":[1,0,4,…]}}`). Few, larger rows
+/// keep logging cheap (a 100-epoch run is ~200 rows, not thousands).
+struct PreparedRows {
+    var history: [(step: Int, json: String)] = []
+    var histograms: [(step: Int, json: String)] = []
+    /// Per key, in first-logged order: last (by step), min and max (NaN skipped), count.
+    var summaries: [(key: String, summary: MetricSummary)] = []
+    var system: [(time: Double, key: String, value: Double)] = []
+
+    init(_ rows: PendingRows) {
+        prepareHistory(rows.metrics)
+        prepareHistograms(rows.histograms)
+        system = rows.system
+    }
+
+    private mutating func prepareHistory(_ metrics: [(step: Int, key: String, value: Double)]) {
+        var byKey: [String: Int] = [:]
+        for group in groupedByStep(metrics, step: \.step) {
+            // Within a step, a key logged twice keeps its later value.
+            var latest: [String: Double] = [:], order: [String] = []
+            for m in group.rows where latest.updateValue(m.value, forKey: m.key) == nil { order.append(m.key) }
+            var json = JSONText(capacity: 24 * order.count)
+            json.raw("{")
+            for (i, key) in order.enumerated() {
+                if i > 0 { json.raw(",") }
+                json.string(key)
+                json.raw(":")
+                json.number(latest[key]!)
+            }
+            json.raw("}")
+            history.append((group.step, json.text))
+            for m in group.rows {
+                let value = m.value
+                if let index = byKey[m.key] {
+                    var s = summaries[index].summary
+                    if m.step >= s.lastStep { s.last = value; s.lastStep = m.step }
+                    if !value.isNaN { s.min = Swift.min(s.min, value); s.max = Swift.max(s.max, value) }
+                    s.count += 1
+                    summaries[index].summary = s
+                } else {
+                    byKey[m.key] = summaries.count
+                    summaries.append((m.key, MetricSummary(last: value, lastStep: m.step, min: value.isNaN ? .infinity : value,
+                                                           max: value.isNaN ? -.infinity : value, count: 1)))
+                }
+            }
+        }
+    }
+
+    private mutating func prepareHistograms(_ pending: [PendingHistogram]) {
+        for group in groupedByStep(pending, step: \.step) {
+            // A name logged twice at a step keeps its later histogram, in the first one's place.
+            var slot: [String: Int] = [:], chosen: [Int] = []
+            for (index, item) in group.rows.enumerated() {
+                if let existing = slot[item.name] { chosen[existing] = index } else { slot[item.name] = chosen.count; chosen.append(index) }
+            }
+            var json = JSONText(capacity: 320 * chosen.count)
+            json.raw("{")
+            for (i, index) in chosen.enumerated() {
+                let item = group.rows[index]
+                let histogram = item.histogram
+                let low = histogram.edges.first ?? 0, high = histogram.edges.last ?? 0
+                if i > 0 { json.raw(",") }
+                json.string(item.name)
+                json.literal(":{\"low\":")
+                json.number(low.isFinite ? low : 0)
+                json.literal(",\"high\":")
+                json.number(high.isFinite ? high : 0)
+                json.literal(",\"counts\":")
+                json.integers(histogram.counts)
+                json.raw("}")
+            }
+            json.raw("}")
+            histograms.append((group.step, json.text))
+        }
+    }
+
+    /// Rows grouped by step, groups in the order first seen (logging is nearly always in step order).
+    private func groupedByStep<Row>(_ rows: [Row], step: (Row) -> Int) -> [(step: Int, rows: [Row])] {
+        var groups: [(step: Int, rows: [Row])] = []
+        var index: [Int: Int] = [:]
+        for row in rows {
+            let s = step(row)
+            if let i = index[s] {
+                groups[i].rows.append(row)
+            } else {
+                index[s] = groups.count
+                groups.append((s, [row]))
+            }
+        }
+        return groups
+    }
+}
+
+/// Writes prepared rows in the writer's transaction.
+enum RunWriter {
+    /// Inserts `rows`, upserts the summaries, refreshes the heartbeat to `now`, and when `end` is
+    /// given sets the final state, error message and end time.
+    static func write(_ rows: PreparedRows, run: String, now: Double, end: (state: String, error: String?)?, db: Database) throws {
+        if !rows.history.isEmpty {
+            let insert = try db.cachedStatement(sql: "INSERT INTO history (run_id, step, data) VALUES (?, ?, ?)")
+            for row in rows.history { try insert.execute(arguments: [run, row.step, row.json]) }
+        }
+        if !rows.summaries.isEmpty {
+            let upsert = try db.cachedStatement(sql: """
+                INSERT INTO summary (run_id, key, last, last_step, min, max, count) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (run_id, key) DO UPDATE SET
+                    last = CASE WHEN excluded.last_step >= summary.last_step THEN excluded.last ELSE summary.last END,
+                    last_step = MAX(summary.last_step, excluded.last_step),
+                    min = CASE WHEN summary.min IS NULL OR excluded.min < summary.min THEN excluded.min ELSE summary.min END,
+                    max = CASE WHEN summary.max IS NULL OR excluded.max > summary.max THEN excluded.max ELSE summary.max END,
+                    count = summary.count + excluded.count
+                """)
+            for (key, s) in rows.summaries {
+                // SQLite keeps ±infinity as REAL; NaN, and a min/max never set (every value NaN), as NULL.
+                let unset = s.min == .infinity && s.max == -.infinity
+                try upsert.execute(arguments: [run, key, s.last.isNaN ? nil : s.last, s.lastStep, unset ? nil : s.min, unset ? nil : s.max, s.count])
+            }
+        }
+        if !rows.histograms.isEmpty {
+            let insert = try db.cachedStatement(sql: "INSERT INTO histogram (run_id, step, data) VALUES (?, ?, ?)")
+            for row in rows.histograms { try insert.execute(arguments: [run, row.step, row.json]) }
+        }
+        if !rows.system.isEmpty {
+            let insert = try db.cachedStatement(sql: "INSERT INTO system_metric (run_id, time, key, value) VALUES (?, ?, ?, ?)")
+            for s in rows.system { try insert.execute(arguments: [run, s.time, s.key, s.value.isNaN ? nil : s.value]) }
+        }
+        if let end {
+            try db.execute(sql: "UPDATE run SET state = ?, error = ?, ended_at = ?, heartbeat_at = ? WHERE id = ?",
+                           arguments: [end.state, end.error, now, now, run])
+        } else {
+            try db.execute(sql: "UPDATE run SET heartbeat_at = ? WHERE id = ?", arguments: [now, run])
+        }
+    }
+}
