@@ -38,7 +38,8 @@ public enum CaseStudyBenchmark {
     /// (metrics, weight and gradient histograms every epoch) into a throwaway store, against the
     /// same blocks without tracking. A tracked block's time runs from the first `Tracker.start` to
     /// the moment the last run's rows are written (the background writes included). Blocks
-    /// alternate; medians of `blocks` each.
+    /// alternate, and the overhead is the median over pairs of adjacent blocks of their time ratio,
+    /// which a shared machine's drifting speed affects far less than separate medians.
     public struct LoggingFigures: Codable, Sendable {
         /// Wall milliseconds per run.
         public var millisecondsWithout: Double
@@ -46,11 +47,16 @@ public enum CaseStudyBenchmark {
         /// CPU milliseconds per run over all threads (training, and with tracking the writers).
         public var cpuMillisecondsWithout: Double
         public var cpuMillisecondsWith: Double
-        public var overheadPercent: Double { (millisecondsWith / millisecondsWithout - 1) * 100 }
-        public var cpuOverheadPercent: Double { (cpuMillisecondsWith / cpuMillisecondsWithout - 1) * 100 }
+        /// Median over block pairs of (tracked wall time / untracked wall time − 1), in percent.
+        public var overheadPercent: Double
+        /// The same for CPU time over all threads.
+        public var cpuOverheadPercent: Double
+        /// The same for the training thread's own CPU time (logging calls, and whatever slows it
+        /// while the writer works beside it).
+        public var trainingThreadOverheadPercent: Double
     }
 
-    public static func loggingOverhead(variant: BatchNormVariant = .after, epochs: Int = 100, runsPerBlock: Int = 10, blocks: Int = 5) throws -> LoggingFigures {
+    public static func loggingOverhead(variant: BatchNormVariant = .after, epochs: Int = 100, runsPerBlock: Int = 10, blocks: Int = 24) throws -> LoggingFigures {
         let study = try BatchNormCaseStudy(variants: [variant], seeds: 1, epochs: epochs, recordHistograms: false)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("temper-bench-\(ProcessInfo.processInfo.processIdentifier)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -60,7 +66,7 @@ public enum CaseStudyBenchmark {
         let warmUp = try tracker.start(project: "warm-up")
         _ = try study.run(variant, seed: 1, callbacks: [TrackingCallback(warmUp)])
         try warmUp.waitUntilWritten()
-        var without: [(wall: Double, cpu: Double)] = [], with: [(wall: Double, cpu: Double)] = []
+        var without: [(wall: Double, cpu: Double, thread: Double)] = [], with: [(wall: Double, cpu: Double, thread: Double)] = []
         for block in 0..<blocks {
             let seeds = (0..<runsPerBlock).map { UInt64(block * runsPerBlock + $0 + 1) }
             without.append(try measure {
@@ -76,20 +82,29 @@ public enum CaseStudyBenchmark {
                 for run in runs { try run.waitUntilWritten() }
             })
         }
-        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] / Double(runsPerBlock) }
-        return LoggingFigures(millisecondsWithout: median(without.map(\.wall)), millisecondsWith: median(with.map(\.wall)),
-                              cpuMillisecondsWithout: median(without.map(\.cpu)), cpuMillisecondsWith: median(with.map(\.cpu)))
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        let perRun = Double(runsPerBlock)
+        return LoggingFigures(millisecondsWithout: median(without.map(\.wall)) / perRun, millisecondsWith: median(with.map(\.wall)) / perRun,
+                              cpuMillisecondsWithout: median(without.map(\.cpu)) / perRun, cpuMillisecondsWith: median(with.map(\.cpu)) / perRun,
+                              overheadPercent: median(zip(with, without).map { ($0.wall / $1.wall - 1) * 100 }),
+                              cpuOverheadPercent: median(zip(with, without).map { ($0.cpu / $1.cpu - 1) * 100 }),
+                              trainingThreadOverheadPercent: median(zip(with, without).map { ($0.thread / $1.thread - 1) * 100 }))
     }
 
-    /// Wall and CPU (all threads) milliseconds of `body`.
-    private static func measure(_ body: () throws -> Void) rethrows -> (wall: Double, cpu: Double) {
+    /// Wall, CPU (all threads) and this thread's CPU milliseconds of `body`.
+    private static func measure(_ body: () throws -> Void) rethrows -> (wall: Double, cpu: Double, thread: Double) {
         func cpuSeconds() -> Double {
             var usage = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage)
             return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
         }
-        let wall = Date(), cpu = cpuSeconds()
+        func threadSeconds() -> Double {
+            var time = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+            return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+        }
+        let wall = Date(), cpu = cpuSeconds(), thread = threadSeconds()
         try body()
-        return (Date().timeIntervalSince(wall) * 1000, (cpuSeconds() - cpu) * 1000)
+        return (Date().timeIntervalSince(wall) * 1000, (cpuSeconds() - cpu) * 1000, (threadSeconds() - thread) * 1000)
     }
 }

@@ -55,39 +55,39 @@ public final class Run: @unchecked Sendable {
     /// Records metric values at a step (an epoch, a batch …). Non-finite values are kept. Values
     /// logged after `finish()` are not recorded.
     public func log(_ values: [String: Double], step: Int) {
-        condition.lock()
-        for (key, value) in values { pending.metrics.append((step, key, value)) }
-        condition.unlock()
+        log(keys: Array(values.keys), values: Array(values.values), step: step)
     }
 
-    /// Records metric values in the given order (what `TrackingCallback` uses for `Logs`).
-    public func log<S: Sequence>(_ values: S, step: Int) where S.Element == (key: String, value: Double) {
+    /// Records `values[i]` under `keys[i]` at a step, in this order (what `TrackingCallback` uses
+    /// for `fit`'s `Logs`: the arrays are kept as they are, nothing is copied).
+    public func log(keys: [String], values: [Double], step: Int) {
+        precondition(keys.count == values.count, "Run.log: \(keys.count) keys but \(values.count) values")
         condition.lock()
-        for (key, value) in values { pending.metrics.append((step, key, value)) }
+        pending.metrics.append(PendingMetrics(step: step, keys: keys, values: values))
         condition.unlock()
     }
 
     /// Records the histogram of `values` under `name` at a step (`bins` equal-width bins over the
     /// finite values' range). The values are copied now and binned by the writer.
     public func logHistogram<S: Sequence>(name: String, values: S, step: Int, bins: Int = 64) where S.Element: BinaryFloatingPoint {
-        let histogram = PendingHistogram(step: step, name: name, bins: bins, source: PendingHistogram.Source(values))
-        condition.lock()
-        pending.histograms.append(histogram)
-        condition.unlock()
+        append(PendingHistograms(step: step, names: [name], sources: [PendingHistogram.Source(values)], bins: bins))
     }
 
-    /// Records several histograms at a step in one call (`bins` bins each).
-    public func logHistograms(_ values: [(name: String, values: [Float])], step: Int, bins: Int = 64) {
-        let histograms = values.map { PendingHistogram(step: step, name: $0.name, bins: bins, source: .floats($0.values)) }
-        condition.lock()
-        pending.histograms.append(contentsOf: histograms)
-        condition.unlock()
+    /// Records the histograms of `values[i]` under `names[i]` at a step in one call (`bins` bins
+    /// each) — what `TrackingCallback` does every epoch.
+    public func logHistograms(names: [String], values: [[Float]], step: Int, bins: Int = 64) {
+        precondition(names.count == values.count, "Run.logHistograms: \(names.count) names but \(values.count) value arrays")
+        append(PendingHistograms(step: step, names: names, sources: values.map { .floats($0) }, bins: bins))
     }
 
     /// Records a ready-made histogram.
     public func logHistogram(name: String, histogram: Histogram, step: Int) {
+        append(PendingHistograms(step: step, names: [name], sources: [.ready(histogram)], bins: histogram.counts.count))
+    }
+
+    private func append(_ histograms: PendingHistograms) {
         condition.lock()
-        pending.histograms.append(PendingHistogram(step: step, name: name, bins: histogram.counts.count, source: .ready(histogram)))
+        pending.histograms.append(histograms)
         condition.unlock()
     }
 
@@ -163,8 +163,9 @@ public final class Run: @unchecked Sendable {
 
     private func writerLoop() {
         let start = Date().timeIntervalSince1970
-        // The first write (registering the run) is due at once.
-        var lastWrite = start, lastHeartbeat = -Double.infinity, lastSample = -Double.infinity, retryAfter = 0.0
+        // The first write (registering the run) is due at once; the first system sample one interval
+        // in (or at the end of a shorter run).
+        var lastWrite = start, lastHeartbeat = -Double.infinity, lastSample = start, retryAfter = 0.0
         condition.lock()
         while true {
             var now = Date().timeIntervalSince1970

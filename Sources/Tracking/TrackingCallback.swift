@@ -22,16 +22,28 @@ public final class TrackingCallback: Callback {
         self.finishRunAtEnd = finishRunAtEnd
     }
 
+    /// Histogram names (`parameters/…`, then `gradients/…`) and the raw gradient names to look up,
+    /// made once: every epoch logs the same names.
+    private var histogramNames: [String]?
+    private var gradientNames: [String] = []
+
     public func onEpochEnd(_ epoch: Int, logs: Logs, _ training: Training) throws {
-        run.log(logs, step: epoch + 1)
-        var histograms: [(name: String, values: [Float])] = []
-        if logWeights {
-            for (name, weights) in try training.parameterValues() { histograms.append(("parameters/" + name, weights)) }
+        run.log(keys: logs.keys, values: logs.values, step: epoch + 1)
+        guard logWeights || logGradients else { return }
+        let parameters = logWeights ? try training.parameterValues() : []
+        if histogramNames == nil {
+            gradientNames = logGradients ? training.lastBatchGradients.keys.sorted() : []
+            histogramNames = parameters.map { "parameters/" + $0.name } + gradientNames.map { "gradients/" + $0 }
         }
-        if logGradients {
-            for (name, gradient) in training.lastBatchGradients { histograms.append(("gradients/" + name, gradient)) }
+        var names = histogramNames!, values = parameters.map(\.values)
+        for name in gradientNames {
+            if let gradient = training.lastBatchGradients[name] {
+                values.append(gradient)
+            } else {  // not computed this epoch: left out
+                names.remove(at: values.count)
+            }
         }
-        if !histograms.isEmpty { run.logHistograms(histograms, step: epoch + 1, bins: histogramBins) }
+        run.logHistograms(names: names, values: values, step: epoch + 1, bins: histogramBins)
     }
 
     /// Finishes the run without waiting for the last write: the next run can train meanwhile (reads

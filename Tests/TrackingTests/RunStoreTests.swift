@@ -148,6 +148,25 @@ struct RunStoreTests {
         #expect(summary.last == 0.25 && summary.max == .infinity && summary.min == 0.25)
     }
 
+    @Test func histogramsLoggedOutOfOrderAndTwiceAtAStepKeepTheLaterOne() throws {
+        let dir = temporaryStore()
+        let run = try Tracker(dir: dir, systemMetricsInterval: nil).start(project: "p")
+        run.logHistograms(names: ["a", "b"], values: [[0, 1, 2, 3], [5]], step: 2, bins: 2)
+        run.logHistogram(name: "a", values: [10.0, 20.0], step: 1, bins: 2)
+        run.logHistogram(name: "a", values: [-1.0, -1.0, 1.0], step: 2, bins: 2)  // replaces step 2's "a"
+        // Past the short-scan limit: many names at one step, one of them twice.
+        let names = (0..<40).map { "h\($0)" } + ["h3"]
+        run.logHistograms(names: names, values: names.indices.map { [Float($0)] }, step: 3, bins: 1)
+        try run.finish()
+        let histograms = try RunStore(directory: dir).histograms(run.id)
+        #expect(histograms["a"]!.map(\.step) == [1, 2])
+        #expect(histograms["a"]![0].histogram == Histogram(of: [10.0, 20.0], bins: 2))
+        #expect(histograms["a"]![1].histogram == Histogram(of: [-1.0, -1.0, 1.0], bins: 2))
+        #expect(histograms["b"]![0].histogram.counts == [0, 1])
+        #expect(histograms.keys.filter { $0.hasPrefix("h") }.count == 40)
+        #expect(histograms["h3"]![0].histogram.edges == [39.5, 40.5])
+    }
+
     @Test func anUnwaitedFinishIsSeenByReadsInTheSameProcess() throws {
         let dir = temporaryStore()
         let tracker = try Tracker(dir: dir, systemMetricsInterval: nil)

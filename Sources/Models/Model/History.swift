@@ -4,7 +4,8 @@ public struct Logs: Sendable, Equatable, Sequence {
     // A handful of keys: parallel arrays and a linear search beat hashing (`fit` sets the batch
     // logs after every step).
     public private(set) var keys: [String] = []
-    private var values: [Double] = []
+    /// `values[i]` is the value of `keys[i]`.
+    public private(set) var values: [Double] = []
 
     public init() {}
 

@@ -22,8 +22,12 @@ struct JSONText {
     mutating func string(_ value: String) {
         raw("\"")
         // Names are nearly always plain: append them whole when nothing needs escaping.
-        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            bytes.append(contentsOf: value.utf8)
+        let appendedWhole = value.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
+            for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return false }
+            bytes.append(contentsOf: utf8)
+            return true
+        }
+        if appendedWhole == true {
             raw("\"")
             return
         }
@@ -86,6 +90,11 @@ struct JSONText {
                 if i > 0 {
                     buffer[position] = UInt8(ascii: ",")
                     position += 1
+                }
+                if value >= 0 && value < 10 {  // most counts of a histogram
+                    buffer[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value)
+                    position += 1
+                    continue
                 }
                 if value < 0 {
                     buffer[position] = UInt8(ascii: "-")

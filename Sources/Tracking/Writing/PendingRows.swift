@@ -1,9 +1,11 @@
 import Charts
 
-/// What a run has logged and its writer has not written yet.
+/// What a run has logged and its writer has not written yet, one entry per logging call: the
+/// training thread only appends (a `log` of eight metrics retains two arrays, not eight strings);
+/// the writer takes the entries apart.
 struct PendingRows {
-    var metrics: [(step: Int, key: String, value: Double)] = []
-    var histograms: [PendingHistogram] = []
+    var metrics: [PendingMetrics] = []
+    var histograms: [PendingHistograms] = []
     var system: [(time: Double, key: String, value: Double)] = []
 
     var isEmpty: Bool { metrics.isEmpty && histograms.isEmpty && system.isEmpty }
@@ -14,6 +16,21 @@ struct PendingRows {
         histograms = earlier.histograms + histograms
         system = earlier.system + system
     }
+}
+
+/// Metric values logged at a step in one call, `keys[i]` with `values[i]`.
+struct PendingMetrics {
+    let step: Int
+    let keys: [String]
+    let values: [Double]
+}
+
+/// Histograms logged at a step in one call: `names[i]` of `sources[i]`, in `bins` bins.
+struct PendingHistograms {
+    let step: Int
+    let names: [String]
+    let sources: [PendingHistogram.Source]
+    let bins: Int
 }
 
 /// A histogram to be written: the logged values are copied at `logHistogram` and binned by the

@@ -17,8 +17,20 @@ struct PreparedRows {
     var system: [(time: Double, key: String, value: Double)] = []
 
     init(_ rows: PendingRows) {
-        prepareHistory(rows.metrics)
-        prepareHistograms(rows.histograms)
+        var metrics: [(step: Int, key: String, value: Double)] = []
+        metrics.reserveCapacity(rows.metrics.reduce(0) { $0 + $1.keys.count })
+        for row in rows.metrics {
+            for (key, value) in zip(row.keys, row.values) { metrics.append((row.step, key, value)) }
+        }
+        prepareHistory(metrics)
+        var histograms: [PendingHistogram] = []
+        histograms.reserveCapacity(rows.histograms.reduce(0) { $0 + $1.names.count })
+        for row in rows.histograms {
+            for (name, source) in zip(row.names, row.sources) {
+                histograms.append(PendingHistogram(step: row.step, name: name, bins: row.bins, source: source))
+            }
+        }
+        prepareHistograms(histograms)
         system = rows.system
     }
 
@@ -56,31 +68,70 @@ struct PreparedRows {
     }
 
     private mutating func prepareHistograms(_ pending: [PendingHistogram]) {
-        for group in groupedByStep(pending, step: \.step) {
-            // A name logged twice at a step keeps its later histogram, in the first one's place.
-            var slot: [String: Int] = [:], chosen: [Int] = []
-            for (index, item) in group.rows.enumerated() {
-                if let existing = slot[item.name] { chosen[existing] = index } else { slot[item.name] = chosen.count; chosen.append(index) }
-            }
-            var json = JSONText(capacity: 320 * chosen.count)
+        guard !pending.isEmpty else { return }
+        // Indices by step (logging is nearly always in step order already: then no sort).
+        var order = Array(pending.indices)
+        if !zip(pending, pending.dropFirst()).allSatisfy({ $0.step <= $1.step }) {
+            order.sort { (pending[$0].step, $0) < (pending[$1].step, $1) }
+        }
+        var counts: [Int] = []
+        var start = 0
+        while start < order.count {
+            let step = pending[order[start]].step
+            var end = start + 1
+            while end < order.count && pending[order[end]].step == step { end += 1 }
+            let group = order[start..<end]
+            var json = JSONText(capacity: 320 * group.count)
             json.raw("{")
-            for (i, index) in chosen.enumerated() {
-                let item = group.rows[index]
-                let histogram = item.histogram
-                let low = histogram.edges.first ?? 0, high = histogram.edges.last ?? 0
-                if i > 0 { json.raw(",") }
+            var first = true
+            // A name logged twice at a step keeps its later histogram: a short scan for the few
+            // histograms of a usual step, a table past a few dozen.
+            let lastIndexByName = group.count > 32 ? Dictionary(group.map { (pending[$0].name, $0) }, uniquingKeysWith: { $1 }) : nil
+            for (position, index) in zip(group.indices, group) {
+                let item = pending[index]
+                if let lastIndexByName {
+                    if lastIndexByName[item.name] != index { continue }
+                } else if group[(position + 1)...].contains(where: { pending[$0].name == item.name }) {
+                    continue
+                }
+                if !first { json.raw(",") }
+                first = false
                 json.string(item.name)
                 json.literal(":{\"low\":")
-                json.number(low.isFinite ? low : 0)
+                let range: (low: Double, high: Double)
+                switch item.source {
+                case .floats(let values): range = Self.bin(values, bins: item.bins, into: &counts)
+                case .doubles(let values): range = Self.bin(values, bins: item.bins, into: &counts)
+                case .ready(let histogram):
+                    counts = histogram.counts
+                    range = (histogram.edges.first ?? 0, histogram.edges.last ?? 0)
+                }
+                json.number(range.low.isFinite ? range.low : 0)
                 json.literal(",\"high\":")
-                json.number(high.isFinite ? high : 0)
+                json.number(range.high.isFinite ? range.high : 0)
                 json.literal(",\"counts\":")
-                json.integers(histogram.counts)
+                json.integers(counts)
                 json.raw("}")
             }
             json.raw("}")
-            histograms.append((group.step, json.text))
+            histograms.append((step, json.text))
+            start = end
         }
+    }
+
+    private static func bin(_ values: [Float], bins: Int, into counts: inout [Int]) -> (low: Double, high: Double) {
+        resize(&counts, to: bins)
+        return values.withUnsafeBufferPointer { values in counts.withUnsafeMutableBufferPointer { Histogram.bin(values, into: $0) } }
+    }
+
+    private static func bin(_ values: [Double], bins: Int, into counts: inout [Int]) -> (low: Double, high: Double) {
+        resize(&counts, to: bins)
+        return values.withUnsafeBufferPointer { values in counts.withUnsafeMutableBufferPointer { Histogram.bin(values, into: $0) } }
+    }
+
+    private static func resize(_ counts: inout [Int], to bins: Int) {
+        let count = Swift.max(bins, 1)
+        if counts.count != count { counts = [Int](repeating: 0, count: count) }
     }
 
     /// Rows grouped by step, groups in the order first seen (logging is nearly always in step order).
