@@ -136,7 +136,7 @@ struct RunCommand: ParsableCommand {
 }
 
 struct RunShowCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "A run's details, config, summary and metric history as small terminal charts.")
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "A run's details, config, summary, metric history and system metrics as small terminal charts.")
 
     @OptionGroup var store: StoreOptions
     @Argument(help: "The run id (or a unique prefix, or its name).") var id: String
@@ -168,6 +168,17 @@ struct RunShowCommand: ParsableCommand {
                 let line = key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + Sparkline.render(points.map(\.value), width: 40)
                 let detail = summary.map { "  last \(HTMLReport.formatNumber($0.last)) · min \(HTMLReport.formatNumber($0.min)) · max \(HTMLReport.formatNumber($0.max)) · \($0.count) steps" } ?? ""
                 print(line + detail)
+            }
+        }
+        let system = try store.systemMetrics(run.id)
+        if !system.isEmpty {
+            print("\nsystem")
+            let width = system.keys.map(\.count).max() ?? 0
+            for key in system.keys.sorted() {
+                let values = system[key]!.map(\.value)
+                let finite = values.filter(\.isFinite)
+                let detail = "last \(HTMLReport.formatNumber(values.last ?? .nan)) · min \(HTMLReport.formatNumber(finite.min() ?? .nan)) · max \(HTMLReport.formatNumber(finite.max() ?? .nan)) · \(values.count) samples"
+                print(key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + Sparkline.render(values, width: 40) + "  " + detail)
             }
         }
         let histograms = try store.histograms(run.id)

@@ -55,13 +55,17 @@ public final class Run: @unchecked Sendable {
     /// Records metric values at a step (an epoch, a batch …). Non-finite values are kept. Values
     /// logged after `finish()` are not recorded.
     public func log(_ values: [String: Double], step: Int) {
-        log(keys: Array(values.keys), values: Array(values.values), step: step)
+        condition.lock()
+        pending.metrics.append(PendingMetrics(step: step, keys: Array(values.keys), values: Array(values.values)))
+        condition.unlock()
     }
 
     /// Records `values[i]` under `keys[i]` at a step, in this order (what `TrackingCallback` uses
     /// for `fit`'s `Logs`: the arrays are kept as they are, nothing is copied).
-    public func log(keys: [String], values: [Double], step: Int) {
-        precondition(keys.count == values.count, "Run.log: \(keys.count) keys but \(values.count) values")
+    public func log(keys: [String], values: [Double], step: Int) throws {
+        guard keys.count == values.count else {
+            throw TrackingError.invalidLog("run \(name) (\(id)) at step \(step): \(keys.count) keys but \(values.count) values; pass one value per key")
+        }
         condition.lock()
         pending.metrics.append(PendingMetrics(step: step, keys: keys, values: values))
         condition.unlock()
@@ -75,8 +79,10 @@ public final class Run: @unchecked Sendable {
 
     /// Records the histograms of `values[i]` under `names[i]` at a step in one call (`bins` bins
     /// each) — what `TrackingCallback` does every epoch.
-    public func logHistograms(names: [String], values: [[Float]], step: Int, bins: Int = 64) {
-        precondition(names.count == values.count, "Run.logHistograms: \(names.count) names but \(values.count) value arrays")
+    public func logHistograms(names: [String], values: [[Float]], step: Int, bins: Int = 64) throws {
+        guard names.count == values.count else {
+            throw TrackingError.invalidLog("run \(name) (\(id)) at step \(step): \(names.count) histogram names but \(values.count) value arrays; pass one array per name")
+        }
         append(PendingHistograms(step: step, names: names, sources: values.map { .floats($0) }, bins: bins))
     }
 

@@ -28,7 +28,7 @@ public final class TrackingCallback: Callback {
     private var gradientNames: [String] = []
 
     public func onEpochEnd(_ epoch: Int, logs: Logs, _ training: Training) throws {
-        run.log(keys: logs.keys, values: logs.values, step: epoch + 1)
+        try run.log(keys: logs.keys, values: logs.values, step: epoch + 1)
         guard logWeights || logGradients else { return }
         let parameters = logWeights ? try training.parameterValues() : []
         if histogramNames == nil {
@@ -43,7 +43,7 @@ public final class TrackingCallback: Callback {
                 names.remove(at: values.count)
             }
         }
-        run.logHistograms(names: names, values: values, step: epoch + 1, bins: histogramBins)
+        try run.logHistograms(names: names, values: values, step: epoch + 1, bins: histogramBins)
     }
 
     /// Finishes the run without waiting for the last write: the next run can train meanwhile (reads

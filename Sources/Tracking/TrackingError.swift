@@ -12,6 +12,8 @@ public enum TrackingError: Error, Equatable, CustomStringConvertible, Sendable {
     case unknownRun(String)
     /// A query the runs table does not understand (filter, sort, column).
     case invalidQuery(String)
+    /// A logging call with mismatched arguments (keys and values of different counts …).
+    case invalidLog(String)
     /// A database error after retries.
     case database(String)
 
@@ -23,6 +25,7 @@ public enum TrackingError: Error, Equatable, CustomStringConvertible, Sendable {
         case .storeLocation(let m): return "run store location: \(m)"
         case .unknownRun(let m): return "unknown run: \(m)"
         case .invalidQuery(let m): return "invalid query: \(m)"
+        case .invalidLog(let m): return "invalid log: \(m)"
         case .database(let m): return "run store: \(m)"
         }
     }

@@ -151,12 +151,14 @@ struct RunStoreTests {
     @Test func histogramsLoggedOutOfOrderAndTwiceAtAStepKeepTheLaterOne() throws {
         let dir = temporaryStore()
         let run = try Tracker(dir: dir, systemMetricsInterval: nil).start(project: "p")
-        run.logHistograms(names: ["a", "b"], values: [[0, 1, 2, 3], [5]], step: 2, bins: 2)
+        try run.logHistograms(names: ["a", "b"], values: [[0, 1, 2, 3], [5]], step: 2, bins: 2)
+        #expect(throws: TrackingError.self) { try run.logHistograms(names: ["a"], values: [], step: 2) }
+        #expect(throws: TrackingError.self) { try run.log(keys: ["x", "y"], values: [1], step: 2) }
         run.logHistogram(name: "a", values: [10.0, 20.0], step: 1, bins: 2)
         run.logHistogram(name: "a", values: [-1.0, -1.0, 1.0], step: 2, bins: 2)  // replaces step 2's "a"
         // Past the short-scan limit: many names at one step, one of them twice.
         let names = (0..<40).map { "h\($0)" } + ["h3"]
-        run.logHistograms(names: names, values: names.indices.map { [Float($0)] }, step: 3, bins: 1)
+        try run.logHistograms(names: names, values: names.indices.map { [Float($0)] }, step: 3, bins: 1)
         try run.finish()
         let histograms = try RunStore(directory: dir).histograms(run.id)
         #expect(histograms["a"]!.map(\.step) == [1, 2])

@@ -33,6 +33,7 @@ struct RunsTableTests {
     @Test func durationsReadLikeTheDecksTable() {
         #expect(HTMLReport.formatDuration(5.25) == "5.2s" || HTMLReport.formatDuration(5.25) == "5.3s")
         #expect(HTMLReport.formatDuration(125) == "2m 5s")
+        #expect(HTMLReport.formatDuration(0.0254) == "25ms" && HTMLReport.formatDuration(0.9999) == "1.0s")
         #expect(HTMLReport.formatDuration(3 * 3600 + 62) == "3h 1m 2s")
         #expect(HTMLReport.formatDuration(86_400 + 7 * 3600 + 56 * 60 + 5) == "1d 7h 56m 5s")
     }

@@ -159,9 +159,11 @@ public enum HTMLReport {
         return Swift.abs(value) >= 1e-3 && Swift.abs(value) < 1e6 ? String(format: "%.4f", value) : String(format: "%.3e", value)
     }
 
-    /// `1h 2m 3s`, `4m 5s`, `6.2s` — the W&B runs-table style.
+    /// `1h 2m 3s`, `4m 5s`, `6.2s`, `25ms` — the W&B runs-table style (milliseconds for runs
+    /// shorter than a second, which a small model's are).
     public static func formatDuration(_ seconds: Double) -> String {
         guard seconds.isFinite, seconds >= 0 else { return "-" }
+        if seconds < 0.9995 { return String(format: "%.0fms", seconds * 1000) }
         if seconds < 60 { return String(format: "%.1fs", seconds) }
         let total = Int(seconds.rounded())
         let (d, h, m, s) = (total / 86_400, total % 86_400 / 3600, total % 3600 / 60, total % 60)
