@@ -27,8 +27,9 @@ struct TestSupportError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Starts `temper` with arguments, its standard output piped.
-func launchTemper(_ arguments: [String]) throws -> (Process, Pipe) {
+/// Starts `temper` with arguments, its standard output piped (with `mergingErrors`, its standard
+/// error into the same pipe).
+func launchTemper(_ arguments: [String], mergingErrors: Bool = false) throws -> (Process, Pipe) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: try temperExecutable())
     process.arguments = arguments
@@ -37,7 +38,7 @@ func launchTemper(_ arguments: [String]) throws -> (Process, Pipe) {
     process.environment = environment
     let output = Pipe()
     process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
+    process.standardError = mergingErrors ? output : FileHandle.nullDevice
     try process.run()
     return (process, output)
 }

@@ -52,10 +52,10 @@ public final class RunStore: @unchecked Sendable {
             try db.execute(sql: "PRAGMA foreign_keys = ON")
         }
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
+            pool = try Self.openPool(path: path, configuration: configuration, patience: busyTimeout)
             try Self.checkIdentity(pool, path: path)
             try Self.checkSchemaVersion(pool, path: path)
-            try Schema.migrator.migrate(pool)
+            try Self.migrate(pool)
         } catch let error as TrackingError {
             throw error
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB || error.resultCode == .SQLITE_CORRUPT {
@@ -97,6 +97,34 @@ public final class RunStore: @unchecked Sendable {
             if !unknown.isEmpty {
                 throw TrackingError.incompatibleStore("\(path) has a schema this version of Temper does not know (migrations: \(unknown.joined(separator: "; "))); open it with the Temper that wrote it, or pass --dir for another store")
             }
+        }
+    }
+
+    /// Opens the pool. Switching a new store to WAL (`PRAGMA journal_mode`) needs a lock SQLite
+    /// does not wait for, so when several processes open a new store at once it can fail with
+    /// "database is locked": then it is tried again, for up to `patience` seconds.
+    private static func openPool(path: String, configuration: Configuration, patience: TimeInterval) throws -> DatabasePool {
+        let deadline = Date().addingTimeInterval(patience)
+        var pause = 0.005
+        while true {
+            do {
+                return try DatabasePool(path: path, configuration: configuration)
+            } catch let error as DatabaseError where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && Date() < deadline {
+                Thread.sleep(forTimeInterval: pause)
+                pause = Swift.min(pause * 2, 0.2)
+            }
+        }
+    }
+
+    /// Applies the schema migrations. GRDB reads which migrations are applied before it takes the
+    /// write lock, so two processes opening a new store at once can both start the same migration;
+    /// the second one's transaction fails and rolls back. When the other process has completed the
+    /// migrations meanwhile, that failure is no failure.
+    private static func migrate(_ pool: DatabasePool) throws {
+        do {
+            try Schema.migrator.migrate(pool)
+        } catch {
+            guard try pool.read({ try Schema.migrator.hasCompletedMigrations($0) }) else { throw error }
         }
     }
 
