@@ -23,6 +23,8 @@ public final class Run: @unchecked Sendable {
     private let condition = NSCondition()
     private var pending = PendingRows()
     private var writing = false
+    /// True while the writer holds prepared rows it has not written.
+    private var holdsPrepared = false
     private var flushRequested = false
     private var writeAttempts = 0
     private var lastFailure: Error?
@@ -36,8 +38,11 @@ public final class Run: @unchecked Sendable {
     private let heartbeatInterval: TimeInterval
     private let systemMetricsInterval: TimeInterval?
     private let sampler = SystemMetricsSampler()
+    private let buffers: FloatBufferPool
 
-    init(record: RunRecord, store: RunStore, flushInterval: TimeInterval, heartbeatInterval: TimeInterval, systemMetricsInterval: TimeInterval?) {
+    init(record: RunRecord, store: RunStore, flushInterval: TimeInterval, heartbeatInterval: TimeInterval, systemMetricsInterval: TimeInterval?,
+         buffers: FloatBufferPool) {
+        self.buffers = buffers
         self.id = record.id
         self.project = record.project
         self.name = record.name
@@ -47,9 +52,7 @@ public final class Run: @unchecked Sendable {
         self.heartbeatInterval = heartbeatInterval
         self.systemMetricsInterval = systemMetricsInterval
         LiveRuns.shared.insert(self)
-        let thread = Thread { [self] in writerLoop() }
-        thread.name = "temper-run-\(id)"
-        thread.start()
+        WriterThreads.shared.run { [self] in writerLoop() }
     }
 
     /// Records metric values at a step (an epoch, a batch …). Non-finite values are kept. Values
@@ -74,7 +77,7 @@ public final class Run: @unchecked Sendable {
     /// Records the histogram of `values` under `name` at a step (`bins` equal-width bins over the
     /// finite values' range). The values are copied now and binned by the writer.
     public func logHistogram<S: Sequence>(name: String, values: S, step: Int, bins: Int = 64) where S.Element: BinaryFloatingPoint {
-        append(PendingHistograms(step: step, names: [name], sources: [PendingHistogram.Source(values)], bins: bins))
+        append(PendingHistograms(step: step, names: [name], sources: .each([PendingHistogram.Source(values)]), bins: bins))
     }
 
     /// Records the histograms of `values[i]` under `names[i]` at a step in one call (`bins` bins
@@ -83,13 +86,26 @@ public final class Run: @unchecked Sendable {
         guard names.count == values.count else {
             throw TrackingError.invalidLog("run \(name) (\(id)) at step \(step): \(names.count) histogram names but \(values.count) value arrays; pass one array per name")
         }
-        append(PendingHistograms(step: step, names: names, sources: values.map { .floats($0) }, bins: bins))
+        append(PendingHistograms(step: step, names: names, sources: .each(values.map { .floats($0) }), bins: bins))
     }
 
     /// Records a ready-made histogram.
     public func logHistogram(name: String, histogram: Histogram, step: Int) {
-        append(PendingHistograms(step: step, names: [name], sources: [.ready(histogram)], bins: histogram.counts.count))
+        append(PendingHistograms(step: step, names: [name], sources: .each([.ready(histogram)]), bins: histogram.counts.count))
     }
+
+    /// Records the histograms of consecutive parts of `values` at a step: `names[i]` of the next
+    /// `counts[i]` values. `values` should come from `reusableBuffer()`: the writer gives it back
+    /// to the pool once binned (what `TrackingCallback` does every epoch).
+    func logHistograms(names: [String], concatenated values: [Float], counts: [Int], step: Int, bins: Int) throws {
+        guard names.count == counts.count, counts.reduce(0, +) == values.count else {
+            throw TrackingError.invalidLog("run \(name) (\(id)) at step \(step): \(names.count) histogram names, \(counts.count) counts summing to \(counts.reduce(0, +)), and \(values.count) values; pass one count per name, summing to the number of values")
+        }
+        append(PendingHistograms(step: step, names: names, sources: .concatenated(values, counts: counts), bins: bins))
+    }
+
+    /// An empty buffer from the tracker's pool (see `logHistograms(names:concatenated:counts:…)`).
+    func reusableBuffer() -> [Float] { buffers.take() }
 
     private func append(_ histograms: PendingHistograms) {
         condition.lock()
@@ -105,11 +121,11 @@ public final class Run: @unchecked Sendable {
         let attempts = writeAttempts
         flushRequested = true
         condition.broadcast()
-        while (!pending.isEmpty || writing || flushRequested) && !writerExited {
+        while (!pending.isEmpty || holdsPrepared || writing || flushRequested) && !writerExited {
             if lastFailure != nil && writeAttempts > attempts { break }
             condition.wait()
         }
-        if !pending.isEmpty, let lastFailure { throw lastFailure }
+        if !pending.isEmpty || holdsPrepared, let lastFailure { throw lastFailure }
     }
 
     /// Marks the run finished after writing what is pending. With `wait` (the default) it returns
@@ -160,58 +176,82 @@ public final class Run: @unchecked Sendable {
     func settle() {
         condition.lock()
         let ending = endRequest != nil
-        let unwritten = !pending.isEmpty || registration != nil || writing
+        let unwritten = !pending.isEmpty || holdsPrepared || registration != nil || writing
         condition.unlock()
         if ending { try? waitUntilWritten() } else if unwritten { try? flush() }
     }
 
     // MARK: The writer
 
+    /// How often the writer takes what was logged and prepares it (bins histograms, writes JSON)
+    /// between writes, so that the write at a flush or at the end is short: a run that ends
+    /// waits for little more than its last transaction.
+    private var prepareInterval: TimeInterval { Swift.min(flushInterval, 0.005) }
+
     private func writerLoop() {
         let start = Date().timeIntervalSince1970
         // The first write (registering the run) is due at once; the first system sample one interval
         // in (or at the end of a shorter run).
-        var lastWrite = start, lastHeartbeat = -Double.infinity, lastSample = start, retryAfter = 0.0
+        var lastWrite = start, lastHeartbeat = -Double.infinity, lastSample = start, lastPrepare = start, retryAfter = 0.0
+        // Rows prepared but not yet written (kept, and retried, when a write fails).
+        var prepared = PreparedRows()
+        // What was logged, taken from `pending` in exchange for this (emptied) each round.
+        var rows = PendingRows()
         condition.lock()
         while true {
             var now = Date().timeIntervalSince1970
-            // Sleep until a write is due (pending rows older than the interval, the heartbeat, a
-            // sample), or a flush or the end is asked for.
+            var writeDue = false
+            // Sleep until a write is due (unwritten rows older than the interval, the heartbeat, a
+            // sample), or a flush or the end is asked for; meanwhile prepare what is logged.
             while endRequest == nil && !flushRequested {
-                let flushDue = pending.isEmpty ? Double.infinity : lastWrite + flushInterval
+                let flushDue = pending.isEmpty && !holdsPrepared ? Double.infinity : lastWrite + flushInterval
                 let due = Swift.max(retryAfter, Swift.min(flushDue, lastHeartbeat + heartbeatInterval,
                                                           systemMetricsInterval.map { lastSample + $0 } ?? .infinity))
-                if now >= due { break }
-                // Rows logged while asleep do not wake the writer: the wait is bounded by the interval.
-                _ = condition.wait(until: Date(timeIntervalSince1970: Swift.min(due, now + flushInterval)))
+                if now >= due { writeDue = true; break }
+                let prepareDue = pending.isEmpty ? Double.infinity : lastPrepare + prepareInterval
+                if now >= prepareDue { break }
+                // Rows logged while asleep do not wake the writer: the wait is bounded by the intervals.
+                _ = condition.wait(until: Date(timeIntervalSince1970: Swift.min(due, prepareDue, now + prepareInterval)))
                 now = Date().timeIntervalSince1970
             }
-            let sampleDue = systemMetricsInterval.map { now - lastSample >= $0 || endRequest != nil } ?? false
-            var rows = pending
+            let writing = writeDue || endRequest != nil || flushRequested
+            let sampleDue = writing && (systemMetricsInterval.map { now - lastSample >= $0 || endRequest != nil } ?? false)
+            // Swapped, not copied: `pending` gets the arrays of the last round, emptied.
+            swap(&pending, &rows)
             let end = endRequest, register = registration
-            pending = PendingRows()
-            flushRequested = false
-            writing = true
+            holdsPrepared = true
+            if writing {
+                flushRequested = false
+                self.writing = true
+            }
             condition.unlock()
             // Reading /proc takes a while: never with the lock held, which `log` needs.
             if sampleDue {
                 lastSample = now
                 for (key, value) in sampler.sample() { rows.system.append((now, key, value)) }
             }
+            prepared.append(PreparedRows(rows))
+            buffers.give(rows.removeAllReturningBuffers())
+            lastPrepare = now
+            guard writing else {
+                condition.lock()
+                continue
+            }
 
             var failure: Error?
             do {
-                let prepared = PreparedRows(rows)
                 try store.write { db in
                     try register?.insert(db)
                     try RunWriter.write(prepared, run: id, now: now, end: end, db: db)
                 }
+                prepared = PreparedRows()
             } catch {
                 failure = error
             }
 
             condition.lock()
-            writing = false
+            self.writing = false
+            holdsPrepared = failure != nil && !prepared.isEmpty
             writeAttempts += 1
             lastFailure = failure
             lastWrite = now
@@ -219,7 +259,6 @@ public final class Run: @unchecked Sendable {
                 registration = nil
                 lastHeartbeat = now
             } else {
-                pending.prepend(rows)
                 retryAfter = now + 1
             }
             if end != nil {

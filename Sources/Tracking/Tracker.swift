@@ -19,6 +19,8 @@ public final class Tracker: Sendable {
     public let heartbeatInterval: TimeInterval
     /// How often system metrics (CPU, memory) are sampled; nil turns sampling off.
     public let systemMetricsInterval: TimeInterval?
+    /// Buffers for the histogram values of this tracker's runs, reused from run to run.
+    let buffers = FloatBufferPool()
 
     /// - Parameter dir: the store directory (default: `TEMPER_DIR`, else `./temper-runs`).
     public init(dir: String? = nil, flushInterval: TimeInterval = 0.5, heartbeatInterval: TimeInterval = 5,
@@ -36,19 +38,16 @@ public final class Tracker: Sendable {
                       notes: String = "", sweep: (id: String, trial: Int)? = nil) throws -> Run {
         let id = Self.newID()
         let name = name ?? "run-\(id)"
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
         if let sweep {
             let exists = try store.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM sweep WHERE id = ?", arguments: [sweep.id]) ?? false }
             guard exists else { throw TrackingError.unknownRun("no sweep \"\(sweep.id)\" in \(store.path) for run \"\(name)\"; create the sweep first") }
         }
         let record = RunRecord(id: id, project: project, name: name, group: group,
-                               tagsJSON: String(decoding: try encoder.encode(tags), as: UTF8.self), notes: notes,
-                               configJSON: String(decoding: try encoder.encode(config), as: UTF8.self),
+                               tags: tags, notes: notes, config: config,
                                createdAt: Date().timeIntervalSince1970, host: Self.host, command: Self.command, gitCommit: Self.gitCommit,
                                sweepID: sweep?.id, trial: sweep?.trial)
         return Run(record: record, store: store, flushInterval: flushInterval, heartbeatInterval: heartbeatInterval,
-                   systemMetricsInterval: systemMetricsInterval)
+                   systemMetricsInterval: systemMetricsInterval, buffers: buffers)
     }
 
     /// This machine's name, looked up once per process.
@@ -56,11 +55,17 @@ public final class Tracker: Sendable {
     /// This process's command line, shell-quoted where needed.
     static let command = CommandLine.arguments.map(quoted).joined(separator: " ")
 
-    /// An 8-character lowercase base-36 id (W&B's form).
+    /// An 8-character lowercase base-36 id (W&B's form), from one 64-bit random number.
     static func newID() -> String {
-        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
-        var generator = SystemRandomNumberGenerator()
-        return String((0..<8).map { _ in alphabet[Int(generator.next() % 36)] })
+        var random = UInt64.random(in: 0...UInt64.max)
+        var characters: [UInt8] = []
+        characters.reserveCapacity(8)
+        for _ in 0..<8 {
+            let digit = UInt8(random % 36)
+            characters.append(digit < 26 ? UInt8(ascii: "a") + digit : UInt8(ascii: "0") + digit - 26)
+            random /= 36
+        }
+        return String(decoding: characters, as: UTF8.self)
     }
 
     private static func quoted(_ argument: String) -> String {

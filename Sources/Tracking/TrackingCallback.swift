@@ -1,4 +1,5 @@
 import Models
+import Runtime
 
 /// Logs a `fit` to a run, like W&B's `WandbCallback(log_weights=True, log_gradients=True)`: after
 /// every epoch (step = epoch number from 1) every log value (loss, metrics, `val_…`,
@@ -22,28 +23,41 @@ public final class TrackingCallback: Callback {
         self.finishRunAtEnd = finishRunAtEnd
     }
 
-    /// Histogram names (`parameters/…`, then `gradients/…`) and the raw gradient names to look up,
-    /// made once: every epoch logs the same names.
+    /// The weights to log, and the histogram names (`parameters/…`, then `gradients/…`), made
+    /// once: every epoch logs the same ones.
+    private var parameters: [(name: String, view: VariableView)] = []
+    private var gradientCount = 0
     private var histogramNames: [String]?
-    private var gradientNames: [String] = []
 
+    /// Logs the epoch's values, then copies every weight and gradient (read in place) one after
+    /// another into a buffer from the tracker's pool, which the writer bins off the training thread
+    /// and gives back: once warm, logging allocates nothing.
     public func onEpochEnd(_ epoch: Int, logs: Logs, _ training: Training) throws {
         try run.log(keys: logs.keys, values: logs.values, step: epoch + 1)
         guard logWeights || logGradients else { return }
-        let parameters = logWeights ? try training.parameterValues() : []
-        if histogramNames == nil {
-            gradientNames = logGradients ? training.lastBatchGradients.keys.sorted() : []
+        let gradientNames = logGradients ? training.lastBatchGradientNames : []
+        if histogramNames == nil || gradientNames.count != gradientCount {
+            parameters = logWeights ? try training.parameterViews() : []
+            gradientCount = gradientNames.count
             histogramNames = parameters.map { "parameters/" + $0.name } + gradientNames.map { "gradients/" + $0 }
+            try countScalars(training)
         }
-        var names = histogramNames!, values = parameters.map(\.values)
-        for name in gradientNames {
-            if let gradient = training.lastBatchGradients[name] {
-                values.append(gradient)
-            } else {  // not computed this epoch: left out
-                names.remove(at: values.count)
-            }
-        }
-        try run.logHistograms(names: names, values: values, step: epoch + 1, bins: histogramBins)
+        var values = run.reusableBuffer()
+        values.reserveCapacity(scalarCount)
+        for parameter in parameters { parameter.view.withFloats { values.append(contentsOf: $0) } }
+        if gradientCount > 0 { try training.withLastBatchGradients { _, gradient in values.append(contentsOf: gradient) } }
+        if values.count != scalarCount { try countScalars(training) }
+        try run.logHistograms(names: histogramNames!, concatenated: values, counts: counts, step: epoch + 1, bins: histogramBins)
+    }
+
+    /// The number of values of each histogram (weights, then gradients), and their sum.
+    private var counts: [Int] = []
+    private var scalarCount = 0
+
+    private func countScalars(_ training: Training) throws {
+        counts = parameters.map(\.view.count)
+        if gradientCount > 0 { try training.withLastBatchGradients { _, gradient in counts.append(gradient.count) } }
+        scalarCount = counts.reduce(0, +)
     }
 
     /// Finishes the run without waiting for the last write: the next run can train meanwhile (reads

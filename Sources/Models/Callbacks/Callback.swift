@@ -1,3 +1,5 @@
+import Runtime
+
 /// The state of a running `fit` that callbacks see and steer.
 public final class Training {
     public let model: Sequential
@@ -15,10 +17,47 @@ public final class Training {
     public internal(set) var history = History()
     /// The data `fit` trains on (after any validation split).
     public let trainingData: (x: Matrix, y: Matrix)
+    /// Where the gradients of the latest epoch's last batch are: the fetches of the training step
+    /// that computed them, from `offset` on, one per name (set by `fit` when a callback's
+    /// `wantsBatchGradients` is true, once that step has run).
+    struct GradientFetches {
+        let step: Executable
+        let offset: Int
+        let names: [String]
+    }
+    var lastBatchGradientFetches: GradientFetches?
+
+    /// Names of the trainable variables whose gradient on the latest epoch's last batch can be
+    /// read, in layer order — empty until that step has run, and unless a callback's
+    /// `wantsBatchGradients` is true (the W&B `gradients/…` histograms are made from these).
+    public var lastBatchGradientNames: [String] { lastBatchGradientFetches?.names ?? [] }
+
+    /// Calls `body` with the gradient of the loss for `lastBatchGradientNames[index]` on the latest
+    /// epoch's last batch, read in place (no copy; valid only inside `body`).
+    public func withLastBatchGradient<R>(_ index: Int, _ body: (UnsafeBufferPointer<Float>) throws -> R) throws -> R {
+        guard let fetches = lastBatchGradientFetches, fetches.names.indices.contains(index) else {
+            throw ModelError.notReady("no last-batch gradient \(index): \(lastBatchGradientNames.count) are available; a callback must return true from wantsBatchGradients, and they are read after the epoch's last batch")
+        }
+        return try fetches.step.withOutput(fetches.offset + index) { (buffer: UnsafeBufferPointer<Float>, _) in try body(buffer) }
+    }
+
+    /// Calls `body(index, gradient)` for every name of `lastBatchGradientNames` in order, the
+    /// gradient read in place (valid only inside `body`) — the cheap way to read them all.
+    public func withLastBatchGradients(_ body: (Int, UnsafeBufferPointer<Float>) throws -> Void) throws {
+        guard let fetches = lastBatchGradientFetches else { return }
+        try fetches.step.withOutputs(fetches.offset..<(fetches.offset + fetches.names.count)) { try body($0 - fetches.offset, $1) }
+    }
+
     /// Gradients of the loss for every trainable variable on the last batch of the latest epoch,
-    /// by variable name — filled when a callback's `wantsBatchGradients` is true (the W&B
-    /// `gradients/…` histograms are made from these).
-    public internal(set) var lastBatchGradients: [String: [Float]] = [:]
+    /// by variable name (copies; see `withLastBatchGradient` to read them in place).
+    public var lastBatchGradients: [String: [Float]] {
+        var result: [String: [Float]] = [:]
+        for (index, name) in lastBatchGradientNames.enumerated() {
+            result[name] = try? withLastBatchGradient(index) { Array($0) }
+        }
+        return result
+    }
+
     let compiled: CompiledModel
 
     init(model: Sequential, compiled: CompiledModel, epochs: Int, stepsPerEpoch: Int, trainingData: (x: Matrix, y: Matrix)) {
@@ -30,9 +69,15 @@ public final class Training {
     }
 
     /// Every layer weight's current values (`dense/kernel`, `batch_normalization/moving_mean` …),
-    /// in layer order — the cheap read for logging them every epoch.
+    /// in layer order (copies).
     public func parameterValues() throws -> [(name: String, values: [Float])] {
-        try compiled.parameterValues()
+        try compiled.parameterViews().map { ($0.name, $0.view.copiedFloats) }
+    }
+
+    /// Every layer weight in layer order, as views read in place — the cheap way to log them every
+    /// epoch (`view.withFloats { values in … }`).
+    public func parameterViews() throws -> [(name: String, view: VariableView)] {
+        try compiled.parameterViews()
     }
 
     /// The learning rate the next step uses. Setting it fails when the optimizer follows a schedule.

@@ -52,18 +52,18 @@ final class CompiledModel {
     /// Layer parameter names in order.
     let parameterNames: [String]
     private var gradientProbe: Executable?
-    /// Readers of every layer parameter, in `parameterNames` order (made on first use).
-    private var parameterReaders: [(name: String, read: () -> [Float])]?
+    /// Views of every layer parameter, in `parameterNames` order (made on first use).
+    private var parameterViewCache: [(name: String, view: VariableView)]?
 
-    /// Every layer parameter's current values, in layer order, read without name lookups.
-    func parameterValues() throws -> [(name: String, values: [Float])] {
-        if parameterReaders == nil {
-            parameterReaders = try parameterNames.map { name in
-                guard let id = variables[name] else { throw ModelError.weights("the model has no variable \"\(name)\"") }
-                return (name, try session.floatReader(of: id))
-            }
+    /// Every layer parameter in layer order, as views looked up once.
+    func parameterViews() throws -> [(name: String, view: VariableView)] {
+        if let parameterViewCache { return parameterViewCache }
+        let views = try parameterNames.map { name in
+            guard let id = variables[name] else { throw ModelError.weights("the model has no variable \"\(name)\"") }
+            return (name, try session.view(of: id))
         }
-        return parameterReaders!.map { ($0.name, $0.read()) }
+        parameterViewCache = views
+        return views
     }
     /// Metric keys, in fetch order after the loss.
     var metricKeys: [String] { metrics.map(\.key) }

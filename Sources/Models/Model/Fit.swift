@@ -97,10 +97,9 @@ extension Sequential {
                     }
                     try engine { try step.run() }
                     for k in totals.indices { totals[k] += step.scalar(k) * Double(count) }
-                    if fetchesGradients {
-                        for (i, name) in gradientNames.enumerated() {
-                            training.lastBatchGradients[name] = try step.withOutput(keys.count + i) { (buffer: UnsafeBufferPointer<Float>, _) in Array(buffer) }
-                        }
+                    if fetchesGradients && training.lastBatchGradientFetches == nil {
+                        // Read in place by callbacks until the next epoch's last batch.
+                        training.lastBatchGradientFetches = .init(step: gradientStep, offset: keys.count, names: gradientNames)
                     }
                     seen += count
                     training.step += 1

@@ -150,6 +150,17 @@ public final class Executable {
         return try body(UnsafeBufferPointer(start: out.pointer, count: out.count), out.shape)
     }
 
+    /// Reads fetches `indices` of a `float32` graph without copying, in order: `body(i, values)`
+    /// for each fetch `i` (one lookup for all, for reading many every epoch).
+    public func withOutputs(_ indices: Range<Int>, _ body: (Int, UnsafeBufferPointer<Float>) throws -> Void) throws {
+        guard case .float32(let e) = engine else { throw RuntimeError.dtypeMismatch("the graph computes in float64; read it with withOutput(_:_:) taking Double") }
+        guard let outputs = e.last?.outputs else { throw RuntimeError.invalidFetch("run() has not completed yet") }
+        guard indices.lowerBound >= 0, indices.upperBound <= outputs.count else {
+            throw RuntimeError.invalidFetch("fetches \(indices) asked for, but the executable has \(outputs.count)")
+        }
+        for i in indices { try body(i, UnsafeBufferPointer(start: outputs[i].pointer, count: outputs[i].count)) }
+    }
+
     /// Reads fetch `index` of a `float64` graph without copying (valid until the next run).
     public func withOutput<R>(_ index: Int, _ body: (UnsafeBufferPointer<Double>, [Int]) throws -> R) throws -> R {
         guard case .float64(let e) = engine else { throw RuntimeError.dtypeMismatch("the graph computes in float32; read it with withOutput(_:_:) taking Float") }

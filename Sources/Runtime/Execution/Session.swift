@@ -90,21 +90,20 @@ public final class Session {
     /// The current values of a variable as `Float`s (converted from a Float64 session), row-major,
     /// without going through a `Tensor`.
     public func floatValues(of variable: NodeID) throws -> [Float] {
-        try floatReader(of: variable)()
+        try view(of: variable).copiedFloats
     }
 
-    /// A function that copies a variable's current values as `Float`s, looked up once: the cheap
-    /// way to read the same variables again and again (logging weights every epoch). It keeps the
-    /// session's storage alive.
-    public func floatReader(of variable: NodeID) throws -> () -> [Float] {
+    /// A view of a variable's values, looked up once: the cheap way to read the same variables
+    /// again and again (logging weights every epoch). It keeps the session's storage alive.
+    public func view(of variable: NodeID) throws -> VariableView {
         let node = try variableNode(variable)
         switch storage {
         case .float32(let store):
-            let entry = store.entries[node.name]!, count = entry.count
-            return { withExtendedLifetime(store) { Array(UnsafeBufferPointer(start: entry.pointer, count: count)) } }
+            let entry = store.entries[node.name]!
+            return VariableView(owner: store, floats: UnsafePointer(entry.pointer), doubles: nil, count: entry.count)
         case .float64(let store):
-            let entry = store.entries[node.name]!, count = entry.count
-            return { withExtendedLifetime(store) { (0..<count).map { Float(entry.pointer[$0]) } } }
+            let entry = store.entries[node.name]!
+            return VariableView(owner: store, floats: nil, doubles: UnsafePointer(entry.pointer), count: entry.count)
         }
     }
 

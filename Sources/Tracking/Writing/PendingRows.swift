@@ -10,11 +10,18 @@ struct PendingRows {
 
     var isEmpty: Bool { metrics.isEmpty && histograms.isEmpty && system.isEmpty }
 
-    /// Puts rows that could not be written back in front of what was logged since.
-    mutating func prepend(_ earlier: PendingRows) {
-        metrics = earlier.metrics + metrics
-        histograms = earlier.histograms + histograms
-        system = earlier.system + system
+    /// Empties the rows but keeps the arrays' storage (the writer swaps two of these with the
+    /// run's, so that logging does not grow new arrays every time), and returns the buffers of
+    /// concatenated histogram values, for the tracker's pool.
+    mutating func removeAllReturningBuffers() -> [[Float]] {
+        var buffers: [[Float]] = []
+        for histograms in histograms {
+            if case .concatenated(let values, _) = histograms.sources { buffers.append(values) }
+        }
+        metrics.removeAll(keepingCapacity: true)
+        histograms.removeAll(keepingCapacity: true)
+        system.removeAll(keepingCapacity: true)
+        return buffers
     }
 }
 
@@ -25,12 +32,33 @@ struct PendingMetrics {
     let values: [Double]
 }
 
-/// Histograms logged at a step in one call: `names[i]` of `sources[i]`, in `bins` bins.
+/// Histograms logged at a step in one call: `names[i]` of `source(i)`, in `bins` bins.
 struct PendingHistograms {
+    enum Sources {
+        /// The values of every histogram one after another, `counts[i]` for `names[i]`: what
+        /// `TrackingCallback` logs every epoch, into a buffer from the tracker's pool that the
+        /// writer gives back once binned.
+        case concatenated([Float], counts: [Int])
+        case each([PendingHistogram.Source])
+    }
+
     let step: Int
     let names: [String]
-    let sources: [PendingHistogram.Source]
+    let sources: Sources
     let bins: Int
+
+    /// The source of every histogram, in `names` order.
+    var eachSource: [PendingHistogram.Source] {
+        switch sources {
+        case .concatenated(let values, let counts):
+            var start = 0
+            return counts.map { count in
+                defer { start += count }
+                return .floatSlice(values[start..<(start + count)])
+            }
+        case .each(let sources): return sources
+        }
+    }
 }
 
 /// A histogram to be written: the logged values are copied at `logHistogram` and binned by the
@@ -38,6 +66,7 @@ struct PendingHistograms {
 struct PendingHistogram {
     enum Source {
         case floats([Float])
+        case floatSlice(ArraySlice<Float>)
         case doubles([Double])
         case ready(Histogram)
     }
@@ -46,12 +75,4 @@ struct PendingHistogram {
     let name: String
     let bins: Int
     let source: Source
-
-    var histogram: Histogram {
-        switch source {
-        case .floats(let values): Histogram(of: values, bins: bins)
-        case .doubles(let values): Histogram(of: values, bins: bins)
-        case .ready(let histogram): histogram
-        }
-    }
 }

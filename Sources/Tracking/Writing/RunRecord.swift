@@ -1,15 +1,16 @@
+import Foundation
 import GRDB
 
 /// The row that registers a run, written by the run's writer in its first transaction (so
-/// `Tracker.start` never waits for the store's write lock).
+/// `Tracker.start` never waits for the store's write lock, nor encodes JSON).
 struct RunRecord: Sendable {
     var id: String
     var project: String
     var name: String
     var group: String?
-    var tagsJSON: String
+    var tags: [String]
     var notes: String
-    var configJSON: String
+    var config: RunConfig
     var createdAt: Double
     var host: String
     var command: String
@@ -18,6 +19,12 @@ struct RunRecord: Sendable {
     var trial: Int?
 
     func insert(_ db: Database) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        // JSON has no NaN or infinities: such config values are stored as strings.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        let tagsJSON = String(decoding: try encoder.encode(tags), as: UTF8.self)
+        let configJSON = String(decoding: try encoder.encode(config), as: UTF8.self)
         try db.execute(sql: """
             INSERT INTO run (id, project, name, group_name, tags, notes, config, state, created_at, heartbeat_at, host, command, git_commit, sweep_id, trial)
             VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)

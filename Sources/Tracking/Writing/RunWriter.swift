@@ -16,6 +16,8 @@ struct PreparedRows {
     var summaries: [(key: String, summary: MetricSummary)] = []
     var system: [(time: Double, key: String, value: Double)] = []
 
+    init() {}
+
     init(_ rows: PendingRows) {
         var metrics: [(step: Int, key: String, value: Double)] = []
         metrics.reserveCapacity(rows.metrics.reduce(0) { $0 + $1.keys.count })
@@ -26,7 +28,7 @@ struct PreparedRows {
         var histograms: [PendingHistogram] = []
         histograms.reserveCapacity(rows.histograms.reduce(0) { $0 + $1.names.count })
         for row in rows.histograms {
-            for (name, source) in zip(row.names, row.sources) {
+            for (name, source) in zip(row.names, row.eachSource) {
                 histograms.append(PendingHistogram(step: row.step, name: name, bins: row.bins, source: source))
             }
         }
@@ -51,21 +53,34 @@ struct PreparedRows {
             json.raw("}")
             history.append((group.step, json.text))
             for m in group.rows {
-                let value = m.value
+                let single = MetricSummary(last: m.value, lastStep: m.step, min: m.value.isNaN ? .infinity : m.value,
+                                           max: m.value.isNaN ? -.infinity : m.value, count: 1)
                 if let index = byKey[m.key] {
-                    var s = summaries[index].summary
-                    if m.step >= s.lastStep { s.last = value; s.lastStep = m.step }
-                    if !value.isNaN { s.min = Swift.min(s.min, value); s.max = Swift.max(s.max, value) }
-                    s.count += 1
-                    summaries[index].summary = s
+                    summaries[index].summary.fold(single)
                 } else {
                     byKey[m.key] = summaries.count
-                    summaries.append((m.key, MetricSummary(last: value, lastStep: m.step, min: value.isNaN ? .infinity : value,
-                                                           max: value.isNaN ? -.infinity : value, count: 1)))
+                    summaries.append((m.key, single))
                 }
             }
         }
     }
+
+    /// Adds rows prepared later (the writer prepares while a run trains and writes the lot at the
+    /// next flush): their rows follow these, their summaries fold into these.
+    mutating func append(_ later: PreparedRows) {
+        history += later.history
+        histograms += later.histograms
+        system += later.system
+        for (key, summary) in later.summaries {
+            if let index = summaries.firstIndex(where: { $0.key == key }) {
+                summaries[index].summary.fold(summary)
+            } else {
+                summaries.append((key, summary))
+            }
+        }
+    }
+
+    var isEmpty: Bool { history.isEmpty && histograms.isEmpty && summaries.isEmpty && system.isEmpty }
 
     private mutating func prepareHistograms(_ pending: [PendingHistogram]) {
         guard !pending.isEmpty else { return }
@@ -100,7 +115,8 @@ struct PreparedRows {
                 json.literal(":{\"low\":")
                 let range: (low: Double, high: Double)
                 switch item.source {
-                case .floats(let values): range = Self.bin(values, bins: item.bins, into: &counts)
+                case .floats(let values): range = Self.bin(values[...], bins: item.bins, into: &counts)
+                case .floatSlice(let values): range = Self.bin(values, bins: item.bins, into: &counts)
                 case .doubles(let values): range = Self.bin(values, bins: item.bins, into: &counts)
                 case .ready(let histogram):
                     counts = histogram.counts
@@ -119,7 +135,7 @@ struct PreparedRows {
         }
     }
 
-    private static func bin(_ values: [Float], bins: Int, into counts: inout [Int]) -> (low: Double, high: Double) {
+    private static func bin(_ values: ArraySlice<Float>, bins: Int, into counts: inout [Int]) -> (low: Double, high: Double) {
         resize(&counts, to: bins)
         return values.withUnsafeBufferPointer { values in counts.withUnsafeMutableBufferPointer { Histogram.bin(values, into: $0) } }
     }
@@ -148,6 +164,17 @@ struct PreparedRows {
             }
         }
         return groups
+    }
+}
+
+extension MetricSummary {
+    /// Folds in the summary of values logged later or at other steps: the last value is the one at
+    /// the greater step (the later one on a tie), min and max of both, counts added.
+    mutating func fold(_ other: MetricSummary) {
+        if other.lastStep >= lastStep { last = other.last; lastStep = other.lastStep }
+        min = Swift.min(min, other.min)
+        max = Swift.max(max, other.max)
+        count += other.count
     }
 }
 
