@@ -41,7 +41,7 @@ public final class Run: @unchecked Sendable {
     private let buffers: FloatBufferPool
 
     init(record: RunRecord, store: RunStore, flushInterval: TimeInterval, heartbeatInterval: TimeInterval, systemMetricsInterval: TimeInterval?,
-         buffers: FloatBufferPool) {
+         buffers: FloatBufferPool, writers: WriterThreads) {
         self.buffers = buffers
         self.id = record.id
         self.project = record.project
@@ -52,7 +52,7 @@ public final class Run: @unchecked Sendable {
         self.heartbeatInterval = heartbeatInterval
         self.systemMetricsInterval = systemMetricsInterval
         LiveRuns.shared.insert(self)
-        WriterThreads.shared.run { [self] in writerLoop() }
+        writers.run { [self] in writerLoop() }
     }
 
     /// Records metric values at a step (an epoch, a batch …). Non-finite values are kept. Values

@@ -21,6 +21,8 @@ public final class Tracker: Sendable {
     public let systemMetricsInterval: TimeInterval?
     /// Buffers for the histogram values of this tracker's runs, reused from run to run.
     let buffers = FloatBufferPool()
+    /// The threads that run this tracker's run writers, reused from run to run.
+    let writers = WriterThreads()
 
     /// - Parameter dir: the store directory (default: `TEMPER_DIR`, else `./temper-runs`).
     public init(dir: String? = nil, flushInterval: TimeInterval = 0.5, heartbeatInterval: TimeInterval = 5,
@@ -47,7 +49,7 @@ public final class Tracker: Sendable {
                                createdAt: Date().timeIntervalSince1970, host: Self.host, command: Self.command, gitCommit: Self.gitCommit,
                                sweepID: sweep?.id, trial: sweep?.trial)
         return Run(record: record, store: store, flushInterval: flushInterval, heartbeatInterval: heartbeatInterval,
-                   systemMetricsInterval: systemMetricsInterval, buffers: buffers)
+                   systemMetricsInterval: systemMetricsInterval, buffers: buffers, writers: writers)
     }
 
     /// This machine's name, looked up once per process.

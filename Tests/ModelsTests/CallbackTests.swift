@@ -92,4 +92,69 @@ struct CallbackTests {
         try model.fit(x: x, y: y, epochs: 1, callbacks: [CSVLogger(path: path, append: true)], verbose: 0)
         #expect(try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").count == 5)
     }
+
+    /// Records, at every epoch's start and end, the weights (copied) and, at its end, the last-batch
+    /// gradients read in place.
+    final class GradientRecorder: Callback {
+        var before: [[String: [Float]]] = []
+        var after: [[String: [Float]]] = []
+        var gradients: [[String: [Float]]] = []
+        var copies: [[String: [Float]]] = []
+        var names: [String] = []
+        var wantsBatchGradients: Bool { true }
+
+        func onEpochBegin(_ epoch: Int, _ training: Training) throws {
+            before.append(Dictionary(uniqueKeysWithValues: try training.parameterValues().map { ($0.name, $0.values) }))
+        }
+
+        func onEpochEnd(_ epoch: Int, logs: Logs, _ training: Training) throws {
+            after.append(Dictionary(uniqueKeysWithValues: try training.parameterViews().map { ($0.name, $0.view.withFloats { Array($0) }) }))
+            names = training.lastBatchGradientNames
+            var read: [String: [Float]] = [:]
+            try training.withLastBatchGradients { index, gradient in read[training.lastBatchGradientNames[index]] = Array(gradient) }
+            gradients.append(read)
+            copies.append(training.lastBatchGradients)
+        }
+    }
+
+    @Test func lastBatchGradientsAreTheGradientsOfTheUpdate() throws {
+        // One batch per epoch and plain SGD: every weight moves by −learning rate × its gradient,
+        // so the update, seen from outside, gives the gradient back.
+        let model = Sequential(seed: 3, inputShape: [2]) {
+            Dense(4, activation: .relu)
+            Dense(1)
+        }
+        let rate = 0.05
+        try model.compile(optimizer: SGD(learningRate: .constant(rate)), loss: .meanSquaredError)
+        let x = try Matrix([[1, 2], [2, 1], [0, 1], [1, 0], [0.5, -1]]), y = Matrix(column: [3, 3, 1, 1, -0.5])
+        let recorder = GradientRecorder()
+        try model.fit(x: x, y: y, batchSize: 5, epochs: 4, callbacks: [recorder], verbose: 0)
+        #expect(recorder.names == ["dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias"])
+        for epoch in 0..<4 {
+            for name in recorder.names {
+                let step = zip(recorder.before[epoch][name]!, recorder.after[epoch][name]!).map { Double($0 - $1) / rate }
+                let gradient = recorder.gradients[epoch][name]!
+                #expect(step.count == gradient.count)
+                #expect(zip(step, gradient).allSatisfy { Swift.abs($0 - Double($1)) <= 1e-4 * Swift.max(1, Swift.abs($0)) }, "epoch \(epoch) \(name)")
+            }
+        }
+        // The copies agree with the reads in place.
+        #expect(recorder.copies == recorder.gradients)
+    }
+
+    @Test func withoutACallbackThatWantsThemNoGradientsAreRead() throws {
+        let (model, x, y) = try tinyModel()
+        final class Probe: Callback {
+            var names: [String]?
+            var called = false
+            func onEpochEnd(_ epoch: Int, logs: Logs, _ training: Training) throws {
+                names = training.lastBatchGradientNames
+                try training.withLastBatchGradients { _, _ in self.called = true }
+                #expect(throws: ModelError.self) { try training.withLastBatchGradient(0) { _ in () } }
+            }
+        }
+        let probe = Probe()
+        try model.fit(x: x, y: y, epochs: 1, callbacks: [probe], verbose: 0)
+        #expect(probe.names == [] && !probe.called)
+    }
 }

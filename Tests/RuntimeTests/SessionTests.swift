@@ -140,4 +140,19 @@ struct SessionTests {
         #expect(try CompileOptions.parse("dce, fuse-elementwise").passes == [.dce, .fuseElementwise])
         #expect { try CompileOptions.parse("dce,fusion") } throws: { "\($0)".contains("unknown pass \"fusion\"") }
     }
+
+    @Test(arguments: [DType.float32, .float64])
+    func aVariableViewReadsTheCurrentValuesInPlace(dtype: DType) throws {
+        let (g, _, _) = try denseGraph(dtype)
+        let session = try Session(graph: g)
+        let w = g.variables[0]
+        let view = try session.view(of: w)
+        #expect(view.count == 6)
+        #expect(view.copiedFloats == [0.5, -1, 2, 0.25, -0.5, 1])
+        // A view made once sees later changes (what logging weights every epoch relies on).
+        try session.setValue(Tensor(shape: [3, 2], [1, 2, 3, 4, 5, 6]), of: w)
+        #expect(view.withFloats { Array($0) } == [1, 2, 3, 4, 5, 6])
+        #expect(try session.floatValues(of: w) == [1, 2, 3, 4, 5, 6])
+    }
 }
+

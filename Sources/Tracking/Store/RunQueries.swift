@@ -85,8 +85,9 @@ extension RunStore {
         var result: [String: [(step: Int, value: Double)]] = [:]
         for row in rows {
             let step: Int = row["step"]
-            for (key, raw) in try Self.jsonObject(row["data"], table: "history", run: runID) {
-                guard wanted?.contains(key) ?? true, let value = JSONStoredNumber.decode(raw) else { continue }
+            for (key, stored) in try Self.decode([String: JSONStoredNumber].self, row["data"], table: "history", run: runID) {
+                guard wanted?.contains(key) ?? true else { continue }
+                let value = stored.value
                 if let last = result[key]?.last, last.step == step {
                     result[key]![result[key]!.count - 1].value = value
                 } else {
@@ -103,11 +104,8 @@ extension RunStore {
         var result: [String: [(step: Int, histogram: Histogram)]] = [:]
         for row in rows {
             let step: Int = row["step"]
-            for (name, raw) in try Self.jsonObject(row["data"], table: "histogram", run: runID) {
-                guard let fields = raw as? [String: Any], let counts = fields["counts"] as? [Int],
-                      let low = JSONStoredNumber.decode(fields["low"]), let high = JSONStoredNumber.decode(fields["high"]) else {
-                    throw TrackingError.corruptStore("histogram \"\(name)\" of run \(runID) at step \(step) is malformed in \(path)")
-                }
+            for (name, stored) in try Self.decode([String: JSONStoredHistogram].self, row["data"], table: "histogram", run: runID) {
+                let low = stored.low.value, high = stored.high.value, counts = stored.counts
                 let width = (high - low) / Double(Swift.max(counts.count, 1))
                 let histogram = Histogram(edges: (0...counts.count).map { low + Double($0) * width }, counts: counts)
                 if let last = result[name]?.last, last.step == step {
@@ -120,11 +118,12 @@ extension RunStore {
         return result
     }
 
-    private static func jsonObject(_ text: String, table: String, run: String) throws -> [String: Any] {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else {
-            throw TrackingError.corruptStore("a \(table) row of run \(run) is not a JSON object: \(text.prefix(80))")
+    private static func decode<T: Decodable>(_ type: T.Type, _ text: String, table: String, run: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(type, from: Data(text.utf8))
+        } catch {
+            throw TrackingError.corruptStore("a \(table) row of run \(run) is malformed (\(error)): \(text.prefix(80))")
         }
-        return object
     }
 
     /// A run's system metrics by key, in time order (seconds since 1970).

@@ -8,6 +8,8 @@ final class FloatBufferPool: @unchecked Sendable {
     private let lock = NSLock()
     private var buffers: [[Float]] = []
     private var scalars = 0
+    /// How many `take()`s got an earlier buffer back.
+    private(set) var reused = 0
     /// The most scalars kept (beyond it, given-back buffers are freed).
     let capacity: Int
 
@@ -21,6 +23,7 @@ final class FloatBufferPool: @unchecked Sendable {
         defer { lock.unlock() }
         guard let buffer = buffers.popLast() else { return [] }
         scalars -= buffer.capacity
+        reused += 1
         return buffer
     }
 

@@ -116,20 +116,29 @@ struct JSONText {
     }
 }
 
-/// Reads back a number written by `JSONText.number` from a `JSONSerialization` value.
-enum JSONStoredNumber {
-    static func decode(_ value: Any?) -> Double? {
-        switch value {
-        case let number as Double: number
-        case let number as Int: Double(number)
-        case let text as String:
-            switch text {
-            case "NaN": .nan
-            case "Infinity": .infinity
-            case "-Infinity": -.infinity
-            default: nil
-            }
-        default: nil
+/// A number written by `JSONText.number`, read back exactly: `JSONDecoder` parses doubles to the
+/// nearest value (Foundation's `JSONSerialization` on Linux is off by an ulp about half the time).
+struct JSONStoredNumber: Decodable {
+    let value: Double
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let number = try? container.decode(Double.self) {
+            value = number
+            return
+        }
+        switch try container.decode(String.self) {
+        case "NaN": value = .nan
+        case "Infinity": value = .infinity
+        case "-Infinity": value = -.infinity
+        case let text: throw DecodingError.dataCorruptedError(in: container, debugDescription: "\"\(text)\" is not a number")
         }
     }
+}
+
+/// A histogram as `PreparedRows` writes it: equal-width bins from `low` to `high`.
+struct JSONStoredHistogram: Decodable {
+    let low: JSONStoredNumber
+    let high: JSONStoredNumber
+    let counts: [Int]
 }

@@ -1,14 +1,15 @@
 import Foundation
 
-/// The threads that run the runs' writers, kept for reuse: starting a thread costs the training
-/// thread tens of microseconds (Foundation waits for it to start), as much as a short run's logging.
-/// A thread idle for `idleTimeout` exits.
+/// The threads that run a tracker's run writers, kept for reuse: starting a thread costs the
+/// training thread tens of microseconds (Foundation waits for it to start), as much as a short
+/// run's logging. A thread idle for `idleTimeout` exits.
 final class WriterThreads: @unchecked Sendable {
-    static let shared = WriterThreads()
 
     private let condition = NSCondition()
     private var jobs: [@Sendable () -> Void] = []
     private var waiting = 0
+    /// How many threads were started.
+    private(set) var started = 0
     private let idleTimeout: TimeInterval = 30
 
     /// Runs `job` on an idle writer thread, or on a new one when none is idle.
@@ -16,7 +17,7 @@ final class WriterThreads: @unchecked Sendable {
         condition.lock()
         jobs.append(job)
         let spawn = waiting < jobs.count
-        if !spawn { condition.signal() }
+        if spawn { started += 1 } else { condition.signal() }
         condition.unlock()
         if spawn {
             let thread = Thread { [self] in work() }

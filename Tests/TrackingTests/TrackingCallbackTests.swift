@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+import Charts
+import Models
+@testable import Tracking
+
+struct TrackingCallbackTests {
+    /// Copies every weight and last-batch gradient at each epoch's end, through the copying APIs,
+    /// and slows epochs down so that the run's writer takes what is logged in several rounds.
+    final class Recorder: Callback {
+        var weights: [[(name: String, values: [Float])]] = []
+        var gradients: [[String: [Float]]] = []
+        var wantsBatchGradients: Bool { true }
+
+        func onEpochEnd(_ epoch: Int, logs: Logs, _ training: Training) throws {
+            weights.append(try training.parameterValues())
+            gradients.append(training.lastBatchGradients)
+            usleep(2_000)
+        }
+    }
+
+    @Test func eachEpochsHistogramsAreOfThatEpochsWeightsAndGradients() throws {
+        let tracker = try Tracker(dir: temporaryStore(), systemMetricsInterval: nil)
+        let run = try tracker.start(project: "p")
+        let model = Sequential(seed: 4) {
+            Dense(6, activation: .relu, inputShape: [2])
+            BatchNormalization()
+            Dense(1, activation: .sigmoid)
+        }
+        try model.compile(optimizer: SGD(learningRate: 0.1, momentum: 0.9), loss: .binaryCrossEntropy, metrics: [.accuracy])
+        let data = try Generators.circles(samples: 64, noise: 0.1, seed: 5)
+        let recorder = Recorder()
+        let epochs = 12
+        try model.fit(x: data.x, y: data.y, batchSize: 16, epochs: epochs, callbacks: [TrackingCallback(run, histogramBins: 16), recorder], verbose: 0)
+        try run.waitUntilWritten()
+        // The buffers the training thread filled were given back by the writer and filled again.
+        #expect(tracker.buffers.reused > 0)
+
+        let stored = try tracker.store.histograms(run.id)
+        let weightNames = recorder.weights[0].map(\.name), gradientNames = ["dense/kernel", "dense/bias", "batch_normalization/gamma",
+                                                                            "batch_normalization/beta", "dense_1/kernel", "dense_1/bias"]
+        #expect(Set(stored.keys) == Set(weightNames.map { "parameters/" + $0 } + gradientNames.map { "gradients/" + $0 }))
+        for epoch in 0..<epochs {
+            var expected = recorder.weights[epoch].map { ("parameters/" + $0.name, $0.values) }
+            expected += gradientNames.map { ("gradients/" + $0, recorder.gradients[epoch][$0]!) }
+            for (name, values) in expected {
+                let logged = stored[name]![epoch]
+                let reference = Histogram(of: values, bins: 16)
+                #expect(logged.step == epoch + 1)
+                #expect(logged.histogram.counts == reference.counts, "\(name) at epoch \(epoch)")
+                #expect(Swift.abs(logged.histogram.edges.first! - reference.edges.first!) <= 1e-6 && Swift.abs(logged.histogram.edges.last! - reference.edges.last!) <= 1e-6)
+            }
+        }
+    }
+
+    @Test func metricsLoggedAcrossManyWriterRoundsKeepWholeHistoryAndSummaries() throws {
+        let tracker = try Tracker(dir: temporaryStore(), systemMetricsInterval: nil)
+        let run = try tracker.start(project: "p")
+        var random = SystemRandomNumberGenerator()
+        var logged: [(step: Int, loss: Double)] = []
+        for step in 1...60 {
+            let loss = Double.random(in: -5...5, using: &random)
+            logged.append((step, loss))
+            run.log(["loss": loss, "step_squared": Double(step * step)], step: step)
+            usleep(400)  // 24 ms in all: the writer prepares in several rounds of 5 ms
+        }
+        try run.finish()
+        let info = try tracker.store.run(run.id)
+        #expect(info.summary["loss"] == MetricSummary(last: logged.last!.loss, lastStep: 60, min: logged.map(\.loss).min()!,
+                                                      max: logged.map(\.loss).max()!, count: 60))
+        #expect(info.summary["step_squared"] == MetricSummary(last: 3600, lastStep: 60, min: 1, max: 3600, count: 60))
+        let history = try tracker.store.history(run.id, keys: ["loss"])["loss"]!
+        #expect(history.map(\.step) == Array(1...60))
+        #expect(history.map(\.value) == logged.map(\.loss))
+    }
+
+    @Test func runsStartedTogetherAndOneAfterAnotherAllLand() throws {
+        let tracker = try Tracker(dir: temporaryStore(), systemMetricsInterval: nil)
+        let together = try (0..<12).map { try tracker.start(project: "p", name: "together-\($0)") }
+        for (i, run) in together.enumerated() { run.log(["i": Double(i)], step: 1) }
+        for run in together { try run.finish(wait: false) }
+        let startedBefore = tracker.writers.started
+        for i in 0..<20 {
+            let run = try tracker.start(project: "p", name: "sequential-\(i)")
+            run.log(["i": Double(i)], step: 1)
+            try run.finish()
+        }
+        // Writer threads are reused: twenty runs one after another start at most two more.
+        #expect(tracker.writers.started <= startedBefore + 2)
+        let runs = try tracker.store.runs(project: "p")
+        #expect(runs.count == 32 && runs.allSatisfy { $0.state == "finished" })
+        for (i, run) in together.enumerated() { #expect(try tracker.store.run(run.id).summary["i"]?.last == Double(i)) }
+    }
+
+    @Test func nonFiniteConfigValuesAreStoredAsStrings() throws {
+        let tracker = try Tracker(dir: temporaryStore(), systemMetricsInterval: nil)
+        let run = try tracker.start(project: "p", config: ["lr": .double(.nan), "clip": .double(.infinity), "layers": 2])
+        try run.finish()
+        let config = try tracker.store.run(run.id).config
+        #expect(config == ["lr": "NaN", "clip": "Infinity", "layers": 2])
+    }
+}
