@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "Workloads", dependencies: ["Graph", "Autodiff", "Runtime"]),
         .target(name: "Charts"),
         .target(name: "Tracking", dependencies: ["Models", "Charts", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "CaseStudies", dependencies: ["Models", "Charts"], resources: [.copy("Resources")]),
+        .target(name: "CaseStudies", dependencies: ["Models", "Charts", "Tracking"], resources: [.copy("Resources")]),
         .target(name: "Models", dependencies: ["Graph", "Autodiff", "Runtime", .product(name: "CSV", package: "CSV.swift")]),
         .target(
             name: "Benchmarks",
@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Models", "Charts", "TemperCLI", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CaseStudiesTests", dependencies: ["CaseStudies", "Models", "Charts"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Graph", "Runtime"]),
-        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Workloads"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Workloads", "CaseStudies"]),
         .testTarget(name: "TemperCLITests", dependencies: ["TemperCLI"]),
         .testTarget(name: "ModelsTests", dependencies: ["Graph", "Runtime", "Models"], resources: [.copy("Data")]),
         .testTarget(name: "RuntimeTests", dependencies: ["Graph", "Autodiff", "Runtime", "Workloads", "Benchmarks"]),

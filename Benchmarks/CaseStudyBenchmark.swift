@@ -33,14 +33,17 @@ public enum CaseStudyBenchmark {
                        finalTestAccuracy: accuracy)
     }
 
-    /// What logging costs, measured the way the case study logs: blocks of `runsPerBlock`
-    /// consecutive runs of a variant, each with its own tracked run and a `TrackingCallback`
-    /// (metrics, weight and gradient histograms every epoch) into a throwaway store, against the
-    /// same blocks without tracking. A tracked block's time runs from the first `Tracker.start` to
+    /// What logging costs the case study, measured on the case study itself: blocks of the whole
+    /// study as `temper casestudy batchnorm` trains it (every variant × `seeds` seeds, 100 epochs
+    /// each), every run logged to a throwaway store as the command logs it (its config and tags, a
+    /// `TrackingCallback` with metrics and weight and gradient histograms every epoch), against the
+    /// same block without tracking. A tracked block's time runs from the first `Tracker.start` to
     /// the moment the last run's rows are written (the background writes included). Blocks
     /// alternate, and the overhead is the median over pairs of adjacent blocks of their time ratio,
     /// which a shared machine's drifting speed affects far less than separate medians.
     public struct LoggingFigures: Codable, Sendable {
+        /// Runs per block (variants × seeds).
+        public var runsPerBlock: Int
         /// Wall milliseconds per run.
         public var millisecondsWithout: Double
         public var millisecondsWith: Double
@@ -56,35 +59,33 @@ public enum CaseStudyBenchmark {
         public var trainingThreadOverheadPercent: Double
     }
 
-    public static func loggingOverhead(variant: BatchNormVariant = .after, epochs: Int = 100, runsPerBlock: Int = 10, blocks: Int = 24) throws -> LoggingFigures {
-        let study = try BatchNormCaseStudy(variants: [variant], seeds: 1, epochs: epochs, recordHistograms: false)
+    public static func loggingOverhead(variants: [BatchNormVariant] = BatchNormVariant.allCases, seeds: Int = 5, epochs: Int = 100,
+                                       blocks: Int = 12) throws -> LoggingFigures {
+        let study = try BatchNormCaseStudy(variants: variants, seeds: seeds, epochs: epochs, recordHistograms: false)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("temper-bench-\(ProcessInfo.processInfo.processIdentifier)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let tracker = try Tracker(dir: directory)
+        let project = "bench"
         // Warm-up: compile caches, the store's first pages.
-        _ = try study.run(variant, seed: 1)
-        let warmUp = try tracker.start(project: "warm-up")
-        _ = try study.run(variant, seed: 1, callbacks: [TrackingCallback(warmUp)])
-        try warmUp.waitUntilWritten()
+        for variant in variants {
+            _ = try study.run(variant, seed: 1, loggingTo: nil, project: project)
+            _ = try study.run(variant, seed: 1, loggingTo: tracker, project: "warm-up")
+        }
+        tracker.waitUntilWritten()
         var without: [(wall: Double, cpu: Double, thread: Double)] = [], with: [(wall: Double, cpu: Double, thread: Double)] = []
-        for block in 0..<blocks {
-            let seeds = (0..<runsPerBlock).map { UInt64(block * runsPerBlock + $0 + 1) }
+        for _ in 0..<blocks {
             without.append(try measure {
-                for seed in seeds { _ = try study.run(variant, seed: seed) }
+                for variant in variants { for seed in 1...seeds { _ = try study.run(variant, seed: seed, loggingTo: nil, project: project) } }
             })
             with.append(try measure {
-                var runs: [Run] = []
-                for seed in seeds {
-                    let run = try tracker.start(project: "bench", name: "\(variant.rawValue)-seed\(seed)", config: ["seed": .int(Int(seed))])
-                    _ = try study.run(variant, seed: seed, callbacks: [TrackingCallback(run)])
-                    runs.append(run)
-                }
-                for run in runs { try run.waitUntilWritten() }
+                for variant in variants { for seed in 1...seeds { _ = try study.run(variant, seed: seed, loggingTo: tracker, project: project) } }
+                tracker.waitUntilWritten()
             })
         }
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-        let perRun = Double(runsPerBlock)
-        return LoggingFigures(millisecondsWithout: median(without.map(\.wall)) / perRun, millisecondsWith: median(with.map(\.wall)) / perRun,
+        let perRun = Double(variants.count * seeds)
+        return LoggingFigures(runsPerBlock: variants.count * seeds,
+                              millisecondsWithout: median(without.map(\.wall)) / perRun, millisecondsWith: median(with.map(\.wall)) / perRun,
                               cpuMillisecondsWithout: median(without.map(\.cpu)) / perRun, cpuMillisecondsWith: median(with.map(\.cpu)) / perRun,
                               overheadPercent: median(zip(with, without).map { ($0.wall / $1.wall - 1) * 100 }),
                               cpuOverheadPercent: median(zip(with, without).map { ($0.cpu / $1.cpu - 1) * 100 }),

@@ -71,13 +71,7 @@ struct BatchNormCaseStudyCommand: ParsableCommand {
         var runs: [CaseStudyRun] = []
         for variant in chosen {
             for seed in 1...seeds {
-                let config: RunConfig = [
-                    "variant": .string(variant.rawValue), "model": .string(variant.summary), "seed": .int(seed), "layer_1": 50,
-                    "learn_rate": 0.01, "momentum": 0.9, "batch_size": 32, "epochs": .int(epochs), "loss": "binary_crossentropy",
-                ]
-                let logged = try tracker?.start(project: project, name: "\(variant.rawValue)-seed\(seed)", config: config,
-                                                tags: [variant.rawValue], group: variant.rawValue)
-                let run = try study.run(variant, seed: UInt64(seed), callbacks: logged.map { [TrackingCallback($0)] } ?? [])
+                let run = try study.run(variant, seed: seed, loggingTo: tracker, project: project)
                 runs.append(run)
                 let first = run.firstEpochReaching(BatchNormCaseStudy.threshold, endOfEpoch: false).map(String.init) ?? "never"
                 print("\(variant.rawValue) seed \(seed): test accuracy \(String(format: "%.3f", run.testAccuracy.last ?? .nan)), ≥80% at epoch \(first), \(String(format: "%.2f", run.millisecondsPerEpoch)) ms/epoch")

@@ -52,6 +52,12 @@ public final class Tracker: Sendable {
                    systemMetricsInterval: systemMetricsInterval, buffers: buffers, writers: writers)
     }
 
+    /// Waits until this process's runs in the store have written what they logged (a finished
+    /// run, its end): before another process reads the store, or before timing stops.
+    public func waitUntilWritten() {
+        LiveRuns.shared.settle(storePath: store.path)
+    }
+
     /// This machine's name, looked up once per process.
     static let host = ProcessInfo.processInfo.hostName
     /// This process's command line, shell-quoted where needed.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Benchmarks
+import CaseStudies
 import Workloads
 
 /// The harness itself (its figures are printed by `temper bench`, never asserted as speeds).
@@ -37,4 +38,17 @@ struct BenchmarkTests {
         #expect(figures.kernels < figures.kernelsUnoptimized)
         #expect(figures.microsecondsPerStep > 0)
     }
+
+    @Test func theLoggingBenchmarkTimesTrackedAndUntrackedBlocksAndCleansUp() throws {
+        let before = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.hasPrefix("temper-bench-") }
+        let figures = try CaseStudyBenchmark.loggingOverhead(variants: [BatchNormVariant.after, BatchNormVariant.none], seeds: 2, epochs: 2, blocks: 2)
+        #expect(figures.runsPerBlock == 4)
+        #expect(figures.millisecondsWithout > 0 && figures.millisecondsWith > 0)
+        #expect([figures.overheadPercent, figures.cpuOverheadPercent, figures.trainingThreadOverheadPercent].allSatisfy { $0.isFinite })
+        // Tracking adds the writer's work: more CPU over all threads than the untracked runs.
+        #expect(figures.cpuMillisecondsWith > figures.cpuMillisecondsWithout)
+        let after = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.hasPrefix("temper-bench-") }
+        #expect(after == before)
+    }
 }
+
