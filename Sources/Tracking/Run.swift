@@ -23,6 +23,13 @@ public final class Run: @unchecked Sendable {
     private let condition = NSCondition()
     private var pending = PendingRows()
     private var writing = false
+    /// How often the writer woke from waiting (it polls for rows rather than being signalled).
+    private var wakeUps = 0
+    var writerWakeUps: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return wakeUps
+    }
     /// True while the writer holds prepared rows it has not written.
     private var holdsPrepared = false
     private var flushRequested = false
@@ -184,8 +191,8 @@ public final class Run: @unchecked Sendable {
     // MARK: The writer
 
     /// How often the writer takes what was logged and prepares it (bins histograms, writes JSON)
-    /// between writes, so that the write at a flush or at the end is short: a run that ends
-    /// waits for little more than its last transaction.
+    /// between writes while rows keep coming, so that the write at a flush or at the end is short:
+    /// a run that ends waits for little more than its last transaction.
     private var prepareInterval: TimeInterval { Swift.min(flushInterval, 0.005) }
 
     private func writerLoop() {
@@ -195,6 +202,7 @@ public final class Run: @unchecked Sendable {
         var lastWrite = start, lastHeartbeat = -Double.infinity, lastSample = start, lastPrepare = start, retryAfter = 0.0
         // Rows prepared but not yet written (kept, and retried, when a write fails).
         var prepared = PreparedRows()
+        var idleWait = prepareInterval
         // What was logged, taken from `pending` in exchange for this (emptied) each round.
         var rows = PendingRows()
         condition.lock()
@@ -210,9 +218,13 @@ public final class Run: @unchecked Sendable {
                 if now >= due { writeDue = true; break }
                 let prepareDue = pending.isEmpty ? Double.infinity : lastPrepare + prepareInterval
                 if now >= prepareDue { break }
-                // Rows logged while asleep do not wake the writer: the wait is bounded by the intervals.
-                _ = condition.wait(until: Date(timeIntervalSince1970: Swift.min(due, prepareDue, now + prepareInterval)))
+                // Rows logged while asleep do not wake the writer (that would cost the training
+                // thread a system call): it looks again after `idleWait`, which doubles up to the
+                // flush interval while nothing is logged and is short again once rows come.
+                _ = condition.wait(until: Date(timeIntervalSince1970: Swift.min(due, prepareDue, now + idleWait)))
                 now = Date().timeIntervalSince1970
+                wakeUps += 1
+                idleWait = pending.isEmpty ? Swift.min(idleWait * 2, flushInterval) : prepareInterval
             }
             let writing = writeDue || endRequest != nil || flushRequested
             let sampleDue = writing && (systemMetricsInterval.map { now - lastSample >= $0 || endRequest != nil } ?? false)

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import Charts
 import Models
@@ -99,4 +100,23 @@ struct TrackingCallbackTests {
         let config = try tracker.store.run(run.id).config
         #expect(config == ["lr": "NaN", "clip": "Infinity", "layers": 2])
     }
+
+    @Test func anIdleRunsWriterBacksOffToTheFlushInterval() throws {
+        let tracker = try Tracker(dir: temporaryStore(), flushInterval: 0.2, heartbeatInterval: 60, systemMetricsInterval: nil)
+        let run = try tracker.start(project: "p")
+        run.log(["loss": 1], step: 1)
+        Thread.sleep(forTimeInterval: 1)
+        // Polling every 5 ms for a second would be 200 wake-ups; backing off (5, 10, 20 … 200 ms)
+        // makes a dozen or so.
+        #expect(run.writerWakeUps < 30)
+        // Rows logged after the pause are still written within the flush interval.
+        run.log(["loss": 2], step: 2)
+        Thread.sleep(forTimeInterval: 0.5)
+        let steps = try DatabaseQueue(path: tracker.store.path).read { db in
+            try Int.fetchAll(db, sql: "SELECT step FROM history WHERE run_id = ? ORDER BY step", arguments: [run.id])
+        }
+        #expect(steps == [1, 2])
+        try run.finish()
+    }
 }
+
