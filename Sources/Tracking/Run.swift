@@ -195,6 +195,9 @@ public final class Run: @unchecked Sendable {
     /// a run that ends waits for little more than its last transaction.
     private var prepareInterval: TimeInterval { Swift.min(flushInterval, 0.005) }
 
+    /// How many times the write that ends a run is tried again after failing, a second apart.
+    static let endRetries = 3
+
     private func writerLoop() {
         let start = Date().timeIntervalSince1970
         // The first write (registering the run) is due at once; the first system sample one interval
@@ -202,7 +205,7 @@ public final class Run: @unchecked Sendable {
         var lastWrite = start, lastHeartbeat = -Double.infinity, lastSample = start, lastPrepare = start, retryAfter = 0.0
         // Rows prepared but not yet written (kept, and retried, when a write fails).
         var prepared = PreparedRows()
-        var idleWait = prepareInterval
+        var idleWait = prepareInterval, endAttempts = 0
         // What was logged, taken from `pending` in exchange for this (emptied) each round.
         var rows = PendingRows()
         condition.lock()
@@ -272,6 +275,16 @@ public final class Run: @unchecked Sendable {
                 lastHeartbeat = now
             } else {
                 retryAfter = now + 1
+            }
+            if end != nil, failure != nil, endAttempts < Self.endRetries {
+                // The last write failed (the store stayed locked past its busy timeout, the disk
+                // was full …): try again before giving up on what is left.
+                endAttempts += 1
+                condition.broadcast()
+                condition.unlock()
+                Thread.sleep(forTimeInterval: 1)
+                condition.lock()
+                continue
             }
             if end != nil {
                 endFailure = failure

@@ -60,6 +60,13 @@ public final class TrackingCallback: Callback {
         scalarCount = counts.reduce(0, +)
     }
 
+    /// Forgets the weights of an earlier `fit` (the model may have been compiled again since,
+    /// with new variables, or be another model).
+    public func onTrainBegin(_ training: Training) throws {
+        histogramNames = nil
+        parameters = []
+    }
+
     /// Finishes the run without waiting for the last write: the next run can train meanwhile (reads
     /// of the store in this process, and the process exit, wait for it).
     public func onTrainEnd(_ training: Training) throws {

@@ -118,5 +118,78 @@ struct TrackingCallbackTests {
         #expect(steps == [1, 2])
         try run.finish()
     }
+
+    @Test func aCallbackUsedForASecondFitLogsTheNewWeights() throws {
+        let tracker = try Tracker(dir: temporaryStore(), systemMetricsInterval: nil)
+        let run = try tracker.start(project: "p")
+        let callback = TrackingCallback(run, histogramBins: 8, finishRunAtEnd: false)
+        let model = Sequential(seed: 6) { Dense(3, activation: .relu, inputShape: [2]); Dense(1) }
+        let data = try Generators.circles(samples: 32, noise: 0.1, seed: 7)
+        try model.compile(optimizer: SGD(learningRate: 0.1), loss: .meanSquaredError)
+        try model.fit(x: data.x, y: data.y, epochs: 2, callbacks: [callback], verbose: 0)
+        // Compiling again makes new variables: the second fit's histograms must be of those.
+        try model.compile(optimizer: SGD(learningRate: 0.5), loss: .meanSquaredError)
+        let recorder = Recorder()
+        try model.fit(x: data.x, y: data.y, epochs: 2, callbacks: [callback, recorder], verbose: 0)
+        try run.finish()
+        let stored = try tracker.store.histograms(run.id)
+        for epoch in 0..<2 {
+            for (name, values) in recorder.weights[epoch] {
+                // The second fit logs at steps 1 and 2 again; the later histogram is kept.
+                #expect(stored["parameters/" + name]![epoch].histogram.counts == Histogram(of: values, bins: 8).counts, "\(name) at epoch \(epoch)")
+            }
+        }
+    }
+
+    @Test func anEpochStoppedBeforeItsLastBatchLogsNoGradients() throws {
+        final class StopInSecondEpoch: Callback {
+            func onBatchEnd(_ batch: Int, logs: Logs, _ training: Training) throws {
+                if training.epoch == 1 && batch == 0 { training.stopTraining = true }
+            }
+        }
+        let tracker = try Tracker(dir: temporaryStore(), systemMetricsInterval: nil)
+        let run = try tracker.start(project: "p")
+        let model = Sequential(seed: 6) { Dense(1, inputShape: [2]) }
+        try model.compile(optimizer: SGD(learningRate: 0.1), loss: .meanSquaredError)
+        let data = try Generators.circles(samples: 32, noise: 0.1, seed: 7)
+        try model.fit(x: data.x, y: data.y, batchSize: 8, epochs: 3, callbacks: [TrackingCallback(run), StopInSecondEpoch()], verbose: 0)
+        let stored = try tracker.store.histograms(run.id)
+        // The first epoch's gradients are logged; the second epoch never reached its last batch.
+        #expect(stored["gradients/dense/kernel"]!.map(\.step) == [1])
+        #expect(stored["parameters/dense/kernel"]!.map(\.step) == [1, 2])
+    }
+
+    @Test func bufferGivenBackComesBackWithItsStorage() {
+        let pool = FloatBufferPool(capacity: 100)
+        var buffer = pool.take()
+        buffer.append(contentsOf: (0..<40).map(Float.init))
+        let storage = buffer.withUnsafeBufferPointer { $0.baseAddress }
+        pool.give([consume buffer])
+        let again = pool.take()
+        #expect(again.isEmpty && again.capacity >= 40)
+        #expect(again.withUnsafeBufferPointer { $0.baseAddress } == storage)
+        #expect(pool.reused == 1)
+        // Past its capacity the pool keeps nothing more.
+        pool.give([[Float](repeating: 1, count: 90), [Float](repeating: 1, count: 90)])
+        _ = pool.take()
+        #expect(pool.take().isEmpty && pool.reused == 2)
+    }
+
+    @Test func aFailingLastWriteIsRetriedAndNothingIsLost() throws {
+        let tracker = try Tracker(dir: temporaryStore(), systemMetricsInterval: nil)
+        let run = try tracker.start(project: "p")
+        try run.flush()  // registered
+        let other = try DatabaseQueue(path: tracker.store.path)
+        try other.write { try $0.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON history BEGIN SELECT RAISE(ABORT, 'refused for the test'); END") }
+        for step in 1...5 { run.log(["loss": Double(step)], step: step) }
+        try run.finish(wait: false)
+        Thread.sleep(forTimeInterval: 1.5)  // the end write has failed at least once by now
+        try other.write { try $0.execute(sql: "DROP TRIGGER refuse") }
+        try run.waitUntilWritten()
+        let info = try tracker.store.run(run.id)
+        #expect(info.state == "finished")
+        #expect(try tracker.store.history(run.id)["loss"]!.map(\.value) == [1, 2, 3, 4, 5])
+        #expect(info.summary["loss"] == MetricSummary(last: 5, lastStep: 5, min: 1, max: 5, count: 5))
+    }
 }
 

@@ -67,6 +67,8 @@ extension Sequential {
             for callback in allCallbacks { try callback.onTrainBegin(training) }
             epochLoop: for epoch in 0..<epochs {
                 training.epoch = epoch
+                // An epoch stopped before its last batch has no last-batch gradients of its own.
+                training.lastBatchGradientFetches = nil
                 if shuffle {
                     for i in stride(from: rows - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next() % UInt64(i + 1))) }
                 }
@@ -97,7 +99,7 @@ extension Sequential {
                     }
                     try engine { try step.run() }
                     for k in totals.indices { totals[k] += step.scalar(k) * Double(count) }
-                    if fetchesGradients && training.lastBatchGradientFetches == nil {
+                    if fetchesGradients {
                         // Read in place by callbacks until the next epoch's last batch.
                         training.lastBatchGradientFetches = .init(step: gradientStep, offset: keys.count, names: gradientNames)
                     }

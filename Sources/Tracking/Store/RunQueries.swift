@@ -83,9 +83,10 @@ extension RunStore {
         let wanted = keys.flatMap { $0.isEmpty ? nil : Set($0) }
         let rows = try read { db in try Row.fetchAll(db, sql: "SELECT step, data FROM history WHERE run_id = ? ORDER BY step, rowid", arguments: [runID]) }
         var result: [String: [(step: Int, value: Double)]] = [:]
+        let decoder = JSONDecoder()
         for row in rows {
             let step: Int = row["step"]
-            for (key, stored) in try Self.decode([String: JSONStoredNumber].self, row["data"], table: "history", run: runID) {
+            for (key, stored) in try Self.decode([String: JSONStoredNumber].self, row["data"], with: decoder, table: "history", run: runID) {
                 guard wanted?.contains(key) ?? true else { continue }
                 let value = stored.value
                 if let last = result[key]?.last, last.step == step {
@@ -102,9 +103,10 @@ extension RunStore {
     public func histograms(_ runID: String) throws -> [String: [(step: Int, histogram: Histogram)]] {
         let rows = try read { db in try Row.fetchAll(db, sql: "SELECT step, data FROM histogram WHERE run_id = ? ORDER BY step, rowid", arguments: [runID]) }
         var result: [String: [(step: Int, histogram: Histogram)]] = [:]
+        let decoder = JSONDecoder()
         for row in rows {
             let step: Int = row["step"]
-            for (name, stored) in try Self.decode([String: JSONStoredHistogram].self, row["data"], table: "histogram", run: runID) {
+            for (name, stored) in try Self.decode([String: JSONStoredHistogram].self, row["data"], with: decoder, table: "histogram", run: runID) {
                 let low = stored.low.value, high = stored.high.value, counts = stored.counts
                 let width = (high - low) / Double(Swift.max(counts.count, 1))
                 let histogram = Histogram(edges: (0...counts.count).map { low + Double($0) * width }, counts: counts)
@@ -118,9 +120,9 @@ extension RunStore {
         return result
     }
 
-    private static func decode<T: Decodable>(_ type: T.Type, _ text: String, table: String, run: String) throws -> T {
+    private static func decode<T: Decodable>(_ type: T.Type, _ text: String, with decoder: JSONDecoder, table: String, run: String) throws -> T {
         do {
-            return try JSONDecoder().decode(type, from: Data(text.utf8))
+            return try decoder.decode(type, from: Data(text.utf8))
         } catch {
             throw TrackingError.corruptStore("a \(table) row of run \(run) is malformed (\(error)): \(text.prefix(80))")
         }

@@ -28,11 +28,15 @@ final class FloatBufferPool: @unchecked Sendable {
     }
 
     /// Keeps `given` for reuse, emptied, while the pool holds fewer than `capacity` scalars.
-    func give(_ given: [[Float]]) {
+    /// (The buffers are consumed: emptied in place when nothing else holds them, so the same
+    /// storage comes back from `take()`.)
+    func give(_ given: consuming [[Float]]) {
+        var given = given
         guard !given.isEmpty else { return }
         lock.lock()
         defer { lock.unlock() }
-        for var buffer in given where scalars + buffer.capacity <= capacity {
+        while var buffer = given.popLast() {
+            guard scalars + buffer.capacity <= capacity else { continue }
             buffer.removeAll(keepingCapacity: true)
             scalars += buffer.capacity
             buffers.append(buffer)

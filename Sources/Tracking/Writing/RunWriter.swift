@@ -8,12 +8,15 @@ import GRDB
 /// metrics logged at that step (`{"loss":0.42,"accuracy":0.81}`); histograms likewise, one row
 /// per step holding every histogram logged at that step
 /// (`{"parameters/dense/kernel":{"low":-0.3,"high":0.29,"counts":[1,0,4,…]}}`). Few, larger rows
-/// keep logging cheap (a 100-epoch run is ~200 rows, not thousands).
+/// keep logging cheap (a 100-epoch run is a few hundred rows, not thousands; the writer prepares
+/// what was logged in rounds, and a step split across rounds gets a row per round, merged on read).
 struct PreparedRows {
     var history: [(step: Int, json: String)] = []
     var histograms: [(step: Int, json: String)] = []
     /// Per key, in first-logged order: last (by step), min and max (NaN skipped), count.
     var summaries: [(key: String, summary: MetricSummary)] = []
+    /// Where each key's summary is in `summaries`.
+    private var summaryIndex: [String: Int] = [:]
     var system: [(time: Double, key: String, value: Double)] = []
 
     init() {}
@@ -37,7 +40,6 @@ struct PreparedRows {
     }
 
     private mutating func prepareHistory(_ metrics: [(step: Int, key: String, value: Double)]) {
-        var byKey: [String: Int] = [:]
         for group in groupedByStep(metrics, step: \.step) {
             // Within a step, a key logged twice keeps its later value.
             var latest: [String: Double] = [:], order: [String] = []
@@ -55,12 +57,7 @@ struct PreparedRows {
             for m in group.rows {
                 let single = MetricSummary(last: m.value, lastStep: m.step, min: m.value.isNaN ? .infinity : m.value,
                                            max: m.value.isNaN ? -.infinity : m.value, count: 1)
-                if let index = byKey[m.key] {
-                    summaries[index].summary.fold(single)
-                } else {
-                    byKey[m.key] = summaries.count
-                    summaries.append((m.key, single))
-                }
+                fold(single, into: m.key)
             }
         }
     }
@@ -71,12 +68,15 @@ struct PreparedRows {
         history += later.history
         histograms += later.histograms
         system += later.system
-        for (key, summary) in later.summaries {
-            if let index = summaries.firstIndex(where: { $0.key == key }) {
-                summaries[index].summary.fold(summary)
-            } else {
-                summaries.append((key, summary))
-            }
+        for (key, summary) in later.summaries { fold(summary, into: key) }
+    }
+
+    private mutating func fold(_ summary: MetricSummary, into key: String) {
+        if let index = summaryIndex[key] {
+            summaries[index].summary.fold(summary)
+        } else {
+            summaryIndex[key] = summaries.count
+            summaries.append((key, summary))
         }
     }
 

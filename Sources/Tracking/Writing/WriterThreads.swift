@@ -8,8 +8,13 @@ final class WriterThreads: @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [@Sendable () -> Void] = []
     private var waiting = 0
+    private var startedCount = 0
     /// How many threads were started.
-    private(set) var started = 0
+    var started: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return startedCount
+    }
     private let idleTimeout: TimeInterval = 30
 
     /// Runs `job` on an idle writer thread, or on a new one when none is idle.
@@ -17,7 +22,7 @@ final class WriterThreads: @unchecked Sendable {
         condition.lock()
         jobs.append(job)
         let spawn = waiting < jobs.count
-        if spawn { started += 1 } else { condition.signal() }
+        if spawn { startedCount += 1 } else { condition.signal() }
         condition.unlock()
         if spawn {
             let thread = Thread { [self] in work() }
