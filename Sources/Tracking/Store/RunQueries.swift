@@ -81,12 +81,9 @@ extension RunStore {
     /// A key logged more than once at a step keeps its last value.
     public func history(_ runID: String, keys: [String]? = nil) throws -> [String: [(step: Int, value: Double)]] {
         let wanted = keys.flatMap { $0.isEmpty ? nil : Set($0) }
-        let rows = try read { db in try Row.fetchAll(db, sql: "SELECT step, data FROM history WHERE run_id = ? ORDER BY step, rowid", arguments: [runID]) }
         var result: [String: [(step: Int, value: Double)]] = [:]
-        let decoder = JSONDecoder()
-        for row in rows {
-            let step: Int = row["step"]
-            for (key, stored) in try Self.decode([String: JSONStoredNumber].self, row["data"], with: decoder, table: "history", run: runID) {
+        for (step, values) in try stepRows("history", of: runID, as: [String: JSONStoredNumber].self) {
+            for (key, stored) in values {
                 guard wanted?.contains(key) ?? true else { continue }
                 let value = stored.value
                 if let last = result[key]?.last, last.step == step {
@@ -101,12 +98,9 @@ extension RunStore {
 
     /// A run's histograms by name, in step order.
     public func histograms(_ runID: String) throws -> [String: [(step: Int, histogram: Histogram)]] {
-        let rows = try read { db in try Row.fetchAll(db, sql: "SELECT step, data FROM histogram WHERE run_id = ? ORDER BY step, rowid", arguments: [runID]) }
         var result: [String: [(step: Int, histogram: Histogram)]] = [:]
-        let decoder = JSONDecoder()
-        for row in rows {
-            let step: Int = row["step"]
-            for (name, stored) in try Self.decode([String: JSONStoredHistogram].self, row["data"], with: decoder, table: "histogram", run: runID) {
+        for (step, histograms) in try stepRows("histogram", of: runID, as: [String: JSONStoredHistogram].self) {
+            for (name, stored) in histograms {
                 let low = stored.low.value, high = stored.high.value, counts = stored.counts
                 let width = (high - low) / Double(Swift.max(counts.count, 1))
                 let histogram = Histogram(edges: (0...counts.count).map { low + Double($0) * width }, counts: counts)
@@ -120,11 +114,18 @@ extension RunStore {
         return result
     }
 
-    private static func decode<T: Decodable>(_ type: T.Type, _ text: String, with decoder: JSONDecoder, table: String, run: String) throws -> T {
-        do {
-            return try decoder.decode(type, from: Data(text.utf8))
-        } catch {
-            throw TrackingError.corruptStore("a \(table) row of run \(run) is malformed (\(error)): \(text.prefix(80))")
+    /// The `data` column of a run's rows in `table` (`history` or `histogram`), decoded, with
+    /// their steps, in step order then write order.
+    private func stepRows<T: Decodable>(_ table: String, of runID: String, as type: T.Type) throws -> [(step: Int, data: T)] {
+        let rows = try read { db in try Row.fetchAll(db, sql: "SELECT step, data FROM \(table) WHERE run_id = ? ORDER BY step, rowid", arguments: [runID]) }
+        let decoder = JSONDecoder()
+        return try rows.map { row in
+            let text: String = row["data"]
+            do {
+                return (row["step"], try decoder.decode(type, from: Data(text.utf8)))
+            } catch {
+                throw TrackingError.corruptStore("a \(table) row of run \(runID) is malformed (\(error)): \(text.prefix(80))")
+            }
         }
     }
 
