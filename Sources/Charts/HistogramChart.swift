@@ -1,6 +1,7 @@
 /// Histograms over time as a standalone SVG heatmap — like the weight and gradient panels of
-/// Weights & Biases: one column per step (epoch), value on the vertical axis, colour by the share
-/// of values in each bin (white to dark blue), with axes, a title and a colour key.
+/// Weights & Biases: one column per step (epoch), value on the vertical axis, colour by a bin's
+/// count relative to the fullest bin of its step (white to dark blue, square-root scale so the
+/// tails stay visible), with axes, a title and a labelled colour key.
 public struct HistogramChart: Sendable {
     public var title: String
     public var xLabel: String
@@ -23,7 +24,7 @@ public struct HistogramChart: Sendable {
     }
 
     public func svg() -> String {
-        let left = 64.0, right = 70.0, top = 36.0, bottom = 44.0
+        let left = 64.0, right = 84.0, top = 36.0, bottom = 44.0
         let plotWidth = width - left - right, plotHeight = height - top - bottom
         let lows = columns.compactMap { $0.histogram.edges.first }, highs = columns.compactMap { $0.histogram.edges.last }
         var low = lows.min() ?? 0, high = highs.max() ?? 1
@@ -75,8 +76,11 @@ public struct HistogramChart: Sendable {
             let y = top + plotHeight - Double(i + 1) * plotHeight / 10
             out += "<rect x=\"\(SVG.n(keyX))\" y=\"\(SVG.n(y))\" width=\"12\" height=\"\(SVG.n(plotHeight / 10 + 0.3))\" fill=\"\(Self.blue(Double(i) / 9))\"/>\n"
         }
-        out += "<text x=\"\(SVG.n(keyX + 16))\" y=\"\(SVG.n(top + 8))\" fill=\"#444\">most</text>\n"
-        out += "<text x=\"\(SVG.n(keyX + 16))\" y=\"\(SVG.n(top + plotHeight))\" fill=\"#444\">few</text>\n"
+        // Intensity is the square root of a bin's count over its step's fullest bin.
+        for (fraction, label) in [(1.0, "max"), (0.5, "25%"), (0.0, "0")] {
+            out += "<text x=\"\(SVG.n(keyX + 16))\" y=\"\(SVG.n(top + (1 - fraction) * plotHeight + 4))\" fill=\"#444\">\(label)</text>\n"
+        }
+        out += "<text transform=\"translate(\(SVG.n(keyX + 52)) \(SVG.n(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\" fill=\"#444\">count / step's fullest bin (√)</text>\n"
         out += "</svg>\n"
         return out
     }

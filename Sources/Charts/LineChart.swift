@@ -47,11 +47,13 @@ public struct LineChart: Sendable {
     }
 
     /// The chart as an `<svg>` element (with XML namespace, usable as a file or inline in HTML).
+    /// `height` holds the plot and one legend row; each further legend row (three series a row)
+    /// makes the chart taller rather than the plot smaller.
     public func svg() -> String {
         let left = 64.0, right = 16.0, top = 36.0
-        let legendRows = Double((series.count + 2) / 3)
-        let bottom = 48.0 + 18 * legendRows
-        let plotWidth = width - left - right, plotHeight = height - top - bottom
+        let legendRows = Double(Swift.max((series.count + 2) / 3, 1))
+        let plotWidth = width - left - right, plotHeight = height - top - 48 - 18
+        let height = self.height + 18 * (legendRows - 1)
         let finite = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
         let xs = finite.map(\.x), ys = finite.map(\.y) + references.map(\.y)
         var xLow = xs.min() ?? 0, xHigh = xs.max() ?? 1
@@ -102,7 +104,12 @@ public struct LineChart: Sendable {
                     segments.append([])
                 }
             }
-            for segment in segments where !segment.isEmpty {
+            // A point with no neighbour (a run sampled once, a value between gaps) is a dot.
+            for segment in segments where segment.count == 1 {
+                let xy = segment[0].split(separator: ",")
+                out += "<circle clip-path=\"url(#\(SVG.escape(identifier))-plot)\" cx=\"\(xy[0])\" cy=\"\(xy[1])\" r=\"3\" fill=\"\(color)\"><title>\(SVG.escape(s.name))</title></circle>\n"
+            }
+            for segment in segments where segment.count > 1 {
                 out += "<polyline clip-path=\"url(#\(SVG.escape(identifier))-plot)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.8\"\(s.dashed ? " stroke-dasharray=\"5 3\"" : "") points=\"\(segment.joined(separator: " "))\"><title>\(SVG.escape(s.name))</title></polyline>\n"
             }
         }

@@ -46,6 +46,30 @@ enum SVG {
 public enum ChartPalette {
     public static let colors = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
     public static func color(_ index: Int) -> String { colors[index % colors.count] }
+
+    /// A colour per item, the same hue for items of one group: group `g` gets `color(g)`, and its
+    /// members shades of it from full strength towards white (at most `lightest` of the way), so
+    /// seeds of one variant read as one family.
+    public static func shades(groups: [Int], lightest: Double = 0.6) -> [String] {
+        var sizes: [Int: Int] = [:], seen: [Int: Int] = [:]
+        for g in groups { sizes[g, default: 0] += 1 }
+        return groups.map { g in
+            let k = seen[g, default: 0]
+            seen[g] = k + 1
+            let size = sizes[g]!
+            return mix(color(g), withWhite: size > 1 ? lightest * Double(k) / Double(size - 1) : 0)
+        }
+    }
+
+    /// `hex` moved `amount` (0…1) of the way towards white.
+    static func mix(_ hex: String, withWhite amount: Double) -> String {
+        let value = Int(hex.dropFirst(), radix: 16) ?? 0
+        let channels: [Int] = [(value >> 16) & 255, (value >> 8) & 255, value & 255]
+        return "#" + channels.map { channel -> String in
+            let c = Double(channel)
+            return String(format: "%02x", Int((c + (255 - c) * amount).rounded()))
+        }.joined()
+    }
 }
 
 /// Escaping for markup shared by the charts and the pages that embed them (HTML, SVG, XML):

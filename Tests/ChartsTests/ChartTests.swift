@@ -41,8 +41,30 @@ struct ChartTests {
         #expect(svg.contains(">train</text>") && svg.contains(">test</text>"))
         #expect(svg.contains(">epoch</text>"))
         #expect(svg.contains("stroke-dasharray"))
-        // The NaN splits the test series into two polylines.
-        #expect(svg.components(separatedBy: "<polyline").count - 1 == 3)
+        // The NaN splits the test series into two points with no neighbour: dots, not lines.
+        #expect(svg.components(separatedBy: "<polyline").count - 1 == 1)
+        #expect(svg.components(separatedBy: "<circle").count - 1 == 2)
+    }
+
+    @Test func aLongLegendMakesTheChartTallerNotThePlotSmaller() {
+        func chart(_ count: Int) -> String {
+            LineChart(title: "t", xLabel: "x", yLabel: "y", series: (0..<count).map { .init(name: "s\($0)", values: [1, 2]) }, height: 360).svg()
+        }
+        // One legend row (three series) fits the given height; 30 series take ten rows.
+        #expect(chart(3).contains("height=\"360\""))
+        #expect(chart(30).contains("height=\"\(360 + 18 * 9)\""))
+        // The plot frame is the same size either way.
+        let frame = #/<rect x="64" y="36" width="[0-9.]+" height="([0-9.]+)" fill="none"/#
+        #expect(chart(3).firstMatch(of: frame)?.1 == chart(30).firstMatch(of: frame)?.1)
+    }
+
+    @Test func runsOfAGroupShareAHueInShades() {
+        let colors = ChartPalette.shades(groups: [0, 0, 0, 1, 2, 2])
+        #expect(colors[0] == ChartPalette.color(0) && colors[3] == ChartPalette.color(1) && colors[4] == ChartPalette.color(2))
+        #expect(Set(colors).count == 6)
+        // Later members are lighter: every channel moves towards 255.
+        func channels(_ hex: String) -> [Int] { let v = Int(hex.dropFirst(), radix: 16)!; return [v >> 16 & 255, v >> 8 & 255, v & 255] }
+        #expect(zip(channels(colors[0]), channels(colors[2])).allSatisfy { $0 <= $1 } && channels(colors[0]) != channels(colors[2]))
     }
 
     @Test func histogramChartHasOneColumnPerStep() {

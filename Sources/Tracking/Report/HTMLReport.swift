@@ -8,7 +8,8 @@ public struct ReportOptions: Sendable {
     public var runs: [String]?
     /// Metrics to chart (default: every metric the runs logged, `learning_rate` last).
     public var metrics: [String]?
-    /// At most this many runs get their weight and gradient histograms drawn (the first ones).
+    /// At most this many runs get their weight and gradient histograms drawn: the first run of
+    /// each group (a case-study variant's seeds are a group), then the next runs in order.
     public var histogramRuns: Int
     /// Only histograms whose name contains one of these (default: kernels).
     public var histogramFilter: [String]
@@ -47,10 +48,25 @@ public enum HTMLReport {
             throw TrackingError.unknownRun("project \"\(options.project)\" has no runs in \(store.path)" + (projects.isEmpty ? "" : "; projects: \(projects.joined(separator: ", "))"))
         }
         let allMetrics = Set(runs.flatMap { $0.summary.keys })
-        let metrics = options.metrics ?? allMetrics.sorted { a, b in
+        let chosenMetrics = options.metrics ?? allMetrics.sorted { a, b in
             a == "learning_rate" ? false : b == "learning_rate" ? true : a < b
         }
-        let color = Dictionary(uniqueKeysWithValues: runs.enumerated().map { ($0.element.id, ChartPalette.color($0.offset)) })
+        // A metric that never changed in any run (a constant learning rate) is a line of text,
+        // not 30 identical flat lines.
+        let constantMetrics = chosenMetrics.filter { key in
+            guard let first = runs.first?.summary[key] else { return false }
+            return runs.allSatisfy { run in run.summary[key].map { $0.min == first.min && $0.max == first.min } ?? false }
+        }
+        let metrics = chosenMetrics.filter { !constantMetrics.contains($0) }
+        // Runs of one group (a variant's seeds) share a hue, in shades; a run without a group has its own.
+        var groupNumbers: [String: Int] = [:]
+        let groupOfRun = runs.map { run -> Int in
+            let key = run.group.map { "group:" + $0 } ?? "run:" + run.id
+            if let number = groupNumbers[key] { return number }
+            groupNumbers[key] = groupNumbers.count
+            return groupNumbers.count - 1
+        }
+        let color = Dictionary(uniqueKeysWithValues: zip(runs.map(\.id), ChartPalette.shades(groups: groupOfRun)))
         let title = options.title ?? "Temper report: \(options.project)"
         var chartNumber = 0
         func nextID() -> String {
@@ -62,32 +78,40 @@ public enum HTMLReport {
         body += "<header><h1>\(Markup.escape(title))</h1>"
         body += "<p class=\"meta\">\(runs.count) run\(runs.count == 1 ? "" : "s") · generated \(Markup.escape(ISO8601DateFormatter().string(from: Date()))) · store \(Markup.escape(store.path))</p></header>\n"
 
-        // Runs table.
-        let configKeys = Array(Set(runs.flatMap { $0.config.flattened.map(\.key) })).sorted()
-        body += "<section><h2>Runs</h2><div class=\"scroll\"><table id=\"runs\"><thead><tr>"
-        let headers = ["name", "id", "state", "tags", "group", "runtime"] + metrics + configKeys.map { "config.\($0)" }
+        // Runs table: what differs between runs first; what is the same for all is one line.
+        let configs = runs.map { Dictionary($0.config.flattened, uniquingKeysWith: { a, _ in a }) }
+        let allConfigKeys = Array(Set(configs.flatMap(\.keys))).sorted()
+        let constantConfigKeys = allConfigKeys.filter { key in
+            guard let first = configs.first?[key] else { return false }
+            return configs.allSatisfy { $0[key] == first }
+        }
+        let configKeys = allConfigKeys.filter { !constantConfigKeys.contains($0) }
+        body += "<section><h2>Runs</h2>"
+        let shared = constantConfigKeys.map { "\($0) = \(configs[0][$0]!.description)" }
+            + constantMetrics.map { "\($0) = \(formatNumber(runs[0].summary[$0]!.last))" }
+        if runs.count > 1 && !shared.isEmpty {
+            body += "<p class=\"shared\">Same for every run: \(Markup.escape(shared.joined(separator: " · ")))</p>"
+        }
+        body += "<div class=\"scroll\"><table id=\"runs\"><thead><tr>"
+        let headers = ["name", "id", "state", "tags", "group", "runtime"] + configKeys.map { "config.\($0)" } + metrics
         for (i, header) in headers.enumerated() {
             body += "<th data-column=\"\(i)\">\(Markup.escape(header))</th>"
         }
         body += "</tr></thead><tbody>\n"
-        for run in runs {
-            let config = Dictionary(run.config.flattened, uniquingKeysWith: { a, _ in a })
-            var cells = [
-                "<span class=\"swatch\" style=\"background:\(color[run.id]!)\"></span>\(Markup.escape(run.name))",
-                Markup.escape(run.id),
-                "<span class=\"state \(Markup.escape(run.state))\">\(Markup.escape(run.state))</span>",
-                run.tags.map { "<span class=\"tag\">\(Markup.escape($0))</span>" }.joined(separator: " "),
-                Markup.escape(run.group ?? ""),
-                Markup.escape(formatDuration(run.runtime)),
+        for (run, config) in zip(runs, configs) {
+            // (cell markup, numeric sort key if the column sorts by number)
+            var cells: [(String, Double?)] = [
+                ("<span class=\"swatch\" style=\"background:\(color[run.id]!)\"></span>\(Markup.escape(run.name))", nil),
+                (Markup.escape(run.id), nil),
+                ("<span class=\"state \(Markup.escape(run.state))\">\(Markup.escape(run.state))</span>", nil),
+                (run.tags.map { "<span class=\"tag\">\(Markup.escape($0))</span>" }.joined(separator: " "), nil),
+                (Markup.escape(run.group ?? ""), nil),
+                (Markup.escape(formatDuration(run.runtime)), run.runtime),
             ]
-            cells += metrics.map { key in run.summary[key].map { formatNumber($0.last) } ?? "" }
-            cells += configKeys.map { Markup.escape(config[$0]?.description ?? "") }
-            body += "<tr>" + cells.enumerated().map { i, cell in
-                let sortValue: String
-                if i == 5 { sortValue = String(run.runtime) }
-                else if i >= 6 && i < 6 + metrics.count { sortValue = run.summary[metrics[i - 6]].map { String($0.last) } ?? "" }
-                else { sortValue = "" }
-                return "<td\(sortValue.isEmpty ? "" : " data-sort=\"\(sortValue)\"")>\(cell)</td>"
+            cells += configKeys.map { (Markup.escape(config[$0]?.description ?? ""), config[$0]?.number) }
+            cells += metrics.map { key in (run.summary[key].map { formatNumber($0.last) } ?? "", run.summary[key]?.last) }
+            body += "<tr>" + cells.map { cell, sortKey in
+                "<td\(sortKey.map { " data-sort=\"\($0)\"" } ?? "")>\(cell)</td>"
             }.joined() + "</tr>\n"
         }
         body += "</tbody></table></div>"
@@ -117,8 +141,16 @@ public enum HTMLReport {
         }
         body += "</div></section>\n"
 
-        // Histograms over time.
-        let histogramRuns = runs.prefix(options.histogramRuns)
+        // Histograms over time: one run per group first, so every variant is seen.
+        var histogramRuns: [RunInfo] = []
+        var groupsShown = Set<Int>()
+        for (run, group) in zip(runs, groupOfRun) where histogramRuns.count < options.histogramRuns && groupsShown.insert(group).inserted {
+            histogramRuns.append(run)
+        }
+        for run in runs where histogramRuns.count < options.histogramRuns && !histogramRuns.contains(where: { $0.id == run.id }) {
+            histogramRuns.append(run)
+        }
+        histogramRuns.sort { a, b in runs.firstIndex { $0.id == a.id }! < runs.firstIndex { $0.id == b.id }! }
         var histogramFigures = ""
         for run in histogramRuns {
             let histograms = try store.histograms(run.id)
@@ -129,7 +161,8 @@ public enum HTMLReport {
             }
         }
         if !histogramFigures.isEmpty {
-            let more = runs.count > histogramRuns.count ? " (first \(histogramRuns.count) of \(runs.count) runs)" : ""
+            let more = runs.count > histogramRuns.count
+                ? " (\(histogramRuns.count) of \(runs.count) runs\(groupsShown.count > 1 ? ", the first of each group" : ""))" : ""
             body += "<section><h2>Weights and gradients over time\(Markup.escape(more))</h2><div class=\"grid\">\(histogramFigures)</div></section>\n"
         }
 
@@ -185,6 +218,9 @@ public enum HTMLReport {
         h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 17px; margin-top: 28px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
         .meta { color: #666; font-size: 12px; }
         .scroll { overflow-x: auto; }
+        .shared { color: #444; font-size: 12px; }
+        td:first-child, th:first-child { position: sticky; left: 0; z-index: 1; background: #fff; }
+        th:first-child { background: #f6f6f6; z-index: 2; }
         table { border-collapse: collapse; font-size: 12px; }
         th, td { border-bottom: 1px solid #eee; padding: 4px 8px; text-align: left; white-space: nowrap; }
         th { cursor: pointer; background: #f6f6f6; position: sticky; top: 0; }
