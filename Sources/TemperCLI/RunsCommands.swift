@@ -7,8 +7,9 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "The run store directory (default: $TEMPER_DIR, else ./temper-runs).")
     var dir: String?
 
+    /// Opens an existing store (these commands never create one).
     func open() throws -> RunStore {
-        try RunStore(directory: dir)
+        try RunStore(directory: dir, mustExist: true)
     }
 }
 
@@ -48,7 +49,7 @@ struct RunsListCommand: ParsableCommand {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
             for run in runs { print(String(decoding: try encoder.encode(run), as: UTF8.self)) }
             return
         }
@@ -76,13 +77,11 @@ struct RunsExportCommand: ParsableCommand {
             let metricKeys = Set(runs.flatMap { $0.summary.keys }).sorted()
             let configKeys = Set(runs.flatMap { $0.config.flattened.map(\.key) }).sorted()
             let columns = ["id", "project", "name", "state", "group", "tags", "created", "runtime", "host", "commit", "notes"] + metricKeys + configKeys.map { "config.\($0)" }
-            let (_, _, cells) = try RunsTable(columns: columns).rows(runs)
             func quoted(_ field: String) -> String {
-                field.contains(where: { ",\"\n".contains($0) }) ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
+                field.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
             }
-            text = ([columns] + cells.enumerated().map { i, row in
-                row.enumerated().map { j, cell in j == 7 ? String(runs[i].runtime) : (j == 1 ? runs[i].project : cell) }
-            }).map { $0.map(quoted).joined(separator: ",") }.joined(separator: "\n") + "\n"
+            text = ([columns] + runs.map { run in columns.map { RunsTable.exportText(run, $0) } })
+                .map { $0.map(quoted).joined(separator: ",") }.joined(separator: "\n") + "\n"
         case "json":
             struct Export: Encodable {
                 var run: RunInfo
@@ -93,7 +92,7 @@ struct RunsExportCommand: ParsableCommand {
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
             text = String(decoding: try encoder.encode(exports), as: UTF8.self) + "\n"
         default:
             throw ValidationError("unknown format \"\(format)\"; use csv or json")
@@ -218,13 +217,15 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "The project.") var project: String
     @Option(help: "Comma-separated run ids, prefixes or names (default: all of the project).") var runs: String?
     @Option(help: "Comma-separated metrics to chart (default: all).") var metrics: String?
-    @Option(help: "Draw weight and gradient histograms for at most this many runs.") var histogramRuns: Int = 6
+    @Option(help: "Draw weight and gradient histograms for at most this many runs (the first of each group first).") var histogramRuns: Int = 6
+    @Option(help: "Comma-separated parts of histogram names to draw, or all (default: kernels when any were logged, else all).") var histograms: String?
     @Option(help: "The HTML file to write.") var out: String = "report.html"
 
     func run() throws {
         let store = try store.open()
         func list(_ text: String?) -> [String]? { text?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-        let html = try HTMLReport.render(store: store, options: ReportOptions(project: project, runs: list(runs), metrics: list(metrics), histogramRuns: histogramRuns))
+        let html = try HTMLReport.render(store: store, options: ReportOptions(project: project, runs: list(runs), metrics: list(metrics), histogramRuns: histogramRuns,
+                                                                                 histogramFilter: histograms == "all" ? [] : list(histograms)))
         try html.write(toFile: out, atomically: true, encoding: .utf8)
         print("wrote \(out) (\(html.utf8.count / 1024) KiB); open it in a browser, no network needed")
     }

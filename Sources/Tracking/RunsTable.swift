@@ -2,7 +2,7 @@ import Foundation
 
 /// The runs table of `temper runs`: which runs (filters), in which order (sort) and which columns.
 ///
-/// Column names: `name`, `id`, `state`, `tags`, `group`, `runtime`, `created`, `host`, `commit`,
+/// Column names: `name`, `project`, `id`, `state`, `tags`, `group`, `runtime`, `created`, `host`, `commit`,
 /// `notes`, `sweep`, `trial`, a metric key (its last value, e.g. `val_accuracy`), `key.min`,
 /// `key.max`, or `config.<dotted key>` (e.g. `config.optimizer.learning_rate`).
 public struct RunsTable: Sendable {
@@ -32,7 +32,9 @@ public struct RunsTable: Sendable {
                 if column == "tags" { return run.tags.contains { $0.localizedCaseInsensitiveContains(value) } }
                 return cell.text.localizedCaseInsensitiveContains(value)
             }
-            if let number = Double(value), let actual = cell.number {
+            if let number = Double(value) {
+                // A run without the value (the metric never logged, or NaN) matches only `!=`.
+                guard let actual = cell.number else { return op == "!=" }
                 switch op {
                 case "=": return actual == number
                 case "!=": return actual != number
@@ -74,6 +76,12 @@ public struct RunsTable: Sendable {
 
     /// The filtered, sorted runs and their cells for `columns` (or the defaults).
     public func rows(_ runs: [RunInfo]) throws -> (columns: [String], runs: [RunInfo], cells: [[String]]) {
+        // A column that no run has is a typo, not a filter that matches nothing.
+        for column in filters.map(\.column) + (sort.map { [$0.hasPrefix("-") ? String($0.dropFirst()) : $0] } ?? [])
+        where !runs.isEmpty && !Self.fixedColumns.contains(column) && runs.allSatisfy({ Self.cell($0, column).text.isEmpty }) {
+            let metrics = Set(runs.flatMap { $0.summary.keys }).sorted()
+            throw TrackingError.invalidQuery("no run has \"\(column)\"; metrics: \(metrics.joined(separator: ", ")); other columns: \(Self.fixedColumns.joined(separator: ", ")), config.<key>, <metric>.min, <metric>.max")
+        }
         var selected = runs.filter { run in filters.allSatisfy { $0.matches(run) } }
         if let sort {
             let descending = sort.hasPrefix("-")
@@ -94,10 +102,25 @@ public struct RunsTable: Sendable {
         return (columns, selected, selected.map { run in columns.map { Self.cell(run, $0).text } })
     }
 
+    /// A cell for export: numbers in full (a metric's last value round-trips; runtime in seconds),
+    /// other cells as the table shows them.
+    public static func exportText(_ run: RunInfo, _ column: String) -> String {
+        let cell = cell(run, column)
+        if column == "created" { return cell.text }
+        if column == "runtime" { return String(run.runtime) }
+        if let summary = run.summary[column] { return summary.last.isNaN ? "NaN" : String(summary.last) }
+        if let number = cell.number, !column.hasPrefix("config.") { return String(number) }
+        return cell.text
+    }
+
+    /// Columns every run has (possibly empty).
+    static let fixedColumns = ["name", "project", "id", "state", "tags", "group", "runtime", "created", "host", "commit", "notes", "sweep", "trial"]
+
     /// The text and (when numeric) the value of one cell.
     static func cell(_ run: RunInfo, _ column: String) -> (text: String, number: Double?) {
         switch column {
         case "name": return (run.name, nil)
+        case "project": return (run.project, nil)
         case "id": return (run.id, nil)
         case "state": return (run.state, nil)
         case "tags": return (run.tags.joined(separator: " "), nil)

@@ -2,7 +2,8 @@ import Models
 import Runtime
 
 /// Logs a `fit` to a run, like W&B's `WandbCallback(log_weights=True, log_gradients=True)`: after
-/// every epoch (step = epoch number from 1) every log value (loss, metrics, `val_…`,
+/// every epoch (step = epoch number from 1; a later `fit` with the same callback goes on from the
+/// last step, as W&B's step counter does) every log value (loss, metrics, `val_…`,
 /// `end_of_epoch_…`, `learning_rate`), a histogram of every layer weight
 /// (`parameters/dense/kernel` …) and of every trainable weight's gradient on the epoch's last
 /// batch (`gradients/dense/kernel` …). A failing `fit` marks the run `failed` with the error; a
@@ -33,7 +34,9 @@ public final class TrackingCallback: Callback {
     /// another into a buffer from the tracker's pool, which the writer bins off the training thread
     /// and gives back: once warm, logging allocates nothing.
     public func onEpochEnd(_ epoch: Int, logs: Logs, _ training: Training) throws {
-        try run.log(keys: logs.keys, values: logs.values, step: epoch + 1)
+        let step = firstStep + epoch
+        lastStep = step
+        try run.log(keys: logs.keys, values: logs.values, step: step)
         guard logWeights || logGradients else { return }
         let gradientNames = logGradients ? training.lastBatchGradientNames : []
         if histogramNames == nil || gradientNames.count != gradientCount {
@@ -47,7 +50,7 @@ public final class TrackingCallback: Callback {
         for parameter in parameters { parameter.view.withFloats { values.append(contentsOf: $0) } }
         if gradientCount > 0 { try training.withLastBatchGradients { _, gradient in values.append(contentsOf: gradient) } }
         if values.count != scalarCount { try countScalars(training) }
-        try run.logHistograms(names: histogramNames!, concatenated: values, counts: counts, step: epoch + 1, bins: histogramBins)
+        try run.logHistograms(names: histogramNames!, concatenated: values, counts: counts, step: step, bins: histogramBins)
     }
 
     /// The number of values of each histogram (weights, then gradients), and their sum.
@@ -65,7 +68,12 @@ public final class TrackingCallback: Callback {
     public func onTrainBegin(_ training: Training) throws {
         histogramNames = nil
         parameters = []
+        firstStep = lastStep + 1
     }
+
+    /// The step of this fit's first epoch, and the last step logged.
+    private var firstStep = 1
+    private var lastStep = 0
 
     /// Finishes the run without waiting for the last write: the next run can train meanwhile (reads
     /// of the store in this process, and the process exit, wait for it).

@@ -65,6 +65,11 @@ struct CommandLineTests {
         let csv = try temper(["runs", "export", "--dir", dir, "--project", "cli", "--format", "csv"])
         let lines = csv.output.split(separator: "\n")
         #expect(csv.status == 0 && lines.count == 5 && lines[0].contains("lr") && lines[0].contains("val_accuracy"))
+        // Values in full, not as the table rounds them: 0.7 × 20 / 20 is 0.7 exactly as logged.
+        let header = lines[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let mid = lines.first { $0.contains(",mid,") }!.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        #expect(Double(mid[header.firstIndex(of: "val_accuracy")!]) == 0.7 * 20 / 20)
+        #expect(mid[header.firstIndex(of: "project")!] == "cli" && Double(mid[header.firstIndex(of: "runtime")!]) != nil)
 
         let declined = try temper(["runs", "delete", "--dir", dir, ids["low"]!], input: "n\n")
         #expect(declined.status != 0 && declined.output.contains("nothing deleted"))
@@ -72,5 +77,15 @@ struct CommandLineTests {
         let deleted = try temper(["runs", "delete", "--dir", dir, ids["low"]!, ids["broken"]!, "--yes"])
         #expect(deleted.status == 0 && deleted.output.contains("deleted 2 runs"))
         #expect(Set(try RunStore(directory: dir).runs(project: "cli").map(\.name)) == ["mid", "high"])
+    }
+
+    @Test func readingAMissingStoreIsAnErrorAndCreatesNothing() throws {
+        let missing = temporaryStore() + "/typo"
+        for arguments in [["runs", "--dir", missing], ["run", "show", "--dir", missing, "x"], ["report", "--dir", missing, "--project", "p"]] {
+            let result = try temper(arguments)
+            #expect(result.status != 0, "\(arguments)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: missing))
+        #expect { try RunStore(directory: missing, mustExist: true) } throws: { "\($0)".contains("no run store in \(missing)") }
     }
 }

@@ -55,6 +55,22 @@ struct ReportTests {
         #expect { try HTMLReport.render(store: store, options: ReportOptions(project: "nothing")) } throws: { "\($0)".contains("has no runs") }
     }
 
+    @Test func histogramsAreDrawnByDefaultWhateverTheirNameAndCanBeChosen() throws {
+        let dir = temporaryStore("report-histograms")
+        let run = try Tracker(dir: dir, systemMetricsInterval: nil).start(project: "h", name: "custom")
+        for step in 1...3 {
+            run.logHistogram(name: "activations/layer1", values: (0..<50).map { Double($0 * step) }, step: step)
+            run.logHistogram(name: "parameters/dense/bias", values: [0.1, 0.2], step: step)
+        }
+        try run.finish()
+        let store = try RunStore(directory: dir)
+        // No kernels were logged: every histogram is drawn.
+        let all = try HTMLReport.render(store: store, options: ReportOptions(project: "h"))
+        #expect(all.contains("custom: activations/layer1") && all.contains("custom: parameters/dense/bias"))
+        let chosen = try HTMLReport.render(store: store, options: ReportOptions(project: "h", histogramFilter: ["bias"]))
+        #expect(!chosen.contains("custom: activations/layer1") && chosen.contains("custom: parameters/dense/bias"))
+    }
+
     @Test func aFailingFitMarksTheRunFailed() throws {
         let dir = temporaryStore()
         let run = try Tracker(dir: dir, systemMetricsInterval: nil).start(project: "p")

@@ -30,6 +30,22 @@ struct RunsTableTests {
         #expect(throws: TrackingError.self) { try RunsTable.Filter("no operator") }
     }
 
+    @Test func aRunWithoutTheValueFailsANumericFilterAndAnUnknownColumnIsAnError() throws {
+        var runs = try Self.runs()
+        let dir = temporaryStore("table-missing")
+        let plain = try Tracker(dir: dir, systemMetricsInterval: nil).start(project: "t", name: "d")
+        plain.log(["loss": 1], step: 1)
+        try plain.finish()
+        runs += try RunStore(directory: dir).runs(project: "t")
+        // d never logged val_accuracy: it is neither below nor above 0.5.
+        #expect(try RunsTable(filters: [try .init("val_accuracy<0.5")]).rows(runs).runs.isEmpty)
+        #expect(try RunsTable(filters: [try .init("val_accuracy>=0.5")]).rows(runs).runs.map(\.name).sorted() == ["a", "b", "c"])
+        #expect(try RunsTable(filters: [try .init("val_accuracy!=0.9")]).rows(runs).runs.map(\.name).sorted() == ["a", "c", "d"])
+        // A misspelt metric is an error naming the ones that exist.
+        #expect { try RunsTable(filters: [try .init("val_acc<0.5")]).rows(runs) } throws: { "\($0)".contains("no run has \"val_acc\"") && "\($0)".contains("val_accuracy") }
+        #expect { try RunsTable(sort: "-val_acc").rows(runs) } throws: { "\($0)".contains("no run has") }
+    }
+
     @Test func durationsReadLikeTheDecksTable() {
         #expect(HTMLReport.formatDuration(5.25) == "5.2s" || HTMLReport.formatDuration(5.25) == "5.3s")
         #expect(HTMLReport.formatDuration(125) == "2m 5s")

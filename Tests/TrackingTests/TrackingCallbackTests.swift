@@ -135,10 +135,13 @@ struct TrackingCallbackTests {
         let stored = try tracker.store.histograms(run.id)
         for epoch in 0..<2 {
             for (name, values) in recorder.weights[epoch] {
-                // The second fit logs at steps 1 and 2 again; the later histogram is kept.
-                #expect(stored["parameters/" + name]![epoch].histogram.counts == Histogram(of: values, bins: 8).counts, "\(name) at epoch \(epoch)")
+                // The second fit goes on from step 3, as W&B's step counter does.
+                let logged = stored["parameters/" + name]![2 + epoch]
+                #expect(logged.step == 3 + epoch)
+                #expect(logged.histogram.counts == Histogram(of: values, bins: 8).counts, "\(name) at epoch \(epoch)")
             }
         }
+        #expect(try tracker.store.history(run.id)["loss"]!.map(\.step) == [1, 2, 3, 4])
     }
 
     @Test func anEpochStoppedBeforeItsLastBatchLogsNoGradients() throws {

@@ -11,12 +11,13 @@ public struct ReportOptions: Sendable {
     /// At most this many runs get their weight and gradient histograms drawn: the first run of
     /// each group (a case-study variant's seeds are a group), then the next runs in order.
     public var histogramRuns: Int
-    /// Only histograms whose name contains one of these (default: kernels).
-    public var histogramFilter: [String]
+    /// Only histograms whose name contains one of these; empty for all; nil (the default) for the
+    /// kernels when any were logged, else all.
+    public var histogramFilter: [String]?
     public var title: String?
 
     public init(project: String, runs: [String]? = nil, metrics: [String]? = nil, histogramRuns: Int = 6,
-                histogramFilter: [String] = ["kernel"], title: String? = nil) {
+                histogramFilter: [String]? = nil, title: String? = nil) {
         self.project = project
         self.runs = runs
         self.metrics = metrics
@@ -152,9 +153,11 @@ public enum HTMLReport {
         }
         histogramRuns.sort { a, b in runs.firstIndex { $0.id == a.id }! < runs.firstIndex { $0.id == b.id }! }
         var histogramFigures = ""
-        for run in histogramRuns {
-            let histograms = try store.histograms(run.id)
-            for name in histograms.keys.sorted() where options.histogramFilter.isEmpty || options.histogramFilter.contains(where: { name.contains($0) }) {
+        let drawn = try histogramRuns.map { ($0, try store.histograms($0.id)) }
+        let filter = options.histogramFilter
+            ?? (drawn.contains { $0.1.keys.contains { $0.contains("kernel") } } ? ["kernel"] : [])
+        for (run, histograms) in drawn {
+            for name in histograms.keys.sorted() where filter.isEmpty || filter.contains(where: { name.contains($0) }) {
                 let chart = HistogramChart(title: "\(run.name): \(name)", xLabel: "step", yLabel: name.hasPrefix("gradients/") ? "gradient" : "value",
                                            columns: histograms[name]!.map { (Double($0.step), $0.histogram) })
                 histogramFigures += "<figure class=\"chart\">\(chart.svg())</figure>"

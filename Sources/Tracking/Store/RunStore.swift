@@ -25,11 +25,16 @@ public final class RunStore: @unchecked Sendable {
         explicit ?? environment["TEMPER_DIR"] ?? "temper-runs"
     }
 
-    /// Opens (creating when absent) the store in `directory`.
-    public init(directory: String? = nil, staleAfter: TimeInterval = 60, busyTimeout: TimeInterval = 30) throws {
+    /// Opens the store in `directory`, creating it when absent — unless `mustExist` (what the
+    /// commands that only read or delete runs pass: a mistyped `--dir` is an error, not a new
+    /// empty store).
+    public init(directory: String? = nil, staleAfter: TimeInterval = 60, busyTimeout: TimeInterval = 30, mustExist: Bool = false) throws {
         let directory = RunStore.defaultDirectory(directory)
         self.directory = directory
         self.staleAfter = staleAfter
+        if mustExist && !FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent(Self.fileName)) {
+            throw TrackingError.storeLocation("no run store in \(directory) (no \(Self.fileName)); runs are recorded there by `temper casestudy batchnorm` or `Tracker(dir:)`; pass --dir or set TEMPER_DIR to read another directory")
+        }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else {
