@@ -180,9 +180,9 @@ struct RunShowCommand: ParsableCommand {
                 print(key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + Sparkline.render(values, width: 40) + "  " + detail)
             }
         }
-        let histograms = try store.histograms(run.id)
+        let histograms = try store.histogramNames(run.id)
         if !histograms.isEmpty {
-            print("\n\(histograms.count) histogram series (\(histograms.keys.sorted().prefix(4).joined(separator: ", "))\(histograms.count > 4 ? ", …" : "")); `temper report` draws them")
+            print("\n\(histograms.count) histogram series (\(histograms.prefix(4).joined(separator: ", "))\(histograms.count > 4 ? ", …" : "")); `temper report` draws them")
         }
     }
 }

@@ -29,6 +29,8 @@ struct RunStoreTests {
         #expect(info.endedAt != nil && info.runtime >= 0)
         #expect(!info.host.isEmpty && !info.command.isEmpty)
         #expect(try store.run(String(run.id.prefix(5))).id == run.id)
+        #expect(try store.run("first").id == run.id)
+        #expect(try store.histogramNames(run.id) == ["parameters/dense/kernel"])
         #expect(throws: TrackingError.self) { try store.run("zzzzzzzz") }
     }
 

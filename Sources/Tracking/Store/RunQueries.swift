@@ -50,31 +50,35 @@ extension RunStore {
     /// Every run (of a project), oldest first, with summaries.
     public func runs(project: String? = nil) throws -> [RunInfo] {
         try read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM run \(project == nil ? "" : "WHERE project = ?") ORDER BY created_at, id",
-                                        arguments: project.map { [$0] } ?? [])
-            let summaries = try Row.fetchAll(db, sql: "SELECT * FROM summary" + (project == nil ? "" : " WHERE run_id IN (SELECT id FROM run WHERE project = ?)"),
-                                             arguments: project.map { [$0] } ?? [])
-            var byRun: [String: [String: MetricSummary]] = [:]
-            for s in summaries {
-                let value: Double? = s["last"]
-                let low: Double? = s["min"], high: Double? = s["max"]
-                byRun[s["run_id"], default: [:]][s["key"]] = MetricSummary(last: value ?? .nan, lastStep: s["last_step"], min: low ?? .nan, max: high ?? .nan, count: s["count"])
-            }
-            return rows.map { row in runInfo(row, summary: byRun[row["id"]] ?? [:]) }
+            try runInfos(db, where: project == nil ? "1" : "project = ?", arguments: project.map { [$0] } ?? [])
         }
     }
 
-    /// The run with this id, or the one whose id starts with it.
+    /// The run with this id, or the one whose id starts with it, or whose name it is.
     public func run(_ idOrPrefix: String) throws -> RunInfo {
-        let all = try runs()
-        if let exact = all.first(where: { $0.id == idOrPrefix }) { return exact }
-        let matches = all.filter { $0.id.hasPrefix(idOrPrefix) || $0.name == idOrPrefix }
+        let matches = try read { db -> [RunInfo] in
+            let exact = try runInfos(db, where: "id = ?", arguments: [idOrPrefix])
+            return exact.isEmpty ? try runInfos(db, where: "substr(id, 1, length(?)) = ? OR name = ?", arguments: [idOrPrefix, idOrPrefix, idOrPrefix]) : exact
+        }
         guard matches.count == 1 else {
             throw TrackingError.unknownRun(matches.isEmpty
                 ? "no run \"\(idOrPrefix)\" in \(path); `temper runs` lists them"
                 : "\"\(idOrPrefix)\" matches \(matches.count) runs (\(matches.prefix(5).map(\.id).joined(separator: ", "))); give more of the id")
         }
         return matches[0]
+    }
+
+    /// The runs matching an SQL condition on the `run` table, oldest first, with their summaries.
+    private func runInfos(_ db: Database, where condition: String, arguments: StatementArguments) throws -> [RunInfo] {
+        let rows = try Row.fetchAll(db, sql: "SELECT * FROM run WHERE \(condition) ORDER BY created_at, id", arguments: arguments)
+        let summaries = try Row.fetchAll(db, sql: "SELECT * FROM summary WHERE run_id IN (SELECT id FROM run WHERE \(condition))", arguments: arguments)
+        var byRun: [String: [String: MetricSummary]] = [:]
+        for s in summaries {
+            let value: Double? = s["last"]
+            let low: Double? = s["min"], high: Double? = s["max"]
+            byRun[s["run_id"], default: [:]][s["key"]] = MetricSummary(last: value ?? .nan, lastStep: s["last_step"], min: low ?? .nan, max: high ?? .nan, count: s["count"])
+        }
+        return rows.map { row in runInfo(row, summary: byRun[row["id"]] ?? [:]) }
     }
 
     /// The step-indexed history of a run's metrics (all, or the named ones), by key, in step order.
@@ -112,6 +116,14 @@ extension RunStore {
             }
         }
         return result
+    }
+
+    /// The names of a run's histograms, sorted (read without decoding the histograms).
+    public func histogramNames(_ runID: String) throws -> [String] {
+        try read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT entry.key FROM histogram, json_each(histogram.data) AS entry WHERE histogram.run_id = ? ORDER BY entry.key",
+                                arguments: [runID])
+        }
     }
 
     /// The `data` column of a run's rows in `table` (`history` or `histogram`), decoded, with
