@@ -66,7 +66,7 @@ public final class Run: @unchecked Sendable {
     /// logged after `finish()` are not recorded.
     public func log(_ values: [String: Double], step: Int) {
         condition.lock()
-        pending.metrics.append(PendingMetrics(step: step, keys: Array(values.keys), values: Array(values.values)))
+        if endRequest == nil { pending.metrics.append(PendingMetrics(step: step, keys: Array(values.keys), values: Array(values.values))) }
         condition.unlock()
     }
 
@@ -77,7 +77,7 @@ public final class Run: @unchecked Sendable {
             throw TrackingError.invalidLog("run \(name) (\(id)) at step \(step): \(keys.count) keys but \(values.count) values; pass one value per key")
         }
         condition.lock()
-        pending.metrics.append(PendingMetrics(step: step, keys: keys, values: values))
+        if endRequest == nil { pending.metrics.append(PendingMetrics(step: step, keys: keys, values: values)) }
         condition.unlock()
     }
 
@@ -116,7 +116,7 @@ public final class Run: @unchecked Sendable {
 
     private func append(_ histograms: PendingHistograms) {
         condition.lock()
-        pending.histograms.append(histograms)
+        if endRequest == nil { pending.histograms.append(histograms) }
         condition.unlock()
     }
 

@@ -34,6 +34,17 @@ struct RunStoreTests {
         #expect(throws: TrackingError.self) { try store.run("zzzzzzzz") }
     }
 
+    @Test func valuesLoggedAfterTheEndAreNotRecorded() throws {
+        let tracker = try Tracker(dir: temporaryStore(), systemMetricsInterval: nil)
+        let run = try tracker.start(project: "p")
+        run.log(["loss": 1], step: 1)
+        try run.finish()
+        run.log(["loss": 2], step: 2)
+        try run.logHistograms(names: ["w"], values: [[1, 2]], step: 2)
+        #expect(try tracker.store.history(run.id)["loss"]!.map(\.step) == [1])
+        #expect(try tracker.store.histogramNames(run.id).isEmpty)
+    }
+
     @Test func failedRunsKeepTheirError() throws {
         let dir = temporaryStore()
         let run = try Tracker(dir: dir, systemMetricsInterval: nil).start(project: "p")
