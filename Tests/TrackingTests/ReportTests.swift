@@ -51,6 +51,8 @@ struct ReportTests {
         }
         // Two metric charts, histogram charts, and system charts, all inline SVG.
         #expect(html.components(separatedBy: "<svg").count - 1 >= 2 + 2 + 1)
+        // Weights come before their gradients.
+        #expect(html.range(of: ": parameters/dense/kernel")!.lowerBound < html.range(of: ": gradients/dense/kernel")!.lowerBound)
         #expect(!html.contains("http://") || !html.contains("src=\"http"))
         #expect { try HTMLReport.render(store: store, options: ReportOptions(project: "nothing")) } throws: { "\($0)".contains("has no runs") }
     }

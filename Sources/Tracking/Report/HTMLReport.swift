@@ -157,7 +157,9 @@ public enum HTMLReport {
         let filter = options.histogramFilter
             ?? (drawn.contains { $0.1.keys.contains { $0.contains("kernel") } } ? ["kernel"] : [])
         for (run, histograms) in drawn {
-            for name in histograms.keys.sorted() where filter.isEmpty || filter.contains(where: { name.contains($0) }) {
+            // Weights before their gradients, as W&B lays them out.
+            let names = histograms.keys.sorted { a, b in (a.hasPrefix("gradients/") ? 1 : 0, a) < (b.hasPrefix("gradients/") ? 1 : 0, b) }
+            for name in names where filter.isEmpty || filter.contains(where: { name.contains($0) }) {
                 let chart = HistogramChart(title: "\(run.name): \(name)", xLabel: "step", yLabel: name.hasPrefix("gradients/") ? "gradient" : "value",
                                            columns: histograms[name]!.map { (Double($0.step), $0.histogram) })
                 histogramFigures += "<figure class=\"chart\">\(chart.svg())</figure>"
