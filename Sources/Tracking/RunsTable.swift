@@ -86,8 +86,10 @@ public struct RunsTable: Sendable {
         if let sort {
             let descending = sort.hasPrefix("-")
             let column = descending ? String(sort.dropFirst()) : sort
+            // Each run's cell once, not once per comparison.
+            let keys = Dictionary(selected.map { ($0.id, Self.cell($0, column)) }, uniquingKeysWith: { a, _ in a })
             selected.sort { a, b in
-                let x = Self.cell(a, column), y = Self.cell(b, column)
+                let x = keys[a.id]!, y = keys[b.id]!
                 let ascending: Bool
                 switch (x.number, y.number) {
                 case let (p?, q?): ascending = p < q
