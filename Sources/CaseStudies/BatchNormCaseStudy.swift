@@ -147,8 +147,11 @@ final class FirstLayerHistograms: Callback {
         defer { seconds += Date().timeIntervalSince(started) }
         guard let dense = training.model.layers.first(where: { $0 is Dense }) else { return }
         let name = "\(dense.name)/kernel"
-        guard let kernel = try training.model.weights()[name] else { return }
-        weights.append(Histogram(of: kernel, bins: 32))
-        if let gradient = training.lastBatchGradients[name] { gradients.append(Histogram(of: gradient, bins: 32)) }
+        // Read in place: no copy of every weight and gradient to use one of each.
+        guard let kernel = try training.parameterViews().first(where: { $0.name == name }) else { return }
+        weights.append(kernel.view.withFloats { Histogram(of: Array($0), bins: 32) })
+        if let index = training.lastBatchGradientNames.firstIndex(of: name) {
+            gradients.append(try training.withLastBatchGradient(index) { Histogram(of: Array($0), bins: 32) })
+        }
     }
 }
