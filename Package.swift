@@ -46,7 +46,7 @@ let package = Package(
         .executableTarget(
             name: "TemperCLI",
             dependencies: [
-                "Graph", "Autodiff", "Runtime", "GradientCheck", "Workloads", "Benchmarks", "Models", "CaseStudies", "Tracking",
+                "Graph", "Autodiff", "Runtime", "GradientCheck", "Workloads", "Benchmarks", "Models", "CaseStudies", "Tracking", "Charts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

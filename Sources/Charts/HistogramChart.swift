@@ -26,26 +26,31 @@ public struct HistogramChart: Sendable {
     public func svg() -> String {
         let left = 64.0, right = 84.0, top = 36.0, bottom = 44.0
         let plotWidth = width - left - right, plotHeight = height - top - bottom
-        let lows = columns.compactMap { $0.histogram.edges.first }, highs = columns.compactMap { $0.histogram.edges.last }
-        var low = lows.min() ?? 0, high = highs.max() ?? 1
-        if low == high { low -= 0.5; high += 0.5 }
+        let scale = LinearScale(covering: columns.flatMap { [$0.histogram.edges.first ?? .nan, $0.histogram.edges.last ?? .nan] })
+        let (low, high) = (scale.low, scale.high)
+        let nonFinite = columns.reduce(NonFiniteCounts()) { $0 + $1.histogram.nonFinite }
         let steps = columns.map(\.step)
         let firstStep = steps.min() ?? 0, lastStep = steps.max() ?? 1
         let columnWidth = plotWidth / Double(Swift.max(columns.count, 1))
         let rowHeight = plotHeight / Double(bins)
-        func py(_ v: Double) -> Double { top + (1 - (v - low) / (high - low)) * plotHeight }
+        func py(_ v: Double) -> Double { top + (1 - scale.fraction(v)) * plotHeight }
 
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(SVG.n(width))\" height=\"\(SVG.n(height))\" viewBox=\"0 0 \(SVG.n(width)) \(SVG.n(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"11\" role=\"img\" aria-label=\"\(SVG.escape(title))\">\n"
         out += "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n"
         out += "<text x=\"\(SVG.n(width / 2))\" y=\"20\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\">\(SVG.escape(title))</text>\n"
+        if nonFinite.total > 0 {
+            out += "<text x=\"\(SVG.n(left + plotWidth))\" y=\"\(SVG.n(top - 6))\" text-anchor=\"end\" fill=\"#b00\" class=\"non-finite\">not drawn: \(nonFinite.description) over all steps</text>\n"
+        }
         for (c, column) in columns.enumerated() {
             let h = column.histogram
             let total = Double(Swift.max(h.total, 1))
             // Re-bin onto the common grid by bin centres.
             var shares = [Double](repeating: 0, count: bins)
             for (k, count) in h.counts.enumerated() where count > 0 {
-                let centre = (h.edges[k] + h.edges[k + 1]) / 2
-                let row = Swift.min(Swift.max(Int((centre - low) / (high - low) * Double(bins)), 0), bins - 1)
+                guard k + 1 < h.edges.count else { break }
+                let position = scale.fraction(h.edges[k] / 2 + h.edges[k + 1] / 2) * Double(bins)
+                guard position.isFinite else { continue }
+                let row = Swift.min(Swift.max(Int(Swift.max(Swift.min(position, 1e9), -1e9)), 0), bins - 1)
                 shares[row] += Double(count) / total
             }
             let maxShare = shares.max() ?? 0

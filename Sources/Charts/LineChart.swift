@@ -54,28 +54,36 @@ public struct LineChart: Sendable {
         let legendRows = Double(Swift.max((series.count + 2) / 3, 1))
         let plotWidth = width - left - right, plotHeight = height - top - 48 - 18
         let height = self.height + 18 * (legendRows - 1)
-        let finite = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
-        let xs = finite.map(\.x), ys = finite.map(\.y) + references.map(\.y)
-        var xLow = xs.min() ?? 0, xHigh = xs.max() ?? 1
-        if xLow == xHigh { xLow -= 1; xHigh += 1 }
-        var yLow = yRange?.lowerBound ?? (ys.min() ?? 0), yHigh = yRange?.upperBound ?? (ys.max() ?? 1)
-        if yLow == yHigh {
-            // A constant: centre it with a range proportional to its size.
-            let pad = yLow == 0 ? 1 : Swift.abs(yLow) * 0.5
-            yLow -= pad
-            yHigh += pad
+        let points = series.flatMap(\.points)
+        let finite = points.filter { $0.x.isFinite && $0.y.isFinite }
+        let skipped = points.count - finite.count
+        let xs = finite.map(\.x)
+        var xScale = LinearScale(covering: xs)
+        if let first = xs.first, xs.allSatisfy({ $0 == first }) { xScale = LinearScale(low: first - 1, high: first + 1) }
+        var yScale: LinearScale
+        if let yRange {
+            yScale = LinearScale(low: yRange.lowerBound, high: yRange.upperBound)
+        } else {
+            // A constant is centred with a range proportional to its size; any range is padded 5%.
+            let ys = finite.map(\.y) + references.map(\.y)
+            yScale = LinearScale(covering: ys)
+            if let only = ys.first(where: \.isFinite), ys.allSatisfy({ !$0.isFinite || $0 == only }) {
+                let pad = only == 0 ? 1 : Swift.abs(only) * 0.5
+                yScale = LinearScale(low: only - pad, high: only + pad)
+            }
+            yScale = yScale.padded(by: 0.05)
         }
-        if yRange == nil {
-            let pad = (yHigh - yLow) * 0.05
-            yLow -= pad
-            yHigh += pad
-        }
-        func px(_ x: Double) -> Double { left + (x - xLow) / (xHigh - xLow) * plotWidth }
-        func py(_ y: Double) -> Double { top + (1 - (y - yLow) / (yHigh - yLow)) * plotHeight }
+        let (xLow, xHigh, yLow, yHigh) = (xScale.low, xScale.high, yScale.low, yScale.high)
+        func px(_ x: Double) -> Double { left + xScale.fraction(x) * plotWidth }
+        func py(_ y: Double) -> Double { top + (1 - yScale.fraction(y)) * plotHeight }
 
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(SVG.n(width))\" height=\"\(SVG.n(height))\" viewBox=\"0 0 \(SVG.n(width)) \(SVG.n(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"11\" role=\"img\" aria-label=\"\(SVG.escape(title))\">\n"
         out += "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n"
         out += "<text x=\"\(SVG.n(width / 2))\" y=\"20\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\">\(SVG.escape(title))</text>\n"
+        if skipped > 0 {
+            // Non-finite values leave gaps in their lines: say how many, so a gap is not a mystery.
+            out += "<text x=\"\(SVG.n(left + plotWidth))\" y=\"\(SVG.n(top - 6))\" text-anchor=\"end\" fill=\"#b00\" class=\"non-finite\">\(skipped) non-finite value\(skipped == 1 ? "" : "s") (NaN or ±inf) not drawn</text>\n"
+        }
         // Grid and ticks.
         for t in SVG.ticks(yLow, yHigh) {
             out += "<line x1=\"\(SVG.n(left))\" y1=\"\(SVG.n(py(t)))\" x2=\"\(SVG.n(left + plotWidth))\" y2=\"\(SVG.n(py(t)))\" stroke=\"#e5e5e5\"/>\n"
@@ -88,7 +96,7 @@ public struct LineChart: Sendable {
         out += "<rect x=\"\(SVG.n(left))\" y=\"\(SVG.n(top))\" width=\"\(SVG.n(plotWidth))\" height=\"\(SVG.n(plotHeight))\" fill=\"none\" stroke=\"#444\"/>\n"
         out += "<text x=\"\(SVG.n(left + plotWidth / 2))\" y=\"\(SVG.n(top + plotHeight + 34))\" text-anchor=\"middle\">\(SVG.escape(xLabel))</text>\n"
         out += "<text transform=\"translate(16 \(SVG.n(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">\(SVG.escape(yLabel))</text>\n"
-        for reference in references {
+        for reference in references where reference.y.isFinite {
             out += "<line x1=\"\(SVG.n(left))\" y1=\"\(SVG.n(py(reference.y)))\" x2=\"\(SVG.n(left + plotWidth))\" y2=\"\(SVG.n(py(reference.y)))\" stroke=\"#888\" stroke-dasharray=\"2 3\"/>\n"
             out += "<text x=\"\(SVG.n(left + plotWidth - 4))\" y=\"\(SVG.n(py(reference.y) - 4))\" text-anchor=\"end\" fill=\"#666\">\(SVG.escape(reference.label))</text>\n"
         }

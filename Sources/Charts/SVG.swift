@@ -6,25 +6,33 @@ enum SVG {
 
     /// A coordinate with two decimals (stable, compact output).
     static func n(_ value: Double) -> String {
+        guard value.isFinite else { return "0" }  // callers skip non-finite points; never "nan" in SVG
         let rounded = (value * 100).rounded() / 100
+        if rounded.magnitude >= 1e15 { return String(format: "%.0f", rounded) }
         if rounded == rounded.rounded() { return String(Int(rounded)) }
         return String(format: "%.2f", rounded)
     }
 
     /// About `count` "nice" tick values (1, 2, 5 × 10^k steps) covering `low…high`.
     static func ticks(_ low: Double, _ high: Double, count: Int = 5) -> [Double] {
-        guard high > low, low.isFinite, high.isFinite else { return [low] }
+        guard high > low, low.isFinite, high.isFinite else { return low.isFinite ? [low] : [] }
+        // A range wider than the largest double: its ends and zero.
+        guard (high - low).isFinite else { return [low, 0, high] }
         let rough = (high - low) / Double(Swift.max(count, 1))
         let magnitude = Foundation.pow(10, (Foundation.log10(rough)).rounded(.down))
         let residual = rough / magnitude
         let step = (residual < 1.5 ? 1 : residual < 3 ? 2 : residual < 7 ? 5 : 10) * magnitude
+        let first = (low / step).rounded(.up)
+        // Ranges of a few ulps or subnormals have no nice steps: their ends.
+        guard step > 0, step.isFinite, first.isFinite else { return [low, high] }
         var values: [Double] = []
-        var v = (low / step).rounded(.up) * step
-        while v <= high + step * 1e-9 {
+        for k in 0..<(4 * Swift.max(count, 1) + 4) {
+            let v = (first + Double(k)) * step
+            if v > high + step * 1e-9 { break }
+            if let last = values.last, v <= last { break }  // steps below the values' ulp
             values.append(Swift.abs(v) < step * 1e-9 ? 0 : v)
-            v += step
         }
-        return values
+        return values.isEmpty ? [low, high] : values
     }
 
     /// A tick label: integers plainly, others with up to 3 significant decimals.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Charts
 import Foundation
 import Tracking
 
@@ -165,7 +166,8 @@ struct RunShowCommand: ParsableCommand {
                 let points = history[key]!
                 let summary = run.summary[key]
                 let line = key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + Sparkline.render(points.map(\.value), width: 40)
-                let detail = summary.map { "  last \(HTMLReport.formatNumber($0.last)) · min \(HTMLReport.formatNumber($0.min)) · max \(HTMLReport.formatNumber($0.max)) · \($0.count) steps" } ?? ""
+                let detail = (summary.map { "  last \(HTMLReport.formatNumber($0.last)) · min \(HTMLReport.formatNumber($0.min)) · max \(HTMLReport.formatNumber($0.max)) · \($0.count) steps" } ?? "")
+                    + Sparkline.nonFiniteNote(points.map(\.value))
                 print(line + detail)
             }
         }
@@ -187,23 +189,37 @@ struct RunShowCommand: ParsableCommand {
     }
 }
 
-/// Unicode block sparklines: the series averaged into `width` buckets, scaled to its range.
+/// Unicode block sparklines: the series averaged into `width` buckets, scaled to its range (any
+/// finite values, however large). Non-finite values are skipped; a bucket of only non-finite
+/// values shows `×`, so a gap is visible.
 enum Sparkline {
     static let blocks = Array("▁▂▃▄▅▆▇█")
+    static let nonFinite: Character = "×"
 
     static func render(_ values: [Double], width: Int) -> String {
+        guard !values.isEmpty, width > 0 else { return "" }
+        let scale = LinearScale(covering: values)
         let finite = values.filter(\.isFinite)
-        guard let low = finite.min(), let high = finite.max(), !values.isEmpty else { return "" }
+        let constant = finite.allSatisfy { $0 == finite.first }
         let buckets = Swift.min(width, values.count)
         var out = ""
         for b in 0..<buckets {
-            let slice = values[(b * values.count / buckets)..<Swift.max((b + 1) * values.count / buckets, b * values.count / buckets + 1)].filter(\.isFinite)
-            guard !slice.isEmpty else { out.append(" "); continue }
-            let mean = slice.reduce(0, +) / Double(slice.count)
-            let level = high > low ? Int(((mean - low) / (high - low) * Double(blocks.count - 1)).rounded()) : 0
-            out.append(blocks[level])
+            let start = b * values.count / buckets
+            let end = Swift.max((b + 1) * values.count / buckets, start + 1)
+            guard let mean = finiteMean(values[start..<end]) else {
+                out.append(nonFinite)
+                continue
+            }
+            let level = constant ? 0 : (scale.fraction(mean) * Double(blocks.count - 1)).rounded()
+            out.append(blocks[Int(Swift.min(Swift.max(level, 0), Double(blocks.count - 1)))])
         }
         return out
+    }
+
+    /// "  · 3 non-finite (×)" when some values are NaN or infinite, else "".
+    static func nonFiniteNote(_ values: [Double]) -> String {
+        let count = values.filter { !$0.isFinite }.count
+        return count == 0 ? "" : " · \(count) non-finite (skipped; \(nonFinite) where a bucket has nothing else)"
     }
 }
 

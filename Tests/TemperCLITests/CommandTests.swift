@@ -25,3 +25,20 @@ struct CommandTests {
         #expect { try command.run() } throws: { "\($0)".contains("unknown variant \"sideways\"") }
     }
 }
+
+struct SparklineTests {
+    @Test func sparklinesOfValuesWhoseSumOverflowsRender() {
+        // The old mean (sum / count) overflowed to inf and trapped converting to Int.
+        let line = Sparkline.render([-1e308, 1e308, 1e308, -1e308], width: 4)
+        #expect(line == "▁██▁")
+        #expect(Sparkline.render([1e308, 1e308], width: 2) == "▁▁")
+    }
+
+    @Test func nonFiniteValuesAreSkippedVisibly() {
+        let values = [0, .nan, 1, .infinity]
+        #expect(Sparkline.render(values, width: 4) == "▁×█×")
+        #expect(Sparkline.nonFiniteNote(values).contains("2 non-finite"))
+        #expect(Sparkline.nonFiniteNote([1, 2]).isEmpty)
+        #expect(Sparkline.render([], width: 4).isEmpty && Sparkline.render([1], width: 0).isEmpty)
+    }
+}

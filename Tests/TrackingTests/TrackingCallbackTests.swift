@@ -202,3 +202,24 @@ struct TrackingCallbackTests {
     }
 }
 
+
+struct DivergingTrainingTests {
+    @Test func divergingWeightsAreLoggedWithoutKillingTheProcess() throws {
+        // Dense(1), SGD at learning rate 3, MSE: the weights grow past 1e16 (where x − 0.5 == x),
+        // then to infinity and NaN. The writer used to trap binning such a histogram.
+        let tracker = try Tracker(dir: temporaryStore(), systemMetricsInterval: nil)
+        let run = try tracker.start(project: "diverge")
+        let model = Sequential(seed: 2) { Dense(1, inputShape: [3]) }
+        try model.compile(optimizer: SGD(learningRate: 3), loss: .meanSquaredError)
+        let x = try Matrix(rows: 8, columns: 3, values: (0..<24).map { Float($0 % 5) - 2 })
+        let y = try Matrix(rows: 8, columns: 1, values: (0..<8).map { Float($0) })
+        try model.fit(x: x, y: y, batchSize: 8, epochs: 60, callbacks: [TrackingCallback(run, histogramBins: 8)], verbose: 0)
+        try run.waitUntilWritten()
+        let bias = try #require(try tracker.store.histograms(run.id)["parameters/dense/bias"])
+        #expect(bias.count == 60)
+        // Some epoch's bias was a single huge finite value, binned; later ones are non-finite, counted apart.
+        #expect(bias.contains { $0.histogram.total == 1 && Swift.abs($0.histogram.edges[0]) > 1e16 && $0.histogram.edges.allSatisfy(\.isFinite) })
+        #expect(bias.contains { $0.histogram.total == 0 && $0.histogram.nonFinite.total == 1 })
+        #expect(try tracker.store.run(run.id).state == "finished")
+    }
+}

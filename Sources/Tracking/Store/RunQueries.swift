@@ -105,9 +105,9 @@ extension RunStore {
         var result: [String: [(step: Int, histogram: Histogram)]] = [:]
         for (step, histograms) in try stepRows("histogram", of: runID, as: [String: JSONStoredHistogram].self) {
             for (name, stored) in histograms {
-                let low = stored.low.value, high = stored.high.value, counts = stored.counts
-                let width = (high - low) / Double(Swift.max(counts.count, 1))
-                let histogram = Histogram(edges: (0...counts.count).map { low + Double($0) * width }, counts: counts)
+                let counts = stored.counts
+                let histogram = Histogram(edges: Histogram.edges(low: stored.low.value, high: stored.high.value, bins: counts.count), counts: counts,
+                                          nonFinite: stored.nonFinite)
                 if let last = result[name]?.last, last.step == step {
                     result[name]![result[name]!.count - 1].histogram = histogram
                 } else {

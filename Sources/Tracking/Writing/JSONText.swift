@@ -1,3 +1,4 @@
+import Charts
 /// A compact JSON writer for the rows the run writer stores (history and histogram objects): bytes
 /// appended directly, no intermediate `Encodable` values, since it runs for every logged step.
 ///
@@ -136,9 +137,20 @@ struct JSONStoredNumber: Decodable {
     }
 }
 
-/// A histogram as `PreparedRows` writes it: equal-width bins from `low` to `high`.
+/// A histogram as `PreparedRows` writes it: equal-width bins from `low` to `high`, and the
+/// counts of NaN, +infinity and −infinity values when there were any.
 struct JSONStoredHistogram: Decodable {
     let low: JSONStoredNumber
     let high: JSONStoredNumber
     let counts: [Int]
+    let nan: Int?
+    let inf: Int?
+    let negativeInfinity: Int?
+
+    private enum CodingKeys: String, CodingKey {
+        case low, high, counts, nan, inf
+        case negativeInfinity = "-inf"
+    }
+
+    var nonFinite: NonFiniteCounts { NonFiniteCounts(nan: nan ?? 0, positiveInfinity: inf ?? 0, negativeInfinity: negativeInfinity ?? 0) }
 }

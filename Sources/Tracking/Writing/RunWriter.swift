@@ -113,20 +113,27 @@ struct PreparedRows {
                 first = false
                 json.string(item.name)
                 json.literal(":{\"low\":")
-                let range: (low: Double, high: Double)
+                let binned: Histogram.Binned
                 switch item.source {
-                case .floats(let values): range = Self.bin(values[...], bins: item.bins, into: &counts)
-                case .floatSlice(let values): range = Self.bin(values, bins: item.bins, into: &counts)
-                case .doubles(let values): range = Self.bin(values, bins: item.bins, into: &counts)
+                case .floats(let values): binned = Self.bin(values[...], bins: item.bins, into: &counts)
+                case .floatSlice(let values): binned = Self.bin(values, bins: item.bins, into: &counts)
+                case .doubles(let values): binned = Self.bin(values, bins: item.bins, into: &counts)
                 case .ready(let histogram):
                     counts = histogram.counts
-                    range = (histogram.edges.first ?? 0, histogram.edges.last ?? 0)
+                    binned = Histogram.Binned(low: histogram.edges.first ?? 0, high: histogram.edges.last ?? 0, nonFinite: histogram.nonFinite)
                 }
-                json.number(range.low.isFinite ? range.low : 0)
+                json.number(binned.low.isFinite ? binned.low : 0)
                 json.literal(",\"high\":")
-                json.number(range.high.isFinite ? range.high : 0)
+                json.number(binned.high.isFinite ? binned.high : 0)
                 json.literal(",\"counts\":")
                 json.integers(counts)
+                // Values that were not binned, only when there are any.
+                for (key, count) in [("nan", binned.nonFinite.nan), ("inf", binned.nonFinite.positiveInfinity), ("-inf", binned.nonFinite.negativeInfinity)] where count > 0 {
+                    json.raw(",")
+                    json.string(key)
+                    json.raw(":")
+                    json.number(Double(count))
+                }
                 json.raw("}")
             }
             json.raw("}")
@@ -135,12 +142,12 @@ struct PreparedRows {
         }
     }
 
-    private static func bin(_ values: ArraySlice<Float>, bins: Int, into counts: inout [Int]) -> (low: Double, high: Double) {
+    private static func bin(_ values: ArraySlice<Float>, bins: Int, into counts: inout [Int]) -> Histogram.Binned {
         resize(&counts, to: bins)
         return values.withUnsafeBufferPointer { values in counts.withUnsafeMutableBufferPointer { Histogram.bin(values, into: $0) } }
     }
 
-    private static func bin(_ values: [Double], bins: Int, into counts: inout [Int]) -> (low: Double, high: Double) {
+    private static func bin(_ values: [Double], bins: Int, into counts: inout [Int]) -> Histogram.Binned {
         resize(&counts, to: bins)
         return values.withUnsafeBufferPointer { values in counts.withUnsafeMutableBufferPointer { Histogram.bin(values, into: $0) } }
     }
