@@ -71,7 +71,7 @@ public enum CaseStudyBenchmark {
             _ = try study.run(variant, seed: 1, loggingTo: nil, project: project)
             _ = try study.run(variant, seed: 1, loggingTo: tracker, project: "warm-up")
         }
-        tracker.waitUntilWritten()
+        try tracker.waitUntilWritten()
         var without: [(wall: Double, cpu: Double, thread: Double)] = [], with: [(wall: Double, cpu: Double, thread: Double)] = []
         for _ in 0..<blocks {
             without.append(try measure {
@@ -79,7 +79,7 @@ public enum CaseStudyBenchmark {
             })
             with.append(try measure {
                 for variant in variants { for seed in 1...seeds { _ = try study.run(variant, seed: seed, loggingTo: tracker, project: project) } }
-                tracker.waitUntilWritten()
+                try tracker.waitUntilWritten()
             })
         }
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }

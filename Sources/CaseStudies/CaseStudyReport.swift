@@ -1,6 +1,7 @@
 import Charts
 import Foundation
 import Models
+import Tracking
 
 /// What the case study found for one variant, over its seeds.
 public struct VariantSummary: Codable, Sendable {
@@ -112,12 +113,16 @@ public enum CaseStudyReport {
     /// (`accuracy-<variant>.svg`, mean over seeds) and the first layer's weight and gradient
     /// histograms per epoch (`weights-<variant>.svg`, `gradients-<variant>.svg`, first seed), and
     /// `test-accuracy.svg` comparing the variants.
-    public static func writePictures(runs: [CaseStudyRun], variants: [BatchNormVariant], to directory: String) throws -> [String] {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    public static func writePictures(runs: [CaseStudyRun], variants: [BatchNormVariant], to directory: String, protecting store: String? = nil) throws -> [String] {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw TrackingError.output("cannot create the folder \(directory): \(OutputFile.reason(error))")
+        }
         var written: [String] = []
         func write(_ svg: String, _ name: String) throws {
             let path = (directory as NSString).appendingPathComponent(name)
-            try svg.write(toFile: path, atomically: true, encoding: .utf8)
+            try OutputFile.write(svg, to: path, protecting: store)
             written.append(path)
         }
         func meanCurve(_ curves: [[Double]]) -> [Double] {

@@ -52,14 +52,13 @@ struct BatchNormCaseStudyCommand: ParsableCommand {
     var out: String?
 
     func run() throws {
-        let chosen = try variants.split(separator: ",").map { name -> BatchNormVariant in
-            let trimmed = name.trimmingCharacters(in: .whitespaces)
-            guard let v = BatchNormVariant(rawValue: trimmed) else {
-                throw ValidationError("unknown variant \"\(trimmed)\"; known: \(BatchNormVariant.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            return v
-        }
-        guard seeds > 0, epochs > 0 else { throw ValidationError("--seeds and --epochs must be positive") }
+        let chosen = try Self.parseVariants(variants)
+        guard seeds > 0, epochs > 0 else { throw ValidationError("--seeds and --epochs must be positive (got \(seeds) and \(epochs))") }
+        guard threads > 0 else { throw ValidationError("--threads must be at least 1, not \(threads)") }
+        // Output paths are checked before the store is opened and before training, not after.
+        let storePath = noTrack ? nil : RunStore.filePath(directory: dir)
+        if let json { try OutputFile.check(json, protecting: storePath) }
+        let tracker = noTrack ? nil : try Tracker(dir: dir)
         BLAS.setThreads(threads)
         let study = try BatchNormCaseStudy(variants: chosen, seeds: seeds, epochs: epochs, recordHistograms: out != nil)
         for variant in chosen {
@@ -67,7 +66,6 @@ struct BatchNormCaseStudyCommand: ParsableCommand {
             print(try variant.model(seed: 1).summary())
             print()
         }
-        let tracker = noTrack ? nil : try Tracker(dir: dir)
         var runs: [CaseStudyRun] = []
         for variant in chosen {
             for seed in 1...seeds {
@@ -81,18 +79,36 @@ struct BatchNormCaseStudyCommand: ParsableCommand {
         print()
         print(CaseStudyReport.table(summaries, epochs: epochs))
         if let json {
-            try CaseStudyReport.json(summaries, runs: runs, epochs: epochs, seeds: seeds).write(to: URL(fileURLWithPath: json))
+            try OutputFile.write(try CaseStudyReport.json(summaries, runs: runs, epochs: epochs, seeds: seeds), to: json, protecting: tracker?.store.path)
             print("\nwrote \(json)")
         }
         if let out {
-            let files = try CaseStudyReport.writePictures(runs: runs, variants: chosen, to: out)
+            let files = try CaseStudyReport.writePictures(runs: runs, variants: chosen, to: out, protecting: tracker?.store.path)
             print("\nwrote \(files.count) pictures to \(out) (open test-accuracy.svg first)")
         }
         if let tracker {
+            // Every run is written before saying so; a write that failed (disk full, a damaged
+            // store) ends the command with an error naming the store, the cause and what was lost.
+            try tracker.waitUntilWritten()
             let dirOption = dir.map { " --dir \($0)" } ?? ""
             print("\nlogged \(runs.count) runs to \(tracker.store.path); see them with")
             print("  temper runs --project \(project) --sort -val_accuracy\(dirOption)")
             print("  temper report --project \(project) --out report.html\(dirOption)")
         }
+    }
+
+    /// The comma-separated variants, each known and named once.
+    static func parseVariants(_ text: String) throws -> [BatchNormVariant] {
+        let known = BatchNormVariant.allCases.map(\.rawValue).joined(separator: ", ")
+        let names = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        var chosen: [BatchNormVariant] = []
+        for name in names {
+            guard let variant = BatchNormVariant(rawValue: name) else {
+                throw ValidationError(name.isEmpty ? "--variants names an empty variant; known: \(known)" : "unknown variant \"\(name)\"; known: \(known)")
+            }
+            guard !chosen.contains(variant) else { throw ValidationError("--variants names \(name) twice") }
+            chosen.append(variant)
+        }
+        return chosen
     }
 }

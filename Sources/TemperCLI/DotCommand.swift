@@ -9,13 +9,14 @@ struct DotCommand: ParsableCommand {
         discussion: """
         Stages: forward (model and loss), training (the whole step: gradients in orange, updates and \
         assigns in purple), optimized (after every pass: fused kernels in yellow with double borders). \
-        With --out, writes <workload>-<stage>.dot files into that folder; otherwise prints one stage. \
+        With --out, writes <workload>-<stage>.dot files into that folder (every stage by default); \
+        otherwise prints one stage (the optimized one by default). \
         Render with: dot -Tsvg casestudy-training.dot -o training.svg
         """
     )
 
-    @Option(help: "forward, training, optimized, or all (with --out).")
-    var stage: String = "all"
+    @Option(help: "forward, training, optimized, or all (with --out; the default there). Printed: optimized by default.")
+    var stage: String?
 
     @Option(help: "casestudy (the deck's 2-50-1 model with batch norm) or mlp (784-1024-1024-10).")
     var workload: String = "casestudy"
@@ -31,6 +32,7 @@ struct DotCommand: ParsableCommand {
         default: throw ValidationError("unknown workload \"\(workload)\"; use casestudy or mlp")
         }
         let stages: [DOTStages.Stage]
+        let stage = self.stage ?? (out == nil ? DOTStages.Stage.optimized.rawValue : "all")
         if stage == "all" {
             stages = DOTStages.Stage.allCases
         } else if let one = DOTStages.Stage(rawValue: stage) {

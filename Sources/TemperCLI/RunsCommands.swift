@@ -8,8 +8,14 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "The run store directory (default: $TEMPER_DIR, else ./temper-runs).")
     var dir: String?
 
-    /// Opens an existing store (these commands never create one).
-    func open() throws -> RunStore {
+    /// Opens an existing store read-only: these commands never create, migrate or write it, and
+    /// never wait for a writer's lock.
+    func openForReading() throws -> RunStore {
+        try RunStore(directory: dir, access: .readOnly)
+    }
+
+    /// Opens an existing store to change it (`runs delete`).
+    func openForChanging() throws -> RunStore {
         try RunStore(directory: dir, mustExist: true)
     }
 }
@@ -40,12 +46,11 @@ struct RunsListCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Sort by a column; prefix with - for descending (--sort -val_accuracy).") var sort: String?
     @Option(help: "A filter such as state=finished (repeatable).") var filter: [String] = []
     @Option(help: "Comma-separated columns.") var columns: String?
-    @Flag(help: "Print JSON (one object per run) instead of a table.") var json = false
+    @Flag(help: "Print JSON Lines (one JSON object per run per line) instead of a table.") var json = false
 
     func run() throws {
-        let store = try store.open()
-        let table = RunsTable(filters: try filter.map(RunsTable.Filter.init), sort: sort,
-                              columns: columns?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        let store = try store.openForReading()
+        let table = RunsTable(filters: try filter.map(RunsTable.Filter.init), sort: sort, columns: try columns.map { try list($0, option: "--columns") })
         let (columns, runs, cells) = try table.rows(try store.runs(project: project))
         if json {
             let encoder = JSONEncoder()
@@ -54,10 +59,10 @@ struct RunsListCommand: ParsableCommand {
             for run in runs { print(String(decoding: try encoder.encode(run), as: UTF8.self)) }
             return
         }
-        var terminal = TerminalTable(columns)
-        for row in cells { terminal.append(row) }
+        var terminal = TerminalTable(columns.map(TerminalText.visible))
+        for row in cells { terminal.append(row.map(TerminalText.visible)) }
         print(terminal.render())
-        print("\(runs.count) run\(runs.count == 1 ? "" : "s") in \(store.path)")
+        print("\(runs.count) run\(runs.count == 1 ? "" : "s") in \(TerminalText.visible(store.path))")
     }
 }
 
@@ -66,24 +71,23 @@ struct RunsExportCommand: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @Option(help: "Only runs of this project.") var project: String?
-    @Option(help: "csv or json.") var format: String = "csv"
-    @Option(help: "Write to this file instead of standard output.") var out: String?
+    @Option(help: "csv or json.") var format: ExportFormat = .csv
+    @Option(help: "Write to this file instead of standard output (never over the run store).") var out: String?
+
+    enum ExportFormat: String, ExpressibleByArgument, CaseIterable { case csv, json }
 
     func run() throws {
-        let store = try store.open()
+        let store = try store.openForReading()
         let runs = try store.runs(project: project)
         let text: String
         switch format {
-        case "csv":
+        case .csv:
             let metricKeys = Set(runs.flatMap { $0.summary.keys }).sorted()
             let configKeys = Set(runs.flatMap { $0.config.flattened.map(\.key) }).sorted()
             let columns = ["id", "project", "name", "state", "group", "tags", "created", "runtime", "host", "commit", "notes"] + metricKeys + configKeys.map { "config.\($0)" }
-            func quoted(_ field: String) -> String {
-                field.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
-            }
             text = ([columns] + runs.map { run in columns.map { RunsTable.exportText(run, $0) } })
-                .map { $0.map(quoted).joined(separator: ",") }.joined(separator: "\n") + "\n"
-        case "json":
+                .map { $0.map(SpreadsheetCSV.cell).joined(separator: ",") }.joined(separator: "\n") + "\n"
+        case .json:
             struct Export: Encodable {
                 var run: RunInfo
                 var history: [String: [[Double]]]
@@ -95,12 +99,10 @@ struct RunsExportCommand: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
             text = String(decoding: try encoder.encode(exports), as: UTF8.self) + "\n"
-        default:
-            throw ValidationError("unknown format \"\(format)\"; use csv or json")
         }
         if let out {
-            try text.write(toFile: out, atomically: true, encoding: .utf8)
-            print("wrote \(runs.count) runs to \(out)")
+            try OutputFile.write(text, to: out, protecting: store.path)
+            print("wrote \(runs.count) runs to \(TerminalText.visible(out))")
         } else {
             print(text, terminator: "")
         }
@@ -115,11 +117,12 @@ struct RunsDeleteCommand: ParsableCommand {
     @Flag(help: "Do not ask.") var yes = false
 
     func run() throws {
-        let store = try store.open()
+        let store = try store.openForChanging()
         let runs = try ids.map { try store.run($0) }
         guard !runs.isEmpty else { throw ValidationError("name at least one run to delete") }
         if !yes {
-            print("Delete \(runs.count) run\(runs.count == 1 ? "" : "s") (\(runs.map { "\($0.id) \($0.name)" }.joined(separator: ", "))) and all they logged? [y/N] ", terminator: "")
+            let named = runs.map { TerminalText.visible("\($0.id) \($0.name)") }.joined(separator: ", ")
+            print("Delete \(runs.count) run\(runs.count == 1 ? "" : "s") (\(named)) and all they logged? [y/N] ", terminator: "")
             fflush(nil)
             guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
                 print("nothing deleted")
@@ -142,49 +145,54 @@ struct RunShowCommand: ParsableCommand {
     @Argument(help: "The run id (or a unique prefix, or its name).") var id: String
 
     func run() throws {
-        let store = try store.open()
+        let store = try store.openForReading()
         let run = try store.run(id)
-        print("\(run.name)  (\(run.id))  project \(run.project)  \(run.state)")
-        var facts = ["host \(run.host)", "runtime \(HTMLReport.formatDuration(run.runtime))"]
-        if let group = run.group { facts.append("group \(group)") }
-        if !run.tags.isEmpty { facts.append("tags \(run.tags.joined(separator: ", "))") }
-        if let commit = run.gitCommit { facts.append("commit \(commit.prefix(10))") }
-        if let sweep = run.sweepID { facts.append("sweep \(sweep) trial \(run.trial ?? 0)") }
+        let v = TerminalText.visible
+        print("\(v(run.name))  (\(v(run.id)))  project \(v(run.project))  \(run.state)")
+        var facts = ["host \(v(run.host))", "runtime \(HTMLReport.formatDuration(run.runtime))"]
+        if let group = run.group { facts.append("group \(v(group))") }
+        if !run.tags.isEmpty { facts.append("tags \(v(run.tags.joined(separator: ", ")))") }
+        if let commit = run.gitCommit { facts.append("commit \(v(String(commit.prefix(10))))") }
+        if let sweep = run.sweepID { facts.append("sweep \(v(sweep)) trial \(run.trial ?? 0)") }
         print(facts.joined(separator: " · "))
-        print("command: \(run.command)")
-        if let error = run.error { print("error: \(error)") }
-        if !run.notes.isEmpty { print("notes: \(run.notes)") }
+        print("command: \(v(run.command))")
+        if let error = run.error { print("error: \(v(error))") }
+        if !run.notes.isEmpty { print("notes: \(v(run.notes))") }
         if !run.config.isEmpty {
             print("\nconfig")
-            for (key, value) in run.config.flattened { print("  \(key) = \(value)") }
+            for (key, value) in run.config.flattened { print("  \(v(key)) = \(v(value.description))") }
         }
         let history = try store.history(run.id)
         if !history.isEmpty {
             print("\nmetrics")
-            let width = history.keys.map(\.count).max() ?? 0
-            for key in history.keys.sorted() {
-                let points = history[key]!
-                let summary = run.summary[key]
-                let line = key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + Sparkline.render(points.map(\.value), width: 40)
-                let detail = (summary.map { "  last \(HTMLReport.formatNumber($0.last)) · min \(HTMLReport.formatNumber($0.min)) · max \(HTMLReport.formatNumber($0.max)) · \($0.count) steps" } ?? "")
-                    + Sparkline.nonFiniteNote(points.map(\.value))
-                print(line + detail)
+            printSeries(history.mapValues { $0.map(\.value) }) { key, values in
+                (run.summary[key].map { "  last \(HTMLReport.formatNumber($0.last)) · min \(HTMLReport.formatNumber($0.min)) · max \(HTMLReport.formatNumber($0.max)) · \($0.count) steps" } ?? "")
+                    + Sparkline.nonFiniteNote(values)
             }
         }
         let system = try store.systemMetrics(run.id)
         if !system.isEmpty {
             print("\nsystem")
-            let width = system.keys.map(\.count).max() ?? 0
-            for key in system.keys.sorted() {
-                let values = system[key]!.map(\.value)
+            printSeries(system.mapValues { $0.map(\.value) }) { _, values in
                 let finite = values.filter(\.isFinite)
-                let detail = "last \(HTMLReport.formatNumber(values.last ?? .nan)) · min \(HTMLReport.formatNumber(finite.min() ?? .nan)) · max \(HTMLReport.formatNumber(finite.max() ?? .nan)) · \(values.count) samples"
-                print(key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + Sparkline.render(values, width: 40) + "  " + detail)
+                return "  last \(HTMLReport.formatNumber(values.last ?? .nan)) · min \(HTMLReport.formatNumber(finite.min() ?? .nan)) · max \(HTMLReport.formatNumber(finite.max() ?? .nan)) · \(values.count) samples"
+                    + Sparkline.nonFiniteNote(values)
             }
         }
         let histograms = try store.histogramNames(run.id)
         if !histograms.isEmpty {
-            print("\n\(histograms.count) histogram series (\(histograms.prefix(4).joined(separator: ", "))\(histograms.count > 4 ? ", …" : "")); `temper report` draws them")
+            print("\n\(histograms.count) histogram series (\(v(histograms.prefix(4).joined(separator: ", ")))\(histograms.count > 4 ? ", …" : "")); `temper report` draws them")
+        }
+    }
+
+    /// One line per series, sorted by name: the name (escaped, padded), a sparkline, `detail`.
+    private func printSeries(_ series: [String: [Double]], detail: (String, [Double]) -> String) {
+        let names = series.keys.sorted()
+        let shown = Dictionary(uniqueKeysWithValues: names.map { ($0, TerminalText.visible($0)) })
+        let width = shown.values.map(\.count).max() ?? 0
+        for name in names {
+            let values = series[name] ?? []
+            print(shown[name]!.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + Sparkline.render(values, width: 40) + detail(name, values))
         }
     }
 }
@@ -230,19 +238,40 @@ struct ReportCommand: ParsableCommand {
     )
 
     @OptionGroup var store: StoreOptions
-    @Option(help: "The project.") var project: String
+    @Option(help: "The project (default: the store's only project).") var project: String?
     @Option(help: "Comma-separated run ids, prefixes or names (default: all of the project).") var runs: String?
     @Option(help: "Comma-separated metrics to chart (default: all).") var metrics: String?
     @Option(help: "Draw weight and gradient histograms for at most this many runs (the first of each group first).") var histogramRuns: Int = 6
     @Option(help: "Comma-separated parts of histogram names to draw, or all (default: kernels when any were logged, else all).") var histograms: String?
-    @Option(help: "The HTML file to write.") var out: String = "report.html"
+    @Option(help: "The HTML file to write (never over the run store).") var out: String = "report.html"
 
     func run() throws {
-        let store = try store.open()
-        func list(_ text: String?) -> [String]? { text?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-        let html = try HTMLReport.render(store: store, options: ReportOptions(project: project, runs: list(runs), metrics: list(metrics), histogramRuns: histogramRuns,
-                                                                                 histogramFilter: histograms == "all" ? [] : list(histograms)))
-        try html.write(toFile: out, atomically: true, encoding: .utf8)
-        print("wrote \(out) (\(html.utf8.count / 1024) KiB); open it in a browser, no network needed")
+        guard histogramRuns >= 0 else { throw ValidationError("--histogram-runs must be 0 or more, not \(histogramRuns)") }
+        let store = try store.openForReading()
+        try OutputFile.check(out, protecting: store.path)
+        let project = try self.project ?? Self.onlyProject(store)
+        let options = ReportOptions(project: project, runs: try runs.map { try list($0, option: "--runs") }, metrics: try metrics.map { try list($0, option: "--metrics") },
+                                    histogramRuns: histogramRuns, histogramFilter: histograms == "all" ? [] : try histograms.map { try list($0, option: "--histograms") })
+        let html = try HTMLReport.render(store: store, options: options)
+        try OutputFile.write(html, to: out, protecting: store.path)
+        print("wrote \(TerminalText.visible(out)) (\(html.utf8.count / 1024) KiB); open it in a browser, no network needed")
     }
+
+    /// The store's project when it holds one, else an error listing them.
+    static func onlyProject(_ store: RunStore) throws -> String {
+        let projects = try store.projects()
+        guard projects.count == 1 else {
+            throw ValidationError(projects.isEmpty ? "\(store.path) holds no runs yet"
+                                  : "the store holds \(projects.count) projects; choose one with --project: \(projects.map(TerminalText.visible).joined(separator: ", "))")
+        }
+        return projects[0]
+    }
+}
+
+/// The items of a comma-separated option, trimmed; naming nothing (`--metrics ""`, `--metrics ,`)
+/// is an error.
+func list(_ text: String, option: String) throws -> [String] {
+    let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    guard !items.isEmpty else { throw ValidationError("\(option) names nothing; give a comma-separated list") }
+    return items
 }

@@ -7,7 +7,36 @@ import Runtime
 enum TemperMain {
     static func main() {
         BLASCoreSelection.reexecuteIfNeeded()
-        Temper.main()
+        var command: ParsableCommand
+        do {
+            command = try Temper.parseAsRoot()
+        } catch {
+            Temper.exit(withError: error)
+        }
+        do {
+            try command.run()
+        } catch {
+            Temper.exit(withError: VisibleError.wrapping(error))
+        }
+    }
+}
+
+/// An error whose message may quote a store or a file (a run's name, a config key): printed with
+/// its control characters escaped (`TerminalText`), line breaks kept.
+struct VisibleError: Error, CustomStringConvertible {
+    let description: String
+
+    /// ArgumentParser's own errors as they are (they format usage and exit codes); messages of
+    /// `ValidationError` and every other error escaped.
+    static func wrapping(_ error: Error) -> Error {
+        // ArgumentParser's own errors (help requests among them) keep their type: it formats them.
+        if error is ExitCode || error is CleanExit || String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") { return error }
+        if let validation = error as? ValidationError { return ValidationError(escaped(validation.message)) }
+        return VisibleError(description: escaped("\(error)"))
+    }
+
+    private static func escaped(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { TerminalText.visible(String($0)) }.joined(separator: "\n")
     }
 }
 

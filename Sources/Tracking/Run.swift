@@ -46,10 +46,15 @@ public final class Run: @unchecked Sendable {
     private let systemMetricsInterval: TimeInterval?
     private let sampler = SystemMetricsSampler()
     private let buffers: FloatBufferPool
+    /// Where a write that failed for good is recorded (the tracker's), and how it is told.
+    private let failures: WriteFailures
+    private let warn: @Sendable (String) -> Void
 
     init(record: RunRecord, store: RunStore, flushInterval: TimeInterval, heartbeatInterval: TimeInterval, systemMetricsInterval: TimeInterval?,
-         buffers: FloatBufferPool, writers: WriterThreads) {
+         buffers: FloatBufferPool, writers: WriterThreads, failures: WriteFailures, warn: @escaping @Sendable (String) -> Void) {
         self.buffers = buffers
+        self.failures = failures
+        self.warn = warn
         self.id = record.id
         self.project = record.project
         self.name = record.name
@@ -198,42 +203,37 @@ public final class Run: @unchecked Sendable {
     /// How many times the write that ends a run is tried again after failing, a second apart.
     static let endRetries = 3
 
+    /// The writer's clocks, between rounds.
+    private struct WriterClock {
+        var lastWrite: Double, lastHeartbeat = -Double.infinity, lastSample: Double, lastPrepare: Double
+        var retryAfter = 0.0, idleWait: Double
+        var endAttempts = 0
+        /// True from a failed write to the next that succeeds: meanwhile transactions are small.
+        var failing = false
+        init(start: Double, idleWait: Double) {
+            // The first write (registering the run) is due at once; the first system sample one
+            // interval in (or at the end of a shorter run).
+            lastWrite = start
+            lastSample = start
+            lastPrepare = start
+            self.idleWait = idleWait
+        }
+    }
+
     private func writerLoop() {
-        let start = Date().timeIntervalSince1970
-        // The first write (registering the run) is due at once; the first system sample one interval
-        // in (or at the end of a shorter run).
-        var lastWrite = start, lastHeartbeat = -Double.infinity, lastSample = start, lastPrepare = start, retryAfter = 0.0
-        // Rows prepared but not yet written (kept, and retried, when a write fails).
-        var prepared = PreparedRows()
-        var idleWait = prepareInterval, endAttempts = 0
+        var clock = WriterClock(start: Date().timeIntervalSince1970, idleWait: prepareInterval)
+        // Rows prepared but not yet written (kept, and retried in pieces, when a write fails).
+        var queue = PreparedQueue()
         // What was logged, taken from `pending` in exchange for this (emptied) each round.
         var rows = PendingRows()
         condition.lock()
         while true {
-            var now = Date().timeIntervalSince1970
-            var writeDue = false
-            // Sleep until a write is due (unwritten rows older than the interval, the heartbeat, a
-            // sample), or a flush or the end is asked for; meanwhile prepare what is logged.
-            while endRequest == nil && !flushRequested {
-                let flushDue = pending.isEmpty && !holdsPrepared ? Double.infinity : lastWrite + flushInterval
-                let due = Swift.max(retryAfter, Swift.min(flushDue, lastHeartbeat + heartbeatInterval,
-                                                          systemMetricsInterval.map { lastSample + $0 } ?? .infinity))
-                if now >= due { writeDue = true; break }
-                let prepareDue = pending.isEmpty ? Double.infinity : lastPrepare + prepareInterval
-                if now >= prepareDue { break }
-                // Rows logged while asleep do not wake the writer (that would cost the training
-                // thread a system call): it looks again after `idleWait`, which doubles up to the
-                // flush interval while nothing is logged and is short again once rows come.
-                _ = condition.wait(until: Date(timeIntervalSince1970: Swift.min(due, prepareDue, now + idleWait)))
-                now = Date().timeIntervalSince1970
-                wakeUps += 1
-                idleWait = pending.isEmpty ? Swift.min(idleWait * 2, flushInterval) : prepareInterval
-            }
-            let writing = writeDue || endRequest != nil || flushRequested
-            let sampleDue = writing && (systemMetricsInterval.map { now - lastSample >= $0 || endRequest != nil } ?? false)
+            let (writing, now) = waitForWork(&clock)
+            // Sampled at the interval, and once at the end (not again when the end is retried).
+            let sampleDue = writing && (systemMetricsInterval.map { now - clock.lastSample >= $0 || (endRequest != nil && clock.endAttempts == 0) } ?? false)
             // Swapped, not copied: `pending` gets the arrays of the last round, emptied.
             swap(&pending, &rows)
-            let end = endRequest, register = registration
+            let end = endRequest
             holdsPrepared = true
             if writing {
                 flushRequested = false
@@ -242,59 +242,136 @@ public final class Run: @unchecked Sendable {
             condition.unlock()
             // Reading /proc takes a while: never with the lock held, which `log` needs.
             if sampleDue {
-                lastSample = now
+                clock.lastSample = now
                 for (key, value) in sampler.sample() { rows.system.append((now, key, value)) }
             }
-            prepared.append(PreparedRows(rows))
+            queue.append(PreparedRows(rows))
             buffers.give(rows.removeAllReturningBuffers())
-            lastPrepare = now
+            clock.lastPrepare = now
             guard writing else {
                 condition.lock()
                 continue
             }
+            let failure = write(&queue, now: now, end: end, failing: clock.failing)
+            condition.lock()
+            if finishRound(failure: failure, queue: queue, now: now, end: end, clock: &clock) { return }
+        }
+    }
 
-            var failure: Error?
+    /// With the lock held: sleeps until a write is due (unwritten rows older than the interval,
+    /// the heartbeat, a sample), or a flush or the end is asked for, or rows are to be prepared.
+    /// Returns whether to write, and the time.
+    private func waitForWork(_ clock: inout WriterClock) -> (write: Bool, now: Double) {
+        var now = Date().timeIntervalSince1970
+        while endRequest == nil && !flushRequested {
+            let flushDue = pending.isEmpty && !holdsPrepared ? Double.infinity : clock.lastWrite + flushInterval
+            let due = Swift.max(clock.retryAfter, Swift.min(flushDue, clock.lastHeartbeat + heartbeatInterval,
+                                                            systemMetricsInterval.map { clock.lastSample + $0 } ?? .infinity))
+            if now >= due { return (true, now) }
+            let prepareDue = pending.isEmpty ? Double.infinity : clock.lastPrepare + prepareInterval
+            if now >= prepareDue { return (false, now) }
+            // Rows logged while asleep do not wake the writer (that would cost the training
+            // thread a system call): it looks again after `idleWait`, which doubles up to the
+            // flush interval while nothing is logged and is short again once rows come.
+            _ = condition.wait(until: Date(timeIntervalSince1970: Swift.min(due, prepareDue, now + clock.idleWait)))
+            now = Date().timeIntervalSince1970
+            wakeUps += 1
+            clock.idleWait = pending.isEmpty ? Swift.min(clock.idleWait * 2, flushInterval) : prepareInterval
+        }
+        return (true, now)
+    }
+
+    /// Writes the queue in transactions of bounded size (one piece each while `failing`), the
+    /// registration first, the heartbeat with each and the end with the last; stops at the first
+    /// failure, keeping what was not written. Returns that failure.
+    private func write(_ queue: inout PreparedQueue, now: Double, end: (state: String, error: String?)?, failing: Bool) -> Error? {
+        repeat {
+            let count = queue.batchSize(afterFailure: failing)
+            let last = count == queue.pieces.count
+            let register = registrationToWrite()
             do {
                 try store.write { db in
                     try register?.insert(db)
-                    try RunWriter.write(prepared, run: id, now: now, end: end, db: db)
+                    for piece in queue.pieces.prefix(count) { try RunWriter.insert(piece, run: id, db: db) }
+                    try RunWriter.update(run: id, now: now, end: last ? end : nil, db: db)
                 }
-                prepared = PreparedRows()
             } catch {
-                failure = error
+                return error
             }
+            queue.removeFirst(count)
+            if register != nil { registrationWritten() }
+        } while !queue.isEmpty
+        return nil
+    }
 
-            condition.lock()
-            self.writing = false
-            holdsPrepared = failure != nil && !prepared.isEmpty
-            writeAttempts += 1
-            lastFailure = failure
-            lastWrite = now
-            if failure == nil {
-                registration = nil
-                lastHeartbeat = now
-            } else {
-                retryAfter = now + 1
-            }
-            if end != nil, failure != nil, endAttempts < Self.endRetries {
-                // The last write failed (the store stayed locked past its busy timeout, the disk
-                // was full …): try again before giving up on what is left.
-                endAttempts += 1
-                condition.broadcast()
-                condition.unlock()
-                Thread.sleep(forTimeInterval: 1)
-                condition.lock()
-                continue
-            }
-            if end != nil {
-                endFailure = failure
-                writerExited = true
-                condition.broadcast()
-                condition.unlock()
-                LiveRuns.shared.remove(self)
-                return
-            }
+    private func registrationToWrite() -> RunRecord? {
+        condition.lock()
+        defer { condition.unlock() }
+        return registration
+    }
+
+    private func registrationWritten() {
+        condition.lock()
+        registration = nil
+        condition.unlock()
+    }
+
+    /// With the lock held, after a write: records its outcome, warns on the first failure, retries
+    /// the end, or ends the writer. Returns true when the writer is done (the lock released).
+    private func finishRound(failure: Error?, queue: PreparedQueue, now: Double, end: (state: String, error: String?)?, clock: inout WriterClock) -> Bool {
+        writing = false
+        holdsPrepared = !queue.isEmpty
+        writeAttempts += 1
+        lastFailure = failure
+        clock.lastWrite = now
+        if let failure {
+            if !clock.failing { warn("cannot write run \(name) (\(id)) to \(store.path): \(StoreFile.cause(failure)); keeping \(queue.unwrittenDescription) in memory and retrying every second") }
+            clock.failing = true
+            clock.retryAfter = now + 1
+        } else {
+            if clock.failing { warn("run \(name) (\(id)) is written to \(store.path) again") }
+            clock.failing = false
+            clock.lastHeartbeat = now
+        }
+        guard let end else {
             condition.broadcast()
+            return false
+        }
+        if failure != nil, clock.endAttempts < Self.endRetries {
+            // The last write failed (the store stayed locked past its busy timeout, the disk was
+            // full …): try again before giving up on what is left.
+            clock.endAttempts += 1
+            condition.broadcast()
+            condition.unlock()
+            Thread.sleep(forTimeInterval: 1)
+            condition.lock()
+            return false
+        }
+        if let failure {
+            let lost = TrackingError.writeFailed("run \(name) (\(id)) could not be written to \(store.path): \(StoreFile.cause(failure)); \(queue.unwrittenDescription) were lost (what was written before is kept)")
+            endFailure = lost
+            failures.record(lost)
+            warn("\(lost)")
+            condition.unlock()
+            markFailed(because: failure, end: end, now: now)
+            condition.lock()
+        }
+        writerExited = true
+        condition.broadcast()
+        condition.unlock()
+        LiveRuns.shared.remove(self)
+        return true
+    }
+
+    /// After the last write failed for good: marks the run `failed` with the cause, if the store
+    /// still takes that one small update (a reader on this machine sees the run `crashed` anyway
+    /// once this process is gone).
+    private func markFailed(because failure: Error, end: (state: String, error: String?), now: Double) {
+        let message = "not all it logged could be written: \(StoreFile.cause(failure))" + (end.error.map { "; then: \($0)" } ?? "")
+        let register = registrationToWrite()
+        _ = try? store.write { db in
+            try register?.insert(db)
+            try db.execute(sql: "UPDATE run SET state = 'failed', error = ?, ended_at = ?, heartbeat_at = ? WHERE id = ?", arguments: [message, now, now, id])
         }
     }
 }
@@ -320,7 +397,10 @@ final class LiveRuns: @unchecked Sendable {
     private var runs: [ObjectIdentifier: Run] = [:]
 
     private init() {
-        atexit { LiveRuns.shared.settle(storePath: nil) }
+        atexit {
+            LiveRuns.shared.settle(storePath: nil)
+            OpenStores.shared.closeAll()
+        }
     }
 
     func insert(_ run: Run) {

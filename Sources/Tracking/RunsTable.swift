@@ -12,18 +12,45 @@ public struct RunsTable: Sendable {
         public var op: String
         public var value: String
 
-        /// Parses `state=finished`, `val_accuracy>=0.8`, `tags~bn`, `config.seed!=3`.
+        /// Parses `state=finished`, `val_accuracy>=0.8`, `tags~bn`, `config.seed!=3`: the column
+        /// runs up to the first operator character. An empty column or value, or a value that
+        /// starts with another operator (`state==finished`), is an error; so is an ordering
+        /// operator with a value that is not a number (except on `created`, an ISO date), and a
+        /// state that does not exist.
         public init(_ text: String) throws {
-            for op in [">=", "<=", "!=", "=", ">", "<", "~"] {
-                if let range = text.range(of: op) {
-                    column = String(text[..<range.lowerBound]).trimmingCharacters(in: .whitespaces)
-                    self.op = op
-                    value = String(text[range.upperBound...]).trimmingCharacters(in: .whitespaces)
-                    guard !column.isEmpty else { break }
-                    return
-                }
+            let operatorCharacters: Set<Character> = ["<", ">", "=", "!", "~"]
+            let usage = "filters are `column op value` with op one of =, !=, >, >=, <, <=, ~ (contains); e.g. state=finished or val_accuracy>0.8"
+            guard let start = text.firstIndex(where: operatorCharacters.contains) else {
+                throw TrackingError.invalidQuery("filter \"\(text)\" has no operator; \(usage)")
             }
-            throw TrackingError.invalidQuery("filter \"\(text)\" is not `column op value` with op one of =, !=, >, >=, <, <=, ~ (contains); e.g. state=finished or val_accuracy>0.8")
+            let rest = text[start...]
+            let op = [">=", "<=", "!="].first { rest.hasPrefix($0) } ?? String(rest.prefix(1))
+            guard op != "!" else { throw TrackingError.invalidQuery("filter \"\(text)\": \"!\" alone is no operator; \(usage)") }
+            column = String(text[..<start]).trimmingCharacters(in: .whitespaces)
+            self.op = op
+            value = String(rest.dropFirst(op.count)).trimmingCharacters(in: .whitespaces)
+            guard !column.isEmpty else { throw TrackingError.invalidQuery("filter \"\(text)\" names no column; \(usage)") }
+            guard !value.isEmpty else { throw TrackingError.invalidQuery("filter \"\(text)\" has no value after \(op); \(usage)") }
+            if let first = value.first, operatorCharacters.contains(first) {
+                throw TrackingError.invalidQuery("filter \"\(text)\": the value \"\(value)\" starts with an operator; did you mean \(column)\(op)\(value.drop(while: operatorCharacters.contains))?")
+            }
+            if [">", ">=", "<", "<="].contains(op) && Double(value) == nil && column != "created" {
+                throw TrackingError.invalidQuery("filter \"\(text)\": \(op) compares numbers, and \"\(value)\" is not one")
+            }
+            if column == "state" && op != "~" && !Self.states.contains(value) {
+                throw TrackingError.invalidQuery("filter \"\(text)\": a state is one of \(Self.states.joined(separator: ", "))")
+            }
+        }
+
+        static let states = ["running", "finished", "failed", "crashed"]
+
+        /// Columns whose cells are numbers: a filter on them needs a numeric value.
+        func checkValue(against runs: [RunInfo]) throws {
+            guard op == "=" || op == "!=", Double(value) == nil else { return }
+            let numeric = ["runtime", "trial"].contains(column) || runs.contains { RunsTable.isMetricColumn($0, column) }
+            if numeric {
+                throw TrackingError.invalidQuery("filter \"\(column)\(op)\(value)\": \(column) is a number, and \"\(value)\" is not one")
+            }
         }
 
         func matches(_ run: RunInfo) -> Bool {
@@ -77,7 +104,8 @@ public struct RunsTable: Sendable {
     /// The filtered, sorted runs and their cells for `columns` (or the defaults).
     public func rows(_ runs: [RunInfo]) throws -> (columns: [String], runs: [RunInfo], cells: [[String]]) {
         // A column that no run has is a typo, not a filter that matches nothing.
-        for column in filters.map(\.column) + (sort.map { [$0.hasPrefix("-") ? String($0.dropFirst()) : $0] } ?? [])
+        for filter in filters { try filter.checkValue(against: runs) }
+        for column in filters.map(\.column) + (sort.map { [$0.hasPrefix("-") ? String($0.dropFirst()) : $0] } ?? []) + (columns ?? [])
         where !runs.isEmpty && !Self.fixedColumns.contains(column) && runs.allSatisfy({ Self.cell($0, column).text.isEmpty }) {
             let metrics = Set(runs.flatMap { $0.summary.keys }).sorted()
             throw TrackingError.invalidQuery("no run has \"\(column)\"; metrics: \(metrics.joined(separator: ", ")); other columns: \(Self.fixedColumns.joined(separator: ", ")), config.<key>, <metric>.min, <metric>.max")
@@ -113,6 +141,11 @@ public struct RunsTable: Sendable {
         if let summary = run.summary[column] { return summary.last.isNaN ? "NaN" : String(summary.last) }
         if let number = cell.number, !column.hasPrefix("config.") { return String(number) }
         return cell.text
+    }
+
+    /// Whether `column` is one of the run's metrics (`key`, `key.min`, `key.max`).
+    static func isMetricColumn(_ run: RunInfo, _ column: String) -> Bool {
+        run.summary[column] != nil || [".min", ".max"].contains { column.hasSuffix($0) && run.summary[String(column.dropLast($0.count))] != nil }
     }
 
     /// Columns every run has (possibly empty).

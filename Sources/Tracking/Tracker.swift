@@ -23,11 +23,26 @@ public final class Tracker: Sendable {
     let buffers = FloatBufferPool()
     /// The threads that run this tracker's run writers, reused from run to run.
     let writers = WriterThreads()
+    /// Writes of this tracker's runs that failed for good.
+    let failures = WriteFailures()
+    /// Told when a run's writes start failing, recover, or fail for good.
+    let warn: @Sendable (String) -> Void
 
-    /// - Parameter dir: the store directory (default: `TEMPER_DIR`, else `./temper-runs`).
+    /// Prints a warning on standard error, prefixed `temper:` (the default for `warnings`).
+    public static let standardErrorWarning: @Sendable (String) -> Void = { message in
+        FileHandle.standardError.write(Data("temper: \(message)\n".utf8))
+    }
+
+    /// - Parameters:
+    ///   - dir: the store directory (default: `TEMPER_DIR`, else `./temper-runs`).
+    ///   - warnings: told (in a sentence naming the run, the store and the cause) when a run's writes
+    ///     start failing (the disk full, the file damaged …: the rows are kept and retried every
+    ///     second), succeed again, or fail for good at the end; standard error by default.
     public init(dir: String? = nil, flushInterval: TimeInterval = 0.5, heartbeatInterval: TimeInterval = 5,
-                systemMetricsInterval: TimeInterval? = 10, staleAfter: TimeInterval = 60) throws {
+                systemMetricsInterval: TimeInterval? = 10, staleAfter: TimeInterval = 60,
+                warnings: @escaping @Sendable (String) -> Void = Tracker.standardErrorWarning) throws {
         store = try RunStore(directory: dir, staleAfter: staleAfter)
+        warn = warnings
         self.flushInterval = flushInterval
         self.heartbeatInterval = heartbeatInterval
         self.systemMetricsInterval = systemMetricsInterval
@@ -49,14 +64,27 @@ public final class Tracker: Sendable {
                                createdAt: Date().timeIntervalSince1970, host: Self.host, command: Self.command, gitCommit: Self.gitCommit,
                                sweepID: sweep?.id, trial: sweep?.trial)
         return Run(record: record, store: store, flushInterval: flushInterval, heartbeatInterval: heartbeatInterval,
-                   systemMetricsInterval: systemMetricsInterval, buffers: buffers, writers: writers)
+                   systemMetricsInterval: systemMetricsInterval, buffers: buffers, writers: writers, failures: failures, warn: warn)
     }
 
     /// Waits until this process's runs in the store have written what they logged (a finished
-    /// run, its end): before another process reads the store, or before timing stops.
-    public func waitUntilWritten() {
+    /// run, its end): before another process reads the store, or before timing stops. Throws
+    /// `TrackingError.writeFailed` naming every run of this tracker whose writes failed for good
+    /// (the disk full, the store damaged …), with the store, the cause and what was lost.
+    public func waitUntilWritten() throws {
         LiveRuns.shared.settle(storePath: store.path)
+        let failed = failures.all
+        guard !failed.isEmpty else { return }
+        if failed.count == 1 { throw failed[0] }
+        let each = failed.map { error -> String in
+            if case .writeFailed(let message) = error { return message }
+            return "\(error)"
+        }
+        throw TrackingError.writeFailed("\(failed.count) runs could not be written whole:\n  " + each.joined(separator: "\n  "))
     }
+
+    /// The writes of this tracker's runs that failed for good so far (see `waitUntilWritten`).
+    public var writeFailures: [TrackingError] { failures.all }
 
     /// This machine's name, looked up once per process.
     static let host = ProcessInfo.processInfo.hostName

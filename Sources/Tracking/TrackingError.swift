@@ -16,6 +16,10 @@ public enum TrackingError: Error, Equatable, CustomStringConvertible, Sendable {
     case invalidLog(String)
     /// A database error after retries.
     case database(String)
+    /// An output file that cannot or must not be written (it is the store, its folder is missing …).
+    case output(String)
+    /// Logged values that could not be written to the store (disk full, damaged file …).
+    case writeFailed(String)
 
     public var description: String {
         switch self {
@@ -27,6 +31,8 @@ public enum TrackingError: Error, Equatable, CustomStringConvertible, Sendable {
         case .invalidQuery(let m): return "invalid query: \(m)"
         case .invalidLog(let m): return "invalid log: \(m)"
         case .database(let m): return "run store: \(m)"
+        case .output(let m): return m
+        case .writeFailed(let m): return "run store write failed: \(m)"
         }
     }
 }

@@ -42,3 +42,67 @@ func launchTemper(_ arguments: [String], mergingErrors: Bool = false) throws -> 
     try process.run()
     return (process, output)
 }
+
+/// What a `temper` process did.
+struct TemperResult {
+    var status: Int32
+    var output: String
+    var errors: String
+    /// True when it was still running at the deadline and was killed.
+    var timedOut: Bool
+}
+
+/// Runs `temper` to its end (at most `timeout` seconds), with `input` on its standard input, extra
+/// `environment` variables, and as the unprivileged user `nobody` when `asNobody`.
+func runTemper(_ arguments: [String], input: String = "", environment extra: [String: String] = [:], asNobody: Bool = false,
+               timeout: TimeInterval = 120) throws -> TemperResult {
+    let process = Process()
+    let executable = try temperExecutable()
+    if asNobody {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", executable] + arguments
+    } else {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+    }
+    var environment = ProcessInfo.processInfo.environment
+    environment["OPENBLAS_CORETYPE"] = environment["OPENBLAS_CORETYPE"] ?? "Haswell"  // no re-exec in children
+    for (key, value) in extra { environment[key] = value }
+    process.environment = environment
+    let files = FileManager.default.temporaryDirectory.appendingPathComponent("temper-out-\(UUID().uuidString.prefix(8))")
+    let (out, err) = (files.path + ".out", files.path + ".err")
+    FileManager.default.createFile(atPath: out, contents: nil)
+    FileManager.default.createFile(atPath: err, contents: nil)
+    defer {
+        try? FileManager.default.removeItem(atPath: out)
+        try? FileManager.default.removeItem(atPath: err)
+    }
+    let stdin = Pipe()
+    process.standardInput = stdin
+    process.standardOutput = FileHandle(forWritingAtPath: out)
+    process.standardError = FileHandle(forWritingAtPath: err)
+    try process.run()
+    stdin.fileHandleForWriting.write(Data(input.utf8))
+    try stdin.fileHandleForWriting.close()
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+    let timedOut = process.isRunning
+    if timedOut { kill(process.processIdentifier, SIGKILL) }
+    process.waitUntilExit()
+    let read = { (path: String) in String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self) }
+    return TemperResult(status: process.terminationStatus, output: read(out), errors: read(err), timedOut: timedOut)
+}
+
+/// The bytes of a file (empty when it does not exist), to check that a command left it alone.
+func contents(_ path: String) -> Data { FileManager.default.contents(atPath: path) ?? Data() }
+
+/// The names in a directory, sorted.
+func listing(_ directory: String) -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted() }
+
+/// Whether this process may mount file systems and change users (the tmpfs and unprivileged-user
+/// tests need it); prints why a test is skipped when not.
+func runningAsRoot(for test: String) -> Bool {
+    if getuid() == 0 { return true }
+    print("skipped \(test): it needs root (to mount a tmpfs or to run a command as the user nobody)")
+    return false
+}

@@ -49,6 +49,12 @@ public enum HTMLReport {
             throw TrackingError.unknownRun("project \"\(options.project)\" has no runs in \(store.path)" + (projects.isEmpty ? "" : "; projects: \(projects.joined(separator: ", "))"))
         }
         let allMetrics = Set(runs.flatMap { $0.summary.keys })
+        if let wanted = options.metrics {
+            let unknown = wanted.filter { !allMetrics.contains($0) }
+            guard unknown.isEmpty else {
+                throw TrackingError.invalidQuery("no run of the report logged \(unknown.map { "\"\($0)\"" }.joined(separator: ", ")); metrics: \(allMetrics.sorted().joined(separator: ", "))")
+            }
+        }
         let chosenMetrics = options.metrics ?? allMetrics.sorted { a, b in
             a == "learning_rate" ? false : b == "learning_rate" ? true : a < b
         }
@@ -156,6 +162,13 @@ public enum HTMLReport {
         let drawn = try histogramRuns.map { ($0, try store.histograms($0.id)) }
         let filter = options.histogramFilter
             ?? (drawn.contains { $0.1.keys.contains { $0.contains("kernel") } } ? ["kernel"] : [])
+        if let asked = options.histogramFilter {
+            let names = Set(drawn.flatMap { $0.1.keys })
+            let unmatched = asked.filter { part in !names.contains { $0.contains(part) } }
+            guard unmatched.isEmpty else {
+                throw TrackingError.invalidQuery("no histogram name contains \(unmatched.map { "\"\($0)\"" }.joined(separator: ", ")); histograms: \(names.isEmpty ? "none were logged" : names.sorted().joined(separator: ", "))")
+            }
+        }
         for (run, histograms) in drawn {
             // Weights before their gradients, as W&B lays them out.
             let names = histograms.keys.sorted { a, b in (a.hasPrefix("gradients/") ? 1 : 0, a) < (b.hasPrefix("gradients/") ? 1 : 0, b) }

@@ -171,11 +171,19 @@ extension RunStore {
         }
     }
 
+    /// Whether the run's process is known to be gone: it ran on this machine since its last boot,
+    /// and no process with its id and start time exists (stores from before v2 lack the columns).
+    private static func processIsGone(_ row: Row) -> Bool {
+        guard row.hasColumn("pid") else { return false }
+        let pid: Int64? = row["pid"], start: Int64? = row["process_start"]
+        return ProcessIdentity.isAlive(pid: pid.flatMap { Int32(exactly: $0) }, bootID: row["boot_id"], startTicks: start, host: row["host"]) == false
+    }
+
     private func runInfo(_ row: Row, summary: [String: MetricSummary]) -> RunInfo {
         let decoder = JSONDecoder()
         let stored: String = row["state"]
         let heartbeat: Double = row["heartbeat_at"]
-        let stale = stored == "running" && Date().timeIntervalSince1970 - heartbeat > staleAfter
+        let stale = stored == "running" && (Self.processIsGone(row) || Date().timeIntervalSince1970 - heartbeat > staleAfter)
         return RunInfo(id: row["id"], project: row["project"], name: row["name"], group: row["group_name"],
                        tags: (try? decoder.decode([String].self, from: Data((row["tags"] as String).utf8))) ?? [],
                        notes: row["notes"], config: (try? decoder.decode(RunConfig.self, from: Data((row["config"] as String).utf8))) ?? [:],

@@ -8,15 +8,30 @@ import GRDB
 ///
 /// The directory is `--dir`, else `TEMPER_DIR`, else `./temper-runs`. A file at the path that is not
 /// a SQLite database, or a SQLite database of something else, is an error — never replaced.
+///
+/// Opened `.readOnly` (what every command that only reads does), the store is never written,
+/// created or migrated: the file is opened read-only, so another program's database, an empty
+/// file or a store the user may only read stay byte for byte as they were, and reads never wait
+/// for a writer's lock.
 public final class RunStore: @unchecked Sendable {
     /// `PRAGMA application_id` of a Temper store ("TMPR").
     static let applicationID: Int32 = 0x544D_5052
     /// The file name inside the store directory.
     public static let fileName = "temper.sqlite"
 
+    /// Whether a store may be written.
+    public enum Access: Sendable {
+        /// Created and migrated when needed; runs are written.
+        case readWrite
+        /// Must exist; opened read-only, never migrated nor written.
+        case readOnly
+    }
+
     public let directory: String
-    public var path: String { (directory as NSString).appendingPathComponent(Self.fileName) }
-    let pool: DatabasePool
+    /// The store file's absolute path.
+    public let path: String
+    public let access: Access
+    let database: any DatabaseWriter
     /// A run still `running` whose heartbeat is older than this is shown as `crashed`.
     public let staleAfter: TimeInterval
 
@@ -25,98 +40,73 @@ public final class RunStore: @unchecked Sendable {
         explicit ?? environment["TEMPER_DIR"] ?? "temper-runs"
     }
 
-    /// Opens the store in `directory`, creating it when absent — unless `mustExist` (what the
-    /// commands that only read or delete runs pass: a mistyped `--dir` is an error, not a new
-    /// empty store).
-    public init(directory: String? = nil, staleAfter: TimeInterval = 60, busyTimeout: TimeInterval = 30, mustExist: Bool = false) throws {
+    /// The absolute path of the store file in `directory` (default: as `defaultDirectory`).
+    public static func filePath(directory: String? = nil) -> String {
+        StoreFile.absolutePath((defaultDirectory(directory) as NSString).appendingPathComponent(fileName))
+    }
+
+    /// Opens the store in `directory`. Read-write, it is created when absent — unless `mustExist`
+    /// (a mistyped `--dir` is then an error, not a new empty store). Read-only, it must exist.
+    public init(directory: String? = nil, access: Access = .readWrite, staleAfter: TimeInterval = 60, busyTimeout: TimeInterval = 30,
+                mustExist: Bool = false) throws {
         let directory = RunStore.defaultDirectory(directory)
         self.directory = directory
         self.staleAfter = staleAfter
-        if mustExist && !FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent(Self.fileName)) {
-            throw TrackingError.storeLocation("no run store in \(directory) (no \(Self.fileName)); runs are recorded there by `temper casestudy batchnorm` or `Tracker(dir:)`; pass --dir or set TEMPER_DIR to read another directory")
-        }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else {
-                throw TrackingError.storeLocation("\(directory) is a file, not a directory; pass --dir (or TEMPER_DIR) naming a directory for the run store")
-            }
+        self.access = access
+        let path = Self.filePath(directory: directory)
+        self.path = path
+        if mustExist || access == .readOnly {
+            try StoreFile.checkExists(directory: directory, path: path)
         } else {
-            do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            } catch {
-                throw TrackingError.storeLocation("cannot create \(directory): \(error.localizedDescription)")
-            }
+            try StoreFile.makeDirectory(directory)
         }
-        let path = (directory as NSString).appendingPathComponent(Self.fileName)
-        try Self.checkExistingFile(path)
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(busyTimeout)
-        configuration.label = "temper-run-store"
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            try db.execute(sql: "PRAGMA foreign_keys = ON")
-        }
+        try StoreFile.checkExistingFile(path, access: access)
         do {
-            pool = try Self.openPool(path: path, configuration: configuration, patience: busyTimeout)
-            try Self.checkIdentity(pool, path: path)
-            try Self.checkSchemaVersion(pool, path: path)
-            try Self.migrate(pool)
+            switch access {
+            case .readOnly:
+                database = try StoreFile.openReadOnly(path: path, busyTimeout: busyTimeout)
+                try Self.checkIdentity(database, path: path, access: access)
+                try Self.checkSchemaVersion(database, path: path)
+            case .readWrite:
+                let pool = try StoreFile.openReadWrite(path: path, busyTimeout: busyTimeout)
+                database = pool
+                try Self.checkIdentity(pool, path: path, access: access)
+                try Self.checkSchemaVersion(pool, path: path)
+                try Self.migrate(pool)
+                OpenStores.shared.insert(pool)
+            }
         } catch let error as TrackingError {
             throw error
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB || error.resultCode == .SQLITE_CORRUPT {
-            throw TrackingError.corruptStore("\(path) is not a readable SQLite database (\(error.message ?? "\(error.resultCode)")); move it away or pass --dir for another store")
+        } catch let error as DatabaseError {
+            throw StoreFile.openError(error, path: path)
         } catch {
             throw TrackingError.database("cannot open \(path): \(error)")
         }
     }
 
-    /// A file that exists must start like a SQLite database.
-    private static func checkExistingFile(_ path: String) throws {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return }
-        defer { try? handle.close() }
-        let header = (try? handle.read(upToCount: 16)) ?? Data()
-        if header.isEmpty { return }  // an empty file is an empty database: nothing is lost
-        guard header.count == 16, header == Data("SQLite format 3\0".utf8) else {
-            throw TrackingError.corruptStore("\(path) is not a SQLite database (it starts with \(header.prefix(8).map { String(format: "%02x", $0) }.joined(separator: " "))); move it away or pass --dir for another store")
-        }
-    }
-
     /// A database that has tables but not Temper's application id belongs to something else.
-    private static func checkIdentity(_ pool: DatabasePool, path: String) throws {
-        try pool.read { db in
+    private static func checkIdentity(_ database: any DatabaseReader, path: String, access: Access) throws {
+        try database.read { db in
             let id = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
             let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations'")
             if id != applicationID && !tables.isEmpty {
                 throw TrackingError.foreignStore("\(path) is a SQLite database of something else (tables: \(tables.prefix(5).joined(separator: ", "))); move it away or pass --dir for another store")
+            }
+            if id != applicationID && access == .readOnly {
+                throw TrackingError.foreignStore("\(path) is an empty SQLite database, not a Temper run store; runs are recorded by `temper casestudy batchnorm` or `Tracker(dir:)`")
             }
         }
     }
 
     /// A store whose schema has migrations this version does not know was written by another
     /// (newer, or development) version of Temper: migrating it would fail or lose data.
-    private static func checkSchemaVersion(_ pool: DatabasePool, path: String) throws {
-        try pool.read { db in
+    private static func checkSchemaVersion(_ database: any DatabaseReader, path: String) throws {
+        try database.read { db in
             guard try db.tableExists("grdb_migrations") else { return }
             let known = Set(Schema.migrator.migrations)
             let unknown = try Schema.migrator.appliedIdentifiers(db).subtracting(known).sorted()
             if !unknown.isEmpty {
                 throw TrackingError.incompatibleStore("\(path) has a schema this version of Temper does not know (migrations: \(unknown.joined(separator: "; "))); open it with the Temper that wrote it, or pass --dir for another store")
-            }
-        }
-    }
-
-    /// Opens the pool. Switching a new store to WAL (`PRAGMA journal_mode`) needs a lock SQLite
-    /// does not wait for, so when several processes open a new store at once it can fail with
-    /// "database is locked": then it is tried again, for up to `patience` seconds.
-    private static func openPool(path: String, configuration: Configuration, patience: TimeInterval) throws -> DatabasePool {
-        let deadline = Date().addingTimeInterval(patience)
-        var pause = 0.005
-        while true {
-            do {
-                return try DatabasePool(path: path, configuration: configuration)
-            } catch let error as DatabaseError where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && Date() < deadline {
-                Thread.sleep(forTimeInterval: pause)
-                pause = Swift.min(pause * 2, 0.2)
             }
         }
     }
@@ -136,10 +126,13 @@ public final class RunStore: @unchecked Sendable {
     /// Runs `body` in a write transaction, retrying when another process holds the lock longer
     /// than the busy timeout.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
+        guard access == .readWrite else {
+            throw TrackingError.storeLocation("\(path) was opened read-only; open it with RunStore(access: .readWrite) to change it")
+        }
         var attempt = 0
         while true {
             do {
-                return try pool.write(body)
+                return try database.write(body)
             } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
                 attempt += 1
                 if attempt >= 8 { throw TrackingError.database("the store stayed locked after \(attempt) attempts: \(error.message ?? "")") }
@@ -153,11 +146,43 @@ public final class RunStore: @unchecked Sendable {
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         LiveRuns.shared.settle(storePath: path)
         do {
-            return try pool.read(body)
+            return try database.read(body)
         } catch let error as TrackingError {
             throw error
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
+            throw TrackingError.corruptStore("\(path) is damaged (\(error.message ?? "\(error.resultCode)")); what can still be read is read by `sqlite3 \(path) .recover`")
         } catch {
             throw TrackingError.database("\(error)")
         }
+    }
+}
+
+/// The stores this process opened to write, closed at a normal exit (after this process's runs are
+/// written), so that SQLite checkpoints the write-ahead log into the store file and removes the
+/// `-wal` and `-shm` files: the store is then one file again, which readers open without creating
+/// anything beside it.
+final class OpenStores: @unchecked Sendable {
+    static let shared = OpenStores()
+    private let lock = NSLock()
+    private var pools: [WeakPool] = []
+
+    private struct WeakPool {
+        weak var pool: DatabasePool?
+    }
+
+    func insert(_ pool: DatabasePool) {
+        lock.lock()
+        pools.removeAll { $0.pool == nil }
+        pools.append(WeakPool(pool: pool))
+        lock.unlock()
+        _ = LiveRuns.shared  // its exit handler closes the stores
+    }
+
+    func closeAll() {
+        lock.lock()
+        let open = pools.compactMap(\.pool)
+        pools = []
+        lock.unlock()
+        for pool in open { try? pool.close() }
     }
 }

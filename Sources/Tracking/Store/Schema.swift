@@ -12,6 +12,7 @@ import GRDB
 ///   (`{"gradients/dense/kernel":{"low":-0.1,"high":0.1,"counts":[…]}}`).
 /// - `system_metric`: time-stamped CPU, memory … samples.
 /// - `sweep`: hyperparameter sweeps, whose trials are runs.
+/// - v2 adds to `run` the process id, boot id and process start time of the writing process.
 ///
 /// Query it with any SQLite client, e.g.
 /// `SELECT step, data ->> '$.val_accuracy' FROM history WHERE run_id = ?`.
@@ -80,6 +81,14 @@ enum Schema {
                     value REAL
                 );
                 CREATE INDEX system_metric_run ON system_metric(run_id, key, time);
+                """)
+        }
+        migrator.registerMigration("v2: the process that writes a run") { db in
+            // So that a reader on the same machine sees at once that a run's process is gone.
+            try db.execute(sql: """
+                ALTER TABLE run ADD COLUMN pid INTEGER;
+                ALTER TABLE run ADD COLUMN boot_id TEXT;
+                ALTER TABLE run ADD COLUMN process_start INTEGER;
                 """)
         }
         return migrator

@@ -17,6 +17,8 @@ struct RunRecord: Sendable {
     var gitCommit: String?
     var sweepID: String?
     var trial: Int?
+    /// The process logging the run (see `ProcessIdentity`).
+    var process: ProcessIdentity? = ProcessIdentity.current
 
     func insert(_ db: Database) throws {
         let encoder = JSONEncoder()
@@ -26,8 +28,10 @@ struct RunRecord: Sendable {
         let tagsJSON = String(decoding: try encoder.encode(tags), as: UTF8.self)
         let configJSON = String(decoding: try encoder.encode(config), as: UTF8.self)
         try db.execute(sql: """
-            INSERT INTO run (id, project, name, group_name, tags, notes, config, state, created_at, heartbeat_at, host, command, git_commit, sweep_id, trial)
-            VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [id, project, name, group, tagsJSON, notes, configJSON, createdAt, createdAt, host, command, gitCommit, sweepID, trial])
+            INSERT INTO run (id, project, name, group_name, tags, notes, config, state, created_at, heartbeat_at, host, command, git_commit, sweep_id, trial,
+                             pid, boot_id, process_start)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [id, project, name, group, tagsJSON, notes, configJSON, createdAt, createdAt, host, command, gitCommit, sweepID, trial,
+                             process?.pid, process?.bootID, process?.startTicks])
     }
 }

@@ -82,6 +82,12 @@ struct PreparedRows {
 
     var isEmpty: Bool { history.isEmpty && histograms.isEmpty && summaries.isEmpty && system.isEmpty }
 
+    /// About how many bytes these rows take in the store.
+    var byteCount: Int {
+        history.reduce(0) { $0 + $1.json.utf8.count + 16 } + histograms.reduce(0) { $0 + $1.json.utf8.count + 16 }
+            + summaries.count * 64 + system.count * 32
+    }
+
     private mutating func prepareHistograms(_ pending: [PendingHistogram]) {
         guard !pending.isEmpty else { return }
         // Indices by step (logging is nearly always in step order already: then no sort).
@@ -187,9 +193,8 @@ extension MetricSummary {
 
 /// Writes prepared rows in the writer's transaction.
 enum RunWriter {
-    /// Inserts `rows`, upserts the summaries, refreshes the heartbeat to `now`, and when `end` is
-    /// given sets the final state, error message and end time.
-    static func write(_ rows: PreparedRows, run: String, now: Double, end: (state: String, error: String?)?, db: Database) throws {
+    /// Inserts `rows` and upserts their summaries.
+    static func insert(_ rows: PreparedRows, run: String, db: Database) throws {
         if !rows.history.isEmpty {
             let insert = try db.cachedStatement(sql: "INSERT INTO history (run_id, step, data) VALUES (?, ?, ?)")
             for row in rows.history { try insert.execute(arguments: [run, row.step, row.json]) }
@@ -218,6 +223,11 @@ enum RunWriter {
             let insert = try db.cachedStatement(sql: "INSERT INTO system_metric (run_id, time, key, value) VALUES (?, ?, ?, ?)")
             for s in rows.system { try insert.execute(arguments: [run, s.time, s.key, s.value.isNaN ? nil : s.value]) }
         }
+    }
+
+    /// Refreshes the heartbeat to `now`, and when `end` is given sets the final state, error
+    /// message and end time.
+    static func update(run: String, now: Double, end: (state: String, error: String?)?, db: Database) throws {
         if let end {
             try db.execute(sql: "UPDATE run SET state = ?, error = ?, ended_at = ?, heartbeat_at = ? WHERE id = ?",
                            arguments: [end.state, end.error, now, now, run])
