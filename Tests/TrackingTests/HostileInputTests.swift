@@ -118,3 +118,22 @@ struct HostileInputTests {
         #expect(help.output.contains("JSON Lines"))
     }
 }
+
+struct ExtremeMetricTests {
+    @Test func runShowAndTheReportHandleAnyFiniteAndNonFiniteValues() throws {
+        let dir = temporaryStore()
+        let run = try Tracker(dir: dir, systemMetricsInterval: nil).start(project: "x", name: "wild")
+        for (step, value) in [-1e308, 1e308, .nan, .infinity, 3].enumerated() { run.log(["loss": value, "acc": 1e16], step: step) }
+        run.logHistogram(name: "w", values: [1e16, 1e16], step: 0)
+        try run.finish()
+        let show = try runTemper(["run", "show", "--dir", dir, "wild"])
+        #expect(show.status == 0, "\(show.errors)")
+        #expect(show.output.contains("2 non-finite"))
+        let out = temporaryStore() + "/r.html"
+        let report = try runTemper(["report", "--dir", dir, "--out", out, "--histograms", "all"])
+        #expect(report.status == 0, "\(report.errors)")
+        let html = String(decoding: contents(out), as: UTF8.self)
+        #expect(!html.contains("\"-nan\"") && !html.contains("\"nan\"") && !html.contains("=\"inf"))
+        #expect(html.contains("non-finite value"))
+    }
+}
