@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .library(name: "Temper", targets: ["Graph", "Autodiff", "Runtime", "GradientCheck", "Models", "Charts"]),
         .library(name: "TemperTracking", targets: ["Tracking"]),
+        .library(name: "TemperTuning", targets: ["Tuning"]),
         .executable(name: "temper", targets: ["TemperCLI"]),
     ],
     dependencies: [
@@ -17,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.0"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -32,6 +34,7 @@ let package = Package(
         .target(name: "Workloads", dependencies: ["Graph", "Autodiff", "Runtime"]),
         .target(name: "Charts"),
         .target(name: "Tracking", dependencies: ["Models", "Charts", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Tuning", dependencies: ["Models", "Tracking", "Yams"]),
         .target(name: "CaseStudies", dependencies: ["Models", "Charts", "Tracking"], resources: [.copy("Resources")]),
         .target(name: "Models", dependencies: ["Graph", "Autodiff", "Runtime", .product(name: "CSV", package: "CSV.swift")]),
         .target(
@@ -46,7 +49,7 @@ let package = Package(
         .executableTarget(
             name: "TemperCLI",
             dependencies: [
-                "Graph", "Autodiff", "Runtime", "GradientCheck", "Workloads", "Benchmarks", "Models", "CaseStudies", "Tracking", "Charts",
+                "Graph", "Autodiff", "Runtime", "GradientCheck", "Workloads", "Benchmarks", "Models", "CaseStudies", "Tracking", "Charts", "Tuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -55,6 +58,7 @@ let package = Package(
         .testTarget(name: "GradientCheckTests", dependencies: ["Graph", "Autodiff", "Runtime", "GradientCheck"]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Models", "Charts", "TemperCLI", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Tracking", "Models"]),
         .testTarget(name: "CaseStudiesTests", dependencies: ["CaseStudies", "Models", "Charts"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Graph", "Runtime"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Workloads", "CaseStudies"]),

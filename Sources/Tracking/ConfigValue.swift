@@ -2,7 +2,7 @@ import Foundation
 
 /// A run's configuration value: numbers, strings, booleans, lists and nested dictionaries
 /// (W&B's `config`). Literals work: `["layer_1": 50, "optimizer": ["name": "sgd", "lr": 0.01]]`.
-public enum ConfigValue: Sendable, Equatable, Codable, CustomStringConvertible,
+public enum ConfigValue: Sendable, Hashable, Codable, CustomStringConvertible,
     ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral {
     case int(Int)

@@ -71,8 +71,8 @@ func runTemper(_ arguments: [String], input: String = "", environment extra: [St
     process.environment = environment
     let files = FileManager.default.temporaryDirectory.appendingPathComponent("temper-out-\(UUID().uuidString.prefix(8))")
     let (out, err) = (files.path + ".out", files.path + ".err")
-    FileManager.default.createFile(atPath: out, contents: nil)
-    FileManager.default.createFile(atPath: err, contents: nil)
+    _ = FileManager.default.createFile(atPath: out, contents: nil)
+    _ = FileManager.default.createFile(atPath: err, contents: nil)
     defer {
         try? FileManager.default.removeItem(atPath: out)
         try? FileManager.default.removeItem(atPath: err)
