@@ -56,7 +56,7 @@ struct FailedWriteTests {
             try run.flush()
             // Fill the disk.
             let filler = disk + "/filler"
-            FileManager.default.createFile(atPath: filler, contents: nil)
+            _ = FileManager.default.createFile(atPath: filler, contents: nil)
             let handle = try #require(FileHandle(forWritingAtPath: filler))
             let chunk = Data(repeating: 7, count: 16_384)
             while (try? handle.write(contentsOf: chunk)) != nil {}

@@ -71,7 +71,7 @@ struct StoreSafetyTests {
 
     @Test func anEmptyFileStaysEmptyAndIsNoStore() throws {
         let dir = temporaryStore(), path = dir + "/temper.sqlite"
-        FileManager.default.createFile(atPath: path, contents: Data())
+        _ = FileManager.default.createFile(atPath: path, contents: Data())
         let result = try runTemper(["runs", "--dir", dir])
         #expect(result.status != 0 && result.errors.contains("empty file"), "\(result.errors)")
         #expect(contents(path).isEmpty && listing(dir) == ["temper.sqlite"])
