@@ -27,7 +27,8 @@ public enum LayerBuilder {
 /// Layers get Keras-style names in the model (`dense`, `dense_1`, `batch_normalization` …). The
 /// model is built (shapes and initial weights) as soon as its input shape is known: from the
 /// first layer's `inputShape`, the model's, or the data given to `fit`. `seed` makes the initial
-/// weights (and the seeds of dropout and noise layers) reproducible.
+/// weights (and the seeds of dropout and noise layers, and `fit`'s shuffling) reproducible; when
+/// it is not given, `ModelSeeds.current` (which a tuner sets for each execution of a trial), else 0.
 public final class Sequential {
     public let name: String
     public let seed: UInt64
@@ -42,9 +43,9 @@ public final class Sequential {
     /// The history of the last `fit`, kept even when it ended with an error.
     public internal(set) var lastHistory = History()
 
-    public init(name: String = "sequential", seed: UInt64 = 0, inputShape: [Int]? = nil, @LayerBuilder _ layers: () -> [Layer] = { [] }) {
+    public init(name: String = "sequential", seed: UInt64? = nil, inputShape: [Int]? = nil, @LayerBuilder _ layers: () -> [Layer] = { [] }) {
         self.name = name
-        self.seed = seed
+        self.seed = seed ?? ModelSeeds.current ?? 0
         self.inputShape = inputShape
         for layer in layers() { append(layer) }
     }
@@ -124,4 +125,11 @@ public final class Sequential {
         let total = list.reduce(0) { $0 + $1.spec.count }
         return (total, trainable, total - trainable)
     }
+}
+
+/// The seed of models built without one (`Sequential(seed:)` not given): a tuner runs each
+/// execution's model-building closure under `ModelSeeds.$current.withValue(seed) { … }`, so that
+/// executions differ from each other and every one is reproducible.
+public enum ModelSeeds {
+    @TaskLocal public static var current: UInt64?
 }

@@ -47,10 +47,10 @@ public struct RunInfo: Sendable, Codable {
 }
 
 extension RunStore {
-    /// Every run (of a project), oldest first, with summaries.
-    public func runs(project: String? = nil) throws -> [RunInfo] {
+    /// Every run (of a project, of a sweep), oldest first, with summaries.
+    public func runs(project: String? = nil, sweep: String? = nil) throws -> [RunInfo] {
         try read { db in
-            try runInfos(db, where: project == nil ? "1" : "project = ?", arguments: project.map { [$0] } ?? [])
+            try runInfos(db, where: "(? IS NULL OR project = ?) AND (? IS NULL OR sweep_id = ?)", arguments: [project, project, sweep, sweep])
         }
     }
 

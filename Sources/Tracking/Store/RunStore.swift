@@ -141,6 +141,34 @@ public final class RunStore: @unchecked Sendable {
         }
     }
 
+    /// Runs `body` in an immediate transaction (the write lock taken at its start, so a read in it
+    /// is never outdated by another process's write before its own write): what claiming a trial
+    /// needs. Retried like `write`.
+    func writeImmediate<T>(_ body: (Database) throws -> T) throws -> T {
+        guard access == .readWrite else {
+            throw TrackingError.storeLocation("\(path) was opened read-only; open it with RunStore(access: .readWrite) to change it")
+        }
+        var attempt = 0
+        while true {
+            do {
+                return try database.writeWithoutTransaction { db -> T in
+                    var result: Result<T, Error>?
+                    try db.inTransaction(.immediate) {
+                        result = Result { try body(db) }
+                        if case .failure = result { return .rollback }
+                        return .commit
+                    }
+                    guard let result else { throw TrackingError.database("an immediate transaction on \(path) ended without a result") }
+                    return try result.get()
+                }
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+                attempt += 1
+                if attempt >= 8 { throw TrackingError.database("the store stayed locked after \(attempt) attempts: \(error.message ?? "")") }
+                Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
+            }
+        }
+    }
+
     /// Runs `body` on a snapshot that includes everything this process's runs have logged in
     /// this store (their writers are asked to write it first).
     func read<T>(_ body: (Database) throws -> T) throws -> T {

@@ -13,6 +13,9 @@ import GRDB
 /// - `system_metric`: time-stamped CPU, memory … samples.
 /// - `sweep`: hyperparameter sweeps, whose trials are runs.
 /// - v2 adds to `run` the process id, boot id and process start time of the writing process.
+/// - v3 adds to `sweep` its seed, the hash of its spec (to resume it) and its end, and the
+///   `trial` table: per sweep and trial number, the configuration, seed, state, attempt, runs,
+///   score and error, and who claimed it (host, process, heartbeat).
 ///
 /// Query it with any SQLite client, e.g.
 /// `SELECT step, data ->> '$.val_accuracy' FROM history WHERE run_id = ?`.
@@ -89,6 +92,35 @@ enum Schema {
                 ALTER TABLE run ADD COLUMN pid INTEGER;
                 ALTER TABLE run ADD COLUMN boot_id TEXT;
                 ALTER TABLE run ADD COLUMN process_start INTEGER;
+                """)
+        }
+        migrator.registerMigration("v3: sweeps' trials") { db in
+            // A trial is claimed by one process at a time; its runs (one per execution and
+            // attempt) carry sweep_id and trial.
+            try db.execute(sql: """
+                ALTER TABLE sweep ADD COLUMN seed INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE sweep ADD COLUMN spec_hash TEXT NOT NULL DEFAULT '';
+                ALTER TABLE sweep ADD COLUMN ended_at REAL;
+                CREATE INDEX sweep_spec ON sweep(project, spec_hash, seed);
+                CREATE TABLE trial (
+                    sweep_id TEXT NOT NULL REFERENCES sweep(id) ON DELETE CASCADE,
+                    number INTEGER NOT NULL,
+                    config TEXT NOT NULL,
+                    seed INTEGER NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('running', 'finished', 'failed', 'crashed', 'stopped')),
+                    attempt INTEGER NOT NULL,
+                    run_ids TEXT NOT NULL DEFAULT '[]',
+                    score REAL,
+                    error TEXT,
+                    claimed_at REAL NOT NULL,
+                    heartbeat_at REAL NOT NULL,
+                    ended_at REAL,
+                    host TEXT NOT NULL,
+                    pid INTEGER,
+                    boot_id TEXT,
+                    process_start INTEGER,
+                    PRIMARY KEY (sweep_id, number)
+                );
                 """)
         }
         return migrator

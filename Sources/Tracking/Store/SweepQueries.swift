@@ -1,0 +1,230 @@
+import Foundation
+import GRDB
+
+/// A hyperparameter sweep as stored: its spec (JSON), method, seed and state.
+public struct SweepInfo: Sendable, Codable, Equatable {
+    public var id: String
+    public var project: String
+    public var name: String
+    public var method: String
+    /// The sweep's definition as JSON (what `temper agent` needs to take part).
+    public var spec: String
+    /// `running`, `finished` (every trial ended and no more to run), or `stopped` (a target, a
+    /// run cap or Ctrl-C ended it; `temper sweep resume` goes on).
+    public var state: String
+    public var createdAt: Double
+    public var endedAt: Double?
+    public var seed: UInt64
+    public var specHash: String
+}
+
+/// How a trial stands.
+public enum TrialState: String, Sendable, Codable, CaseIterable {
+    /// Claimed by a live process.
+    case running
+    /// Trained to the end; its score counts.
+    case finished
+    /// Threw (a NaN loss, a bad configuration): recorded with its error, not run again.
+    case failed
+    /// Its process died or was interrupted: run again, with the same configuration and seed.
+    case crashed
+    /// Stopped early by an early-termination rule: its score so far counts.
+    case stopped
+}
+
+/// A trial of a sweep: a configuration, a seed, and the runs that trained it.
+public struct TrialInfo: Sendable, Codable, Equatable {
+    public var sweepID: String
+    public var number: Int
+    public var config: RunConfig
+    public var seed: UInt64
+    /// As stored, except that a `running` trial whose process is gone (or whose heartbeat is
+    /// older than the store's `staleAfter`) reads as `crashed`.
+    public var state: TrialState
+    /// 1 for the first claim, one more for each time it was claimed again after a crash.
+    public var attempt: Int
+    public var runIDs: [String]
+    public var score: Double?
+    public var error: String?
+    public var claimedAt: Double
+    public var heartbeatAt: Double
+    public var endedAt: Double?
+    public var host: String
+}
+
+/// A trial this process claimed: it trains it and reports the result with `finishTrial`.
+public struct TrialClaim: Sendable, Equatable {
+    public var trial: TrialInfo
+    /// Whether it was claimed again after a crash (same configuration and seed).
+    public var isRetry: Bool { trial.attempt > 1 }
+}
+
+/// What a sampler proposes for a new trial: its configuration and seed.
+public struct TrialProposal: Sendable {
+    public var config: RunConfig
+    public var seed: UInt64
+    public init(config: RunConfig, seed: UInt64) {
+        self.config = config
+        self.seed = seed
+    }
+}
+
+extension RunStore {
+    /// Creates a sweep (state `running`).
+    public func createSweep(project: String, name: String, method: String, spec: String, seed: UInt64, specHash: String) throws -> SweepInfo {
+        let sweep = SweepInfo(id: Tracker.newID(), project: project, name: name, method: method, spec: spec, state: "running",
+                              createdAt: Date().timeIntervalSince1970, endedAt: nil, seed: seed, specHash: specHash)
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO sweep (id, project, name, method, config, state, created_at, seed, spec_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [sweep.id, project, name, method, spec, sweep.state, sweep.createdAt, Int64(bitPattern: seed), specHash])
+        }
+        return sweep
+    }
+
+    /// The sweep with this id, or the one whose id starts with it, or whose name it is.
+    public func sweep(_ idOrPrefix: String) throws -> SweepInfo {
+        let matches = try read { db -> [SweepInfo] in
+            let exact = try Row.fetchAll(db, sql: "SELECT * FROM sweep WHERE id = ?", arguments: [idOrPrefix])
+            let rows = exact.isEmpty
+                ? try Row.fetchAll(db, sql: "SELECT * FROM sweep WHERE substr(id, 1, length(?)) = ? OR name = ? ORDER BY created_at", arguments: [idOrPrefix, idOrPrefix, idOrPrefix])
+                : exact
+            return rows.map(Self.sweepInfo)
+        }
+        guard matches.count == 1 else {
+            throw TrackingError.unknownRun(matches.isEmpty
+                ? "no sweep \"\(idOrPrefix)\" in \(path); `temper sweeps` lists them"
+                : "\"\(idOrPrefix)\" matches \(matches.count) sweeps (\(matches.prefix(5).map(\.id).joined(separator: ", "))); give more of the id")
+        }
+        return matches[0]
+    }
+
+    /// Every sweep (of a project), oldest first.
+    public func sweeps(project: String? = nil) throws -> [SweepInfo] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM sweep WHERE ? IS NULL OR project = ? ORDER BY created_at, id", arguments: [project, project]).map(Self.sweepInfo)
+        }
+    }
+
+    /// The newest sweep of `project` with this spec hash and seed (to resume it), if any.
+    public func sweep(project: String, specHash: String, seed: UInt64) throws -> SweepInfo? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM sweep WHERE project = ? AND spec_hash = ? AND seed = ? ORDER BY created_at DESC LIMIT 1",
+                             arguments: [project, specHash, Int64(bitPattern: seed)]).map(Self.sweepInfo)
+        }
+    }
+
+    /// Sets a sweep's state (`running`, `finished`, `stopped`); an end time with the last two.
+    public func setSweepState(_ id: String, _ state: String) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE sweep SET state = ?, ended_at = ? WHERE id = ?",
+                           arguments: [state, state == "running" ? nil : Date().timeIntervalSince1970, id])
+        }
+    }
+
+    /// A sweep's trials in number order.
+    public func trials(_ sweepID: String) throws -> [TrialInfo] {
+        try read { db in try trialInfos(db, sweepID) }
+    }
+
+    private func trialInfos(_ db: Database, _ sweepID: String) throws -> [TrialInfo] {
+        try Row.fetchAll(db, sql: "SELECT * FROM trial WHERE sweep_id = ? ORDER BY number", arguments: [sweepID]).map { trialInfo($0) }
+    }
+
+    /// Claims a trial of `sweepID` for this process, in one immediate transaction (so two
+    /// processes never take the same trial): the lowest-numbered trial that crashed (or whose
+    /// process is gone) again, with its configuration and seed; else trial number `n` (one more
+    /// than the highest) with what `propose(n, trials)` returns — nil when the sweep has nothing
+    /// more to run, and then nil is returned.
+    public func claimTrial(_ sweepID: String, propose: (Int, [TrialInfo]) throws -> TrialProposal?) throws -> TrialClaim? {
+        let me = ProcessIdentity.current
+        return try writeImmediate { db -> TrialClaim? in
+            let trials = try trialInfos(db, sweepID)
+            let now = Date().timeIntervalSince1970
+            if var again = trials.first(where: { $0.state == .crashed }) {
+                again.attempt += 1
+                again.state = .running
+                try db.execute(sql: """
+                    UPDATE trial SET state = 'running', attempt = ?, error = NULL, score = NULL, claimed_at = ?, heartbeat_at = ?, ended_at = NULL,
+                                     host = ?, pid = ?, boot_id = ?, process_start = ? WHERE sweep_id = ? AND number = ?
+                    """, arguments: [again.attempt, now, now, Tracker.host, me?.pid, me?.bootID, me?.startTicks, sweepID, again.number])
+                return TrialClaim(trial: again)
+            }
+            let number = (trials.map(\.number).max() ?? -1) + 1
+            guard let proposal = try propose(number, trials) else { return nil }
+            let trial = TrialInfo(sweepID: sweepID, number: number, config: proposal.config, seed: proposal.seed, state: .running, attempt: 1,
+                                  runIDs: [], score: nil, error: nil, claimedAt: now, heartbeatAt: now, endedAt: nil, host: Tracker.host)
+            try db.execute(sql: """
+                INSERT INTO trial (sweep_id, number, config, seed, state, attempt, claimed_at, heartbeat_at, host, pid, boot_id, process_start)
+                VALUES (?, ?, ?, ?, 'running', 1, ?, ?, ?, ?, ?, ?)
+                """, arguments: [sweepID, number, try Self.json(proposal.config), Int64(bitPattern: proposal.seed), now, now, Tracker.host,
+                                 me?.pid, me?.bootID, me?.startTicks])
+            return TrialClaim(trial: trial)
+        }
+    }
+
+    /// Refreshes a claimed trial's heartbeat (while it trains); false when the claim is lost.
+    @discardableResult
+    public func heartbeat(_ claim: TrialClaim) throws -> Bool {
+        try write { db in
+            try db.execute(sql: "UPDATE trial SET heartbeat_at = ? WHERE sweep_id = ? AND number = ? AND attempt = ? AND state = 'running'",
+                           arguments: [Date().timeIntervalSince1970, claim.trial.sweepID, claim.trial.number, claim.trial.attempt])
+            return db.changesCount == 1
+        }
+    }
+
+    /// Records a run of a claimed trial.
+    public func addRun(_ runID: String, to claim: TrialClaim) throws {
+        try write { db in
+            let stored = try String.fetchOne(db, sql: "SELECT run_ids FROM trial WHERE sweep_id = ? AND number = ?",
+                                             arguments: [claim.trial.sweepID, claim.trial.number]) ?? "[]"
+            let ids = ((try? JSONDecoder().decode([String].self, from: Data(stored.utf8))) ?? []) + [runID]
+            try db.execute(sql: "UPDATE trial SET run_ids = ? WHERE sweep_id = ? AND number = ?",
+                           arguments: [try Self.json(ids), claim.trial.sweepID, claim.trial.number])
+        }
+    }
+
+    /// Ends a claimed trial with its state, score and error. Returns false, changing nothing, when
+    /// the claim was lost meanwhile (the trial was handed to another process after this one
+    /// looked dead): a late result is never counted twice.
+    @discardableResult
+    public func finishTrial(_ claim: TrialClaim, state: TrialState, score: Double?, error: String?) throws -> Bool {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE trial SET state = ?, score = ?, error = ?, ended_at = ?, heartbeat_at = ?
+                WHERE sweep_id = ? AND number = ? AND attempt = ? AND state = 'running'
+                """, arguments: [state.rawValue, score.flatMap { $0.isFinite ? $0 : nil }, error, Date().timeIntervalSince1970, Date().timeIntervalSince1970,
+                                 claim.trial.sweepID, claim.trial.number, claim.trial.attempt])
+            return db.changesCount == 1
+        }
+    }
+
+    private static func sweepInfo(_ row: Row) -> SweepInfo {
+        let seed: Int64 = row["seed"] ?? 0
+        return SweepInfo(id: row["id"], project: row["project"], name: row["name"], method: row["method"], spec: row["config"], state: row["state"],
+                         createdAt: row["created_at"], endedAt: row["ended_at"], seed: UInt64(bitPattern: seed), specHash: row["spec_hash"] ?? "")
+    }
+
+    private func trialInfo(_ row: Row) -> TrialInfo {
+        let decoder = JSONDecoder()
+        let stored = TrialState(rawValue: row["state"]) ?? .crashed
+        let heartbeat: Double = row["heartbeat_at"]
+        let pid: Int64? = row["pid"], start: Int64? = row["process_start"]
+        let gone = ProcessIdentity.isAlive(pid: pid.flatMap { Int32(exactly: $0) }, bootID: row["boot_id"], startTicks: start, host: row["host"]) == false
+        let stale = stored == .running && (gone || Date().timeIntervalSince1970 - heartbeat > staleAfter)
+        let seed: Int64 = row["seed"]
+        return TrialInfo(sweepID: row["sweep_id"], number: row["number"],
+                         config: (try? decoder.decode(RunConfig.self, from: Data((row["config"] as String).utf8))) ?? [:],
+                         seed: UInt64(bitPattern: seed), state: stale ? .crashed : stored, attempt: row["attempt"],
+                         runIDs: (try? decoder.decode([String].self, from: Data((row["run_ids"] as String).utf8))) ?? [],
+                         score: row["score"], error: row["error"], claimedAt: row["claimed_at"], heartbeatAt: heartbeat, endedAt: row["ended_at"],
+                         host: row["host"])
+    }
+
+    static func json<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}

@@ -1,0 +1,70 @@
+import Tracking
+
+/// What a sampler sees when it proposes trial `trial`: the space, the sweep's seed, and the
+/// trials claimed before it (configurations, states, scores).
+public struct SamplingContext: Sendable {
+    public var space: SearchSpace
+    public var trial: Int
+    public var seed: UInt64
+    /// Every trial before this one, in number order (configurations flat, dotted keys).
+    public var previous: [(config: [String: ConfigValue], state: TrialState, score: Double?)]
+
+    public init(space: SearchSpace, trial: Int, seed: UInt64, previous: [(config: [String: ConfigValue], state: TrialState, score: Double?)]) {
+        self.space = space
+        self.trial = trial
+        self.seed = seed
+        self.previous = previous
+    }
+}
+
+/// Proposes the next configuration of a search (Optuna's sampler, W&B's `method`): grid and
+/// random now; Bayesian (GP, TPE) samplers plug in the same way. A proposal may depend only on
+/// the sweep seed, the trial number and what `previous` holds — never on timing — so that one
+/// process, many threads and many agents propose the same trials.
+public protocol Sampler: Sendable {
+    /// The configuration of `context.trial` (flat names, active parameters only), or nil when the
+    /// search has nothing more to propose.
+    func propose(_ context: SamplingContext) throws -> [String: ConfigValue]?
+    /// How many trials the sampler can propose at most (a grid's size), nil when unbounded.
+    func capacity(_ space: SearchSpace) throws -> Int?
+}
+
+/// Sees each trial's intermediate values and may stop it (Hyperband, ASHA, W&B's
+/// `early_terminate`). Trials report one objective value per epoch.
+public protocol Terminator: Sendable {
+    /// Whether trial `trial`, which has reported `values` so far, should stop now, given what
+    /// the other trials reported (`others[n]` for trial `n`).
+    func shouldStop(trial: Int, values: [Double], others: [Int: [Double]]) -> Bool
+}
+
+/// Seeds derived from a sweep's seed: a trial's from its number, an execution's from its trial's,
+/// a parameter's quantile from the trial, the attempt and the parameter's name — pure functions,
+/// so they never depend on which process or thread runs what.
+public enum SweepSeeds {
+    public static func trial(_ sweepSeed: UInt64, _ number: Int) -> UInt64 { mix(sweepSeed, 0x7472_6961_6C00_0000 &+ UInt64(truncatingIfNeeded: number)) }
+    public static func execution(_ trialSeed: UInt64, _ execution: Int) -> UInt64 { mix(trialSeed, 0x6578_6563_0000_0000 &+ UInt64(truncatingIfNeeded: execution)) }
+
+    /// A quantile in [0, 1) for `name` in trial `trial` (attempt `attempt` after duplicates).
+    static func quantile(_ sweepSeed: UInt64, trial: Int, attempt: Int, name: String) -> Double {
+        let bits = mix(mix(mix(sweepSeed, UInt64(truncatingIfNeeded: trial)), UInt64(truncatingIfNeeded: attempt)), fnv1a(name))
+        return Double(bits >> 11) * 0x1p-53
+    }
+
+    /// SplitMix64's finalizer over `a` and `b`.
+    static func mix(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        var z = a &+ 0x9E37_79B9_7F4A_7C15 &* (b | 1) &+ b
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// FNV-1a, 64 bits (stable across processes, unlike `Hasher`).
+    static func fnv1a(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01B3
+        }
+        return hash
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import Models
+import Tracking
+
+/// Trains a trial in this process: for each execution, builds the model from the trial's
+/// hyperparameters under the execution's seed (`ModelSeeds`), fits it with a `TrackingCallback`
+/// (a run per execution, in the sweep, with the trial number), and scores it by the objective.
+public struct ModelTrialExecutor: TrialExecutor {
+    /// Builds the model of a configuration (`hp` answers with the trial's values).
+    public var build: @Sendable (HyperParameters) throws -> Sequential
+    /// Fits a built model with the given callbacks (the data, epochs, batch size …) and returns
+    /// its history.
+    public var fit: @Sendable (Sequential, [Callback]) throws -> History
+    /// Log weight and gradient histograms every epoch (off by default: a sweep's runs are many).
+    public var logHistograms: Bool
+    /// Where each trial's best weights are saved (`trial-<n>.safetensors`: the best epoch of its
+    /// best execution), for `bestModels`; nil to keep none.
+    public var weightsDirectory: String?
+
+    public init(build: @escaping @Sendable (HyperParameters) throws -> Sequential, fit: @escaping @Sendable (Sequential, [Callback]) throws -> History,
+                logHistograms: Bool = false, weightsDirectory: String? = nil) {
+        self.build = build
+        self.fit = fit
+        self.logHistograms = logHistograms
+        self.weightsDirectory = weightsDirectory
+    }
+
+    public func execute(_ claim: TrialClaim, of sweep: Sweep, tracker: Tracker, control: TrialControl) throws -> TrialOutcome {
+        let plan = sweep.plan, trial = claim.trial
+        let values = sweep.flat(trial.config)
+        var scores: [Double] = []
+        var best: (score: Double, weights: [String: [Float]]?)?
+        for execution in 0..<plan.executionsPerTrial {
+            let seed = SweepSeeds.execution(trial.seed, execution)
+            let hp = HyperParameters(space: plan.space, assigned: values)
+            let model = try ModelSeeds.$current.withValue(seed) { try build(hp) }
+            var config = trial.config
+            config["trial"] = .int(trial.number)
+            config["seed"] = .string(String(seed))
+            if plan.executionsPerTrial > 1 { config["execution"] = .int(execution) }
+            let name = "\(sweep.info.name)-trial-\(trial.number)" + (plan.executionsPerTrial > 1 ? "-execution-\(execution)" : "")
+            let run = try tracker.start(project: sweep.info.project, name: name, config: config, tags: [sweep.info.name],
+                                        group: "\(sweep.info.name)-trial-\(trial.number)", sweep: (sweep.info.id, trial.number))
+            try sweep.store.addRun(run.id, to: claim)
+            let recorder = ObjectiveRecorder(objective: plan.objective, keepsWeights: weightsDirectory != nil, control: control)
+            let callbacks: [Callback] = [TrackingCallback(run, logWeights: logHistograms, logGradients: logHistograms), recorder]
+            let history = try ModelSeeds.$current.withValue(seed) { try fit(model, callbacks) }
+            if control.isStopRequested { throw TrialInterrupted() }
+            guard let score = plan.objective.value(of: history[plan.objective.name]) else {
+                throw TuningError.trialFailed("the objective \(plan.objective.name) was not reported (the history has \(history.keys.joined(separator: ", "))); pass validation data for val_ metrics, or choose another objective")
+            }
+            scores.append(score)
+            if best.map({ plan.objective.isBetter(score, than: $0.score) }) ?? true { best = (score, recorder.bestWeights) }
+        }
+        if let directory = weightsDirectory, let weights = best?.weights {
+            try saveWeights(weights, trial: trial.number, directory: directory, build: values, plan: plan)
+        }
+        return TrialOutcome(score: scores.reduce(0, +) / Double(scores.count))
+    }
+
+    /// Saves a trial's best weights as `trial-<n>.safetensors` (written into a model built from its
+    /// configuration, so the names and shapes are the model's).
+    private func saveWeights(_ weights: [String: [Float]], trial: Int, directory: String, build values: [String: ConfigValue], plan: SweepPlan) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let model = try self.build(HyperParameters(space: plan.space, assigned: values))
+        try model.setWeights(weights)
+        try model.saveWeights(to: (directory as NSString).appendingPathComponent("trial-\(trial).safetensors"))
+    }
+}
+
+/// Stops `fit` when the sweep is stopped, and keeps the weights of the best epoch by the objective.
+final class ObjectiveRecorder: Callback {
+    let objective: Objective
+    let keepsWeights: Bool
+    let control: TrialControl
+    private(set) var bestWeights: [String: [Float]]?
+    private var best = Double.nan
+
+    init(objective: Objective, keepsWeights: Bool, control: TrialControl) {
+        self.objective = objective
+        self.keepsWeights = keepsWeights
+        self.control = control
+    }
+
+    func onEpochEnd(_ epoch: Int, logs: Logs, _ training: Training) throws {
+        if control.isStopRequested {
+            training.stopTraining = true
+            training.stopReason = "the sweep was stopped"
+        }
+        guard keepsWeights, let value = logs[objective.name], objective.isBetter(value, than: best) else { return }
+        best = value
+        bestWeights = try training.model.weights()
+    }
+}

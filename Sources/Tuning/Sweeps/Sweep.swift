@@ -1,0 +1,144 @@
+import Foundation
+import Tracking
+
+/// How a search picks configurations.
+public enum SearchMethod: String, Sendable, Codable, CaseIterable {
+    case grid
+    case random
+
+    /// The sampler; `skipsDuplicates` for Keras Tuner's random search.
+    func sampler(skipsDuplicates: Bool) -> any Sampler {
+        switch self {
+        case .grid: return GridSampler()
+        case .random: return RandomSampler(skipsDuplicates: skipsDuplicates)
+        }
+    }
+}
+
+/// Everything that determines a sweep's trials: where it lives, the space, the method, the
+/// objective, how many trials, and the seed. Two plans with the same `specHash` and seed give the
+/// same trials; running one again resumes the sweep instead of starting another.
+public struct SweepPlan: Sendable {
+    public var project: String
+    public var name: String
+    public var method: SearchMethod
+    public var space: SearchSpace
+    public var objective: Objective
+    /// At most this many trials (W&B's `run_cap`, Keras Tuner's `max_trials`); nil for as many as
+    /// the method gives (a grid's size; random search never ends by itself).
+    public var maxTrials: Int?
+    public var seed: UInt64
+    /// Models trained per trial (Keras Tuner's `executions_per_trial`); the score is their mean.
+    public var executionsPerTrial: Int
+    /// Whether random search draws again rather than repeat a configuration (Keras Tuner).
+    public var skipsDuplicates: Bool
+    /// The definition as JSON, stored with the sweep (a spec file's content, for `temper agent`).
+    public var spec: String
+
+    public init(project: String, name: String, method: SearchMethod, space: SearchSpace, objective: Objective, maxTrials: Int? = nil,
+                seed: UInt64 = 1, executionsPerTrial: Int = 1, skipsDuplicates: Bool = false, spec: String = "") throws {
+        guard executionsPerTrial >= 1 else { throw TuningError.invalidSearch("executionsPerTrial must be at least 1, not \(executionsPerTrial)") }
+        if let maxTrials, maxTrials < 1 { throw TuningError.invalidSearch("the number of trials (max_trials, run_cap) must be at least 1, not \(maxTrials)") }
+        self.project = project
+        self.name = name
+        self.method = method
+        self.space = space
+        self.objective = objective
+        self.maxTrials = maxTrials
+        self.seed = seed
+        self.executionsPerTrial = executionsPerTrial
+        self.skipsDuplicates = skipsDuplicates
+        self.spec = spec
+    }
+
+    /// A hash of what determines the trials (not the seed, stored beside it).
+    public var specHash: String {
+        let text = [spec, name, method.rawValue, space.description, objective.name, objective.direction.rawValue, objective.aggregation.rawValue,
+                    objective.target.map { "\($0)" } ?? "-", maxTrials.map(String.init) ?? "-", String(executionsPerTrial), String(skipsDuplicates)]
+            .joined(separator: "\u{1F}")
+        return String(SweepSeeds.fnv1a(text), radix: 16)
+    }
+
+    /// The number of trials the sweep runs at most (nil: unbounded).
+    public func capacity() throws -> Int? {
+        let sampled = try method.sampler(skipsDuplicates: skipsDuplicates).capacity(space)
+        switch (sampled, maxTrials) {
+        case let (a?, b?): return Swift.min(a, b)
+        case let (a, b): return a ?? b
+        }
+    }
+}
+
+/// A sweep in a run store: claims trials for this process (in a transaction, so processes and
+/// threads never take the same one), and reports their results.
+public final class Sweep: @unchecked Sendable {
+    public let info: SweepInfo
+    public let plan: SweepPlan
+    public let store: RunStore
+    let sampler: any Sampler
+
+    public init(info: SweepInfo, plan: SweepPlan, store: RunStore) {
+        self.info = info
+        self.plan = plan
+        self.store = store
+        sampler = plan.method.sampler(skipsDuplicates: plan.skipsDuplicates)
+    }
+
+    /// The sweep of `plan` in `store`: the newest one with the same spec and seed when `resume`
+    /// (its finished trials kept, its crashed ones run again), else a new one.
+    public static func open(_ plan: SweepPlan, in store: RunStore, resume: Bool = true) throws -> (sweep: Sweep, resumed: Bool) {
+        if resume, let existing = try store.sweep(project: plan.project, specHash: plan.specHash, seed: plan.seed) {
+            if existing.state != "running" { try store.setSweepState(existing.id, "running") }
+            return (Sweep(info: existing, plan: plan, store: store), true)
+        }
+        let info = try store.createSweep(project: plan.project, name: plan.name, method: plan.method.rawValue, spec: plan.spec,
+                                         seed: plan.seed, specHash: plan.specHash)
+        return (Sweep(info: info, plan: plan, store: store), false)
+    }
+
+    /// Claims the next trial: a crashed one again, else a new one from the sampler — or nil when
+    /// the sweep has nothing more to run (the method exhausted, `maxTrials` reached, or a trial
+    /// reached the objective's target).
+    public func claim() throws -> TrialClaim? {
+        try store.claimTrial(info.id) { number, trials in
+            if let cap = plan.maxTrials, number >= cap { return nil }
+            if trials.contains(where: { ($0.state == .finished || $0.state == .stopped) && ($0.score.map(plan.objective.reachesTarget) ?? false) }) {
+                return nil
+            }
+            let previous = trials.map { (config: flat($0.config), state: $0.state, score: $0.score) }
+            let context = SamplingContext(space: plan.space, trial: number, seed: plan.seed, previous: previous)
+            guard let config = try sampler.propose(context) else { return nil }
+            return TrialProposal(config: config.nested(), seed: SweepSeeds.trial(plan.seed, number))
+        }
+    }
+
+    /// The trials so far, in number order.
+    public func trials() throws -> [TrialInfo] { try store.trials(info.id) }
+
+    /// A trial's configuration by parameter name (the nested run config read along each
+    /// parameter's dotted name).
+    public func flat(_ config: RunConfig) -> [String: ConfigValue] {
+        var result: [String: ConfigValue] = [:]
+        for parameter in plan.space.parameters {
+            var value: ConfigValue? = .dictionary(config)
+            for part in parameter.name.split(separator: ".", omittingEmptySubsequences: false) {
+                guard case .dictionary(let inner)? = value else { value = nil; break }
+                value = inner[String(part)]
+            }
+            if let value { result[parameter.name] = value }
+        }
+        return result
+    }
+
+    /// The finished (or early-stopped) trials, best score first (ties keep the earlier trial).
+    public func bestTrials(_ count: Int = 1) throws -> [TrialInfo] {
+        let scored = try trials().filter { ($0.state == .finished || $0.state == .stopped) && $0.score != nil }
+        let sorted = scored.enumerated().sorted { a, b in
+            let (x, y) = (a.element.score ?? .nan, b.element.score ?? .nan)
+            if plan.objective.isBetter(x, than: y) { return true }
+            if plan.objective.isBetter(y, than: x) { return false }
+            return a.offset < b.offset
+        }
+        return sorted.prefix(Swift.max(count, 0)).map(\.element)
+    }
+}

@@ -1,0 +1,209 @@
+import Foundation
+import Tracking
+
+/// What training a trial gave: its score (the objective, averaged over executions) and whether
+/// an early-termination rule stopped it.
+public struct TrialOutcome: Sendable {
+    public var score: Double?
+    public var stoppedEarly: Bool
+    public init(score: Double?, stoppedEarly: Bool = false) {
+        self.score = score
+        self.stoppedEarly = stoppedEarly
+    }
+}
+
+/// Trains one claimed trial: in this process (a model and data), or as a command in a subprocess.
+public protocol TrialExecutor: Sendable {
+    /// Trains `claim`'s trial (every execution), logging its runs to `tracker` with the sweep and
+    /// trial number, and returns its outcome; throws when the trial fails (its error is recorded).
+    func execute(_ claim: TrialClaim, of sweep: Sweep, tracker: Tracker, control: TrialControl) throws -> TrialOutcome
+}
+
+/// What a running trial is told: to stop (Ctrl-C), and which runs it logged.
+public final class TrialControl: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stopRequested = false
+
+    /// True once the sweep was asked to stop: the trial ends at the next epoch and runs again on
+    /// resume.
+    public var isStopRequested: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopRequested
+    }
+
+    func requestStop() {
+        lock.lock()
+        stopRequested = true
+        lock.unlock()
+    }
+}
+
+/// The thrown error of a trial that was interrupted (not failed): it runs again on resume.
+public struct TrialInterrupted: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String { "interrupted; the trial runs again, with the same configuration and seed, when the sweep is resumed" }
+}
+
+/// How far a sweep is, for a live view.
+public struct SweepProgress: Sendable {
+    public var finished: Int
+    public var failed: Int
+    public var running: Int
+    /// The sweep's size, when bounded.
+    public var total: Int?
+    public var best: TrialInfo?
+    public var elapsed: TimeInterval
+    /// Seconds left, estimated from the trials finished in this session.
+    public var remaining: TimeInterval?
+}
+
+/// Runs a sweep's trials on `workers` threads of this process until none is left to claim (or
+/// `stop()` is called), each thread claiming trials from the store as any other agent does, and
+/// keeping its claims alive with a heartbeat.
+public final class SweepRunner: @unchecked Sendable {
+    public let sweep: Sweep
+    public let tracker: Tracker
+    public let executor: any TrialExecutor
+    public let workers: Int
+    /// How often claimed trials' heartbeats are refreshed (their claim lapses after the store's
+    /// `staleAfter` without one).
+    public var heartbeatInterval: TimeInterval = 5
+    /// Told about progress (after each trial, and every `progressInterval` seconds).
+    public var onProgress: (@Sendable (SweepProgress) -> Void)?
+    public var progressInterval: TimeInterval = 1
+
+    private let control = TrialControl()
+    private let lock = NSLock()
+    private var claims: [Int: TrialClaim] = [:]
+    private var firstError: Error?
+    private var completedHere = 0
+
+    public init(sweep: Sweep, tracker: Tracker, executor: any TrialExecutor, workers: Int = 1) throws {
+        guard workers >= 1 else { throw TuningError.invalidSearch("the number of parallel workers must be at least 1, not \(workers)") }
+        self.sweep = sweep
+        self.tracker = tracker
+        self.executor = executor
+        self.workers = workers
+    }
+
+    /// Asks every worker to stop: no new trial is claimed, running ones end at their next epoch
+    /// and are marked to run again on resume.
+    public func stop() { control.requestStop() }
+
+    public var isStopped: Bool { control.isStopRequested }
+
+    /// Runs until no trial is left or `stop()`; rethrows the first error that is not a trial's
+    /// own (the store failing, say). Sets the sweep's state: `finished` when nothing is left,
+    /// `stopped` after `stop()`.
+    public func run() throws {
+        let start = Date()
+        let group = DispatchGroup()
+        for index in 0..<workers {
+            group.enter()
+            let thread = Thread { [self] in
+                defer { group.leave() }
+                work()
+            }
+            thread.name = "temper-sweep-worker-\(index)"
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        var lastBeat = Date(), lastProgress = Date.distantPast
+        while group.wait(timeout: .now() + 0.1) == .timedOut {
+            if Date().timeIntervalSince(lastBeat) >= heartbeatInterval {
+                lastBeat = Date()
+                for claim in currentClaims() { _ = try? sweep.store.heartbeat(claim) }
+            }
+            if Date().timeIntervalSince(lastProgress) >= progressInterval {
+                lastProgress = Date()
+                reportProgress(since: start)
+            }
+        }
+        reportProgress(since: start)
+        lock.lock()
+        let error = firstError
+        lock.unlock()
+        if let error { throw error }
+        try sweep.store.setSweepState(sweep.info.id, control.isStopRequested ? "stopped" : "finished")
+    }
+
+    private func work() {
+        while !control.isStopRequested {
+            let claim: TrialClaim?
+            do {
+                claim = try sweep.claim()
+            } catch {
+                fail(error)
+                return
+            }
+            guard let claim else { return }
+            register(claim)
+            let (state, score, message) = execute(claim)
+            do {
+                try sweep.store.finishTrial(claim, state: state, score: score, error: message)
+            } catch {
+                fail(error)
+            }
+            unregister(claim)
+        }
+    }
+
+    /// Runs the trial and turns what happened into its end state.
+    private func execute(_ claim: TrialClaim) -> (TrialState, Double?, String?) {
+        do {
+            let outcome = try executor.execute(claim, of: sweep, tracker: tracker, control: control)
+            return (outcome.stoppedEarly ? .stopped : .finished, outcome.score, nil)
+        } catch let error as TrialInterrupted {
+            return (.crashed, nil, error.description)
+        } catch {
+            if control.isStopRequested { return (.crashed, nil, TrialInterrupted().description) }
+            return (.failed, nil, "\(error)")
+        }
+    }
+
+    private func fail(_ error: Error) {
+        lock.lock()
+        if firstError == nil { firstError = error }
+        lock.unlock()
+        control.requestStop()
+    }
+
+    private func register(_ claim: TrialClaim) {
+        lock.lock()
+        claims[claim.trial.number] = claim
+        lock.unlock()
+    }
+
+    private func unregister(_ claim: TrialClaim) {
+        lock.lock()
+        claims[claim.trial.number] = nil
+        completedHere += 1
+        lock.unlock()
+    }
+
+    private func currentClaims() -> [TrialClaim] {
+        lock.lock()
+        defer { lock.unlock() }
+        return Array(claims.values)
+    }
+
+    private func reportProgress(since start: Date) {
+        guard let onProgress, let trials = try? sweep.trials() else { return }
+        let finished = trials.filter { $0.state == .finished || $0.state == .stopped }.count
+        let failed = trials.filter { $0.state == .failed }.count
+        let running = trials.filter { $0.state == .running }.count
+        let total = try? sweep.plan.capacity()
+        let elapsed = Date().timeIntervalSince(start)
+        lock.lock()
+        let done = completedHere
+        lock.unlock()
+        var remaining: TimeInterval?
+        if let total, done > 0 {
+            let left = Swift.max(total - finished - failed, 0)
+            remaining = elapsed / Double(done) * Double(left)  // trials end `workers` at a time: elapsed/done already counts that
+        }
+        onProgress(SweepProgress(finished: finished, failed: failed, running: running, total: total,
+                                 best: try? sweep.bestTrials(1).first, elapsed: elapsed, remaining: remaining))
+    }
+}
