@@ -136,8 +136,8 @@ public struct Histogram: Sendable, Equatable, Codable {
         return (low, high)
     }
 
-    /// The total count of binned values.
-    public var total: Int { counts.reduce(0, +) }
+    /// The total count of binned values (at most `Int.max`, whatever the counts).
+    public var total: Int { counts.reduce(0) { $0.saturatingAdd($1) } }
 }
 
 /// How many values were NaN, +infinity and −infinity.
@@ -158,7 +158,7 @@ public struct NonFiniteCounts: Sendable, Equatable, Codable {
         if value.isNaN { nan += 1 } else if value > 0 { positiveInfinity += 1 } else { negativeInfinity += 1 }
     }
 
-    public var total: Int { nan + positiveInfinity + negativeInfinity }
+    public var total: Int { nan.saturatingAdd(positiveInfinity).saturatingAdd(negativeInfinity) }
 
     /// "3 NaN, 1 +inf" (empty when there are none).
     public var description: String {
@@ -166,7 +166,8 @@ public struct NonFiniteCounts: Sendable, Equatable, Codable {
     }
 
     public static func + (a: NonFiniteCounts, b: NonFiniteCounts) -> NonFiniteCounts {
-        NonFiniteCounts(nan: a.nan + b.nan, positiveInfinity: a.positiveInfinity + b.positiveInfinity, negativeInfinity: a.negativeInfinity + b.negativeInfinity)
+        NonFiniteCounts(nan: a.nan.saturatingAdd(b.nan), positiveInfinity: a.positiveInfinity.saturatingAdd(b.positiveInfinity),
+                        negativeInfinity: a.negativeInfinity.saturatingAdd(b.negativeInfinity))
     }
 }
 
@@ -178,5 +179,13 @@ extension Histogram {
         edges = try container.decode([Double].self, forKey: .edges)
         counts = try container.decode([Int].self, forKey: .counts)
         nonFinite = try container.decodeIfPresent(NonFiniteCounts.self, forKey: .nonFinite) ?? NonFiniteCounts()
+    }
+}
+
+extension Int {
+    /// `self + other`, or `Int.max`/`Int.min` where that overflows (counts read from a file).
+    func saturatingAdd(_ other: Int) -> Int {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : sum
     }
 }

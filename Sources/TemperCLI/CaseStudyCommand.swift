@@ -58,6 +58,7 @@ struct BatchNormCaseStudyCommand: ParsableCommand {
         // Output paths are checked before the store is opened and before training, not after.
         let storePath = noTrack ? nil : RunStore.filePath(directory: dir)
         if let json { try OutputFile.check(json, protecting: storePath) }
+        if let out { try Self.preparePictureFolder(out, protecting: storePath) }
         let tracker = noTrack ? nil : try Tracker(dir: dir)
         BLAS.setThreads(threads)
         let study = try BatchNormCaseStudy(variants: chosen, seeds: seeds, epochs: epochs, recordHistograms: out != nil)
@@ -71,6 +72,8 @@ struct BatchNormCaseStudyCommand: ParsableCommand {
             for seed in 1...seeds {
                 let run = try study.run(variant, seed: seed, loggingTo: tracker, project: project)
                 runs.append(run)
+                // A store that failed for good takes no more runs: say so now, not after training all.
+                if let tracker, !tracker.writeFailures.isEmpty { try tracker.waitUntilWritten() }
                 let first = run.firstEpochReaching(BatchNormCaseStudy.threshold, endOfEpoch: false).map(String.init) ?? "never"
                 print("\(variant.rawValue) seed \(seed): test accuracy \(String(format: "%.3f", run.testAccuracy.last ?? .nan)), ≥80% at epoch \(first), \(String(format: "%.2f", run.millisecondsPerEpoch)) ms/epoch")
             }
@@ -95,6 +98,20 @@ struct BatchNormCaseStudyCommand: ParsableCommand {
             print("  temper runs --project \(project) --sort -val_accuracy\(dirOption)")
             print("  temper report --project \(project) --out report.html\(dirOption)")
         }
+    }
+
+    /// The pictures' folder, created now (before training) and checked: not a file, not the store.
+    static func preparePictureFolder(_ folder: String, protecting store: String?) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw ValidationError("--out \(folder) is a file; the pictures go into a folder")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw ValidationError("cannot create the folder \(folder): \(OutputFile.reason(error))")
+        }
+        try OutputFile.check((folder as NSString).appendingPathComponent("test-accuracy.svg"), protecting: store)
     }
 
     /// The comma-separated variants, each known and named once.

@@ -23,7 +23,7 @@ struct StoreOptions: ParsableArguments {
 struct RunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",
-        abstract: "List, export or delete recorded runs.",
+        abstract: "List, export or delete recorded runs (`temper runs --json` prints JSON Lines: one object per run per line).",
         subcommands: [RunsListCommand.self, RunsExportCommand.self, RunsDeleteCommand.self],
         defaultSubcommand: RunsListCommand.self
     )
@@ -43,6 +43,7 @@ struct RunsListCommand: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @Option(help: "Only runs of this project.") var project: String?
+    @Option(help: "Only runs (trials) of this sweep (id, prefix or name).") var sweep: String?
     @Option(parsing: .unconditional, help: "Sort by a column; prefix with - for descending (--sort -val_accuracy).") var sort: String?
     @Option(help: "A filter such as state=finished (repeatable).") var filter: [String] = []
     @Option(help: "Comma-separated columns.") var columns: String?
@@ -51,12 +52,17 @@ struct RunsListCommand: ParsableCommand {
     func run() throws {
         let store = try store.openForReading()
         let table = RunsTable(filters: try filter.map(RunsTable.Filter.init), sort: sort, columns: try columns.map { try list($0, option: "--columns") })
-        let (columns, runs, cells) = try table.rows(try store.runs(project: project))
+        let all = try store.runs(project: project, sweep: try sweep.map { try store.sweep($0).id })
+        if all.isEmpty, let project {
+            let projects = try store.projects()
+            throw ValidationError("no runs in project \"\(project)\"" + (projects.isEmpty ? "" : "; projects: \(projects.joined(separator: ", "))"))
+        }
+        let (columns, runs, cells) = try table.rows(all)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-            for run in runs { print(String(decoding: try encoder.encode(run), as: UTF8.self)) }
+            for run in runs { print(InertJSON.text(String(decoding: try encoder.encode(run), as: UTF8.self))) }
             return
         }
         var terminal = TerminalTable(columns.map(TerminalText.visible))
@@ -85,8 +91,10 @@ struct RunsExportCommand: ParsableCommand {
             let metricKeys = Set(runs.flatMap { $0.summary.keys }).sorted()
             let configKeys = Set(runs.flatMap { $0.config.flattened.map(\.key) }).sorted()
             let columns = ["id", "project", "name", "state", "group", "tags", "created", "runtime", "host", "commit", "notes"] + metricKeys + configKeys.map { "config.\($0)" }
-            text = ([columns] + runs.map { run in columns.map { RunsTable.exportText(run, $0) } })
-                .map { $0.map(SpreadsheetCSV.cell).joined(separator: ",") }.joined(separator: "\n") + "\n"
+            let lines = ([columns] + runs.map { run in columns.map { RunsTable.exportText(run, $0) } })
+                .map { $0.map(SpreadsheetCSV.cell).joined(separator: ",") }
+            // On a terminal, store text is shown escaped, as everywhere; into a file, as it is.
+            text = (out == nil ? TerminalText.forStandardOutput(lines) : lines).joined(separator: "\n") + "\n"
         case .json:
             struct Export: Encodable {
                 var run: RunInfo
@@ -98,7 +106,7 @@ struct RunsExportCommand: ParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-            text = String(decoding: try encoder.encode(exports), as: UTF8.self) + "\n"
+            text = InertJSON.text(String(decoding: try encoder.encode(exports), as: UTF8.self)) + "\n"
         }
         if let out {
             try OutputFile.write(text, to: out, protecting: store.path)
@@ -271,7 +279,8 @@ struct ReportCommand: ParsableCommand {
 /// The items of a comma-separated option, trimmed; naming nothing (`--metrics ""`, `--metrics ,`)
 /// is an error.
 func list(_ text: String, option: String) throws -> [String] {
-    let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    var seen = Set<String>()
+    let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && seen.insert($0).inserted }
     guard !items.isEmpty else { throw ValidationError("\(option) names nothing; give a comma-separated list") }
     return items
 }

@@ -1,7 +1,11 @@
+import Foundation
+
 /// Text from a store or a file, made safe to print on a terminal: control characters (C0, DEL, C1)
 /// and the Unicode controls that reorder text (bidirectional overrides and isolates) are shown as
 /// visible escapes (`\e`, `\n`, `\x07`, `\u{202e}`), so a run's name cannot clear the screen, set the
-/// window title, rewrite a prompt or forge table rows.
+/// window title, rewrite a prompt or forge table rows. A backslash is shown doubled (`\\`) when the
+/// text has anything to escape, so an escape cannot be faked; zero-width characters and line
+/// separators are shown escaped too, so two names cannot look alike.
 enum TerminalText {
     static func visible(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: needsEscape) else { return text }
@@ -13,6 +17,7 @@ enum TerminalText {
                 continue
             }
             switch scalar {
+            case "\\": out += "\\\\"
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
@@ -29,9 +34,35 @@ enum TerminalText {
     static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x00...0x1F, 0x7F...0x9F: return true
-        case 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069, 0x061C: return true
+        case 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x2069, 0x061C, 0xFEFF: return true
         default: return false
         }
+    }
+
+    /// `text` for a terminal: each line made visible when standard output is a terminal (a CSV
+    /// export printed there), unchanged when it goes to a file or a pipe.
+    static func forStandardOutput(_ lines: [String]) -> [String] {
+        isatty(STDOUT_FILENO) == 1 ? lines.map(visible) : lines
+    }
+}
+
+/// JSON with the characters a terminal would act on, or that reorder or hide text, written as
+/// `\uXXXX` escapes (still the same JSON value): DEL, C1 controls, bidirectional and zero-width
+/// characters, line separators. (`JSONEncoder` escapes only C0.)
+enum InertJSON {
+    static func text(_ json: String) -> String {
+        guard json.unicodeScalars.contains(where: { $0.value >= 0x7F && TerminalText.needsEscape($0) }) else { return json }
+        var out = ""
+        out.reserveCapacity(json.utf8.count + 16)
+        for scalar in json.unicodeScalars {
+            if scalar.value >= 0x7F && TerminalText.needsEscape(scalar) {
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }
 

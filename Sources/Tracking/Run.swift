@@ -348,7 +348,7 @@ public final class Run: @unchecked Sendable {
             return false
         }
         if let failure {
-            let lost = TrackingError.writeFailed("run \(name) (\(id)) could not be written to \(store.path): \(StoreFile.cause(failure)); \(queue.unwrittenDescription) were lost (what was written before is kept)")
+            let lost = TrackingError.writeFailed("run \(name) (\(id)) could not be written to \(store.path): \(StoreFile.cause(failure)); \(queue.unwrittenDescription) were lost (earlier writes are not undone by this failure)")
             endFailure = lost
             failures.record(lost)
             warn("\(lost)")

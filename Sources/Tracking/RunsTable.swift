@@ -34,8 +34,12 @@ public struct RunsTable: Sendable {
             if let first = value.first, operatorCharacters.contains(first) {
                 throw TrackingError.invalidQuery("filter \"\(text)\": the value \"\(value)\" starts with an operator; did you mean \(column)\(op)\(value.drop(while: operatorCharacters.contains))?")
             }
-            if [">", ">=", "<", "<="].contains(op) && Double(value) == nil && column != "created" {
-                throw TrackingError.invalidQuery("filter \"\(text)\": \(op) compares numbers, and \"\(value)\" is not one")
+            if column == "created" {
+                guard value.count >= 4, value.prefix(4).allSatisfy(\.isNumber) else {
+                    throw TrackingError.invalidQuery("filter \"\(text)\": created compares ISO dates such as 2026-12-01 or 2026-12-01T14:00")
+                }
+            } else if [">", ">=", "<", "<="].contains(op) && !Self.isDecimal(value) {
+                throw TrackingError.invalidQuery("filter \"\(text)\": \(op) compares numbers, and \"\(value)\" is not one (write a decimal number such as 0.8 or 1e-3)")
             }
             if column == "state" && op != "~" && !Self.states.contains(value) {
                 throw TrackingError.invalidQuery("filter \"\(text)\": a state is one of \(Self.states.joined(separator: ", "))")
@@ -44,9 +48,15 @@ public struct RunsTable: Sendable {
 
         static let states = ["running", "finished", "failed", "crashed"]
 
+        /// A finite decimal number as people write them (`0.8`, `-3`, `1e-3`; not `nan`, `0x10`).
+        static func isDecimal(_ text: String) -> Bool {
+            guard let number = Double(text), number.isFinite else { return false }
+            return text.allSatisfy { "0123456789.eE+-".contains($0) }
+        }
+
         /// Columns whose cells are numbers: a filter on them needs a numeric value.
         func checkValue(against runs: [RunInfo]) throws {
-            guard op == "=" || op == "!=", Double(value) == nil else { return }
+            guard op == "=" || op == "!=", !Self.isDecimal(value) else { return }
             let numeric = ["runtime", "trial"].contains(column) || runs.contains { RunsTable.isMetricColumn($0, column) }
             if numeric {
                 throw TrackingError.invalidQuery("filter \"\(column)\(op)\(value)\": \(column) is a number, and \"\(value)\" is not one")
@@ -59,7 +69,7 @@ public struct RunsTable: Sendable {
                 if column == "tags" { return run.tags.contains { $0.localizedCaseInsensitiveContains(value) } }
                 return cell.text.localizedCaseInsensitiveContains(value)
             }
-            if let number = Double(value) {
+            if Self.isDecimal(value), let number = Double(value) {
                 // A run without the value (the metric never logged, or NaN) matches only `!=`.
                 guard let actual = cell.number else { return op == "!=" }
                 switch op {

@@ -1,4 +1,5 @@
 import Foundation
+import Charts
 import GRDB
 import Testing
 @testable import Tracking
@@ -112,8 +113,9 @@ struct StoreSafetyTests {
         let shared = temporaryStore()
         chmod(shared, 0o777)
         _ = try storeWrittenByAnotherProcess(shared)
+        let files = listing(shared)
         let result = try runTemper(["runs", "--dir", shared], asNobody: true)
-        #expect(result.status == 0 && listing(shared) == ["temper.sqlite"], "\(listing(shared)) \(result.errors)")
+        #expect(result.status == 0 && listing(shared) == files, "\(listing(shared)) \(result.errors)")
     }
 
     @Test func aReadDoesNotWaitForAWritersLock() throws {
@@ -150,5 +152,152 @@ struct StoreSafetyTests {
         try live.flush()
         #expect(try RunStore(directory: dir, access: .readOnly).run(live.id).state == "running")
         try live.finish()
+    }
+}
+
+/// Outputs to devices, pipes, links and directories; stores that belong to another user or
+/// another program; what a hostile store holds.
+@Suite(.serialized)
+struct OutputTargetTests {
+    @Test func devicesAndPipesAreWrittenThroughNeverReplaced() throws {
+        guard runningAsRoot(for: "devicesAndPipesAreWrittenThroughNeverReplaced") else { return }
+        let dir = try storeWrittenByAnotherProcess()
+        let place = temporaryStore()
+        // A private null device (never the system's /dev/null).
+        let null = place + "/null"
+        let made = Process()
+        made.executableURL = URL(fileURLWithPath: "/usr/bin/mknod")
+        made.arguments = ["-m", "666", null, "c", "1", "3"]
+        try made.run()
+        made.waitUntilExit()
+        try #require(made.terminationStatus == 0)
+        let result = try runTemper(["report", "--dir", dir, "--out", null])
+        #expect(result.status == 0, "\(result.errors)")
+        var info = stat()
+        #expect(stat(null, &info) == 0 && info.st_mode & S_IFMT == S_IFCHR, "the device was replaced by a file")
+        // A FIFO: what is written comes out of it.
+        let fifo = place + "/fifo"
+        #expect(mkfifo(fifo, 0o644) == 0)
+        final class Box: @unchecked Sendable { var data = Data() }
+        let read = Box()
+        let reader = Thread { read.data = FileHandle(forReadingAtPath: fifo)?.readDataToEndOfFile() ?? Data() }
+        reader.start()
+        let piped = try runTemper(["runs", "export", "--dir", dir, "--out", fifo])
+        #expect(piped.status == 0, "\(piped.errors)")
+        while !reader.isFinished { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(String(decoding: read.data, as: UTF8.self).contains("after-seed1"))
+        #expect(stat(fifo, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO)
+    }
+
+    @Test func aLinkToAFileStaysALinkAndADirectoryIsRefusedBeforeTraining() throws {
+        let dir = try storeWrittenByAnotherProcess()
+        let place = temporaryStore()
+        try Data("old".utf8).write(to: URL(fileURLWithPath: place + "/real.html"))
+        try FileManager.default.createSymbolicLink(atPath: place + "/link.html", withDestinationPath: place + "/real.html")
+        #expect(try runTemper(["report", "--dir", dir, "--out", place + "/link.html"]).status == 0)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: place + "/link.html") == place + "/real.html")
+        #expect(String(decoding: contents(place + "/real.html"), as: UTF8.self).contains("<html"))
+        let started = Date()
+        let json = try runTemper(["casestudy", "batchnorm", "--variants", "after", "--seeds", "1", "--epochs", "20000", "--dir", dir, "--json", place])
+        #expect(json.status != 0 && json.errors.contains("is a directory"), "\(json.errors)")
+        #expect(Date().timeIntervalSince(started) < 20, "refused only after training")
+        #expect(try RunStore(directory: dir, access: .readOnly).runs().count == 1)
+        let empty = try runTemper(["report", "--dir", dir, "--out", ""])
+        #expect(empty.status != 0 && empty.errors.contains("empty"))
+    }
+
+    @Test func anotherStoresCompanionFilesAreRefused() throws {
+        let dir = try storeWrittenByAnotherProcess(), other = try storeWrittenByAnotherProcess()
+        for suffix in ["-wal", "-shm", "-journal"] {
+            let result = try runTemper(["report", "--dir", dir, "--out", other + "/temper.sqlite" + suffix])
+            #expect(result.status != 0 && result.errors.contains("refusing"), "\(suffix): \(result.errors)")
+        }
+        #expect(!listing(other).contains { $0.hasSuffix("-journal") })
+    }
+
+    @Test func theSameRunTwiceInAReportIsDrawnOnce() throws {
+        let dir = try storeWrittenByAnotherProcess()
+        let id = try RunStore(directory: dir, access: .readOnly).runs()[0].id
+        let out = temporaryStore() + "/r.html"
+        let result = try runTemper(["report", "--dir", dir, "--runs", "after-seed1,\(id),\(id.prefix(4))", "--out", out])
+        #expect(result.status == 0, "\(result.errors)")
+    }
+
+    @Test func aWriteCommandOfAnotherUserLeavesNothingBehind() throws {
+        guard runningAsRoot(for: "aWriteCommandOfAnotherUserLeavesNothingBehind") else { return }
+        let shared = temporaryStore()
+        chmod(shared, 0o1777)
+        _ = try storeWrittenByAnotherProcess(shared)
+        let files = listing(shared)
+        for arguments in [["runs", "delete", "--dir", shared, "--yes", "after-seed1"],
+                          ["casestudy", "batchnorm", "--variants", "after", "--seeds", "1", "--epochs", "1", "--dir", shared]] {
+            let result = try runTemper(arguments, asNobody: true)
+            #expect(result.status != 0 && result.errors.contains("may not write"), "\(result.errors)")
+            #expect(listing(shared) == files, "\(arguments) left \(listing(shared))")
+        }
+    }
+
+    @Test func aWriteCommandRefusesAnotherProgramsDatabaseWithoutChangingIt() throws {
+        let dir = temporaryStore(), path = dir + "/temper.sqlite"
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in try db.execute(sql: "CREATE TABLE foo (x)") }
+        try queue.close()
+        let before = contents(path)
+        for arguments in [["runs", "delete", "--dir", dir, "--yes", "abc"], ["casestudy", "batchnorm", "--variants", "after", "--seeds", "1", "--epochs", "1", "--dir", dir]] {
+            let result = try runTemper(arguments)
+            #expect(result.status != 0 && result.errors.contains("something else"), "\(result.errors)")
+        }
+        #expect(contents(path) == before && listing(dir) == ["temper.sqlite"])
+        let empty = temporaryStore()
+        _ = FileManager.default.createFile(atPath: empty + "/temper.sqlite", contents: Data())
+        #expect(try runTemper(["runs", "delete", "--dir", empty, "--yes", "abc"]).status != 0)
+        #expect(contents(empty + "/temper.sqlite").isEmpty)
+    }
+
+    @Test func aStoreLeftMidWriteIsNotReadAsIfWhole() throws {
+        let dir = try storeWrittenByAnotherProcess()
+        try Data(repeating: 1, count: 512).write(to: URL(fileURLWithPath: dir + "/temper.sqlite-journal"))
+        let result = try runTemper(["runs", "--dir", dir])
+        #expect(result.status != 0 && result.errors.contains("middle of a write"), "\(result.errors)")
+    }
+
+    @Test func jsonOutputsEscapeWhatATerminalWouldActOn() throws {
+        let dir = temporaryStore()
+        let run = try Tracker(dir: dir, systemMetricsInterval: nil).start(project: "p", name: "a\u{9B}31m\u{202E}b")
+        try run.finish()
+        for arguments in [["runs", "--dir", dir, "--json"], ["runs", "export", "--dir", dir, "--format", "json"]] {
+            let result = try runTemper(arguments)
+            #expect(result.status == 0)
+            #expect(!result.output.unicodeScalars.contains { $0.value == 0x9B || $0.value == 0x202E }, "\(arguments)")
+            #expect(result.output.contains("\\u009b") && result.output.contains("\\u202e"))
+        }
+    }
+
+    @Test func aZombieProcessesRunIsCrashed() throws {
+        let dir = temporaryStore()
+        var pid: pid_t = 0
+        let executable = try temperExecutable()
+        let arguments = [executable, "tracking-probe", "--dir", dir, "--steps", "100000", "--interval", "5"]
+        var argv = arguments.map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        try #require(posix_spawn(&pid, executable, nil, nil, &argv, environ) == 0)
+        // Until its run is registered.
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, (try? RunStore(directory: dir, access: .readOnly).runs().isEmpty) ?? true { Thread.sleep(forTimeInterval: 0.05) }
+        kill(pid, SIGKILL)
+        Thread.sleep(forTimeInterval: 0.3)  // dead, not reaped: a zombie
+        let state = try RunStore(directory: dir, access: .readOnly).runs().first?.state
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        #expect(state == "crashed")
+    }
+}
+
+struct ExtremeStoredValueTests {
+    @Test func hugeDurationsAndCountsDoNotTrap() {
+        #expect(HTMLReport.formatDuration(1e308).hasSuffix("d"))
+        #expect(HTMLReport.formatDuration(9.3e18).hasSuffix("d"))
+        #expect(Histogram(edges: [0, 1, 2], counts: [Int.max, Int.max]).total == Int.max)
+        #expect(NonFiniteCounts(nan: Int.max, positiveInfinity: 5).total == Int.max)
     }
 }

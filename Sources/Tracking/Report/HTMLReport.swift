@@ -43,6 +43,9 @@ public enum HTMLReport {
                 }
                 return run
             }
+            // The same run named twice (by id and by name, say) is drawn once.
+            var seen = Set<[UInt8]>()
+            runs = runs.filter { seen.insert(Array($0.id.utf8)).inserted }
         }
         guard !runs.isEmpty else {
             let projects = try store.projects()
@@ -73,7 +76,10 @@ public enum HTMLReport {
             groupNumbers[key] = groupNumbers.count
             return groupNumbers.count - 1
         }
-        let color = Dictionary(uniqueKeysWithValues: zip(runs.map(\.id), ChartPalette.shades(groups: groupOfRun)))
+        // Keyed by the id's bytes: ids that are equal as Unicode text but not byte for byte are
+        // different runs.
+        let colors = Dictionary(zip(runs.map { Array($0.id.utf8) }, ChartPalette.shades(groups: groupOfRun)), uniquingKeysWith: { a, _ in a })
+        let color = { (run: RunInfo) in colors[Array(run.id.utf8)] ?? ChartPalette.color(0) }
         let title = options.title ?? "Temper report: \(options.project)"
         var chartNumber = 0
         func nextID() -> String {
@@ -108,7 +114,7 @@ public enum HTMLReport {
         for (run, config) in zip(runs, configs) {
             // (cell markup, numeric sort key if the column sorts by number)
             var cells: [(String, Double?)] = [
-                ("<span class=\"swatch\" style=\"background:\(color[run.id]!)\"></span>\(Markup.escape(run.name))", nil),
+                ("<span class=\"swatch\" style=\"background:\(color(run))\"></span>\(Markup.escape(run.name))", nil),
                 (Markup.escape(run.id), nil),
                 ("<span class=\"state \(Markup.escape(run.state))\">\(Markup.escape(run.state))</span>", nil),
                 (run.tags.map { "<span class=\"tag\">\(Markup.escape($0))</span>" }.joined(separator: " "), nil),
@@ -136,11 +142,11 @@ public enum HTMLReport {
 
         // Learning curves on shared axes.
         body += "<section><h2>Metrics</h2><div class=\"grid\">"
-        let histories = try Dictionary(uniqueKeysWithValues: runs.map { ($0.id, try store.history($0.id)) })
+        let histories = try Dictionary(runs.map { (Array($0.id.utf8), try store.history($0.id)) }, uniquingKeysWith: { a, _ in a })
         for metric in metrics {
             let series = runs.compactMap { run -> LineChart.Series? in
-                guard let points = histories[run.id]?[metric], !points.isEmpty else { return nil }
-                return LineChart.Series(name: run.name, points: points.map { (Double($0.step), $0.value) }, color: color[run.id])
+                guard let points = histories[Array(run.id.utf8)]?[metric], !points.isEmpty else { return nil }
+                return LineChart.Series(name: run.name, points: points.map { (Double($0.step), $0.value) }, color: color(run))
             }
             guard !series.isEmpty else { continue }
             let chart = LineChart(title: metric, xLabel: "step", yLabel: metric, series: series, identifier: nextID())
@@ -185,15 +191,15 @@ public enum HTMLReport {
         }
 
         // System metrics, over seconds since each run's start.
-        let systems = try Dictionary(uniqueKeysWithValues: runs.map { ($0.id, try store.systemMetrics($0.id)) })
+        let systems = try Dictionary(runs.map { (Array($0.id.utf8), try store.systemMetrics($0.id)) }, uniquingKeysWith: { a, _ in a })
         let systemKeys = Set(systems.values.flatMap { $0.keys }).sorted()
         if !systemKeys.isEmpty {
             body += "<section><h2>System</h2><div class=\"grid\">"
             for key in systemKeys {
                 let series = runs.compactMap { run -> LineChart.Series? in
-                    guard let points = systems[run.id]?[key], !points.isEmpty else { return nil }
+                    guard let points = systems[Array(run.id.utf8)]?[key], !points.isEmpty else { return nil }
                     return LineChart.Series(name: run.name, points: points.map { ($0.time - run.createdAt, key == "rss_bytes" ? $0.value / 1_048_576 : $0.value) },
-                                            color: color[run.id])
+                                            color: color(run))
                 }
                 let label = key == "rss_bytes" ? "resident memory (MiB)" : key.replacingOccurrences(of: "_", with: " ")
                 body += "<figure class=\"chart\">\(LineChart(title: label, xLabel: "seconds since start", yLabel: label, series: series, identifier: nextID()).svg())</figure>"
@@ -216,6 +222,8 @@ public enum HTMLReport {
         guard seconds.isFinite, seconds >= 0 else { return "-" }
         if seconds < 0.9995 { return String(format: "%.0fms", seconds * 1000) }
         if seconds < 60 { return String(format: "%.1fs", seconds) }
+        // Past ten thousand years (a damaged or hand-made time stamp) in days, as a number.
+        if seconds >= 3.2e11 { return String(format: "%.3gd", seconds / 86_400) }
         let total = Int(seconds.rounded())
         let (d, h, m, s) = (total / 86_400, total % 86_400 / 3600, total % 3600 / 60, total % 60)
         if d > 0 { return "\(d)d \(h)h \(m)m \(s)s" }

@@ -105,7 +105,7 @@ extension RunStore {
         var result: [String: [(step: Int, histogram: Histogram)]] = [:]
         for (step, histograms) in try stepRows("histogram", of: runID, as: [String: JSONStoredHistogram].self) {
             for (name, stored) in histograms {
-                let counts = stored.counts
+                let counts = stored.binCounts
                 let histogram = Histogram(edges: Histogram.edges(low: stored.low.value, high: stored.high.value, bins: counts.count), counts: counts,
                                           nonFinite: stored.nonFinite)
                 if let last = result[name]?.last, last.step == step {

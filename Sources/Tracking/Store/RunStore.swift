@@ -68,6 +68,17 @@ public final class RunStore: @unchecked Sendable {
                 try Self.checkIdentity(database, path: path, access: access)
                 try Self.checkSchemaVersion(database, path: path)
             case .readWrite:
+                try StoreFile.checkWritable(path: path, directory: (path as NSString).deletingLastPathComponent)
+                if let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int), size > 0 {
+                    // Another program's database, or one from a newer Temper, is refused before
+                    // anything is written to it (opening to write switches it to WAL).
+                    let reader = try StoreFile.openReadOnly(path: path, busyTimeout: busyTimeout, immutableAllowed: false)
+                    try Self.checkIdentity(reader, path: path, access: .readWrite)
+                    try Self.checkSchemaVersion(reader, path: path)
+                    try reader.close()
+                } else if mustExist {
+                    throw TrackingError.foreignStore("\(path) is an empty file, not a Temper run store; runs are recorded by `temper casestudy batchnorm` or `Tracker(dir:)`")
+                }
                 let pool = try StoreFile.openReadWrite(path: path, busyTimeout: busyTimeout)
                 database = pool
                 try Self.checkIdentity(pool, path: path, access: access)
@@ -174,7 +185,13 @@ public final class RunStore: @unchecked Sendable {
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         LiveRuns.shared.settle(storePath: path)
         do {
-            return try database.read(body)
+            do {
+                return try database.read(body)
+            } catch let error as DatabaseError where access == .readOnly && (error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB) {
+                // Read as an immutable file, the store may have changed under the reader (a writer
+                // started meanwhile): read it once more, sharing the writer's log.
+                return try StoreFile.openReadOnly(path: path, busyTimeout: 5, immutableAllowed: false).read(body)
+            }
         } catch let error as TrackingError {
             throw error
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
@@ -211,6 +228,11 @@ final class OpenStores: @unchecked Sendable {
         let open = pools.compactMap(\.pool)
         pools = []
         lock.unlock()
-        for pool in open { try? pool.close() }
+        for pool in open {
+            // Fold the log into the file first: the close below skips that when a reader of
+            // another process holds the log.
+            _ = try? pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            try? pool.close()
+        }
     }
 }

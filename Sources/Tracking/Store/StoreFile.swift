@@ -12,6 +12,9 @@ enum StoreFile {
 
     /// A store that must exist does.
     static func checkExists(directory: String, path: String) throws {
+        if let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: path), !FileManager.default.fileExists(atPath: path) {
+            throw TrackingError.storeLocation("\(path) is a symbolic link to \(destination), which does not exist; fix or remove the link, or pass --dir for another store")
+        }
         guard FileManager.default.fileExists(atPath: path) else {
             throw TrackingError.storeLocation("no run store in \(directory) (no \(RunStore.fileName)); runs are recorded there by `temper casestudy batchnorm` or `Tracker(dir:)`; pass --dir or set TEMPER_DIR to read another directory")
         }
@@ -75,19 +78,40 @@ enum StoreFile {
     /// reader of another user would own, and the store's owner then could not write). While a
     /// writer has it open, the reader shares the writer's `-wal` and `-shm` and sees every
     /// committed row, without waiting for the writer's lock.
-    static func openReadOnly(path: String, busyTimeout: TimeInterval) throws -> DatabaseQueue {
+    static func openReadOnly(path: String, busyTimeout: TimeInterval, immutableAllowed: Bool = true) throws -> DatabaseQueue {
         var configuration = Configuration()
         configuration.readonly = true
         configuration.busyMode = .timeout(busyTimeout)
         configuration.label = "temper-run-store-reader"
-        let writerPresent = FileManager.default.fileExists(atPath: path + "-wal")
-        guard writerPresent || !usesURIs else {
+        let manager = FileManager.default
+        if immutableAllowed {
+            // A rollback journal beside the file: a writer is creating the store (for a moment,
+            // before it switches to WAL), or one was interrupted mid-write.
+            let deadline = Date().addingTimeInterval(2)
+            while manager.fileExists(atPath: path + "-journal") {
+                guard Date() < deadline else {
+                    throw TrackingError.storeLocation("\(path) was left in the middle of a write (\(path)-journal exists); a writing command (`temper casestudy …`) rolls it back, or sqlite3 when it opens the file")
+                }
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+        }
+        if immutableAllowed && usesURIs && !manager.fileExists(atPath: path + "-wal") {
             return try DatabaseQueue(path: immutableURI(path), configuration: configuration)
         }
         do {
             return try DatabaseQueue(path: path, configuration: configuration)
         } catch let error as DatabaseError where [.SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM].contains(error.resultCode) {
             throw TrackingError.storeLocation("cannot read \(path) (\(error.message ?? "\(error.resultCode)")): a process is writing it and this user may not share its -shm file; read it as the store's owner, or when no run is being logged")
+        }
+    }
+
+    /// A store about to be opened to write must be this user's to write (its file and folder):
+    /// otherwise SQLite would leave `-wal` and `-shm` files of this user beside it, which the
+    /// store's owner could then not write.
+    static func checkWritable(path: String, directory: String) throws {
+        let exists = FileManager.default.fileExists(atPath: path)
+        if exists && access(path, R_OK | W_OK) != 0 || access(directory, W_OK | X_OK) != 0 {
+            throw TrackingError.storeLocation("cannot write runs to \(path): this user may not write \(exists && access(path, W_OK) != 0 ? "the store file" : "its folder \(directory)"); `temper runs` and `temper report` can still read it, or pass --dir for a store of your own")
         }
     }
 

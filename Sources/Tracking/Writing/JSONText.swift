@@ -152,5 +152,10 @@ struct JSONStoredHistogram: Decodable {
         case negativeInfinity = "-inf"
     }
 
-    var nonFinite: NonFiniteCounts { NonFiniteCounts(nan: nan ?? 0, positiveInfinity: inf ?? 0, negativeInfinity: negativeInfinity ?? 0) }
+    /// Counts as stored; a negative one (only a damaged or hand-made row has them) reads as 0.
+    var nonFinite: NonFiniteCounts {
+        NonFiniteCounts(nan: Swift.max(nan ?? 0, 0), positiveInfinity: Swift.max(inf ?? 0, 0), negativeInfinity: Swift.max(negativeInfinity ?? 0, 0))
+    }
+
+    var binCounts: [Int] { counts.map { Swift.max($0, 0) } }
 }
