@@ -43,11 +43,17 @@ public final class Sequential {
     /// The history of the last `fit`, kept even when it ended with an error.
     public internal(set) var lastHistory = History()
 
-    public init(name: String = "sequential", seed: UInt64? = nil, inputShape: [Int]? = nil, @LayerBuilder _ layers: () -> [Layer] = { [] }) {
+    /// An empty model; add layers with `add`.
+    public init(name: String = "sequential", seed: UInt64? = nil, inputShape: [Int]? = nil) {
         self.name = name
         self.seed = seed ?? ModelSeeds.current ?? 0
         self.inputShape = inputShape
-        for layer in layers() { append(layer) }
+    }
+
+    /// The layer block may throw (a tuner's `try hp.int(…)` inside it); so does the init then.
+    public convenience init(name: String = "sequential", seed: UInt64? = nil, inputShape: [Int]? = nil, @LayerBuilder _ layers: () throws -> [Layer]) rethrows {
+        self.init(name: name, seed: seed, inputShape: inputShape)
+        for layer in try layers() { append(layer) }
     }
 
     /// Adds a layer at the end (Keras' `model.add`). A compiled model must be compiled again.

@@ -1,4 +1,5 @@
 import Tracking
+import Models
 
 /// A value a hyperparameter can take in Swift: `Int`, `Double`, `String`, `Bool`.
 public protocol HyperparameterValue: Sendable {
@@ -114,6 +115,14 @@ public final class HyperParameters {
         return try body()
     }
 
+    /// The hyperparameters of a finished trial: `values` as they were (what `bestHyperparameters`
+    /// returns).
+    public init(space: SearchSpace, values: [String: ConfigValue]) {
+        self.space = space
+        self.assigned = values
+        self.values = values
+    }
+
     /// The value of a declared hyperparameter in this trial; an error when it is unknown or inactive.
     public func get(_ name: String) throws -> ConfigValue {
         guard let parameter = space[name] else { throw TuningError.invalidParameter("\(name) is not declared") }
@@ -153,5 +162,20 @@ public final class HyperParameters {
             throw TuningError.invalidParameter("\(name) has the value \(value), which is not a \(T.self)")
         }
         return converted
+    }
+}
+
+/// A learning rate is a hyperparameter value too, so that
+/// `Adam(learningRate: try hp.choice("learning_rate", [1e-2, 1e-3, 1e-4]))` reads as in Keras
+/// (a constant rate; schedules are not hyperparameter values).
+extension LearningRate: HyperparameterValue {
+    public var configValue: ConfigValue {
+        if case .constant(let rate) = self { return .double(rate) }
+        return .string("\(self)")
+    }
+
+    public init?(configValue: ConfigValue) {
+        guard let rate = Double(configValue: configValue) else { return nil }
+        self = .constant(rate)
     }
 }

@@ -72,6 +72,9 @@ public final class SweepRunner: @unchecked Sendable {
     /// Told about progress (after each trial, and every `progressInterval` seconds).
     public var onProgress: (@Sendable (SweepProgress) -> Void)?
     public var progressInterval: TimeInterval = 1
+    /// Told when a worker starts a trial, and when it ends (with the trial as stored then).
+    public var onTrialStart: (@Sendable (TrialInfo) -> Void)?
+    public var onTrialEnd: (@Sendable (TrialInfo) -> Void)?
 
     private let control = TrialControl()
     private let lock = NSLock()
@@ -139,6 +142,7 @@ public final class SweepRunner: @unchecked Sendable {
             }
             guard let claim else { return }
             register(claim)
+            onTrialStart?(claim.trial)
             let (state, score, message) = execute(claim)
             do {
                 try sweep.store.finishTrial(claim, state: state, score: score, error: message)
@@ -146,6 +150,11 @@ public final class SweepRunner: @unchecked Sendable {
                 fail(error)
             }
             unregister(claim)
+            if let onTrialEnd {
+                var ended = claim.trial
+                (ended.state, ended.score, ended.error) = (state, score, message)
+                onTrialEnd(ended)
+            }
         }
     }
 

@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+import Models
+import Tracking
+@testable import Tuning
+
+func temporaryDirectory(_ name: String = #function) -> String {
+    let directory = FileManager.default.temporaryDirectory
+        .appendingPathComponent("temper-tuning-\(ProcessInfo.processInfo.processIdentifier)-\(name.filter { $0.isLetter })-\(UUID().uuidString.prefix(6))").path
+    try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    return directory
+}
+
+/// The deck's circles, split 500 / 500 as in the deck.
+func circleData() throws -> (train: (x: Matrix, y: Matrix), test: (x: Matrix, y: Matrix)) {
+    let data = try Generators.circles(samples: 200, noise: 0.1, seed: 1)
+    let train = data.rows(0..<100), test = data.rows(100..<200)
+    return ((train.x, train.y), (test.x, test.y))
+}
+
+/// The deck's Keras Tuner model.
+let deckModel: @Sendable (HyperParameters) throws -> Sequential = { hp in
+    let model = try Sequential {
+        Dense(try hp.int("units", min: 4, max: 32, step: 4), activation: .relu, inputShape: [2])
+        Dense(1, activation: .sigmoid)
+    }
+    try model.compile(optimizer: Adam(learningRate: try hp.choice("learning_rate", [1e-2, 1e-3, 1e-4])), loss: .binaryCrossEntropy, metrics: [.accuracy])
+    return model
+}
+
+@Suite(.serialized)
+struct TunerTests {
+    @Test func aTrialsScoreIsTheMeanOverExecutionsOfTheBestEpoch() throws {
+        let (train, test) = try circleData()
+        let dir = temporaryDirectory()
+        let tuner = try RandomSearch(objective: .maximize("val_accuracy"), maxTrials: 3, executionsPerTrial: 2, seed: 7, directory: dir, projectName: "hello", deckModel)
+        try tuner.search(x: train.x, y: train.y, epochs: 6, batchSize: 16, validationData: test, verbose: 0)
+        let store = try RunStore(directory: dir, access: .readOnly)
+        let sweep = try #require(tuner.sweep)
+        let trials = try store.trials(sweep.info.id)
+        #expect(trials.count == 3 && trials.allSatisfy { $0.state == .finished })
+        for trial in trials {
+            #expect(trial.runIDs.count == 2)
+            // Recomputed from what the runs logged: the best val_accuracy of each, averaged.
+            let bests = try trial.runIDs.map { id in try #require(try store.history(id)["val_accuracy"]?.map(\.value).max()) }
+            #expect(abs((trial.score ?? .nan) - bests.reduce(0, +) / 2) < 1e-12)
+            // Executions are seeded differently: their histories differ.
+            let losses = try trial.runIDs.map { try store.history($0)["loss"]?.map(\.value) ?? [] }
+            #expect(losses[0] != losses[1])
+            let runs = try trial.runIDs.map { try store.run($0) }
+            #expect(runs.allSatisfy { $0.sweepID == sweep.info.id && $0.trial == trial.number && $0.config["units"] == trial.config["units"] })
+        }
+        let best = try tuner.bestHyperparameters(1)[0]
+        #expect(best.values == sweep.flat(try sweep.bestTrials(1)[0].config))
+        #expect(try tuner.resultsSummary(print: false).contains("Score: \(try sweep.bestTrials(1)[0].score!)"))
+        #expect(try tuner.searchSpaceSummary(print: false).contains("units (Int)"))
+    }
+
+    @Test func bestModelsCarryTheBestEpochsWeights() throws {
+        let (train, test) = try circleData()
+        let dir = temporaryDirectory()
+        let tuner = try RandomSearch(objective: .minimize("val_loss"), maxTrials: 2, seed: 3, directory: dir, projectName: "p", deckModel)
+        try tuner.search(x: train.x, y: train.y, epochs: 8, batchSize: 16, validationData: test, verbose: 0)
+        let model = try tuner.bestModels(1)[0]
+        let best = try #require(try tuner.sweep?.bestTrials(1).first)
+        // The restored model's validation loss is the best epoch's (the trial's score: one execution).
+        let loss = try model.evaluate(x: test.x, y: test.y)["loss"] ?? .nan
+        #expect(abs(loss - (best.score ?? .nan)) < 1e-5)
+    }
+
+    @Test func parallelThreadsGiveTheSameTrialsAndResults() throws {
+        let (train, test) = try circleData()
+        func search(parallel: Int) throws -> [(config: RunConfig, score: Double?, losses: [[Double]])] {
+            let dir = temporaryDirectory()
+            let tuner = try RandomSearch(objective: .maximize("val_accuracy"), maxTrials: 4, executionsPerTrial: 2, seed: 11, directory: dir,
+                                         projectName: "par", parallel: parallel, deckModel)
+            try tuner.search(x: train.x, y: train.y, epochs: 5, batchSize: 16, validationData: test, verbose: 0)
+            let store = try RunStore(directory: dir, access: .readOnly)
+            return try store.trials(try #require(tuner.sweep).info.id).map { trial in
+                (trial.config, trial.score, try trial.runIDs.map { try store.history($0)["loss"]?.map(\.value) ?? [] })
+            }
+        }
+        let one = try search(parallel: 1), two = try search(parallel: 2)
+        #expect(one.count == 4 && two.count == 4)
+        for (a, b) in zip(one, two) {
+            #expect(a.config == b.config)
+            #expect(a.score == b.score, "bit-identical scores")
+            #expect(a.losses == b.losses, "bit-identical histories")
+        }
+    }
+
+    @Test func searchingAgainResumesAndKeepsFinishedTrials() throws {
+        let (train, test) = try circleData()
+        let dir = temporaryDirectory()
+        func tuner(_ trials: Int) throws -> RandomSearch {
+            try RandomSearch(objective: .maximize("val_accuracy"), maxTrials: trials, seed: 5, directory: dir, projectName: "again", deckModel)
+        }
+        let first = try tuner(2)
+        try first.search(x: train.x, y: train.y, epochs: 3, batchSize: 16, validationData: test, verbose: 0)
+        let again = try tuner(2)
+        try again.search(x: train.x, y: train.y, epochs: 3, batchSize: 16, validationData: test, verbose: 0)
+        #expect(again.sweep?.info.id == first.sweep?.info.id)
+        let store = try RunStore(directory: dir, access: .readOnly)
+        #expect(try store.runs(project: "again").count == 2, "no trial ran twice")
+    }
+
+    @Test func gridSearchRunsTheWholeProductDefaultsFirst() throws {
+        let (train, test) = try circleData()
+        let dir = temporaryDirectory()
+        let tuner = try GridSearch(objective: "val_loss", directory: dir, projectName: "grid") { hp in
+            let model = try Sequential {
+                Dense(try hp.choice("units", [8, 4], default: 4), activation: .relu, inputShape: [2])
+                Dense(1, activation: .sigmoid)
+            }
+            let optimizer = try hp.choice("optimizer", ["sgd", "adam"])
+            let lr = try hp.float("adam_lr", min: 0.25, max: 0.75, step: 0.5, parentName: "optimizer", parentValues: ["adam"])
+            try model.compile(optimizer: optimizer == "sgd" ? SGD(learningRate: 0.1) : Adam(learningRate: .constant(lr)), loss: .binaryCrossEntropy)
+            return model
+        }
+        #expect(try tuner.gridSize() == 2 * (1 + 2))
+        try tuner.search(x: train.x, y: train.y, epochs: 2, validationData: test, verbose: 0)
+        let configs = try #require(tuner.sweep).trials().map { $0.config }
+        #expect(configs == [["units": 4, "optimizer": "sgd"], ["units": 4, "optimizer": "adam", "adam_lr": 0.25], ["units": 4, "optimizer": "adam", "adam_lr": 0.75],
+                            ["units": 8, "optimizer": "sgd"], ["units": 8, "optimizer": "adam", "adam_lr": 0.25], ["units": 8, "optimizer": "adam", "adam_lr": 0.75]])
+    }
+
+    @Test func aTrialThatThrowsIsRecordedAsFailedAndTheSearchGoesOn() throws {
+        let (train, test) = try circleData()
+        let dir = temporaryDirectory()
+        let tuner = try RandomSearch(objective: .maximize("val_accuracy"), maxTrials: 4, seed: 2, directory: dir, projectName: "f") { hp in
+            let width = try hp.int("width", min: 1, max: 8)
+            if width > 4 { throw TuningError.invalidParameter("width \(width) is too many for this test") }
+            return try deckModel(hp)
+        }
+        try tuner.search(x: train.x, y: train.y, epochs: 2, validationData: test, verbose: 0)
+        let trials = try #require(tuner.sweep).trials()
+        #expect(trials.count == 4)
+        #expect(trials.contains { $0.state == .failed && $0.error?.contains("too many") == true })
+        #expect(trials.contains { $0.state == .finished })
+    }
+}
