@@ -51,6 +51,7 @@ let package = Package(
             dependencies: [
                 "Graph", "Autodiff", "Runtime", "GradientCheck", "Workloads", "Benchmarks", "Models", "CaseStudies", "Tracking", "Charts", "Tuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .testTarget(name: "GraphTests", dependencies: ["Graph", "Runtime", "Workloads"], resources: [.copy("Golden")]),
