@@ -34,7 +34,7 @@ struct TrainCommand: ParsableCommand {
         let model = try spec.model(config)
         if !quiet {
             print(try model.summary())
-            fflush(stdout)  // before fit's progress, which is written unbuffered
+            fflush(nil)  // before fit's progress, which is written unbuffered
         }
         var callbacks: [Callback] = []
         var run: Run?
