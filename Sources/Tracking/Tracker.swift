@@ -51,9 +51,27 @@ public final class Tracker: Sendable {
     /// Creates a run (state `running`) with its configuration, the host, the command line and the
     /// git commit of the working directory (if it is a repository). The run's writer registers it
     /// in the store at once, in its first transaction; a sweep it belongs to must exist.
+    ///
+    /// In a program that a sweep runs (`temper sweep` sets `TEMPER_RUN_ID`, `TEMPER_SWEEP_ID` and
+    /// `TEMPER_TRIAL`), the run is the trial's: it takes that id, sweep and trial, and what it
+    /// logs goes to the trial's run (which the sweep registered first, with the trial's config).
     public func start(project: String, name: String? = nil, config: RunConfig = [:], tags: [String] = [], group: String? = nil,
-                      notes: String = "", sweep: (id: String, trial: Int)? = nil) throws -> Run {
-        let id = Self.newID()
+                      notes: String = "", sweep: (id: String, trial: Int)? = nil,
+                      environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Run {
+        var sweep = sweep
+        var id = Self.newID()
+        if sweep == nil, let runID = environment["TEMPER_RUN_ID"], let sweepID = environment["TEMPER_SWEEP_ID"],
+           let trial = environment["TEMPER_TRIAL"].flatMap(Int.init) {
+            id = runID
+            sweep = (sweepID, trial)
+        }
+        return try start(id: id, project: project, name: name, config: config, tags: tags, group: group, notes: notes, sweep: sweep)
+    }
+
+    /// Starts a run with a given id (a sweep registers a trial's run under the id it gives the
+    /// program). When a run with that id exists, what is logged goes to it.
+    public func start(id: String, project: String, name: String? = nil, config: RunConfig = [:], tags: [String] = [], group: String? = nil,
+                      notes: String = "", sweep: (id: String, trial: Int)?) throws -> Run {
         let name = name ?? "run-\(id)"
         if let sweep {
             let exists = try store.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM sweep WHERE id = ?", arguments: [sweep.id]) ?? false }
@@ -92,7 +110,7 @@ public final class Tracker: Sendable {
     static let command = CommandLine.arguments.map(quoted).joined(separator: " ")
 
     /// An 8-character lowercase base-36 id (W&B's form), from one 64-bit random number.
-    static func newID() -> String {
+    public static func newID() -> String {
         var random = UInt64.random(in: 0...UInt64.max)
         var characters: [UInt8] = []
         characters.reserveCapacity(8)

@@ -31,6 +31,7 @@ struct RunRecord: Sendable {
             INSERT INTO run (id, project, name, group_name, tags, notes, config, state, created_at, heartbeat_at, host, command, git_commit, sweep_id, trial,
                              pid, boot_id, process_start)
             VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO NOTHING
             """, arguments: [id, project, name, group, tagsJSON, notes, configJSON, createdAt, createdAt, host, command, gitCommit, sweepID, trial,
                              process?.pid, process?.bootID, process?.startTicks])
     }

@@ -1,0 +1,193 @@
+import ArgumentParser
+import Foundation
+import Runtime
+import Tracking
+import Tuning
+
+struct SweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Run a W&B sweep file (grid or random search): temper sweep sweep.yaml [--parallel N] [--seed S].",
+        subcommands: [SweepStartCommand.self, SweepResumeCommand.self, SweepShowCommand.self],
+        defaultSubcommand: SweepStartCommand.self
+    )
+}
+
+/// Options of every command that runs trials.
+struct SweepRunOptions: ParsableArguments {
+    @Option(help: "Trials trained at once (threads of this process; each trial's program runs as its own process when it is not a Temper spec).")
+    var parallel: Int = 1
+    @Option(help: "The run store (default: $TEMPER_DIR, else ./temper-runs).") var dir: String?
+    @Flag(help: "Print nothing while the sweep runs (errors and the final summary only).") var quiet = false
+
+    func validate() throws {
+        guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1, not \(parallel)") }
+    }
+}
+
+struct SweepStartCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "start",
+        abstract: "Start (or, with the same file and seed, resume) a sweep.",
+        discussion: """
+        The file is W&B's sweep configuration: method (grid, random), metric (name, goal, target), parameters, run_cap, \
+        program, command with W&B's macros; Temper adds project, seed and executions. When the program is a Temper train \
+        spec, trials train in this process; otherwise each runs the command as a subprocess, which reports metrics through \
+        Tracker or as JSON lines on its standard output. Running the same file with the same seed again resumes the sweep: \
+        finished trials are kept, interrupted ones run again with the same configuration and seed (--new starts another).
+        """
+    )
+
+    @Argument(help: "The sweep file (YAML).") var file: String
+    @Option(help: "The sweep's seed (default: the file's seed:, else 1): trials' configurations and training seeds derive from it.")
+    var seed: UInt64?
+    @Flag(help: "Start a new sweep even when one of this file and seed exists.") var new = false
+    @OptionGroup var options: SweepRunOptions
+
+    func run() throws {
+        let spec = try SweepSpec.load(file)
+        let trainSpec = try spec.inProcessTrainSpec()
+        let defaultProject = trainSpec?.project ?? ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+        let plan = try spec.plan(seed: seed, defaultProject: defaultProject)
+        let tracker = try Tracker(dir: options.dir, systemMetricsInterval: nil)
+        let (sweep, resumed) = try Sweep.open(plan, in: tracker.store, resume: !new)
+        let executor: TrialExecutor = try trainSpec.map { try SpecTrialExecutor(spec: $0) } ?? CommandTrialExecutor(spec: spec)
+        try SweepSession(sweep: sweep, tracker: tracker, executor: executor, options: options).run(resumed: resumed, inProcess: trainSpec != nil)
+    }
+}
+
+struct SweepResumeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "resume", abstract: "Go on with a stopped or interrupted sweep: interrupted trials run again, finished ones are kept.")
+
+    @Argument(help: "The sweep id (or a unique prefix, or its name).") var id: String
+    @OptionGroup var options: SweepRunOptions
+
+    func run() throws { try SweepSession.join(id, options: options, resuming: true) }
+}
+
+struct AgentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agent",
+        abstract: "Join a running sweep from another process: take its trials until none is left.",
+        discussion: "Trials are claimed in a transaction, so agents never take the same one; a trial whose process died is taken again with the same configuration and seed."
+    )
+
+    @Argument(help: "The sweep id (or a unique prefix, or its name).") var id: String
+    @OptionGroup var options: SweepRunOptions
+
+    func run() throws { try SweepSession.join(id, options: options, resuming: false) }
+}
+
+/// A sweep running in this process: its workers, the live view, Ctrl-C.
+final class SweepSession: @unchecked Sendable {
+    let sweep: Sweep
+    let tracker: Tracker
+    let runner: SweepRunner
+    let options: SweepRunOptions
+    private let view: LiveView
+
+    init(sweep: Sweep, tracker: Tracker, executor: TrialExecutor, options: SweepRunOptions) throws {
+        self.sweep = sweep
+        self.tracker = tracker
+        self.options = options
+        runner = try SweepRunner(sweep: sweep, tracker: tracker, executor: executor, workers: options.parallel)
+        view = LiveView(sweep: sweep, quiet: options.quiet)
+    }
+
+    /// Joins the sweep `id` of the store (resume, agent).
+    static func join(_ id: String, options: SweepRunOptions, resuming: Bool) throws {
+        let tracker = try Tracker(dir: options.dir, systemMetricsInterval: nil)
+        let info = try tracker.store.sweep(id)
+        let spec = try SweepSpec.stored(info.spec)
+        let trainSpec = try spec.inProcessTrainSpec()
+        var plan = try spec.plan(seed: info.seed, defaultProject: info.project)
+        plan.project = info.project
+        plan.name = info.name
+        guard plan.specHash == info.specHash else {
+            throw ValidationError("sweep \(info.id) was made from another version of its file; start a new sweep from the file instead")
+        }
+        if resuming && info.state == "finished" {
+            print("sweep \(info.id) (\(info.name)) is finished; `temper sweep show \(info.id)` shows its trials")
+            return
+        }
+        let (sweep, _) = (Sweep(info: info, plan: plan, store: tracker.store), false)
+        if info.state != "running" { try tracker.store.setSweepState(info.id, "running") }
+        let executor: TrialExecutor = try trainSpec.map { try SpecTrialExecutor(spec: $0) } ?? CommandTrialExecutor(spec: spec)
+        try SweepSession(sweep: sweep, tracker: tracker, executor: executor, options: options).run(resumed: true, inProcess: trainSpec != nil)
+    }
+
+    func run(resumed: Bool, inProcess: Bool) throws {
+        let plan = sweep.plan
+        let capacity = try plan.capacity()
+        let done = try sweep.trials().filter { $0.state != .running && $0.state != .crashed }.count
+        var header = "sweep \(sweep.info.id) (\(sweep.info.name), project \(sweep.info.project)) in \(sweep.store.path): "
+        switch plan.method {
+        case .grid: header += "grid search, \(capacity.map(String.init) ?? "?") trials"
+        case .random: header += "random search, " + (plan.maxTrials.map { "\($0) trials (run_cap)" } ?? "until stopped (no run_cap)")
+        }
+        header += ", \(plan.objective.direction.rawValue) \(plan.objective.name)" + (plan.objective.target.map { " (target \($0))" } ?? "")
+        header += inProcess ? ", trials trained in this process" : ", trials run as commands"
+        header += options.parallel > 1 ? ", \(options.parallel) at once" : ""
+        if resumed && done > 0 { header += "; resuming: \(done) trial\(done == 1 ? "" : "s") done are kept" }
+        print(header)
+        fflush(nil)
+        runner.onProgress = { [view] progress in view.progress(progress) }
+        runner.onTrialEnd = { [view] trial in view.ended(trial) }
+        let threads = BLAS.threads
+        BLAS.setThreads(1)
+        defer { BLAS.setThreads(threads) }
+        let interrupts = Interrupts { [runner, view] in
+            view.note("stopping: running trials end at their next epoch and run again on resume (Ctrl-C again to quit at once)")
+            runner.stop()
+        }
+        defer { interrupts.restore() }
+        try runner.run()
+        try tracker.waitUntilWritten()
+        view.finish()
+        try printSummary(stopped: runner.isStopped)
+    }
+
+    private func printSummary(stopped: Bool) throws {
+        let trials = try sweep.trials()
+        let counts = Dictionary(grouping: trials, by: \.state).mapValues(\.count)
+        let states = TrialState.allCases.compactMap { state in counts[state].map { "\($0) \(state.rawValue)" } }.joined(separator: ", ")
+        print("\n\(trials.count) trial\(trials.count == 1 ? "" : "s"): \(states.isEmpty ? "none" : states)")
+        if let best = try sweep.bestTrials(1).first, let score = best.score {
+            print("best \(sweep.plan.objective.name) \(LiveView.number(score)) at trial \(best.number): \(LiveView.describe(best.config))")
+        }
+        if stopped {
+            print("stopped; go on with: temper sweep resume \(sweep.info.id)" + (options.dir.map { " --dir \($0)" } ?? ""))
+        }
+        print("see the trials with: temper sweep show \(sweep.info.id)" + (options.dir.map { " --dir \($0)" } ?? ""))
+    }
+}
+
+/// Ctrl-C while a sweep runs: the first stops it cleanly, the second exits at once. A handler
+/// (not an ignored signal, which child processes would inherit) counts them; a thread acts.
+final class Interrupts: @unchecked Sendable {
+    nonisolated(unsafe) static var count: Int32 = 0
+    private let watcher: Thread
+
+    init(_ onFirst: @escaping @Sendable () -> Void) {
+        Interrupts.count = 0
+        signal(SIGINT) { _ in
+            Interrupts.count += 1
+            if Interrupts.count > 1 { _exit(130) }
+        }
+        watcher = Thread {
+            while !Thread.current.isCancelled {
+                if Interrupts.count > 0 {
+                    onFirst()
+                    return
+                }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
+        watcher.start()
+    }
+
+    func restore() {
+        watcher.cancel()
+        signal(SIGINT, SIG_DFL)
+    }
+}

@@ -1,0 +1,154 @@
+import ArgumentParser
+import Foundation
+import Tracking
+import Tuning
+
+/// The live view of a running sweep: one line, redrawn in place on a terminal (trials done,
+/// running and in all, the best score so far with its configuration, elapsed time and ETA), and a
+/// line per trial that ends; plain lines when the output is not a terminal; nothing with --quiet.
+final class LiveView: @unchecked Sendable {
+    let sweep: Sweep
+    let quiet: Bool
+    private let terminal = isatty(STDOUT_FILENO) == 1
+    private let lock = NSLock()
+    private var status = ""
+
+    init(sweep: Sweep, quiet: Bool) {
+        self.sweep = sweep
+        self.quiet = quiet
+    }
+
+    func progress(_ progress: SweepProgress) {
+        guard !quiet else { return }
+        var parts = ["\(progress.finished + progress.failed)\(progress.total.map { "/\($0)" } ?? "") done"]
+        if progress.failed > 0 { parts[0] += " (\(progress.failed) failed)" }
+        parts.append("\(progress.running) running")
+        if let best = progress.best, let score = best.score {
+            parts.append("best \(sweep.plan.objective.name) \(Self.number(score)) (trial \(best.number): \(Self.describe(best.config)))")
+        }
+        parts.append(Self.clock(progress.elapsed) + " elapsed")
+        if let remaining = progress.remaining { parts.append("ETA " + Self.clock(remaining)) }
+        lock.lock()
+        status = TerminalText.visible(parts.joined(separator: " · "))
+        if terminal { draw() }
+        lock.unlock()
+    }
+
+    func ended(_ trial: TrialInfo) {
+        guard !quiet else { return }
+        let result: String
+        switch trial.state {
+        case .finished, .stopped: result = "\(sweep.plan.objective.name) \(trial.score.map(Self.number) ?? "?")"
+        case .failed: result = "failed: " + (trial.error ?? "").split(separator: "\n").prefix(3).joined(separator: " | ")
+        case .crashed: result = "interrupted (runs again on resume)"
+        case .running: result = "running"
+        }
+        note("trial \(trial.number) \(result) — \(Self.describe(trial.config))")
+    }
+
+    /// A line of its own (above the live line on a terminal).
+    func note(_ text: String) {
+        guard !quiet else { return }
+        lock.lock()
+        if terminal { print("\r\u{1B}[K", terminator: "") }
+        print(TerminalText.visible(text))
+        if terminal { draw() }
+        fflush(nil)
+        lock.unlock()
+    }
+
+    func finish() {
+        guard !quiet, terminal else { return }
+        lock.lock()
+        print("\r\u{1B}[K" + status)
+        lock.unlock()
+    }
+
+    private func draw() {
+        let width = Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "") ?? 120
+        print("\r\u{1B}[K" + String(status.prefix(Swift.max(width - 1, 20))), terminator: "")
+        fflush(nil)
+    }
+
+    /// `key=value` pairs of a configuration, dotted keys for nested ones.
+    static func describe(_ config: RunConfig) -> String {
+        config.flattened.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+    }
+
+    static func number(_ value: Double) -> String { String(format: "%.4g", value) }
+
+    static func clock(_ seconds: TimeInterval) -> String {
+        let total = Int(Swift.min(Swift.max(seconds, 0), 1e8).rounded())
+        return total >= 3600 ? String(format: "%d:%02d:%02d", total / 3600, total % 3600 / 60, total % 60) : String(format: "%02d:%02d", total / 60, total % 60)
+    }
+}
+
+struct SweepShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "A sweep's trials, best first, with their configurations, states and the best configuration.")
+
+    @Argument(help: "The sweep id (or a unique prefix, or its name).") var id: String
+    @Option(help: "The run store (default: $TEMPER_DIR, else ./temper-runs).") var dir: String?
+
+    func run() throws {
+        let store = try RunStore(directory: dir, access: .readOnly)
+        let info = try store.sweep(id)
+        let trials = try store.trials(info.id)
+        let objective = try Self.objective(info)
+        let v = TerminalText.visible
+        print("\(v(info.name))  (\(v(info.id)))  project \(v(info.project))  \(info.method)  \(info.state)  seed \(info.seed)")
+        let counts = Dictionary(grouping: trials, by: \.state).mapValues(\.count)
+        print(TrialState.allCases.compactMap { s in counts[s].map { "\($0) \(s.rawValue)" } }.joined(separator: " · ") + (trials.isEmpty ? "no trials yet" : ""))
+        let sorted = trials.sorted { a, b in
+            switch (a.score, b.score) {
+            case let (x?, y?): return objective.map { $0.isBetter(x, than: y) || (x == y && a.number < b.number) } ?? (a.number < b.number)
+            case (_?, nil): return true
+            case (nil, _?): return false
+            default: return a.number < b.number
+            }
+        }
+        let keys = Array(Set(trials.flatMap { $0.config.flattened.map(\.key) })).sorted()
+        var table = TerminalTable(["trial", "state", objective?.name ?? "score"] + keys + ["attempts", "runs"])
+        for trial in sorted {
+            let config = Dictionary(trial.config.flattened.map { ($0.key, $0.value.description) }, uniquingKeysWith: { a, _ in a })
+            table.append(([String(trial.number), trial.state.rawValue, trial.score.map(LiveView.number) ?? ""] + keys.map { config[$0] ?? "" }
+                          + [String(trial.attempt), String(trial.runIDs.count)]).map(v))
+        }
+        print(table.render())
+        if let best = sorted.first, best.score != nil {
+            print("\nbest: trial \(best.number), \(objective?.name ?? "score") \(best.score.map(LiveView.number) ?? "")")
+            for (key, value) in best.config.flattened { print("  \(v(key)): \(v(value.description))") }
+        }
+        for trial in trials where trial.state == .failed {
+            print("\ntrial \(trial.number) failed: \(v(trial.error ?? ""))")
+        }
+    }
+
+    /// The sweep's objective, from its stored spec (a Swift tuner's sweep has none stored).
+    static func objective(_ info: SweepInfo) throws -> Objective? {
+        try? SweepSpec.stored(info.spec).objective
+    }
+}
+
+struct SweepsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "sweeps", abstract: "The sweeps in the store: id, name, method, state, trials, best score.")
+
+    @Option(help: "Only sweeps of this project.") var project: String?
+    @Option(help: "The run store (default: $TEMPER_DIR, else ./temper-runs).") var dir: String?
+
+    func run() throws {
+        let store = try RunStore(directory: dir, access: .readOnly)
+        let sweeps = try store.sweeps(project: project)
+        var table = TerminalTable(["id", "name", "project", "method", "state", "trials", "finished", "best", "created"])
+        for info in sweeps {
+            let trials = try store.trials(info.id)
+            let objective = try SweepShowCommand.objective(info)
+            let scores = trials.filter { $0.state == .finished || $0.state == .stopped }.compactMap(\.score)
+            let best = objective.flatMap { o in scores.reduce(nil as Double?) { b, x in b.map { o.isBetter(x, than: $0) ? x : $0 } ?? x } }
+            let created = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: info.createdAt))
+            table.append([info.id, info.name, info.project, info.method, info.state, String(trials.count), String(scores.count),
+                          best.map(LiveView.number) ?? "", created].map(TerminalText.visible))
+        }
+        print(table.render())
+        print("\(sweeps.count) sweep\(sweeps.count == 1 ? "" : "s") in \(TerminalText.visible(store.path))")
+    }
+}

@@ -1,0 +1,183 @@
+import Foundation
+import Tracking
+
+/// Runs a trial as a subprocess: W&B's `command` with its macros expanded, the environment
+/// holding `TEMPER_DIR`, `TEMPER_SWEEP_ID`, `TEMPER_RUN_ID`, `TEMPER_TRIAL` and `TEMPER_SEED`.
+///
+/// The trial's run is registered first (with the trial's config). The program reports metrics
+/// either through the Tracking API (`Tracker().start(…)` picks the run up from the environment) or
+/// by printing JSON lines to standard output (`{"epoch": 3, "val_accuracy": 0.84}`: numbers are
+/// logged at the line's `step` or `epoch`, else at the line's count). Its output goes to
+/// `<store>/sweeps/<sweep id>/trial-<n>.log`. A non-zero exit fails the trial, with the log's
+/// last lines; the trial's score is the metric's last logged value.
+public struct CommandTrialExecutor: TrialExecutor {
+    public let spec: SweepSpec
+
+    public init(spec: SweepSpec) { self.spec = spec }
+
+    public func execute(_ claim: TrialClaim, of sweep: Sweep, tracker: Tracker, control: TrialControl) throws -> TrialOutcome {
+        let plan = sweep.plan, trial = claim.trial
+        let logs = (((sweep.store.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("sweeps") as NSString)
+            .appendingPathComponent(sweep.info.id)
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        var scores: [Double] = []
+        for execution in 0..<plan.executionsPerTrial {
+            let seed = SweepSeeds.execution(trial.seed, execution)
+            let suffix = plan.executionsPerTrial > 1 ? "-execution-\(execution)" : ""
+            let run = try tracker.start(id: Tracker.newID(), project: sweep.info.project, name: TrialRuns.name(sweep, trial, execution),
+                                        config: TrialRuns.config(trial.config, trial, execution, seed, plan), tags: [sweep.info.name],
+                                        group: TrialRuns.group(sweep, trial), sweep: (sweep.info.id, trial.number))
+            try run.flush()  // registered before the program starts
+            try sweep.store.addRun(run.id, to: claim)
+            let base = (logs as NSString).appendingPathComponent("trial-\(trial.number)\(suffix)")
+            let arguments = try CommandMacros.expand(spec.command, program: spec.programPath, config: trial.config, jsonFile: base + ".json")
+            var environment = ProcessInfo.processInfo.environment
+            environment["TEMPER_DIR"] = (sweep.store.path as NSString).deletingLastPathComponent
+            environment["TEMPER_SWEEP_ID"] = sweep.info.id
+            environment["TEMPER_RUN_ID"] = run.id
+            environment["TEMPER_TRIAL"] = String(trial.number)
+            environment["TEMPER_SEED"] = String(seed)
+            let status: Int32
+            do {
+                status = try ChildProcess.run(arguments, environment: environment, log: base + ".log", control: control) { values, step in
+                    run.log(values, step: step)
+                }
+            } catch {
+                try? run.fail("\(error)")
+                throw error
+            }
+            if control.isStopRequested {
+                try? run.fail("interrupted")
+                throw TrialInterrupted()
+            }
+            guard status == 0 else {
+                let message = "\(arguments.joined(separator: " ")) exited with status \(status); the end of its output (\(base).log):\n" + ChildProcess.tail(base + ".log")
+                try? run.fail(message)
+                throw TuningError.trialFailed(message)
+            }
+            try run.finish()
+            guard let summary = try sweep.store.run(run.id).summary[plan.objective.name], !summary.last.isNaN else {
+                let logged = (try? sweep.store.run(run.id).summary.keys.sorted()) ?? []
+                throw TuningError.trialFailed("the program did not log \(plan.objective.name) (it logged \(logged.isEmpty ? "nothing" : logged.joined(separator: ", "))); print JSON lines such as {\"\(plan.objective.name)\": 0.9} or log through Tracker")
+            }
+            scores.append(summary.last)
+        }
+        return TrialOutcome(score: scores.reduce(0, +) / Double(scores.count))
+    }
+}
+
+/// A trial's subprocess: started with its own process group (so Ctrl-C reaches it through the
+/// sweep, which forwards it), standard output parsed for JSON lines and, with standard error,
+/// written to a log.
+enum ChildProcess {
+    static func run(_ arguments: [String], environment: [String: String], log: String, control: TrialControl,
+                    report: @escaping (_ values: [String: Double], _ step: Int) -> Void) throws -> Int32 {
+        guard let first = arguments.first, !first.isEmpty else { throw TuningError.trialFailed("the command is empty") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try executable(first, environment: environment))
+        process.arguments = Array(arguments.dropFirst())
+        process.environment = environment
+        guard FileManager.default.createFile(atPath: log, contents: nil), let logHandle = FileHandle(forWritingAtPath: log) else {
+            throw TuningError.trialFailed("cannot write the trial's log \(log)")
+        }
+        defer { try? logHandle.close() }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = logHandle
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            throw TuningError.trialFailed("cannot start \(arguments.joined(separator: " ")): \(error.localizedDescription)")
+        }
+        let reader = LineReader(handle: output.fileHandleForReading, log: logHandle, report: report)
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            reader.readToEnd()
+            done.signal()
+        }
+        thread.start()
+        var interrupted = false
+        while process.isRunning {
+            if control.isStopRequested && !interrupted {
+                interrupted = true
+                kill(process.processIdentifier, SIGINT)
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        done.wait()
+        process.waitUntilExit()
+        return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+    }
+
+    /// `name` when it holds a slash, else its first match on the PATH.
+    static func executable(_ name: String, environment: [String: String]) throws -> String {
+        if name.contains("/") {
+            guard FileManager.default.isExecutableFile(atPath: name) else { throw TuningError.trialFailed("\(name) is not an executable file") }
+            return name
+        }
+        for directory in (environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let candidate = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw TuningError.trialFailed("cannot find \(name) on the PATH (\(environment["PATH"] ?? "")); give its full path in the command")
+    }
+
+    /// The last lines of a log.
+    static func tail(_ path: String, lines: Int = 12) -> String {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+    }
+}
+
+/// Reads a child's standard output line by line: each line is copied to the log; a line that is a
+/// JSON object of numbers is reported as metrics.
+final class LineReader: @unchecked Sendable {
+    let handle: FileHandle
+    let log: FileHandle
+    let report: ([String: Double], Int) -> Void
+    private var count = 0
+
+    init(handle: FileHandle, log: FileHandle, report: @escaping ([String: Double], Int) -> Void) {
+        self.handle = handle
+        self.log = log
+        self.report = report
+    }
+
+    func readToEnd() {
+        var buffer = Data()
+        while true {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            buffer.append(chunk)
+            while let newline = buffer.firstIndex(of: 10) {
+                line(buffer[buffer.startIndex..<newline])
+                buffer.removeSubrange(buffer.startIndex...newline)
+            }
+        }
+        if !buffer.isEmpty { line(buffer[...]) }
+    }
+
+    private func line(_ bytes: Data.SubSequence) {
+        try? log.write(contentsOf: Data(bytes) + Data([10]))
+        guard bytes.first == UInt8(ascii: "{"), let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { return }
+        var values: [String: Double] = [:]
+        for (key, value) in object {
+            if let number = value as? NSNumber, !LineReader.isBoolean(number) { values[key] = number.doubleValue }
+            if let text = value as? String, ["NaN", "Infinity", "-Infinity"].contains(text) { values[key] = Double(text.replacingOccurrences(of: "Infinity", with: "inf")) }
+        }
+        count += 1
+        let step = (values["step"] ?? values["epoch"]).flatMap { $0.isFinite && abs($0) < 1e15 ? Int($0) : nil } ?? count
+        values["step"] = nil
+        guard !values.isEmpty else { return }
+        report(values, step)
+    }
+}
+
+extension LineReader {
+    /// JSON's true and false come back as numbers of type char or bool; they are not metrics.
+    static func isBoolean(_ number: NSNumber) -> Bool {
+        let type = String(cString: number.objCType)
+        return type == "c" || type == "B"
+    }
+}

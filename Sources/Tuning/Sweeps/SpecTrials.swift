@@ -1,0 +1,88 @@
+import Foundation
+import Models
+import Tracking
+
+/// Trains a trial of a sweep whose program is a Temper train spec, in this process: the trial's
+/// parameters override the spec's config keys (nested parameters reach nested keys), the model is
+/// built and seeded per execution, and each execution is a run with a `TrackingCallback`.
+public struct SpecTrialExecutor: TrialExecutor {
+    public let spec: TrainSpec
+    /// Log weight and gradient histograms (off unless the spec's `tracking: {histograms: true}`).
+    public let logHistograms: Bool
+    private let cache = DataCache()
+
+    public init(spec: TrainSpec) throws {
+        self.spec = spec
+        logHistograms = try spec.tracking.map { _ in try spec.logsHistograms(spec.config) } ?? false
+    }
+
+    public func execute(_ claim: TrialClaim, of sweep: Sweep, tracker: Tracker, control: TrialControl) throws -> TrialOutcome {
+        let plan = sweep.plan, trial = claim.trial
+        let config = spec.configuration(overrides: trial.config)
+        let data = try cache.data(spec, config)
+        var scores: [Double] = []
+        for execution in 0..<plan.executionsPerTrial {
+            let seed = SweepSeeds.execution(trial.seed, execution)
+            let model = try ModelSeeds.$current.withValue(seed) { try spec.model(config) }
+            let run = try tracker.start(project: sweep.info.project, name: TrialRuns.name(sweep, trial, execution), config: TrialRuns.config(config, trial, execution, seed, plan),
+                                        tags: [sweep.info.name], group: TrialRuns.group(sweep, trial), sweep: (sweep.info.id, trial.number))
+            try sweep.store.addRun(run.id, to: claim)
+            let recorder = ObjectiveRecorder(objective: plan.objective, keepsWeights: false, control: control)
+            let callbacks: [Callback] = [TrackingCallback(run, logWeights: logHistograms, logGradients: logHistograms), recorder]
+            let history = try ModelSeeds.$current.withValue(seed) { try spec.fit(model, data: data, config: config, callbacks: callbacks) }
+            if control.isStopRequested { throw TrialInterrupted() }
+            guard let score = plan.objective.value(of: history[plan.objective.name]) else {
+                throw TuningError.trialFailed("the metric \(plan.objective.name) was not logged (the run logged \(history.keys.joined(separator: ", "))); name one of those in metric.name, or give the spec validation data for val_ metrics")
+            }
+            scores.append(score)
+        }
+        return TrialOutcome(score: scores.reduce(0, +) / Double(scores.count))
+    }
+}
+
+/// Names and configs of trials' runs.
+enum TrialRuns {
+    static func name(_ sweep: Sweep, _ trial: TrialInfo, _ execution: Int) -> String {
+        "\(sweep.info.name)-trial-\(trial.number)" + (sweep.plan.executionsPerTrial > 1 ? "-execution-\(execution)" : "")
+    }
+
+    static func group(_ sweep: Sweep, _ trial: TrialInfo) -> String { "\(sweep.info.name)-trial-\(trial.number)" }
+
+    /// The run's config: the trial's (what it trains with), its number, execution and seed.
+    static func config(_ config: RunConfig, _ trial: TrialInfo, _ execution: Int, _ seed: UInt64, _ plan: SweepPlan) -> RunConfig {
+        var config = config
+        config["trial"] = .int(trial.number)
+        config["seed"] = .string(String(seed))
+        if plan.executionsPerTrial > 1 { config["execution"] = .int(execution) }
+        return config
+    }
+}
+
+/// The data of a spec, read once per distinct data section (trials usually share it).
+final class DataCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [String: SpecData] = [:]
+
+    func data(_ spec: TrainSpec, _ config: RunConfig) throws -> SpecData {
+        let key = try spec.dataKey(config)
+        lock.lock()
+        if let cached = entries[key] {
+            lock.unlock()
+            return cached
+        }
+        lock.unlock()
+        let data = try spec.data(config)
+        lock.lock()
+        entries[key] = data
+        lock.unlock()
+        return data
+    }
+}
+
+extension TrainSpec {
+    /// What determines the data: the data section's values for `config`.
+    func dataKey(_ config: RunConfig) throws -> String {
+        let arguments = try SpecArguments(data, config: config, known: Self.dataKeys)
+        return Self.dataKeys.map { "\($0)=\(arguments.value($0)?.description ?? "-")" }.joined(separator: "\u{1F}")
+    }
+}
