@@ -170,6 +170,11 @@ final class Interrupts: @unchecked Sendable {
 
     init(_ onFirst: @escaping @Sendable () -> Void) {
         Interrupts.count = 0
+        // A parent may have started this process with SIGINT blocked (some launchers do).
+        var interrupt = sigset_t()
+        sigemptyset(&interrupt)
+        sigaddset(&interrupt, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &interrupt, nil)
         signal(SIGINT) { _ in
             Interrupts.count += 1
             if Interrupts.count > 1 { _exit(130) }

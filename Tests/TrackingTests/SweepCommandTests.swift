@@ -1,0 +1,230 @@
+import Foundation
+import Testing
+import Tracking
+
+/// `temper sweep`, `agent`, `sweep resume`, `sweep show` and `sweeps`, run as a user runs them.
+@Suite(.serialized)
+struct SweepCommandTests {
+    /// The shipped circles data.
+    static let circles = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Examples/data/circles.csv").path
+
+    /// A folder with a train spec (`epochs` per trial) and a sweep file over it.
+    func sweepFolder(epochs: Int, sweep: String) throws -> String {
+        let folder = temporaryStore()
+        try """
+        project: sweeps-test
+        config: {units: 8, lr: 0.05, batchnorm: none}
+        data: {csv: \(Self.circles), train_rows: 500}
+        model:
+          - Dense: {units: units, activation: relu, input_shape: [2]}
+          - BatchNormalization: {when: {batchnorm: after}}
+          - Dense: {units: 1, activation: sigmoid}
+        compile: {optimizer: {name: sgd, learning_rate: lr, momentum: 0.9}, loss: binary_crossentropy, metrics: [accuracy]}
+        fit: {epochs: \(epochs), batch_size: 32}
+        """.write(toFile: folder + "/train.yaml", atomically: true, encoding: .utf8)
+        try sweep.write(toFile: folder + "/sweep.yaml", atomically: true, encoding: .utf8)
+        return folder
+    }
+
+    static let randomSweep = """
+        program: train.yaml
+        method: random
+        metric: {name: val_accuracy, goal: maximize}
+        run_cap: 8
+        parameters:
+          units: {values: [4, 8, 16]}
+          lr: {distribution: log_uniform_values, min: 0.005, max: 0.2}
+          batchnorm: {values: [none, after]}
+        """
+
+    /// Each trial: number, state, configuration and score; and each run's loss history.
+    func table(_ dir: String) throws -> (trials: [String], histories: [[Double]]) {
+        let store = try RunStore(directory: dir, access: .readOnly)
+        let sweep = try #require(try store.sweeps().first)
+        let trials = try store.trials(sweep.id)
+        let rows = trials.map { "\($0.number) \($0.state.rawValue) \($0.config.flattened.map { "\($0.key)=\($0.value)" }) \($0.score.map { String($0) } ?? "-")" }
+        let histories = try trials.map { trial in try store.history(try #require(trial.runIDs.last))["loss"]?.map(\.value) ?? [] }
+        return (rows, histories)
+    }
+
+    @Test func parallelWorkersAndAgentsGiveTheSameTrialsBitForBit() throws {
+        let folder = try sweepFolder(epochs: 400, sweep: Self.randomSweep)
+        let one = folder + "/one", two = folder + "/two", agents = folder + "/agents"
+        let first = try runTemper(["sweep", folder + "/sweep.yaml", "--dir", one])
+        #expect(first.status == 0, "\(first.errors)")
+        #expect(first.output.contains("random search, 8 trials (run_cap)"))
+        #expect(try runTemper(["sweep", folder + "/sweep.yaml", "--dir", two, "--parallel", "2"]).status == 0)
+        // A sweep process and an agent taking trials from it at once.
+        let (main, _) = try launchTemper(["sweep", folder + "/sweep.yaml", "--dir", agents, "--quiet"])
+        var id: String?
+        let deadline = Date().addingTimeInterval(30)
+        while id == nil && Date() < deadline {
+            id = try? RunStore(directory: agents, access: .readOnly).sweeps().first?.id
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        let agent = try runTemper(["agent", try #require(id), "--dir", agents, "--quiet"])
+        main.waitUntilExit()
+        #expect(agent.status == 0 && main.terminationStatus == 0, "\(agent.errors)")
+        let reference = try table(one)
+        #expect(reference.trials.count == 8 && reference.trials.allSatisfy { $0.contains("finished") })
+        for other in [two, agents] {
+            let result = try table(other)
+            #expect(result.trials == reference.trials, "\(other)")
+            #expect(result.histories == reference.histories, "bit-identical training in \(other)")
+        }
+        // Both processes took trials.
+        let commands = Set(try RunStore(directory: agents, access: .readOnly).runs().map { $0.command.contains(" agent ") })
+        #expect(commands == [true, false], "the agent took no trial (or all): the test did not exercise two agents")
+    }
+
+    @Test func aKilledSweepResumesToTheSameTableAsAnUninterruptedOne() throws {
+        let folder = try sweepFolder(epochs: 1500, sweep: Self.randomSweep)
+        let reference = folder + "/whole", killed = folder + "/killed"
+        #expect(try runTemper(["sweep", folder + "/sweep.yaml", "--dir", reference, "--quiet"]).status == 0)
+        let (process, _) = try launchTemper(["sweep", folder + "/sweep.yaml", "--dir", killed, "--quiet"])
+        // Kill it once two trials are finished and the third is running.
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let trials = (try? RunStore(directory: killed, access: .readOnly).sweeps().first.map { try RunStore(directory: killed, access: .readOnly).trials($0.id) }) ?? nil
+            if let trials, trials.filter({ $0.state == .finished }).count >= 2, trials.contains(where: { $0.state == .running }) { break }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let store = try RunStore(directory: killed, access: .readOnly)
+        let interrupted = try store.trials(try #require(try store.sweeps().first).id)
+        #expect(interrupted.contains { $0.state == .crashed }, "the running trial reads as crashed")
+        // The same command again resumes.
+        let again = try runTemper(["sweep", folder + "/sweep.yaml", "--dir", killed])
+        #expect(again.status == 0 && again.output.contains("resuming"), "\(again.errors)")
+        let resumed = try table(killed), whole = try table(reference)
+        #expect(resumed.trials == whole.trials)
+        #expect(resumed.histories == whole.histories)
+        let final = try store.trials(try #require(try store.sweeps().first).id)
+        #expect(final.contains { $0.attempt == 2 }, "the interrupted trial ran again")
+        #expect(final.allSatisfy { $0.state == .finished })
+    }
+
+    @Test func ctrlCStopsCleanlyAndTheSweepResumes() throws {
+        let folder = try sweepFolder(epochs: 1500, sweep: Self.randomSweep)
+        let dir = folder + "/runs", reference = folder + "/whole"
+        let (process, output) = try launchTemper(["sweep", folder + "/sweep.yaml", "--dir", dir], mergingErrors: true)
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if let id = try? RunStore(directory: dir, access: .readOnly).sweeps().first?.id,
+               (try? RunStore(directory: dir, access: .readOnly).trials(id).filter { $0.state == .finished }.count) ?? 0 >= 1 { break }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        kill(process.processIdentifier, SIGINT)
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(text)")
+        #expect(text.contains("stopped; go on with: temper sweep resume"))
+        let store = try RunStore(directory: dir, access: .readOnly)
+        let sweep = try #require(try store.sweeps().first)
+        #expect(sweep.state == "stopped")
+        #expect(try store.trials(sweep.id).allSatisfy { $0.state != .running })
+        let resume = try runTemper(["sweep", "resume", sweep.id, "--dir", dir])
+        #expect(resume.status == 0, "\(resume.errors)")
+        #expect(try runTemper(["sweep", folder + "/sweep.yaml", "--dir", reference, "--quiet"]).status == 0)
+        #expect(try table(dir).trials == table(reference).trials)
+    }
+
+    @Test func aTargetEndsTheSweepAndGridSaysItsSizeFirst() throws {
+        let folder = try sweepFolder(epochs: 50, sweep: """
+            program: train.yaml
+            method: grid
+            metric: {name: val_accuracy, goal: maximize, target: 0.3}
+            parameters:
+              units: {distribution: q_uniform, min: 4, max: 16, q: 4}
+              lr: {values: [0.05, 0.1, 0.2]}
+            """)
+        let result = try runTemper(["sweep", folder + "/sweep.yaml", "--dir", folder + "/runs"])
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.output.contains("grid search, 9 trials"))
+        // The first trial reaches the target: no other trial starts.
+        let store = try RunStore(directory: folder + "/runs", access: .readOnly)
+        #expect(try store.trials(try #require(try store.sweeps().first).id).count == 1)
+    }
+
+    @Test func scriptsReportByJSONLinesAndAFailingTrialIsRecorded() throws {
+        let folder = temporaryStore()
+        try """
+        import json, sys
+        args = dict(a[2:].split("=", 1) for a in sys.argv[1:])
+        x = float(args["x"])
+        if args["mode"] == "fail":
+            print("going down", file=sys.stderr)
+            sys.exit(3)
+        for epoch in range(3):
+            print(json.dumps({"epoch": epoch, "score": x * (epoch + 1), "flag": True}))
+        print("not json")
+        """.write(toFile: folder + "/train.py", atomically: true, encoding: .utf8)
+        try """
+        program: train.py
+        method: grid
+        metric: {name: score, goal: maximize}
+        parameters:
+          x: {values: [1, 2]}
+          mode: {values: [ok, fail]}
+        """.write(toFile: folder + "/sweep.yaml", atomically: true, encoding: .utf8)
+        let result = try runTemper(["sweep", folder + "/sweep.yaml", "--dir", folder + "/runs"])
+        #expect(result.status == 0, "\(result.errors)")
+        let store = try RunStore(directory: folder + "/runs", access: .readOnly)
+        let trials = try store.trials(try #require(try store.sweeps().first).id)
+        #expect(trials.count == 4)
+        for trial in trials {
+            let failing = trial.config["mode"] == "fail"
+            #expect(trial.state == (failing ? .failed : .finished))
+            if failing {
+                #expect(trial.error?.contains("exited with status 3") == true && trial.error?.contains("going down") == true)
+            } else {
+                // The last logged score: x · 3.
+                let x = trial.config["x"]?.number ?? .nan
+                #expect(trial.score == x * 3)
+                let history = try store.history(try #require(trial.runIDs.first))
+                #expect(history["score"]?.map(\.step) == [0, 1, 2] && history["flag"] == nil)
+            }
+        }
+        #expect(try runTemper(["sweep", "show", "--dir", folder + "/runs", "sweep"]).output.contains("best: trial"))
+    }
+
+    @Test func aTemperProgramAsASubprocessLogsThroughTheTracker() throws {
+        let folder = try sweepFolder(epochs: 5, sweep: """
+            program: train.yaml
+            method: grid
+            metric: {name: val_accuracy, goal: maximize}
+            parameters:
+              units: {values: [4, 8]}
+            command:
+              - ${env}
+              - \(try temperExecutable())
+              - train
+              - ${program}
+              - --quiet
+              - ${args}
+            """)
+        let result = try runTemper(["sweep", folder + "/sweep.yaml", "--dir", folder + "/runs"])
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.output.contains("trials run as commands"))
+        let store = try RunStore(directory: folder + "/runs", access: .readOnly)
+        let sweep = try #require(try store.sweeps().first)
+        for trial in try store.trials(sweep.id) {
+            #expect(trial.state == .finished && trial.runIDs.count == 1)
+            let run = try store.run(try #require(trial.runIDs.first))
+            // The child's `temper train` logged into the trial's run, trained with the trial's units.
+            #expect(run.summary["val_accuracy"]?.count == 5 && run.sweepID == sweep.id && run.trial == trial.number)
+            #expect(trial.score == run.summary["val_accuracy"]?.last)
+        }
+        let runs = try runTemper(["runs", "--dir", folder + "/runs", "--sweep", sweep.id])
+        #expect(runs.status == 0 && runs.output.contains("2 runs"))
+        #expect(try runTemper(["sweeps", "--dir", folder + "/runs"]).output.contains(sweep.id))
+    }
+
+    @Test func earlyTerminationIsRefusedUntilHyperband() throws {
+        let folder = try sweepFolder(epochs: 1, sweep: Self.randomSweep + "\nearly_terminate: {type: hyperband, min_iter: 3}\n")
+        let result = try runTemper(["sweep", folder + "/sweep.yaml", "--dir", folder + "/runs"])
+        #expect(result.status != 0 && result.errors.contains("comes with Hyperband"))
+    }
+}
