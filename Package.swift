@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "TemperTracking", targets: ["Tracking"]),
         .library(name: "TemperTuning", targets: ["Tuning"]),
         .executable(name: "temper", targets: ["TemperCLI"]),
+        .executable(name: "keras-tuner-example", targets: ["KerasTunerExample"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -40,7 +41,7 @@ let package = Package(
         .target(
             name: "Benchmarks",
             dependencies: [
-                "Graph", "Autodiff", "Runtime", "Workloads", "Models", "CaseStudies", "Tracking",
+                "Graph", "Autodiff", "Runtime", "Workloads", "Models", "CaseStudies", "Tracking", "Tuning",
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ],
             path: "Benchmarks",
@@ -54,6 +55,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        .executableTarget(name: "KerasTunerExample", dependencies: ["Models", "Tuning"], path: "Examples/keras-tuner", exclude: ["README.md"]),
         .testTarget(name: "GraphTests", dependencies: ["Graph", "Runtime", "Workloads"], resources: [.copy("Golden")]),
         .testTarget(name: "AutodiffTests", dependencies: ["Graph", "Autodiff", "Runtime"]),
         .testTarget(name: "GradientCheckTests", dependencies: ["Graph", "Autodiff", "Runtime", "GradientCheck"]),

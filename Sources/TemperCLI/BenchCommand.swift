@@ -12,7 +12,9 @@ struct BenchCommand: ParsableCommand {
         Workloads, built with the graph API: (a) casestudy — the deck's 2-50-1 step with batch norm after \
         the ReLU, batch 32, BCE, SGD momentum; (b) mlp — 784-1024-1024-10 with batch norm + ReLU, batch 256, \
         softmax cross-entropy, SGD momentum; (c) casestudy-variant — a whole case-study run (variant after, 100 \
-        epochs with evaluation on train and test after each, as `temper casestudy batchnorm` trains it); tracking — \
+        epochs with evaluation on train and test after each, as `temper casestudy batchnorm` trains it); tuner — the \
+        deck's Keras Tuner example end to end (RandomSearch, 5 trials × 3 executions, --tuner-epochs epochs, Adam, \
+        batch 32; with --python, Keras Tuner's run of the same search, Benchmarks/Peers/kt_seed.py); tracking — \
         the whole case study (6 variants × 5 seeds) with and without a TrackingCallback per run logging metrics and \
         weight and gradient histograms every epoch, in alternating blocks. Also \
         OpenBLAS sgemm GFLOPS for the GEMM shapes of (a) and (b). With \
@@ -20,8 +22,14 @@ struct BenchCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "casestudy, mlp, casestudy-variant, tracking or all.")
+    @Option(help: "casestudy, mlp, casestudy-variant, tracking, tuner or all (all but tuner).")
     var workload: String = "all"
+
+    @Option(help: "Epochs per execution in the tuner workload (the deck's search uses 500).")
+    var tunerEpochs: Int = 50
+
+    @Option(help: "Trials trained at once in the tuner workload.")
+    var tunerParallel: Int = 2
 
     @Option(help: "Threads for OpenBLAS (and for the PyTorch peers).")
     var threads: Int = 1
@@ -74,6 +82,10 @@ struct BenchCommand: ParsableCommand {
         var records: [Record] = []
         let selected = workload == "all" ? ["casestudy", "mlp", "casestudy-variant", "tracking"] : [workload]
         for name in selected {
+            if name == "tuner" {
+                try runTuner()
+                continue
+            }
             if name == "tracking" {
                 let figures = try CaseStudyBenchmark.loggingOverhead()
                 var record = Record(name: "tracking-overhead-casestudy", threads: threads, blasCore: BLAS.coreName)
@@ -138,6 +150,7 @@ struct BenchCommand: ParsableCommand {
                           r.kernels.map(String.init) ?? "-", r.kernelsUnoptimized.map(String.init) ?? "-",
                           format(r.peerMicrosecondsPerStep, "%.1f"), format(r.speedupOverPeer, "%.1fx")])
         }
+        guard !records.isEmpty else { return }
         print("OpenBLAS core \(BLAS.coreName), \(threads) thread(s)")
         print(table.render())
         for r in records where r.loggingOverheadPercent != nil {
@@ -148,6 +161,17 @@ struct BenchCommand: ParsableCommand {
             print("\n\(r.name): \(format(r.millisecondsPerRun, "%.1f")) ms per run (fit: 100 epochs of 16 steps, evaluation on train and test after each), \(format(r.microsecondsPerStep, "%.1f")) µs per step"
                   + (r.peerMillisecondsPerRun.map { "; PyTorch \(String(format: "%.0f", $0)) ms: \(format(r.speedupOverPeer, "%.1f"))x faster" } ?? ""))
         }
+    }
+
+    /// The deck's Keras Tuner search, ours and (with --python) Keras Tuner's.
+    private func runTuner() throws {
+        guard tunerEpochs > 0, tunerParallel > 0 else { throw ValidationError("--tuner-epochs and --tuner-parallel must be positive") }
+        let figures = try TunerBenchmark.run(epochs: tunerEpochs, parallel: tunerParallel)
+        print("tuner: the deck's RandomSearch, \(figures.trials) trials × \(figures.executions) executions × \(figures.epochs) epochs, batch 32, \(figures.parallel) at once: \(String(format: "%.2f", figures.seconds)) s; best \(figures.bestConfiguration) val_accuracy \(String(format: "%.4f", figures.bestScore))")
+        guard let python else { return }
+        let output = try PeerRun.run(python: python, script: "\(peers)/kt_seed.py", arguments: ["--epochs", String(tunerEpochs)])
+        guard let seconds = PeerRun.number(after: "keras-tuner:", in: output) else { throw PeerRun.Failure.failed("unexpected output: \(output)") }
+        print("keras-tuner: \(String(format: "%.1f", seconds)) s (\(output.trimmingCharacters(in: .whitespacesAndNewlines))); Temper is \(String(format: "%.0f", seconds / figures.seconds))x faster")
     }
 
     private func format(_ value: Double?, _ pattern: String) -> String {

@@ -140,7 +140,7 @@ extension Sequential {
 
     /// Loss and metrics in inference mode (Keras' `evaluate`), averaged over all rows.
     public func evaluate(x: Matrix, y: Matrix, batchSize: Int = 32) throws -> Logs {
-        let compiled = try requireCompiled()
+        let compiled = try requireCompiled(columns: x.columns)
         try checkData(x: x, y: y, compiled: compiled, role: "evaluation")
         var logs = Logs()
         for (key, value) in zip(["loss"] + compiled.metricKeys, try evaluated(x, y, compiled: compiled, batchSize: batchSize)) { logs[key] = value }
@@ -149,7 +149,7 @@ extension Sequential {
 
     /// The model's outputs for `x` in inference mode (Keras' `predict`), one row per sample.
     public func predict(x: Matrix, batchSize: Int = 256) throws -> Matrix {
-        let compiled = try requireCompiled()
+        let compiled = try requireCompiled(columns: x.columns)
         try checkInputs(x, role: "prediction")
         let columns = outputShape!.reduce(1, *)
         var out = [Float]()
@@ -226,7 +226,7 @@ extension Sequential {
     /// is updated), by variable name — for all trainable variables or the named ones. This is what
     /// weight/gradient histograms are made of.
     public func gradients(x: Matrix, y: Matrix, variables: [String]? = nil) throws -> [String: [Float]] {
-        let compiled = try requireCompiled()
+        let compiled = try requireCompiled(columns: x.columns)
         try checkData(x: x, y: y, compiled: compiled, role: "gradient")
         let names = variables ?? compiled.parameterNames.filter { compiled.gradients[$0] != nil }
         for name in names where compiled.gradients[name] == nil {

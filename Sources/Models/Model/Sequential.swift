@@ -40,6 +40,8 @@ public final class Sequential {
     /// Weights before compilation (and the initial values of a compilation), by variable name.
     var pendingWeights: [String: [Float]] = [:]
     var compiled: CompiledModel?
+    /// A `compile` given before the input shape was known (done by the first fit, evaluate or predict).
+    var deferredCompile: (optimizer: Optimizer, loss: Loss, metrics: [Metric])?
     /// The history of the last `fit`, kept even when it ended with an error.
     public internal(set) var lastHistory = History()
 

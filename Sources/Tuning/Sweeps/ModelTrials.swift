@@ -29,7 +29,7 @@ public struct ModelTrialExecutor: TrialExecutor {
         let plan = sweep.plan, trial = claim.trial
         let values = sweep.flat(trial.config)
         var scores: [Double] = []
-        var best: (score: Double, weights: [String: [Float]]?)?
+        var best: (score: Double, weights: [String: [Float]]?, inputShape: [Int]?)?
         for execution in 0..<plan.executionsPerTrial {
             let seed = SweepSeeds.execution(trial.seed, execution)
             let hp = HyperParameters(space: plan.space, assigned: values)
@@ -50,19 +50,21 @@ public struct ModelTrialExecutor: TrialExecutor {
                 throw TuningError.trialFailed("the objective \(plan.objective.name) was not reported (the history has \(history.keys.joined(separator: ", "))); pass validation data for val_ metrics, or choose another objective")
             }
             scores.append(score)
-            if best.map({ plan.objective.isBetter(score, than: $0.score) }) ?? true { best = (score, recorder.bestWeights) }
+            if best.map({ plan.objective.isBetter(score, than: $0.score) }) ?? true { best = (score, recorder.bestWeights, model.inputShape) }
         }
         if let directory = weightsDirectory, let weights = best?.weights {
-            try saveWeights(weights, trial: trial.number, directory: directory, build: values, plan: plan)
+            try saveWeights(weights, trial: trial.number, directory: directory, build: values, inputShape: best?.inputShape, plan: plan)
         }
         return TrialOutcome(score: scores.reduce(0, +) / Double(scores.count))
     }
 
     /// Saves a trial's best weights as `trial-<n>.safetensors` (written into a model built from its
     /// configuration, so the names and shapes are the model's).
-    private func saveWeights(_ weights: [String: [Float]], trial: Int, directory: String, build values: [String: ConfigValue], plan: SweepPlan) throws {
+    private func saveWeights(_ weights: [String: [Float]], trial: Int, directory: String, build values: [String: ConfigValue], inputShape: [Int]?,
+                             plan: SweepPlan) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let model = try self.build(HyperParameters(space: plan.space, assigned: values))
+        if model.inputShape == nil, let inputShape { try model.build(inputShape: inputShape) }
         try model.setWeights(weights)
         try model.saveWeights(to: (directory as NSString).appendingPathComponent("trial-\(trial).safetensors"))
     }

@@ -47,6 +47,8 @@ public class Tuner {
     public private(set) var space: SearchSpace?
     /// The sweep of the last `search`.
     public private(set) var sweep: Sweep?
+    /// The features of the last search's inputs (for models whose first layer gives no input shape).
+    private var inputColumns: Int?
 
     init(method: SearchMethod, objective: Objective, maxTrials: Int?, executionsPerTrial: Int, seed: UInt64, directory: String, projectName: String,
          overwrite: Bool, parallel: Int, build: @escaping @Sendable (HyperParameters) throws -> Sequential) throws {
@@ -71,6 +73,7 @@ public class Tuner {
     public func search(x: Matrix, y: Matrix, epochs: Int = 1, batchSize: Int = 32, validationData: (x: Matrix, y: Matrix)? = nil,
                        validationSplit: Double = 0, callbacks: @escaping @Sendable () -> [Callback] = { [] }, verbose: Int = 1) throws {
         let space = try discoverSpace()
+        inputColumns = x.columns
         let plan = try SweepPlan(project: projectName, name: projectName, method: method, space: space, objective: objective, maxTrials: maxTrials,
                                  seed: seed, executionsPerTrial: executionsPerTrial, skipsDuplicates: true, spec: "swift")
         let tracker = try Tracker(dir: directory, systemMetricsInterval: nil)
@@ -157,6 +160,7 @@ public class Tuner {
         return try sweep.bestTrials(count).map { trial in
             let hp = HyperParameters(space: sweep.plan.space, assigned: sweep.flat(trial.config))
             let model = try ModelSeeds.$current.withValue(SweepSeeds.execution(trial.seed, 0)) { try build(hp) }
+            if model.inputShape == nil, let inputColumns { try model.build(inputShape: [inputColumns]) }
             let path = (weightsDirectory as NSString).appendingPathComponent("trial-\(trial.number).safetensors")
             guard FileManager.default.fileExists(atPath: path) else {
                 throw TuningError.invalidSearch("trial \(trial.number)'s weights are not in \(path); search again (with the same arguments it resumes) to save them")
