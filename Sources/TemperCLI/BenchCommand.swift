@@ -14,7 +14,8 @@ struct BenchCommand: ParsableCommand {
         softmax cross-entropy, SGD momentum; (c) casestudy-variant — a whole case-study run (variant after, 100 \
         epochs with evaluation on train and test after each, as `temper casestudy batchnorm` trains it); tuner — the \
         deck's Keras Tuner example end to end (RandomSearch, 5 trials × 3 executions, --tuner-epochs epochs, Adam, \
-        batch 32; with --python, Keras Tuner's run of the same search, Benchmarks/Peers/kt_seed.py); tracking — \
+        batch 32; with --python, Keras Tuner's run of the same search, Benchmarks/Peers/kt_seed.py); sweep — a sweep \
+        of 100 one-epoch trials of the case-study spec, and the share of its time outside training; tracking — \
         the whole case study (6 variants × 5 seeds) with and without a TrackingCallback per run logging metrics and \
         weight and gradient histograms every epoch, in alternating blocks. Also \
         OpenBLAS sgemm GFLOPS for the GEMM shapes of (a) and (b). With \
@@ -22,7 +23,7 @@ struct BenchCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "casestudy, mlp, casestudy-variant, tracking, tuner or all (all but tuner).")
+    @Option(help: "casestudy, mlp, casestudy-variant, tracking, tuner, sweep or all (all but tuner and sweep).")
     var workload: String = "all"
 
     @Option(help: "Epochs per execution in the tuner workload (the deck's search uses 500).")
@@ -84,6 +85,14 @@ struct BenchCommand: ParsableCommand {
         for name in selected {
             if name == "tuner" {
                 try runTuner()
+                continue
+            }
+            if name == "sweep" {
+                let figures = try SweepBenchmark.run(spec: FileManager.default.currentDirectoryPath + "/Examples/train/casestudy.yaml")
+                print("sweep: \(figures.trials) trials of \(figures.epochs) epoch (the case-study spec, in-process, one at a time) in \(String(format: "%.1f", figures.seconds * 1000)) ms: "
+                      + "\(String(format: "%.1f", figures.sweepOverheadPercent))% outside the trials (claiming, sampling, recording results); "
+                      + "building and training the models \(String(format: "%.1f", figures.trainingSeconds * 1000)) ms, the rest of the trials (each run's registration and metric logging, reading the spec) \(String(format: "%.1f", (figures.trialSeconds - figures.trainingSeconds) * 1000)) ms: "
+                      + "\(String(format: "%.1f", figures.overheadPercent))% of the sweep outside training")
                 continue
             }
             if name == "tracking" {

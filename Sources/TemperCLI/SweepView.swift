@@ -41,7 +41,7 @@ final class LiveView: @unchecked Sendable {
         case .finished, .stopped: result = "\(sweep.plan.objective.name) \(trial.score.map(Self.number) ?? "?")"
         case .failed: result = "failed: " + (trial.error ?? "").split(separator: "\n").prefix(3).joined(separator: " | ")
         case .crashed: result = "interrupted (runs again on resume)"
-        case .running: result = "running"
+        case .running, .pending: result = trial.state.rawValue
         }
         note("trial \(trial.number) \(result) — \(Self.describe(trial.config))")
     }

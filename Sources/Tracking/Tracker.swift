@@ -25,6 +25,8 @@ public final class Tracker: Sendable {
     let writers = WriterThreads()
     /// Writes of this tracker's runs that failed for good.
     let failures = WriteFailures()
+    /// Sweeps found in the store (checked once, not at every trial's run).
+    private let knownSweeps = LockedSet()
     /// Told when a run's writes start failing, recover, or fail for good.
     let warn: @Sendable (String) -> Void
 
@@ -73,9 +75,10 @@ public final class Tracker: Sendable {
     public func start(id: String, project: String, name: String? = nil, config: RunConfig = [:], tags: [String] = [], group: String? = nil,
                       notes: String = "", sweep: (id: String, trial: Int)?) throws -> Run {
         let name = name ?? "run-\(id)"
-        if let sweep {
-            let exists = try store.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM sweep WHERE id = ?", arguments: [sweep.id]) ?? false }
+        if let sweep, !knownSweeps.contains(sweep.id) {
+            let exists = try store.read(settling: false) { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM sweep WHERE id = ?", arguments: [sweep.id]) ?? false }
             guard exists else { throw TrackingError.unknownRun("no sweep \"\(sweep.id)\" in \(store.path) for run \"\(name)\"; create the sweep first") }
+            knownSweeps.insert(sweep.id)
         }
         let record = RunRecord(id: id, project: project, name: name, group: group,
                                tags: tags, notes: notes, config: config,
@@ -128,4 +131,22 @@ public final class Tracker: Sendable {
 
     /// The commit of the working directory's repository, looked up once per process.
     static let gitCommit: String? = GitHead.commit(from: FileManager.default.currentDirectoryPath)
+}
+
+/// A set of strings behind a lock.
+final class LockedSet: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items = Set<String>()
+
+    func contains(_ item: String) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return items.contains(item)
+    }
+
+    func insert(_ item: String) {
+        lock.lock()
+        items.insert(item)
+        lock.unlock()
+    }
 }

@@ -181,9 +181,10 @@ public final class RunStore: @unchecked Sendable {
     }
 
     /// Runs `body` on a snapshot that includes everything this process's runs have logged in
-    /// this store (their writers are asked to write it first).
-    func read<T>(_ body: (Database) throws -> T) throws -> T {
-        LiveRuns.shared.settle(storePath: path)
+    /// this store (their writers are asked to write it first; not with `settling: false`, for
+    /// reads that do not look at what runs logged).
+    func read<T>(settling: Bool = true, _ body: (Database) throws -> T) throws -> T {
+        if settling { LiveRuns.shared.settle(storePath: path) }
         do {
             do {
                 return try database.read(body)

@@ -14,8 +14,9 @@ import GRDB
 /// - `sweep`: hyperparameter sweeps, whose trials are runs.
 /// - v2 adds to `run` the process id, boot id and process start time of the writing process.
 /// - v3 adds to `sweep` its seed, the hash of its spec (to resume it) and its end, and the
-///   `trial` table: per sweep and trial number, the configuration, seed, state, attempt, runs,
-///   score and error, and who claimed it (host, process, heartbeat).
+///   `trial` table: per sweep and trial number, the configuration, seed, state, attempt, score
+///   and error, and who claimed it (host, process, heartbeat). A trial's runs are the runs with
+///   its sweep_id and trial number.
 ///
 /// Query it with any SQLite client, e.g.
 /// `SELECT step, data ->> '$.val_accuracy' FROM history WHERE run_id = ?`.
@@ -107,9 +108,8 @@ enum Schema {
                     number INTEGER NOT NULL,
                     config TEXT NOT NULL,
                     seed INTEGER NOT NULL,
-                    state TEXT NOT NULL CHECK (state IN ('running', 'finished', 'failed', 'crashed', 'stopped')),
+                    state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'finished', 'failed', 'crashed', 'stopped')),
                     attempt INTEGER NOT NULL,
-                    run_ids TEXT NOT NULL DEFAULT '[]',
                     score REAL,
                     error TEXT,
                     claimed_at REAL NOT NULL,

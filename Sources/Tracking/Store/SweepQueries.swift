@@ -20,6 +20,9 @@ public struct SweepInfo: Sendable, Codable, Equatable {
 
 /// How a trial stands.
 public enum TrialState: String, Sendable, Codable, CaseIterable {
+    /// Proposed, claimed, then given back unstarted (by a process that stopped): the next claim
+    /// takes it as it is.
+    case pending
     /// Claimed by a live process.
     case running
     /// Trained to the end; its score counts.
@@ -43,6 +46,7 @@ public struct TrialInfo: Sendable, Codable, Equatable {
     public var state: TrialState
     /// 1 for the first claim, one more for each time it was claimed again after a crash.
     public var attempt: Int
+    /// Its runs (every execution of every attempt), oldest first.
     public var runIDs: [String]
     public var score: Double?
     public var error: String?
@@ -127,40 +131,115 @@ extension RunStore {
         try read { db in try trialInfos(db, sweepID) }
     }
 
-    private func trialInfos(_ db: Database, _ sweepID: String) throws -> [TrialInfo] {
-        try Row.fetchAll(db, sql: "SELECT * FROM trial WHERE sweep_id = ? ORDER BY number", arguments: [sweepID]).map { trialInfo($0) }
+    /// The trials (meeting `condition`), with their runs unless `withRuns` is false (claiming
+    /// needs none: reading every run of the sweep at every claim would grow with the sweep).
+    private func trialInfos(_ db: Database, _ sweepID: String, where condition: String = "1", withRuns: Bool = true) throws -> [TrialInfo] {
+        var runs: [Int: [String]] = [:]
+        if withRuns {
+            for row in try Row.fetchAll(db, sql: "SELECT id, trial FROM run WHERE sweep_id = ? ORDER BY created_at, rowid", arguments: [sweepID]) {
+                if let trial: Int = row["trial"] { runs[trial, default: []].append(row["id"]) }
+            }
+        }
+        return try Row.fetchAll(db, sql: "SELECT * FROM trial WHERE sweep_id = ? AND (\(condition)) ORDER BY number", arguments: [sweepID])
+            .map { trialInfo($0, runs: runs) }
     }
 
-    /// Claims a trial of `sweepID` for this process, in one immediate transaction (so two
-    /// processes never take the same trial): the lowest-numbered trial that crashed (or whose
-    /// process is gone) again, with its configuration and seed; else trial number `n` (one more
-    /// than the highest) with what `propose(n, trials)` returns — nil when the sweep has nothing
-    /// more to run, and then nil is returned.
-    public func claimTrial(_ sweepID: String, propose: (Int, [TrialInfo]) throws -> TrialProposal?) throws -> TrialClaim? {
+    /// What a sampler may read when a trial is claimed: the trials before it (only when it asks
+    /// for them: reading them all costs time on every claim) and the finished trials' scores.
+    public struct ClaimContext: Sendable {
+        public var number: Int
+        public var previous: [TrialInfo]
+        public var finishedScores: [Double]
+    }
+
+    /// How a claimed trial ended, to record.
+    public struct TrialResult: Sendable {
+        public var claim: TrialClaim
+        public var state: TrialState
+        public var score: Double?
+        public var error: String?
+        public init(claim: TrialClaim, state: TrialState, score: Double?, error: String?) {
+            self.claim = claim
+            self.state = state
+            self.score = score
+            self.error = error
+        }
+    }
+
+    /// Claims one trial (see `claimTrials`).
+    public func claimTrial(_ sweepID: String, withHistory: Bool = false, propose: (ClaimContext) throws -> TrialProposal?) throws -> TrialClaim? {
+        try claimTrials(sweepID, count: 1, withHistory: withHistory, propose: propose).first
+    }
+
+    /// Records `results` and claims up to `count` trials of `sweepID` for this process, in one
+    /// immediate transaction (so two processes never take the same trial, and a sweep of short
+    /// trials does not pay a transaction per trial): first trials given back unstarted
+    /// (`pending`), then ones that crashed or whose process is gone (again, with their
+    /// configuration and seed, one attempt more), lowest numbers first; then new trials numbered on
+    /// from the highest, with what `propose` returns — until it returns nil (nothing more to run).
+    /// `withHistory` gives `propose` every earlier trial.
+    public func claimTrials(_ sweepID: String, count: Int, withHistory: Bool = false, results: [TrialResult] = [],
+                            propose: (ClaimContext) throws -> TrialProposal?) throws -> [TrialClaim] {
         let me = ProcessIdentity.current
-        return try writeImmediate { db -> TrialClaim? in
-            let trials = try trialInfos(db, sweepID)
+        return try writeImmediate { db -> [TrialClaim] in
+            for result in results { try record(result, db) }
             let now = Date().timeIntervalSince1970
-            if var again = trials.first(where: { $0.state == .crashed }) {
-                again.attempt += 1
+            var claims: [TrialClaim] = []
+            let open = try trialInfos(db, sweepID, where: "state IN ('pending', 'running', 'crashed')", withRuns: false)
+            for var again in open where claims.count < count && (again.state == .crashed || again.state == .pending) {
+                if again.state == .crashed { again.attempt += 1 }
                 again.state = .running
                 try db.execute(sql: """
                     UPDATE trial SET state = 'running', attempt = ?, error = NULL, score = NULL, claimed_at = ?, heartbeat_at = ?, ended_at = NULL,
                                      host = ?, pid = ?, boot_id = ?, process_start = ? WHERE sweep_id = ? AND number = ?
                     """, arguments: [again.attempt, now, now, Tracker.host, me?.pid, me?.bootID, me?.startTicks, sweepID, again.number])
-                return TrialClaim(trial: again)
+                claims.append(TrialClaim(trial: again))
             }
-            let number = (trials.map(\.number).max() ?? -1) + 1
-            guard let proposal = try propose(number, trials) else { return nil }
-            let trial = TrialInfo(sweepID: sweepID, number: number, config: proposal.config, seed: proposal.seed, state: .running, attempt: 1,
-                                  runIDs: [], score: nil, error: nil, claimedAt: now, heartbeatAt: now, endedAt: nil, host: Tracker.host)
-            try db.execute(sql: """
-                INSERT INTO trial (sweep_id, number, config, seed, state, attempt, claimed_at, heartbeat_at, host, pid, boot_id, process_start)
-                VALUES (?, ?, ?, ?, 'running', 1, ?, ?, ?, ?, ?, ?)
-                """, arguments: [sweepID, number, try Self.json(proposal.config), Int64(bitPattern: proposal.seed), now, now, Tracker.host,
-                                 me?.pid, me?.bootID, me?.startTicks])
-            return TrialClaim(trial: trial)
+            guard claims.count < count else { return claims }
+            var number = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(number), -1) + 1 FROM trial WHERE sweep_id = ?", arguments: [sweepID]) ?? 0
+            let scores = try Double.fetchAll(db, sql: "SELECT score FROM trial WHERE sweep_id = ? AND state IN ('finished', 'stopped') AND score IS NOT NULL",
+                                             arguments: [sweepID])
+            var previous = withHistory ? try trialInfos(db, sweepID, withRuns: false) : []
+            while claims.count < count, let proposal = try propose(ClaimContext(number: number, previous: previous, finishedScores: scores)) {
+                let trial = TrialInfo(sweepID: sweepID, number: number, config: proposal.config, seed: proposal.seed, state: .running, attempt: 1,
+                                      runIDs: [], score: nil, error: nil, claimedAt: now, heartbeatAt: now, endedAt: nil, host: Tracker.host)
+                // Cached statements: a batch inserts many trials.
+                try db.cachedStatement(sql: """
+                    INSERT INTO trial (sweep_id, number, config, seed, state, attempt, claimed_at, heartbeat_at, host, pid, boot_id, process_start)
+                    VALUES (?, ?, ?, ?, 'running', 1, ?, ?, ?, ?, ?, ?)
+                    """).execute(arguments: [sweepID, number, JSONText.config(proposal.config), Int64(bitPattern: proposal.seed), now, now, Tracker.host,
+                                             me?.pid, me?.bootID, me?.startTicks])
+                claims.append(TrialClaim(trial: trial))
+                if withHistory { previous.append(trial) }
+                number += 1
+            }
+            return claims
         }
+    }
+
+    /// Gives back claimed trials that were not started (`pending`: the next claim takes them as
+    /// they are) and records `results`.
+    public func releaseTrials(_ claims: [TrialClaim], results: [TrialResult] = []) throws {
+        guard !claims.isEmpty || !results.isEmpty else { return }
+        try write { db in
+            for result in results { try record(result, db) }
+            for claim in claims {
+                try db.execute(sql: "UPDATE trial SET state = 'pending' WHERE sweep_id = ? AND number = ? AND attempt = ? AND state = 'running'",
+                               arguments: [claim.trial.sweepID, claim.trial.number, claim.trial.attempt])
+            }
+        }
+    }
+
+    /// Writes one result, unless the claim was lost meanwhile (returns whether it was written).
+    @discardableResult
+    private func record(_ result: TrialResult, _ db: Database) throws -> Bool {
+        let now = Date().timeIntervalSince1970
+        try db.cachedStatement(sql: """
+            UPDATE trial SET state = ?, score = ?, error = ?, ended_at = ?, heartbeat_at = ?
+            WHERE sweep_id = ? AND number = ? AND attempt = ? AND state = 'running'
+            """).execute(arguments: [result.state.rawValue, result.score.flatMap { $0.isFinite ? $0 : nil }, result.error, now, now,
+                                     result.claim.trial.sweepID, result.claim.trial.number, result.claim.trial.attempt])
+        return db.changesCount == 1
     }
 
     /// Refreshes a claimed trial's heartbeat (while it trains); false when the claim is lost.
@@ -173,30 +252,12 @@ extension RunStore {
         }
     }
 
-    /// Records a run of a claimed trial.
-    public func addRun(_ runID: String, to claim: TrialClaim) throws {
-        try write { db in
-            let stored = try String.fetchOne(db, sql: "SELECT run_ids FROM trial WHERE sweep_id = ? AND number = ?",
-                                             arguments: [claim.trial.sweepID, claim.trial.number]) ?? "[]"
-            let ids = ((try? JSONDecoder().decode([String].self, from: Data(stored.utf8))) ?? []) + [runID]
-            try db.execute(sql: "UPDATE trial SET run_ids = ? WHERE sweep_id = ? AND number = ?",
-                           arguments: [try Self.json(ids), claim.trial.sweepID, claim.trial.number])
-        }
-    }
-
     /// Ends a claimed trial with its state, score and error. Returns false, changing nothing, when
     /// the claim was lost meanwhile (the trial was handed to another process after this one
     /// looked dead): a late result is never counted twice.
     @discardableResult
     public func finishTrial(_ claim: TrialClaim, state: TrialState, score: Double?, error: String?) throws -> Bool {
-        try write { db in
-            try db.execute(sql: """
-                UPDATE trial SET state = ?, score = ?, error = ?, ended_at = ?, heartbeat_at = ?
-                WHERE sweep_id = ? AND number = ? AND attempt = ? AND state = 'running'
-                """, arguments: [state.rawValue, score.flatMap { $0.isFinite ? $0 : nil }, error, Date().timeIntervalSince1970, Date().timeIntervalSince1970,
-                                 claim.trial.sweepID, claim.trial.number, claim.trial.attempt])
-            return db.changesCount == 1
-        }
+        try write { db in try record(TrialResult(claim: claim, state: state, score: score, error: error), db) }
     }
 
     private static func sweepInfo(_ row: Row) -> SweepInfo {
@@ -205,7 +266,7 @@ extension RunStore {
                          createdAt: row["created_at"], endedAt: row["ended_at"], seed: UInt64(bitPattern: seed), specHash: row["spec_hash"] ?? "")
     }
 
-    private func trialInfo(_ row: Row) -> TrialInfo {
+    private func trialInfo(_ row: Row, runs: [Int: [String]]) -> TrialInfo {
         let decoder = JSONDecoder()
         let stored = TrialState(rawValue: row["state"]) ?? .crashed
         let heartbeat: Double = row["heartbeat_at"]
@@ -216,7 +277,7 @@ extension RunStore {
         return TrialInfo(sweepID: row["sweep_id"], number: row["number"],
                          config: (try? decoder.decode(RunConfig.self, from: Data((row["config"] as String).utf8))) ?? [:],
                          seed: UInt64(bitPattern: seed), state: stale ? .crashed : stored, attempt: row["attempt"],
-                         runIDs: (try? decoder.decode([String].self, from: Data((row["run_ids"] as String).utf8))) ?? [],
+                         runIDs: runs[row["number"]] ?? [],
                          score: row["score"], error: row["error"], claimedAt: row["claimed_at"], heartbeatAt: heartbeat, endedAt: row["ended_at"],
                          host: row["host"])
     }

@@ -117,6 +117,42 @@ struct JSONText {
     }
 }
 
+extension JSONText {
+    /// A configuration value, keys sorted (what `JSONEncoder` with `.sortedKeys` writes, without its
+    /// cost: a sweep writes a configuration for every trial it claims).
+    mutating func value(_ value: ConfigValue) {
+        switch value {
+        case .int(let v): integer(v)
+        case .double(let v): number(v)
+        case .string(let v): string(v)
+        case .bool(let v): v ? literal("true") : literal("false")
+        case .list(let items):
+            raw("[")
+            for (i, item) in items.enumerated() {
+                if i > 0 { raw(",") }
+                self.value(item)
+            }
+            raw("]")
+        case .dictionary(let entries):
+            raw("{")
+            for (i, (key, item)) in entries.sorted(by: { $0.key < $1.key }).enumerated() {
+                if i > 0 { raw(",") }
+                string(key)
+                raw(":")
+                self.value(item)
+            }
+            raw("}")
+        }
+    }
+
+    /// `config` as a JSON object.
+    static func config(_ config: RunConfig) -> String {
+        var json = JSONText(capacity: 32 * config.count + 2)
+        json.value(.dictionary(config))
+        return json.text
+    }
+}
+
 /// A number written by `JSONText.number`, read back exactly: `JSONDecoder` parses doubles to the
 /// nearest value (Foundation's `JSONSerialization` on Linux is off by an ulp about half the time).
 struct JSONStoredNumber: Decodable {

@@ -1,3 +1,4 @@
+import Foundation
 import Tracking
 
 /// Random search: each active parameter takes the value at a quantile drawn from the sweep seed,
@@ -26,17 +27,40 @@ public struct RandomSampler: Sampler {
     }
 
     public func capacity(_ space: SearchSpace) throws -> Int? { nil }
+
+    public var needsHistory: Bool { skipsDuplicates }
 }
 
 /// Grid search: the space's full cartesian product in a stable order (the first parameter
 /// slowest, the last fastest; an inactive parameter does not multiply it); trial `n` is the `n`th.
 public struct GridSampler: Sampler {
+    private let cache = GridCache()
+
     public init() {}
 
     public func propose(_ context: SamplingContext) throws -> [String: ConfigValue]? {
-        let grid = try context.space.grid()
+        let grid = try cache.grid(context.space)
         return context.trial < grid.count ? grid[context.trial] : nil
     }
 
     public func capacity(_ space: SearchSpace) throws -> Int? { try space.gridCount() }
+
+    public var needsHistory: Bool { false }
+}
+
+/// A space's grid, enumerated once (a sweep proposes from it at every claim).
+final class GridCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var key: String?
+    private var configurations: [[String: ConfigValue]] = []
+
+    func grid(_ space: SearchSpace) throws -> [[String: ConfigValue]] {
+        lock.lock()
+        defer { lock.unlock() }
+        if key != space.description {
+            configurations = try space.grid()
+            key = space.description
+        }
+        return configurations
+    }
 }

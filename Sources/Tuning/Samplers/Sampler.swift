@@ -6,7 +6,8 @@ public struct SamplingContext: Sendable {
     public var space: SearchSpace
     public var trial: Int
     public var seed: UInt64
-    /// Every trial before this one, in number order (configurations flat, dotted keys).
+    /// Every trial before this one, in number order (configurations flat, dotted keys) — when the
+    /// sampler's `needsHistory`; else empty.
     public var previous: [(config: [String: ConfigValue], state: TrialState, score: Double?)]
 
     public init(space: SearchSpace, trial: Int, seed: UInt64, previous: [(config: [String: ConfigValue], state: TrialState, score: Double?)]) {
@@ -27,6 +28,16 @@ public protocol Sampler: Sendable {
     func propose(_ context: SamplingContext) throws -> [String: ConfigValue]?
     /// How many trials the sampler can propose at most (a grid's size), nil when unbounded.
     func capacity(_ space: SearchSpace) throws -> Int?
+    /// Whether `propose` reads `previous` (reading every earlier trial costs time on each claim).
+    var needsHistory: Bool { get }
+    /// How many trials may be proposed in one claim: a sampler that learns from results keeps
+    /// this at most its lag (trial i may only see trials before i − lag); grid and random are
+    /// unlimited.
+    var maxBatch: Int { get }
+}
+
+extension Sampler {
+    public var maxBatch: Int { Int.max }
 }
 
 /// Sees each trial's intermediate values and may stop it (Hyperband, ASHA, W&B's

@@ -28,7 +28,6 @@ public struct CommandTrialExecutor: TrialExecutor {
                                         config: TrialRuns.config(trial.config, trial, execution, seed, plan), tags: [sweep.info.name],
                                         group: TrialRuns.group(sweep, trial), sweep: (sweep.info.id, trial.number))
             try run.flush()  // registered before the program starts
-            try sweep.store.addRun(run.id, to: claim)
             let base = (logs as NSString).appendingPathComponent("trial-\(trial.number)\(suffix)")
             let arguments = try CommandMacros.expand(spec.command, program: spec.programPath, config: trial.config, jsonFile: base + ".json")
             var environment = ProcessInfo.processInfo.environment

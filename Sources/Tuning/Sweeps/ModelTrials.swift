@@ -30,10 +30,13 @@ public struct ModelTrialExecutor: TrialExecutor {
         let values = sweep.flat(trial.config)
         var scores: [Double] = []
         var best: (score: Double, weights: [String: [Float]]?, inputShape: [Int]?)?
+        var training = 0.0
         for execution in 0..<plan.executionsPerTrial {
             let seed = SweepSeeds.execution(trial.seed, execution)
             let hp = HyperParameters(space: plan.space, assigned: values)
+            var started = Date()
             let model = try ModelSeeds.$current.withValue(seed) { try build(hp) }
+            training += Date().timeIntervalSince(started)
             var config = trial.config
             config["trial"] = .int(trial.number)
             config["seed"] = .string(String(seed))
@@ -41,10 +44,11 @@ public struct ModelTrialExecutor: TrialExecutor {
             let name = "\(sweep.info.name)-trial-\(trial.number)" + (plan.executionsPerTrial > 1 ? "-execution-\(execution)" : "")
             let run = try tracker.start(project: sweep.info.project, name: name, config: config, tags: [sweep.info.name],
                                         group: "\(sweep.info.name)-trial-\(trial.number)", sweep: (sweep.info.id, trial.number))
-            try sweep.store.addRun(run.id, to: claim)
             let recorder = ObjectiveRecorder(objective: plan.objective, keepsWeights: weightsDirectory != nil, control: control)
             let callbacks: [Callback] = [TrackingCallback(run, logWeights: logHistograms, logGradients: logHistograms), recorder]
+            started = Date()
             let history = try ModelSeeds.$current.withValue(seed) { try fit(model, callbacks) }
+            training += Date().timeIntervalSince(started)
             if control.isStopRequested { throw TrialInterrupted() }
             guard let score = plan.objective.value(of: history[plan.objective.name]) else {
                 throw TuningError.trialFailed("the objective \(plan.objective.name) was not reported (the history has \(history.keys.joined(separator: ", "))); pass validation data for val_ metrics, or choose another objective")
@@ -55,7 +59,7 @@ public struct ModelTrialExecutor: TrialExecutor {
         if let directory = weightsDirectory, let weights = best?.weights {
             try saveWeights(weights, trial: trial.number, directory: directory, build: values, inputShape: best?.inputShape, plan: plan)
         }
-        return TrialOutcome(score: scores.reduce(0, +) / Double(scores.count))
+        return TrialOutcome(score: scores.reduce(0, +) / Double(scores.count), trainingSeconds: training)
     }
 
     /// Saves a trial's best weights as `trial-<n>.safetensors` (written into a model built from its

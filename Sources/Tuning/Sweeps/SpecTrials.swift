@@ -21,22 +21,26 @@ public struct SpecTrialExecutor: TrialExecutor {
         let config = spec.configuration(overrides: trial.config)
         let data = try cache.data(spec, config)
         var scores: [Double] = []
+        var training = 0.0
         for execution in 0..<plan.executionsPerTrial {
             let seed = SweepSeeds.execution(trial.seed, execution)
+            var started = Date()
             let model = try ModelSeeds.$current.withValue(seed) { try spec.model(config) }
+            training += Date().timeIntervalSince(started)
             let run = try tracker.start(project: sweep.info.project, name: TrialRuns.name(sweep, trial, execution), config: TrialRuns.config(config, trial, execution, seed, plan),
                                         tags: [sweep.info.name], group: TrialRuns.group(sweep, trial), sweep: (sweep.info.id, trial.number))
-            try sweep.store.addRun(run.id, to: claim)
             let recorder = ObjectiveRecorder(objective: plan.objective, keepsWeights: false, control: control)
             let callbacks: [Callback] = [TrackingCallback(run, logWeights: logHistograms, logGradients: logHistograms), recorder]
+            started = Date()
             let history = try ModelSeeds.$current.withValue(seed) { try spec.fit(model, data: data, config: config, callbacks: callbacks) }
+            training += Date().timeIntervalSince(started)
             if control.isStopRequested { throw TrialInterrupted() }
             guard let score = plan.objective.value(of: history[plan.objective.name]) else {
                 throw TuningError.trialFailed("the metric \(plan.objective.name) was not logged (the run logged \(history.keys.joined(separator: ", "))); name one of those in metric.name, or give the spec validation data for val_ metrics")
             }
             scores.append(score)
         }
-        return TrialOutcome(score: scores.reduce(0, +) / Double(scores.count))
+        return TrialOutcome(score: scores.reduce(0, +) / Double(scores.count), trainingSeconds: training)
     }
 }
 

@@ -99,16 +99,19 @@ public final class Sweep: @unchecked Sendable {
     /// Claims the next trial: a crashed one again, else a new one from the sampler — or nil when
     /// the sweep has nothing more to run (the method exhausted, `maxTrials` reached, or a trial
     /// reached the objective's target).
-    public func claim() throws -> TrialClaim? {
-        try store.claimTrial(info.id) { number, trials in
-            if let cap = plan.maxTrials, number >= cap { return nil }
-            if trials.contains(where: { ($0.state == .finished || $0.state == .stopped) && ($0.score.map(plan.objective.reachesTarget) ?? false) }) {
-                return nil
-            }
-            let previous = trials.map { (config: flat($0.config), state: $0.state, score: $0.score) }
-            let context = SamplingContext(space: plan.space, trial: number, seed: plan.seed, previous: previous)
+    public func claim() throws -> TrialClaim? { try claim(count: 1).first }
+
+    /// Records `results` and claims up to `count` trials at once (see `claim()`), in one
+    /// transaction — fewer than `count` when fewer are left; none when the sweep is done. A
+    /// sampler that learns from results (`maxBatch`) caps `count`.
+    public func claim(count: Int, results: [RunStore.TrialResult] = []) throws -> [TrialClaim] {
+        try store.claimTrials(info.id, count: Swift.max(1, Swift.min(count, sampler.maxBatch)), withHistory: sampler.needsHistory, results: results) { claim in
+            if let cap = plan.maxTrials, claim.number >= cap { return nil }
+            if claim.finishedScores.contains(where: plan.objective.reachesTarget) { return nil }
+            let previous = claim.previous.map { (config: flat($0.config), state: $0.state, score: $0.score) }
+            let context = SamplingContext(space: plan.space, trial: claim.number, seed: plan.seed, previous: previous)
             guard let config = try sampler.propose(context) else { return nil }
-            return TrialProposal(config: config.nested(), seed: SweepSeeds.trial(plan.seed, number))
+            return TrialProposal(config: config.nested(), seed: SweepSeeds.trial(plan.seed, claim.number))
         }
     }
 

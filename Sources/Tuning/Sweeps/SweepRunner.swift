@@ -6,9 +6,13 @@ import Tracking
 public struct TrialOutcome: Sendable {
     public var score: Double?
     public var stoppedEarly: Bool
-    public init(score: Double?, stoppedEarly: Bool = false) {
+    /// Seconds spent building and training models (the rest of a sweep's time is its overhead:
+    /// claiming, the store, sampling).
+    public var trainingSeconds: Double
+    public init(score: Double?, stoppedEarly: Bool = false, trainingSeconds: Double = 0) {
         self.score = score
         self.stoppedEarly = stoppedEarly
+        self.trainingSeconds = trainingSeconds
     }
 }
 
@@ -81,6 +85,23 @@ public final class SweepRunner: @unchecked Sendable {
     private var claims: [Int: TrialClaim] = [:]
     private var firstError: Error?
     private var completedHere = 0
+    private var training = 0.0
+    private var inTrials = 0.0
+
+    /// Seconds the workers spent building and training models, summed over workers.
+    public var trainingSeconds: Double {
+        lock.lock()
+        defer { lock.unlock() }
+        return training
+    }
+
+    /// Seconds the workers spent inside trials (training, and each trial's run and spec), summed
+    /// over workers: the rest of their time went to claiming, sampling and recording results.
+    public var trialSeconds: Double {
+        lock.lock()
+        defer { lock.unlock() }
+        return inTrials
+    }
 
     public init(sweep: Sweep, tracker: Tracker, executor: any TrialExecutor, workers: Int = 1) throws {
         guard workers >= 1 else { throw TuningError.invalidSearch("the number of parallel workers must be at least 1, not \(workers)") }
@@ -131,30 +152,60 @@ public final class SweepRunner: @unchecked Sendable {
         try sweep.store.setSweepState(sweep.info.id, control.isStopRequested ? "stopped" : "finished")
     }
 
+    /// A worker: claims trials in batches (recording the last batch's results in the same
+    /// transaction), so that a sweep of short trials pays a transaction per batch, not per trial;
+    /// the batch is sized to take about `batchSeconds` (one trial while their length is unknown).
     private func work() {
+        var batch: [TrialClaim] = []
+        var results: [RunStore.TrialResult] = []
+        // A trial's length, averaged over the recent ones (the first compiles the model: slower).
+        var typical: Double?
         while !control.isStopRequested {
-            let claim: TrialClaim?
-            do {
-                claim = try sweep.claim()
-            } catch {
-                fail(error)
-                return
+            if batch.isEmpty {
+                let size = typical.map { Swift.max(1, Swift.min(Self.maxBatch, Int(Self.batchSeconds / Swift.max($0, 1e-6)))) } ?? 1
+                do {
+                    batch = try sweep.claim(count: size, results: results)
+                } catch {
+                    fail(error)
+                    return
+                }
+                for result in results { unregister(result.claim) }
+                report(results)
+                results = []
+                guard !batch.isEmpty else { return }
+                for claim in batch { register(claim) }
             }
-            guard let claim else { return }
-            register(claim)
+            let claim = batch.removeFirst()
             onTrialStart?(claim.trial)
+            let started = Date()
             let (state, score, message) = execute(claim)
-            do {
-                try sweep.store.finishTrial(claim, state: state, score: score, error: message)
-            } catch {
-                fail(error)
-            }
-            unregister(claim)
-            if let onTrialEnd {
-                var ended = claim.trial
-                (ended.state, ended.score, ended.error) = (state, score, message)
-                onTrialEnd(ended)
-            }
+            let took = Date().timeIntervalSince(started)
+            typical = typical.map { 0.7 * $0 + 0.3 * took } ?? took
+            lock.lock()
+            inTrials += took
+            lock.unlock()
+            results.append(RunStore.TrialResult(claim: claim, state: state, score: score, error: message))
+        }
+        // Stopped: record what ended, give back what never started.
+        do {
+            try sweep.store.releaseTrials(batch, results: results)
+        } catch {
+            fail(error)
+        }
+        for claim in batch + results.map(\.claim) { unregister(claim) }
+        report(results)
+    }
+
+    /// At most this many trials are claimed at once, and a batch takes about `batchSeconds`.
+    static let maxBatch = 64
+    static let batchSeconds = 0.05
+
+    private func report(_ results: [RunStore.TrialResult]) {
+        guard let onTrialEnd else { return }
+        for result in results {
+            var ended = result.claim.trial
+            (ended.state, ended.score, ended.error) = (result.state, result.score, result.error)
+            onTrialEnd(ended)
         }
     }
 
@@ -162,6 +213,9 @@ public final class SweepRunner: @unchecked Sendable {
     private func execute(_ claim: TrialClaim) -> (TrialState, Double?, String?) {
         do {
             let outcome = try executor.execute(claim, of: sweep, tracker: tracker, control: control)
+            lock.lock()
+            training += outcome.trainingSeconds
+            lock.unlock()
             return (outcome.stoppedEarly ? .stopped : .finished, outcome.score, nil)
         } catch let error as TrialInterrupted {
             return (.crashed, nil, error.description)
@@ -186,8 +240,7 @@ public final class SweepRunner: @unchecked Sendable {
 
     private func unregister(_ claim: TrialClaim) {
         lock.lock()
-        claims[claim.trial.number] = nil
-        completedHere += 1
+        if claims.removeValue(forKey: claim.trial.number) != nil { completedHere += 1 }
         lock.unlock()
     }
 
