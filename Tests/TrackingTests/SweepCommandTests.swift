@@ -73,6 +73,9 @@ struct SweepCommandTests {
             #expect(result.trials == reference.trials, "\(other)")
             #expect(result.histories == reference.histories, "bit-identical training in \(other)")
         }
+        // No trial was taken twice: one run each.
+        let agentStore = try RunStore(directory: agents, access: .readOnly)
+        #expect(try agentStore.trials(try #require(id)).allSatisfy { $0.runIDs.count == 1 })
         // Both processes took trials.
         let commands = Set(try RunStore(directory: agents, access: .readOnly).runs().map { $0.command.contains(" agent ") })
         #expect(commands == [true, false], "the agent took no trial (or all): the test did not exercise two agents")

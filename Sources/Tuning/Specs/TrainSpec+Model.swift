@@ -94,6 +94,17 @@ extension TrainSpec {
         let seed = SpecArguments.lookup("seed", in: config).flatMap { Int(configValue: $0) }.map { UInt64(truncatingIfNeeded: $0) }
         let model = Sequential(seed: seed)
         for layer in try layers(config) { model.add(layer) }
+        let (optimizer, loss, metrics) = try compileArguments(config)
+        do {
+            try model.compile(optimizer: optimizer, loss: loss, metrics: metrics)
+        } catch let error as ModelError {
+            throw self.model.error("\(error)")
+        }
+        return model
+    }
+
+    /// The optimizer, loss and metrics of `compile:` for `config`.
+    func compileArguments(_ config: RunConfig) throws -> (Optimizer, Loss, [Metric]) {
         let arguments = try SpecArguments(compile, config: config, known: ["optimizer", "loss", "metrics"])
         let optimizer = try optimizer(arguments, config: config)
         let loss = try Self.modelError(arguments, "loss") { try Loss(keras: try arguments.require("loss", arguments.string)) }
@@ -107,12 +118,7 @@ extension TrainSpec {
             }
         case let other?: throw (arguments.node("metrics") ?? compile).error("metrics is a list such as [accuracy], got \(other)")
         }
-        do {
-            try model.compile(optimizer: optimizer, loss: loss, metrics: metrics)
-        } catch let error as ModelError {
-            throw self.model.error("\(error)")
-        }
-        return model
+        return (optimizer, loss, metrics)
     }
 
     /// `optimizer: adam` or `{name: sgd, learning_rate: …, momentum: …, clipnorm: …}`.

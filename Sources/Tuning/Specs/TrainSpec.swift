@@ -72,6 +72,7 @@ public struct TrainSpec: @unchecked Sendable {
         tracking = sections["tracking"]
         // Check what does not depend on the configuration now, not after a long run.
         _ = try self.layers(config)
+        _ = try compileArguments(config)
         _ = try fitOptions(config)
     }
 

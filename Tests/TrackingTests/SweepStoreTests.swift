@@ -1,0 +1,69 @@
+import Foundation
+import GRDB
+import Testing
+@testable import Tracking
+
+/// Claiming trials in the store: crashed ones are claimed again with their configuration and
+/// seed, unstarted ones given back are taken as they are, late results are not counted.
+struct SweepStoreTests {
+    func sweep(_ store: RunStore) throws -> SweepInfo {
+        try store.createSweep(project: "p", name: "s", method: "random", spec: "{}", seed: 3, specHash: "h")
+    }
+
+    func propose(_ context: RunStore.ClaimContext) -> TrialProposal? {
+        context.number < 5 ? TrialProposal(config: ["n": .int(context.number)], seed: UInt64(100 + context.number)) : nil
+    }
+
+    @Test func aTrialWhoseProcessIsGoneIsClaimedAgainAndItsLateResultIgnored() throws {
+        let store = try RunStore(directory: temporaryStore(), staleAfter: 0.2)
+        let info = try sweep(store)
+        let first = try #require(try store.claimTrial(info.id, propose: propose))
+        #expect(first.trial.number == 0 && first.trial.attempt == 1 && first.trial.seed == 100)
+        // No heartbeat for longer than staleAfter (this process lives on, so only the heartbeat says it).
+        try store.write { db in try db.execute(sql: "UPDATE trial SET pid = NULL WHERE number = 0") }
+        Thread.sleep(forTimeInterval: 0.3)
+        let again = try #require(try store.claimTrial(info.id, propose: propose))
+        #expect(again.trial.number == 0 && again.trial.attempt == 2 && again.trial.config == ["n": 0] && again.trial.seed == 100)
+        // The first claimer comes back late: its result is not recorded.
+        #expect(try store.finishTrial(first, state: .finished, score: 0.1, error: nil) == false)
+        #expect(try store.finishTrial(again, state: .finished, score: 0.9, error: nil))
+        #expect(try store.trials(info.id).first?.score == 0.9)
+    }
+
+    @Test func claimsComeInBatchesAndUnstartedOnesAreGivenBack() throws {
+        let store = try RunStore(directory: temporaryStore())
+        let info = try sweep(store)
+        let batch = try store.claimTrials(info.id, count: 3, propose: propose)
+        #expect(batch.map(\.trial.number) == [0, 1, 2])
+        let done = RunStore.TrialResult(claim: batch[0], state: .finished, score: 0.5, error: nil)
+        try store.releaseTrials(Array(batch[1...]), results: [done])
+        #expect(try store.trials(info.id).map(\.state) == [.finished, .pending, .pending])
+        // Given-back trials come first, unchanged; then new ones, until the proposals end.
+        let next = try store.claimTrials(info.id, count: 10, propose: propose)
+        #expect(next.map(\.trial.number) == [1, 2, 3, 4] && next.allSatisfy { $0.trial.attempt == 1 })
+        #expect(try store.claimTrials(info.id, count: 10, propose: propose).isEmpty)
+    }
+
+    @Test func twoProcessesNeverClaimTheSameTrial() throws {
+        let dir = temporaryStore()
+        let store = try RunStore(directory: dir)
+        let info = try sweep(store)
+        // Another connection (as another process would) claims at the same time as this one.
+        let other = try RunStore(directory: dir)
+        final class Box: @unchecked Sendable { var numbers: [Int] = [] }
+        let a = Box(), b = Box()
+        let group = DispatchGroup()
+        for (s, box) in [(store, a), (other, b)] {
+            group.enter()
+            Thread {
+                while let claim = try? s.claimTrial(info.id, propose: { c in c.number < 200 ? TrialProposal(config: [:], seed: 0) : nil }) {
+                    box.numbers.append(claim.trial.number)
+                }
+                group.leave()
+            }.start()
+        }
+        group.wait()
+        #expect(Set(a.numbers).isDisjoint(with: b.numbers))
+        #expect((a.numbers + b.numbers).sorted() == Array(0..<200))
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+import Models
+import Tracking
+@testable import Tuning
+
+/// Train specs: config references, `when:`, overrides, and errors naming the line.
+struct TrainSpecTests {
+    static let circles = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Examples/data/circles.csv").path
+
+    func spec(_ body: String) throws -> TrainSpec {
+        try TrainSpec(text: """
+            config: {units: 6, lr: 0.1, bn: none, epochs: 2}
+            data: {csv: \(Self.circles), train_rows: 500}
+            \(body)
+            """, source: "/tmp/spec.yaml")
+    }
+
+    static let model = """
+        model:
+          - Dense: {units: units, activation: relu, input_shape: [2]}
+          - BatchNormalization: {when: {bn: [after, both]}}
+          - Dense: {units: 1, activation: sigmoid}
+        compile: {optimizer: {name: sgd, learning_rate: lr}, loss: binary_crossentropy, metrics: [accuracy]}
+        fit: {epochs: epochs, batch_size: 50}
+        """
+
+    @Test func valuesNamingConfigKeysAndWhenFollowTheConfig() throws {
+        let s = try spec(Self.model)
+        let plain = try s.model(s.config)
+        #expect(plain.layers.count == 2 && plain.parameterCounts.total == (2 * 6 + 6) + (6 + 1))
+        let config = s.configuration(overrides: ["units": 10, "bn": "after"])
+        let model = try s.model(config)
+        #expect(model.layers.count == 3 && model.parameterCounts.total == (2 * 10 + 10) + 4 * 10 + (10 + 1))
+        let history = try s.fit(model, data: try s.data(config), config: config)
+        #expect(history.epochs.count == 2 && !history["val_accuracy"].isEmpty)
+        // Dotted overrides reach nested keys.
+        #expect(s.configuration(overrides: ["optimizer.lr": 0.5])["optimizer"] == ["lr": 0.5])
+    }
+
+    @Test func mistakesNameTheLineAndKey() throws {
+        func rejects(_ body: String, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) {
+            #expect(sourceLocation: sourceLocation) { try spec(body) } throws: { error in
+                if !"\(error)".contains(message) { Issue.record("\(error) lacks \(message)", sourceLocation: sourceLocation) }
+                return true
+            }
+        }
+        rejects(Self.model.replacingOccurrences(of: "Dense: {units: 1", with: "Dens: {units: 1"), "unknown layer Dens (did you mean Dense?)")
+        rejects(Self.model.replacingOccurrences(of: "activation: relu", with: "activaton: relu"), "unknown key \"activaton\"; did you mean activation?")
+        rejects(Self.model.replacingOccurrences(of: "name: sgd", with: "name: sgdd"), "unknown optimizer sgdd")
+        rejects(Self.model.replacingOccurrences(of: "batch_size: 50", with: "batch_size: -1"), "batch_size must be positive")
+        rejects(Self.model.replacingOccurrences(of: "epochs: epochs", with: "epochs: \"${nope}\""), "${nope} names no config key")
+        rejects(Self.model.replacingOccurrences(of: "compile:", with: "compiler:"), "unknown key \"compiler\"; did you mean compile?")
+        rejects(Self.model.replacingOccurrences(of: "activation: relu", with: "activation: relux"), "/tmp/spec.yaml:4: model.[0].Dense.activation")
+    }
+}
