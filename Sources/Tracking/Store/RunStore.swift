@@ -137,41 +137,37 @@ public final class RunStore: @unchecked Sendable {
     /// Runs `body` in a write transaction, retrying when another process holds the lock longer
     /// than the busy timeout.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        guard access == .readWrite else {
-            throw TrackingError.storeLocation("\(path) was opened read-only; open it with RunStore(access: .readWrite) to change it")
-        }
-        var attempt = 0
-        while true {
-            do {
-                return try database.write(body)
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
-                attempt += 1
-                if attempt >= 8 { throw TrackingError.database("the store stayed locked after \(attempt) attempts: \(error.message ?? "")") }
-                Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
-            }
-        }
+        try retryingWhileLocked { try database.write(body) }
     }
 
     /// Runs `body` in an immediate transaction (the write lock taken at its start, so a read in it
     /// is never outdated by another process's write before its own write): what claiming a trial
     /// needs. Retried like `write`.
     func writeImmediate<T>(_ body: (Database) throws -> T) throws -> T {
+        try retryingWhileLocked {
+            try database.writeWithoutTransaction { db -> T in
+                var result: Result<T, Error>?
+                try db.inTransaction(.immediate) {
+                    result = Result { try body(db) }
+                    if case .failure = result { return .rollback }
+                    return .commit
+                }
+                guard let result else { throw TrackingError.database("an immediate transaction on \(path) ended without a result") }
+                return try result.get()
+            }
+        }
+    }
+
+    /// Runs a write, again (up to 8 times, waiting longer each time) while the store stays locked
+    /// by another process past the busy timeout; an error on a store opened read-only.
+    private func retryingWhileLocked<T>(_ write: () throws -> T) throws -> T {
         guard access == .readWrite else {
             throw TrackingError.storeLocation("\(path) was opened read-only; open it with RunStore(access: .readWrite) to change it")
         }
         var attempt = 0
         while true {
             do {
-                return try database.writeWithoutTransaction { db -> T in
-                    var result: Result<T, Error>?
-                    try db.inTransaction(.immediate) {
-                        result = Result { try body(db) }
-                        if case .failure = result { return .rollback }
-                        return .commit
-                    }
-                    guard let result else { throw TrackingError.database("an immediate transaction on \(path) ended without a result") }
-                    return try result.get()
-                }
+                return try write()
             } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
                 attempt += 1
                 if attempt >= 8 { throw TrackingError.database("the store stayed locked after \(attempt) attempts: \(error.message ?? "")") }
