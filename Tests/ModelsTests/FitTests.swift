@@ -104,3 +104,30 @@ struct FitTests {
         #expect(throws: ModelError.self) { try model.gradients(x: data.x, y: data.y, variables: ["batch_normalization/moving_mean"]) }
     }
 }
+
+struct AccuracyTieTests {
+    /// A model whose softmax is uniform: every class ties.
+    func uniform(loss: Loss) throws -> Sequential {
+        let model = Sequential {
+            Dense(3, activation: .softmax, kernelInitializer: .zeros, biasInitializer: .zeros, inputShape: [4])
+        }
+        try model.compile(optimizer: SGD(), loss: loss, metrics: [.accuracy])
+        return model
+    }
+
+    @Test func tiesGoToTheFirstClassAsKerasArgmax() throws {
+        let url = try #require(Bundle.module.url(forResource: "iris", withExtension: "csv", subdirectory: "Data"))
+        let iris = try Dataset.csv(path: url.path)
+        // Keras: argmax picks class 0 for every row, right for the 50 of 150 rows labelled 0.
+        let sparse = try uniform(loss: .sparseCategoricalCrossEntropy).evaluate(x: iris.x, y: iris.y)
+        #expect(abs((sparse["accuracy"] ?? .nan) - 50.0 / 150) < 1e-6, "\(sparse)")
+        let categorical = try uniform(loss: .categoricalCrossEntropy).evaluate(x: iris.x, y: try oneHot(iris.y))
+        #expect(abs((categorical["accuracy"] ?? .nan) - 50.0 / 150) < 1e-6, "\(categorical)")
+        // A clear winner still counts: labels all 2 with the third output largest.
+        let x = try Matrix(rows: 2, columns: 4, values: [Float](repeating: 1, count: 8))
+        let model = Sequential { Dense(3, activation: .softmax, kernelInitializer: .zeros, biasInitializer: .constant(0), inputShape: [4]) }
+        try model.compile(optimizer: SGD(), loss: .sparseCategoricalCrossEntropy, metrics: [.accuracy])
+        try model.setWeights(["dense/kernel": [Float](repeating: 0, count: 12), "dense/bias": [0, 0, 1]])
+        #expect(try model.evaluate(x: x, y: try Matrix(rows: 2, columns: 1, values: [2, 2]))["accuracy"] == 1)
+    }
+}

@@ -52,6 +52,18 @@ public enum Metric: Sendable, Equatable {
         return outputs == 1 ? .binaryAccuracy : .categoricalAccuracy
     }
 
+    /// The one-hot of each row's argmax (`[batch, classes]`), the first index winning ties as in
+    /// NumPy and Keras: a class is the argmax when it equals the row's maximum and no earlier
+    /// class does (the count of earlier maxima is the maxima times a strictly upper-triangular
+    /// matrix of ones).
+    static func firstArgmax(_ x: NodeID, in g: Graph) throws -> NodeID {
+        let classes = g[x].shape.dims.last ?? 1
+        let isMax = try g.compare(.equal, x, g.max(x, axes: [-1], keepDims: true))
+        let earlier = (0..<classes * classes).map { Double($0 / classes < $0 % classes ? 1 : 0) }
+        let maximaBefore = try g.matmul(isMax, g.constant(earlier, shape: [classes, classes]))
+        return try g.mul(isMax, g.compare(.equal, maximaBefore, g.scalar(0)))
+    }
+
     /// The batch mean of the metric, as a scalar node. Binary accuracy thresholds at 0.5, or at 0
     /// when the loss takes logits or is a hinge loss (whose labels −1/1 are read as 0/1).
     func node(labels y: NodeID, predictions p: NodeID, loss: Loss, in g: Graph) throws -> NodeID {
@@ -68,14 +80,13 @@ public enum Metric: Sendable, Equatable {
             }
             return try g.mean(g.compare(.equal, labels, g.compare(.greater, p, g.scalar(threshold))))
         case .categoricalAccuracy:
-            let atLabel = try g.sum(g.mul(y, p), axes: [-1])
-            return try g.mean(g.compare(.greaterEqual, atLabel, g.max(p, axes: [-1])))
+            // Keras: argmax(labels) == argmax(predictions), the first index winning ties.
+            return try g.mean(g.sum(g.mul(Self.firstArgmax(y, in: g), Self.firstArgmax(p, in: g)), axes: [-1]))
         case .sparseCategoricalAccuracy:
-            let classes = g[p].shape.dims.last!
+            let classes = g[p].shape.dims.last ?? 1
             let labels = try g.reshape(y, [Shape.batch, 1])
             let oneHot = try g.compare(.equal, labels, g.constant((0..<classes).map(Double.init), shape: [classes]))
-            let atLabel = try g.sum(g.mul(oneHot, p), axes: [-1])
-            return try g.mean(g.compare(.greaterEqual, atLabel, g.max(p, axes: [-1])))
+            return try g.mean(g.sum(g.mul(oneHot, Self.firstArgmax(p, in: g)), axes: [-1]))
         case .meanSquaredError:
             return try g.mean(g.square(g.sub(y, p)))
         case .meanAbsoluteError:
