@@ -24,7 +24,7 @@ public enum ModelError: Error, Equatable, CustomStringConvertible, Sendable {
         case .data(let m): return "data error: \(m)"
         case .weights(let m): return "weights error: \(m)"
         case .nonFiniteLoss(let epoch, let step, let value):
-            return "the loss became \(value) at epoch \(epoch + 1), step \(step + 1); training stopped there (lower the learning rate, clip gradients, or check the data for NaN)"
+            return "the loss became \(value.isNaN ? "nan" : String(value)) at epoch \(epoch + 1), step \(step + 1); training stopped there (lower the learning rate, clip gradients (clipping: .byNorm(1)), or scale the data; fit(allowNonFiniteLoss: true) trains on)"
         case .engine(let m): return m
         }
     }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Models
+@testable import Models
 
 struct FitTests {
     func deckModel(seed: UInt64) throws -> Sequential {
@@ -129,5 +129,41 @@ struct AccuracyTieTests {
         try model.compile(optimizer: SGD(), loss: .sparseCategoricalCrossEntropy, metrics: [.accuracy])
         try model.setWeights(["dense/kernel": [Float](repeating: 0, count: 12), "dense/bias": [0, 0, 1]])
         #expect(try model.evaluate(x: x, y: try Matrix(rows: 2, columns: 1, values: [2, 2]))["accuracy"] == 1)
+    }
+}
+
+struct NonFiniteTests {
+    func model() throws -> Sequential {
+        let model = Sequential(seed: 2) { Dense(1, inputShape: [3]) }
+        try model.compile(optimizer: SGD(learningRate: 3), loss: .meanSquaredError)
+        return model
+    }
+
+    @Test func nonFiniteInputsAreErrorsNamingRowAndColumn() throws {
+        var values = [Float](repeating: 1, count: 12)
+        values[7] = .nan
+        let x = try Matrix(rows: 4, columns: 3, values: values), y = try Matrix(rows: 4, columns: 1, values: [1, 2, 3, 4])
+        let m = try model()
+        #expect { try m.fit(x: x, y: y, epochs: 1, verbose: 0) } throws: { "\($0)".contains("training inputs hold NaN in row 2, column 1") }
+        #expect { try m.predict(x: x) } throws: { "\($0)".contains("row 2, column 1") }
+        let clean = try Matrix(rows: 4, columns: 3, values: [Float](repeating: 1, count: 12))
+        #expect { try m.evaluate(x: clean, y: try Matrix(rows: 4, columns: 1, values: [1, .infinity, 3, 4])) } throws: {
+            "\($0)".contains("evaluation labels hold inf in row 1, column 0")
+        }
+    }
+
+    @Test func aDivergingLossStopsFitByDefault() throws {
+        let x = try Matrix(rows: 8, columns: 3, values: (0..<24).map { Float($0 % 5) - 2 })
+        let y = try Matrix(rows: 8, columns: 1, values: (0..<8).map { Float($0) })
+        let m = try model()
+        #expect { try m.fit(x: x, y: y, batchSize: 8, epochs: 200, verbose: 0) } throws: { error in
+            guard case ModelError.nonFiniteLoss(let epoch, let step, _) = error else { return false }
+            return epoch > 0 && step == 0 && "\(error)".contains("allowNonFiniteLoss")
+        }
+        // The history up to the epoch before is kept, every loss in it finite.
+        #expect(m.lastHistory.epochs.count < 200 && m.lastHistory["loss"].allSatisfy(\.isFinite))
+        let allowed = try model()
+        #expect(try allowed.fit(x: x, y: y, batchSize: 8, epochs: 200, verbose: 0, allowNonFiniteLoss: true).epochs.count == 200)
+        #expect(formatLogValue(-Double.nan) == "nan" && formatLogValue(.infinity) == "inf")
     }
 }

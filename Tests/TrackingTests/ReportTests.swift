@@ -79,11 +79,18 @@ struct ReportTests {
         let model = Sequential(inputShape: [1]) { Dense(1) }
         try model.compile(optimizer: SGD(), loss: .meanSquaredError)
         #expect(throws: ModelError.self) {
-            try model.fit(x: Matrix([[Float.nan]]), y: Matrix(column: [1]), epochs: 2, callbacks: [TerminateOnNaN(), TrackingCallback(run)], verbose: 0)
+            try model.fit(x: Matrix([[Float.greatestFiniteMagnitude]]), y: Matrix(column: [1]), epochs: 2, callbacks: [TrackingCallback(run)], verbose: 0)
         }
         let info = try RunStore(directory: dir).run(run.id)
         #expect(info.state == "failed")
-        #expect(info.error?.contains("the loss became nan at epoch 1, step 1") == true)
+        #expect(info.error?.contains("the loss became inf at epoch 1, step 1") == true, "\(info.error ?? "")")
+        // Bad data fails the fit before training: the run is failed too, not left running.
+        let second = try Tracker(dir: dir, systemMetricsInterval: nil).start(project: "p")
+        #expect(throws: ModelError.self) {
+            try model.fit(x: Matrix([[Float.nan]]), y: Matrix(column: [1]), epochs: 2, callbacks: [TrackingCallback(second)], verbose: 0)
+        }
+        let failed = try RunStore(directory: dir).run(second.id)
+        #expect(failed.state == "failed" && failed.error?.contains("NaN in row 0, column 0") == true)
     }
 
     @Test func theReportLoadsInHeadlessChromiumWithItsCharts() throws {

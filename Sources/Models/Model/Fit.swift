@@ -13,14 +13,52 @@ extension Sequential {
     ///   - verbose: 0 silent, 1 a progress bar per epoch, 2 one line per epoch.
     ///   - evaluateTrainingSet: also measure loss and metrics on the whole training set after each
     ///     epoch in inference mode (`end_of_epoch_…` logs), besides Keras' running means in training mode.
+    ///   - allowNonFiniteLoss: by default a batch whose loss is NaN or infinite stops `fit` with
+    ///     `ModelError.nonFiniteLoss` (the epoch, the step, what to try); true trains on.
     /// - Returns: the `History` of every epoch's logs (also kept in `lastHistory`, so it survives a
     ///   thrown error such as `ModelError.nonFiniteLoss`).
     @discardableResult
     public func fit(x: Matrix, y: Matrix, batchSize: Int = 32, epochs: Int = 1, validationData: (x: Matrix, y: Matrix)? = nil,
                     validationSplit: Double = 0, shuffle: Bool = true, seed: UInt64? = nil, callbacks: [Callback] = [],
-                    verbose: Int = 1, evaluateTrainingSet: Bool = true) throws -> History {
+                    verbose: Int = 1, evaluateTrainingSet: Bool = true, allowNonFiniteLoss: Bool = false) throws -> History {
+        do {
+            return try fitChecked(x: x, y: y, batchSize: batchSize, epochs: epochs, validationData: validationData, validationSplit: validationSplit,
+                                  shuffle: shuffle, seed: seed, callbacks: callbacks, verbose: verbose, evaluateTrainingSet: evaluateTrainingSet,
+                                  allowNonFiniteLoss: allowNonFiniteLoss)
+        } catch let error as FitFailedBeforeTraining {
+            // Callbacks hear of a fit that failed before training (bad data, say): a tracked run
+            // is marked failed rather than left running.
+            let training = Training(model: self, compiled: error.compiled, epochs: epochs, stepsPerEpoch: 0, trainingData: (x, y))
+            for callback in callbacks { callback.onTrainError(error.underlying, training) }
+            throw error.underlying
+        }
+    }
+
+    /// An error found before the first epoch, with what the callbacks need to hear of it.
+    private struct FitFailedBeforeTraining: Error {
+        let underlying: Error
+        let compiled: CompiledModel
+    }
+
+    private func fitChecked(x: Matrix, y: Matrix, batchSize: Int, epochs: Int, validationData: (x: Matrix, y: Matrix)?, validationSplit: Double,
+                            shuffle: Bool, seed: UInt64?, callbacks: [Callback], verbose: Int, evaluateTrainingSet: Bool,
+                            allowNonFiniteLoss: Bool) throws -> History {
         if inputShape == nil { try build(inputShape: [x.columns]) }
         let compiled = try requireCompiled()
+        do {
+            try checkFitArguments(x: x, y: y, batchSize: batchSize, epochs: epochs, validationData: validationData,
+                                  validationSplit: validationSplit, compiled: compiled)
+        } catch {
+            throw FitFailedBeforeTraining(underlying: error, compiled: compiled)
+        }
+        return try train(x: x, y: y, batchSize: batchSize, epochs: epochs, validationData: validationData, validationSplit: validationSplit,
+                         shuffle: shuffle, seed: seed, callbacks: callbacks, verbose: verbose, evaluateTrainingSet: evaluateTrainingSet,
+                         allowNonFiniteLoss: allowNonFiniteLoss, compiled: compiled)
+    }
+
+    /// The checks of `fit`'s arguments and data, before anything trains.
+    private func checkFitArguments(x: Matrix, y: Matrix, batchSize: Int, epochs: Int, validationData: (x: Matrix, y: Matrix)?,
+                                   validationSplit: Double, compiled: CompiledModel) throws {
         guard batchSize > 0, epochs >= 0 else {
             throw ModelError.invalidConfiguration("fit needs a positive batch size and a non-negative number of epochs, got \(batchSize) and \(epochs)")
         }
@@ -28,18 +66,27 @@ extension Sequential {
             throw ModelError.invalidConfiguration("validationSplit must be in [0, 1), got \(validationSplit)")
         }
         try checkData(x: x, y: y, compiled: compiled, role: "training")
-        var train = (x: x, y: y)
-        var validation = validationData
         if validationSplit > 0 {
             let held = Int(Double(x.rows) * validationSplit)
             let kept = x.rows - held
             guard held > 0, kept > 0 else {
                 throw ModelError.invalidConfiguration("validationSplit \(validationSplit) of \(x.rows) rows leaves \(kept) for training and \(held) for validation; both need at least one")
             }
+        }
+        if let validation = validationData { try checkData(x: validation.x, y: validation.y, compiled: compiled, role: "validation") }
+    }
+
+    /// The training loop of `fit`, its arguments checked.
+    private func train(x: Matrix, y: Matrix, batchSize: Int, epochs: Int, validationData: (x: Matrix, y: Matrix)?, validationSplit: Double,
+                       shuffle: Bool, seed: UInt64?, callbacks: [Callback], verbose: Int, evaluateTrainingSet: Bool,
+                       allowNonFiniteLoss: Bool, compiled: CompiledModel) throws -> History {
+        var train = (x: x, y: y)
+        var validation = validationData
+        if validationSplit > 0 {
+            let kept = x.rows - Int(Double(x.rows) * validationSplit)
             validation = (x.rows(kept..<x.rows), y.rows(kept..<y.rows))
             train = (x.rows(0..<kept), y.rows(0..<kept))
         }
-        if let validation { try checkData(x: validation.x, y: validation.y, compiled: compiled, role: "validation") }
 
         let rows = train.x.rows
         let steps = (rows + batchSize - 1) / batchSize
@@ -98,6 +145,13 @@ extension Sequential {
                         try compiled.session.setScalar(schedule.value(atStep: training.step), of: compiled.learningRate)
                     }
                     try engine { try step.run() }
+                    let loss = step.scalar(0)
+                    if !loss.isFinite && !allowNonFiniteLoss {
+                        // A diverging loss would make every weight NaN: stop, and say where.
+                        training.stopTraining = true
+                        training.stopReason = "the loss became \(formatLogValue(loss)) at epoch \(epoch + 1), step \(batch + 1)"
+                        throw ModelError.nonFiniteLoss(epoch: epoch, step: batch, value: loss)
+                    }
                     for k in totals.indices { totals[k] += step.scalar(k) * Double(count) }
                     if fetchesGradients {
                         // Read in place by callbacks until the next epoch's last batch.
@@ -198,6 +252,15 @@ extension Sequential {
             throw ModelError.shapeMismatch("the \(role) inputs have \(x.columns) columns but model \"\(name)\" takes \(features) features (input shape \(inputShape ?? []))")
         }
         guard x.rows > 0 else { throw ModelError.shapeMismatch("the \(role) inputs have no rows") }
+        try Self.checkFinite(x, what: "\(role) inputs")
+    }
+
+    /// A NaN or infinity in data is an error naming its row and column (it would make every
+    /// weight NaN after one step, silently).
+    static func checkFinite(_ m: Matrix, what: String) throws {
+        guard let index = m.values.firstIndex(where: { !$0.isFinite }) else { return }
+        let value = m.values[index]
+        throw ModelError.data("the \(what) hold \(value.isNaN ? "NaN" : String(value)) in row \(index / Swift.max(m.columns, 1)), column \(index % Swift.max(m.columns, 1)) (rows and columns from 0); drop or fill such rows before training")
     }
 
     func checkData(x: Matrix, y: Matrix, compiled: CompiledModel, role: String) throws {
@@ -205,6 +268,7 @@ extension Sequential {
         guard x.rows == y.rows else {
             throw ModelError.shapeMismatch("the \(role) data has \(x.rows) input rows but \(y.rows) label rows")
         }
+        try Self.checkFinite(y, what: "\(role) labels")
         let outputs = outputShape!.reduce(1, *)
         if compiled.loss.hasSparseLabels {
             guard y.columns == 1 else {

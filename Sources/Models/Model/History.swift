@@ -46,6 +46,9 @@ public struct Logs: Sendable, Equatable, Sequence {
 }
 
 func formatLogValue(_ value: Double) -> String {
+    // printf writes a NaN with its sign bit set as "-nan": a NaN has no sign worth showing.
+    if value.isNaN { return "nan" }
+    if value.isInfinite { return value > 0 ? "inf" : "-inf" }
     if value != 0, Swift.abs(value) < 1e-3 { return String(format: "%.4e", value) }
     return String(format: "%.4f", value)
 }
