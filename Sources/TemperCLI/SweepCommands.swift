@@ -46,7 +46,11 @@ struct SweepStartCommand: ParsableCommand {
 
     func run() throws {
         let spec = try SweepSpec.load(file)
+        for warning in spec.warnings { FileHandle.standardError.write(Data("temper: warning: \(warning)\n".utf8)) }
         let trainSpec = try spec.inProcessTrainSpec()
+        if trainSpec == nil, let path = spec.programPath, spec.command.contains("${program}"), !FileManager.default.fileExists(atPath: path) {
+            throw ValidationError("\(file):\(spec.programLine ?? 0): program: \(path) does not exist (a program's path is relative to the sweep file)")
+        }
         let defaultProject = trainSpec?.project ?? ((file as NSString).lastPathComponent as NSString).deletingPathExtension
         let plan = try spec.plan(seed: seed, defaultProject: defaultProject)
         let tracker = try Tracker(dir: options.dir, systemMetricsInterval: nil)
@@ -106,7 +110,8 @@ final class SweepSession: @unchecked Sendable {
         guard plan.specHash == info.specHash else {
             throw ValidationError("sweep \(info.id) was made from another version of its file; start a new sweep from the file instead")
         }
-        if resuming && info.state == "finished" {
+        let open = try tracker.store.trials(info.id).contains { [.running, .pending, .crashed].contains($0.state) }
+        if resuming && info.state == "finished" && !open {
             print("sweep \(info.id) (\(info.name)) is finished; `temper sweep show \(info.id)` shows its trials")
             return
         }
@@ -170,15 +175,18 @@ final class Interrupts: @unchecked Sendable {
 
     init(_ onFirst: @escaping @Sendable () -> Void) {
         Interrupts.count = 0
-        // A parent may have started this process with SIGINT blocked (some launchers do).
+        // SIGTERM (a scheduler or `kill`) stops a sweep as SIGINT (Ctrl-C) does; both are
+        // unblocked, as a parent may have started this process with them blocked.
         var interrupt = sigset_t()
         sigemptyset(&interrupt)
-        sigaddset(&interrupt, SIGINT)
-        pthread_sigmask(SIG_UNBLOCK, &interrupt, nil)
-        signal(SIGINT) { _ in
-            Interrupts.count += 1
-            if Interrupts.count > 1 { _exit(130) }
+        for number in [SIGINT, SIGTERM] {
+            sigaddset(&interrupt, number)
+            signal(number) { _ in
+                Interrupts.count += 1
+                if Interrupts.count > 1 { _exit(130) }
+            }
         }
+        pthread_sigmask(SIG_UNBLOCK, &interrupt, nil)
         watcher = Thread {
             while !Thread.current.isCancelled {
                 if Interrupts.count > 0 {
@@ -194,5 +202,6 @@ final class Interrupts: @unchecked Sendable {
     func restore() {
         watcher.cancel()
         signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
     }
 }

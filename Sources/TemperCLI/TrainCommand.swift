@@ -11,9 +11,10 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train one model described in a YAML spec (config defaults, data, model, compile, fit) and log it as a run.",
         discussion: """
-        Override config keys after the spec: temper train spec.yaml --learn_rate=0.1 --layer_1 20 --optimizer.momentum=0.5 \
-        (values are read as YAML: 0.1 is a number, true a boolean). A spec value that names a config key takes its value. \
-        Example: Examples/train/casestudy.yaml.
+        Override config keys after the spec: temper train spec.yaml --learn_rate=0.1 --layer_1 20 (values are read as \
+        YAML: 0.1 is a number, true a boolean; a dotted key such as --optimizer.momentum=0.5 reaches a nested config key). \
+        A key the spec's config does not have is an error (a typo would otherwise train with the default), unless \
+        --new-keys. A spec value that names a config key takes its value. Example: Examples/train/casestudy.yaml.
         """
     )
 
@@ -23,12 +24,15 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The run's name (default: the spec's name, else generated).") var name: String?
     @Option(help: "Threads for OpenBLAS.") var threads: Int = 1
     @Flag(help: "Print no progress.") var quiet = false
+    @Flag(help: "Allow overrides of keys the spec's config does not have (added to the run's config).") var newKeys = false
     @Argument(parsing: .allUnrecognized, help: "Config overrides: --key=value or --key value.") var overrides: [String] = []
 
     func run() throws {
         guard threads > 0 else { throw ValidationError("--threads must be at least 1, not \(threads)") }
         let spec = try TrainSpec.load(self.spec)
-        let config = spec.configuration(overrides: try ConfigOverrides.parse(overrides))
+        let overrides = try ConfigOverrides.parse(self.overrides)
+        if !newKeys { try ConfigOverrides.checkKnown(overrides, in: spec) }
+        let config = spec.configuration(overrides: overrides)
         BLAS.setThreads(threads)
         let data = try spec.data(config)
         let model = try spec.model(config)
@@ -81,6 +85,16 @@ enum ConfigOverrides {
             index += 1
         }
         return config
+    }
+
+    /// Every overridden key must be one of the spec's config keys (dotted for nested ones).
+    static func checkKnown(_ overrides: RunConfig, in spec: TrainSpec) throws {
+        let known = spec.config.flattened.map(\.key)
+        for key in overrides.keys.sorted() where !known.contains(key) {
+            let near = Suggestion.closest(key, in: known)
+            throw ValidationError("--\(key) is not a config key of \(spec.source)" + (near.map { "; did you mean --\($0)?" } ?? "")
+                                  + " (keys: \(known.joined(separator: ", "))); --new-keys adds keys")
+        }
     }
 
     /// A YAML scalar: numbers, booleans, text (a list or mapping in flow style too).

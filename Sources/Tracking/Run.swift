@@ -34,6 +34,9 @@ public final class Run: @unchecked Sendable {
     private var holdsPrepared = false
     private var flushRequested = false
     private var writeAttempts = 0
+    /// Write rounds started and ended (a flush waits for the round after its request).
+    private var writeRoundsStarted = 0
+    private var writeRoundsEnded = 0
     private var lastFailure: Error?
     private var endRequest: (state: String, error: String?)?
     private var writerExited = false
@@ -130,14 +133,13 @@ public final class Run: @unchecked Sendable {
     public func flush() throws {
         condition.lock()
         defer { condition.unlock() }
-        let attempts = writeAttempts
+        // The next write round takes every row logged until now; wait for it to end (not for
+        // `pending` to empty: a run that logs all the time would never let a reader go on).
+        let round = writeRoundsStarted + 1
         flushRequested = true
         condition.broadcast()
-        while (!pending.isEmpty || holdsPrepared || writing || flushRequested) && !writerExited {
-            if lastFailure != nil && writeAttempts > attempts { break }
-            condition.wait()
-        }
-        if !pending.isEmpty || holdsPrepared, let lastFailure { throw lastFailure }
+        while writeRoundsEnded < round && !writerExited { condition.wait() }
+        if holdsPrepared, let lastFailure { throw lastFailure }
     }
 
     /// Marks the run finished after writing what is pending. With `wait` (the default) it returns
@@ -174,6 +176,9 @@ public final class Run: @unchecked Sendable {
         condition.unlock()
         if wait && first { try waitUntilWritten() }
     }
+
+    /// True once the run's end is written (or its last write failed for good).
+    public var isWritten: Bool { !isLive }
 
     /// True while the writer has not written the run's end.
     var isLive: Bool {
@@ -238,6 +243,7 @@ public final class Run: @unchecked Sendable {
             if writing {
                 flushRequested = false
                 self.writing = true
+                writeRoundsStarted += 1
             }
             condition.unlock()
             // Reading /proc takes a while: never with the lock held, which `log` needs.
@@ -322,6 +328,7 @@ public final class Run: @unchecked Sendable {
         writing = false
         holdsPrepared = !queue.isEmpty
         writeAttempts += 1
+        writeRoundsEnded += 1
         lastFailure = failure
         clock.lastWrite = now
         if let failure {

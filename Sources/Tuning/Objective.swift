@@ -1,3 +1,5 @@
+import Models
+
 /// What a search optimizes: a metric, a direction, and optionally a target that ends the search.
 ///
 /// Keras Tuner scores a trial by the best epoch's value of the metric in each execution, averaged
@@ -53,7 +55,11 @@ public struct Objective: Sendable, Equatable, CustomStringConvertible {
     /// The value of one run's history of the metric (nil when it holds no number).
     public func value(of history: [Double]) -> Double? {
         switch aggregation {
-        case .last: return history.last { !$0.isNaN }
+        case .last:
+            // The last value as logged: a run that ended in NaN has no score (W&B imputes the
+            // worst), rather than the score of an earlier epoch.
+            guard let last = history.last, !last.isNaN else { return nil }
+            return last
         case .bestEpoch:
             var best: Double?
             for v in history where !v.isNaN && (best.map { isBetter(v, than: $0) } ?? true) { best = v }
@@ -68,4 +74,15 @@ public struct Objective: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "Objective(name=\"\(name)\", direction=\"\(direction == .maximize ? "max" : "min")\")" }
+}
+
+extension Objective {
+    /// Why a run's history gives no score: never logged, or not a number at the end.
+    func missingScoreReason(_ history: History) -> String {
+        let values = history[name]
+        if values.isEmpty {
+            return "the metric \(name) was not logged (the run logged \(history.keys.joined(separator: ", "))); name one of those in the objective or metric.name, or give validation data for val_ metrics"
+        }
+        return "the metric \(name) is NaN \(aggregation == .last ? "at the end" : "in every epoch") (the run diverged): lower the learning rate, clip gradients, or scale the data"
+    }
 }

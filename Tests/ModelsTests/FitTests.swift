@@ -167,3 +167,31 @@ struct NonFiniteTests {
         #expect(formatLogValue(-Double.nan) == "nan" && formatLogValue(.infinity) == "inf")
     }
 }
+
+struct LastBatchTests {
+    @Test func aLastBatchOfOneRowTrainsWithBatchNormalizationAndDropRemainderLeavesItOut() throws {
+        // 33 rows, batch 32: the last batch holds one row (fit used to abort there).
+        let data = try Generators.circles(samples: 33, noise: 0.1, seed: 3)
+        func model() throws -> Sequential {
+            let model = Sequential(seed: 1) {
+                Dense(8, activation: .relu, inputShape: [2])
+                BatchNormalization()
+                Dense(1, activation: .sigmoid)
+            }
+            try model.compile(optimizer: SGD(learningRate: 0.1), loss: .binaryCrossEntropy, metrics: [.accuracy])
+            return model
+        }
+        final class Steps: Callback {
+            var batches = 0
+            func onBatchEnd(_ batch: Int, logs: Logs, _ training: Training) throws { batches += 1 }
+        }
+        let kept = Steps(), dropped = Steps()
+        let all = try model().fit(x: data.x, y: data.y, batchSize: 32, epochs: 3, callbacks: [kept], verbose: 0)
+        #expect(all["loss"].count == 3 && all["loss"].allSatisfy(\.isFinite) && kept.batches == 6)
+        let some = try model().fit(x: data.x, y: data.y, batchSize: 32, epochs: 3, callbacks: [dropped], verbose: 0, dropRemainder: true)
+        #expect(some["loss"].count == 3 && dropped.batches == 3)
+        #expect { try model().fit(x: data.x, y: data.y, batchSize: 64, epochs: 1, verbose: 0, dropRemainder: true) } throws: {
+            "\($0)".contains("leaves no batch")
+        }
+    }
+}

@@ -67,3 +67,18 @@ struct SweepStoreTests {
         #expect((a.numbers + b.numbers).sorted() == Array(0..<200))
     }
 }
+
+struct ConfigJSONTests {
+    @Test func integersAndRealsKeepTheirKindThroughTheStore() throws {
+        let config: RunConfig = ["q": 4.0, "n": 4, "big": 1e16, "tiny": 1e-5, "list": [1.0, 2, "x"], "nested": ["a": 3.0, "b": true], "s": "4.0"]
+        let text = JSONText.config(config)
+        #expect(ConfigJSON.config(text) == config, "\(text)")
+        let store = try RunStore(directory: temporaryStore())
+        let sweep = try store.createSweep(project: "p", name: "s", method: "grid", spec: "{}", seed: 1, specHash: "h")
+        _ = try store.claimTrial(sweep.id) { $0.number == 0 ? TrialProposal(config: config, seed: 1) : nil }
+        #expect(try store.trials(sweep.id).first?.config == config)
+        let run = try Tracker(dir: store.directory, systemMetricsInterval: nil).start(project: "p", config: config)
+        try run.finish()
+        #expect(try store.run(run.id).config == config)
+    }
+}

@@ -139,3 +139,29 @@ struct TunerTests {
         #expect(trials.contains { $0.state == .finished })
     }
 }
+
+struct SweepStateTests {
+    @Test func aSweepIsFinishedOnlyWhenNoTrialIsLeftRunning() throws {
+        let dir = temporaryDirectory()
+        let tracker = try Tracker(dir: dir, systemMetricsInterval: nil)
+        let space = try SearchSpace([SearchParameter(name: "units", distribution: IntHyperparameter(name: "units", min: 4, max: 8, step: 4)),
+                                     SearchParameter(name: "learning_rate", distribution: ChoiceHyperparameter(name: "learning_rate", values: [1e-2, 1e-3, 1e-4]))])
+        let model: @Sendable (HyperParameters) throws -> Sequential = { hp in
+            let model = try Sequential { Dense(try hp.int("units", min: 4, max: 8, step: 4), activation: .relu, inputShape: [2]); Dense(1, activation: .sigmoid) }
+            try model.compile(optimizer: Adam(learningRate: try hp.choice("learning_rate", [1e-2, 1e-3, 1e-4])), loss: .binaryCrossEntropy, metrics: [.accuracy])
+            return model
+        }
+        let plan = try SweepPlan(project: "p", name: "s", method: .grid, space: space, objective: .maximize("val_accuracy"))
+        let (sweep, _) = try Sweep.open(plan, in: tracker.store)
+        // Another process has trial 0 and is still training it.
+        _ = try #require(try sweep.claim())
+        let (train, test) = try circleData()
+        let executor = ModelTrialExecutor(build: model, fit: { model, callbacks in
+            try model.fit(x: train.x, y: train.y, epochs: 1, validationData: test, callbacks: callbacks, verbose: 0)
+        })
+        try SweepRunner(sweep: sweep, tracker: tracker, executor: executor).run()
+        let trials = try sweep.trials()
+        #expect(trials.map(\.state) == [.running] + Array(repeating: .finished, count: 5), "\(trials.map { "\($0.state) \($0.error ?? "")" })")
+        #expect(try tracker.store.sweep(sweep.info.id).state == "running")
+    }
+}

@@ -292,9 +292,11 @@ private struct Context {
         return x.shape
     }
 
+    /// Training mode needs at least one value per feature; a batch of one normalizes to β (its
+    /// variance is 0), as in Keras.
     func checkBatchNormCount(_ x: Shape) throws {
-        if x.isConcrete, x.dims.dropLast().reduce(1, *) == 1 {
-            throw GraphError.invalidArgument("\(opName) \"\(name)\": \(describe(inputs[0])) has one value per feature; batch normalization in training mode needs a batch of at least 2 (use a larger batch, or inference mode)")
+        if x.isConcrete, x.dims.dropLast().reduce(1, *) == 0 {
+            throw GraphError.invalidArgument("\(opName) \"\(name)\": \(describe(inputs[0])) is empty; batch normalization needs at least one row")
         }
     }
 

@@ -13,6 +13,9 @@ extension Sequential {
     ///   - verbose: 0 silent, 1 a progress bar per epoch, 2 one line per epoch.
     ///   - evaluateTrainingSet: also measure loss and metrics on the whole training set after each
     ///     epoch in inference mode (`end_of_epoch_…` logs), besides Keras' running means in training mode.
+    ///   - dropRemainder: leave out the last batch of each epoch when it is smaller than `batchSize`
+    ///     (tf.data's `drop_remainder`); by default it trains, and a last batch of one row trains
+    ///     too — batch normalization then normalizes it to β, as Keras does.
     ///   - allowNonFiniteLoss: by default a batch whose loss is NaN or infinite stops `fit` with
     ///     `ModelError.nonFiniteLoss` (the epoch, the step, what to try); true trains on.
     /// - Returns: the `History` of every epoch's logs (also kept in `lastHistory`, so it survives a
@@ -20,11 +23,11 @@ extension Sequential {
     @discardableResult
     public func fit(x: Matrix, y: Matrix, batchSize: Int = 32, epochs: Int = 1, validationData: (x: Matrix, y: Matrix)? = nil,
                     validationSplit: Double = 0, shuffle: Bool = true, seed: UInt64? = nil, callbacks: [Callback] = [],
-                    verbose: Int = 1, evaluateTrainingSet: Bool = true, allowNonFiniteLoss: Bool = false) throws -> History {
+                    verbose: Int = 1, evaluateTrainingSet: Bool = true, allowNonFiniteLoss: Bool = false, dropRemainder: Bool = false) throws -> History {
         do {
             return try fitChecked(x: x, y: y, batchSize: batchSize, epochs: epochs, validationData: validationData, validationSplit: validationSplit,
                                   shuffle: shuffle, seed: seed, callbacks: callbacks, verbose: verbose, evaluateTrainingSet: evaluateTrainingSet,
-                                  allowNonFiniteLoss: allowNonFiniteLoss)
+                                  allowNonFiniteLoss: allowNonFiniteLoss, dropRemainder: dropRemainder)
         } catch let error as FitFailedBeforeTraining {
             // Callbacks hear of a fit that failed before training (bad data, say): a tracked run
             // is marked failed rather than left running.
@@ -42,18 +45,22 @@ extension Sequential {
 
     private func fitChecked(x: Matrix, y: Matrix, batchSize: Int, epochs: Int, validationData: (x: Matrix, y: Matrix)?, validationSplit: Double,
                             shuffle: Bool, seed: UInt64?, callbacks: [Callback], verbose: Int, evaluateTrainingSet: Bool,
-                            allowNonFiniteLoss: Bool) throws -> History {
+                            allowNonFiniteLoss: Bool, dropRemainder: Bool) throws -> History {
         if inputShape == nil { try build(inputShape: [x.columns]) }
         let compiled = try requireCompiled()
         do {
             try checkFitArguments(x: x, y: y, batchSize: batchSize, epochs: epochs, validationData: validationData,
                                   validationSplit: validationSplit, compiled: compiled)
+            let trainingRows = x.rows - Int(Double(x.rows) * validationSplit)
+            if dropRemainder && trainingRows < batchSize {
+                throw ModelError.invalidConfiguration("dropRemainder with batch size \(batchSize) leaves no batch of the \(trainingRows) training rows; use a smaller batch size")
+            }
         } catch {
             throw FitFailedBeforeTraining(underlying: error, compiled: compiled)
         }
         return try train(x: x, y: y, batchSize: batchSize, epochs: epochs, validationData: validationData, validationSplit: validationSplit,
                          shuffle: shuffle, seed: seed, callbacks: callbacks, verbose: verbose, evaluateTrainingSet: evaluateTrainingSet,
-                         allowNonFiniteLoss: allowNonFiniteLoss, compiled: compiled)
+                         allowNonFiniteLoss: allowNonFiniteLoss, dropRemainder: dropRemainder, compiled: compiled)
     }
 
     /// The checks of `fit`'s arguments and data, before anything trains.
@@ -79,7 +86,7 @@ extension Sequential {
     /// The training loop of `fit`, its arguments checked.
     private func train(x: Matrix, y: Matrix, batchSize: Int, epochs: Int, validationData: (x: Matrix, y: Matrix)?, validationSplit: Double,
                        shuffle: Bool, seed: UInt64?, callbacks: [Callback], verbose: Int, evaluateTrainingSet: Bool,
-                       allowNonFiniteLoss: Bool, compiled: CompiledModel) throws -> History {
+                       allowNonFiniteLoss: Bool, dropRemainder: Bool, compiled: CompiledModel) throws -> History {
         var train = (x: x, y: y)
         var validation = validationData
         if validationSplit > 0 {
@@ -89,7 +96,8 @@ extension Sequential {
         }
 
         let rows = train.x.rows
-        let steps = (rows + batchSize - 1) / batchSize
+        // The last, smaller batch trains too (Keras), unless dropRemainder (tf.data's drop_remainder).
+        let steps = dropRemainder ? rows / batchSize : (rows + batchSize - 1) / batchSize
         let training = Training(model: self, compiled: compiled, epochs: epochs, stepsPerEpoch: steps, trainingData: train)
         var allCallbacks = callbacks
         if verbose > 0 { allCallbacks.append(ProgressLogger(verbose: verbose)) }

@@ -244,8 +244,9 @@ struct Lowering<T: TensorScalar> {
     private func checkConcrete(_ node: Node, _ shapes: [[Int]]) throws {
         switch node.op {
         case .batchNormTraining, .batchNormTrainingFused:
-            if shapes[0].dropLast().reduce(1, *) < 2 {
-                throw RuntimeError.invalidFeed("\(node.op.kind.rawValue) \"\(node.name)\" normalizes a batch of shape \(shapes[0]), one value per feature; batch normalization in training mode needs a batch of at least 2 (drop or merge the last batch of 1, or use inference mode)")
+            // A batch of one normalizes to β, as in Keras (variance 0; PyTorch refuses it).
+            if shapes[0].dropLast().reduce(1, *) < 1 {
+                throw RuntimeError.invalidFeed("\(node.op.kind.rawValue) \"\(node.name)\" normalizes an empty batch of shape \(shapes[0])")
             }
         default:
             break

@@ -179,6 +179,12 @@ extension RunStore {
         return ProcessIdentity.isAlive(pid: pid.flatMap { Int32(exactly: $0) }, bootID: row["boot_id"], startTicks: start, host: row["host"]) == false
     }
 
+    /// A stored configuration: integers and reals as written (`ConfigJSON`); configurations
+    /// written by `JSONEncoder` (an older store) read the same way.
+    static func config(_ text: String) -> RunConfig {
+        ConfigJSON.config(text) ?? (try? JSONDecoder().decode(RunConfig.self, from: Data(text.utf8))) ?? [:]
+    }
+
     private func runInfo(_ row: Row, summary: [String: MetricSummary]) -> RunInfo {
         let decoder = JSONDecoder()
         let stored: String = row["state"]
@@ -186,7 +192,7 @@ extension RunStore {
         let stale = stored == "running" && (Self.processIsGone(row) || Date().timeIntervalSince1970 - heartbeat > staleAfter)
         return RunInfo(id: row["id"], project: row["project"], name: row["name"], group: row["group_name"],
                        tags: (try? decoder.decode([String].self, from: Data((row["tags"] as String).utf8))) ?? [],
-                       notes: row["notes"], config: (try? decoder.decode(RunConfig.self, from: Data((row["config"] as String).utf8))) ?? [:],
+                       notes: row["notes"], config: Self.config(row["config"]),
                        state: stale ? "crashed" : stored, error: row["error"], createdAt: row["created_at"], endedAt: row["ended_at"],
                        heartbeatAt: heartbeat, host: row["host"], command: row["command"], gitCommit: row["git_commit"],
                        sweepID: row["sweep_id"], trial: row["trial"], summary: summary)

@@ -126,6 +126,13 @@ extension RunStore {
         }
     }
 
+    /// Whether a trial of the sweep is running, given back, or crashed (so the sweep is not done).
+    public func hasOpenTrials(_ sweepID: String) throws -> Bool {
+        try read(settling: false) { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM trial WHERE sweep_id = ? AND state IN ('running', 'pending', 'crashed') LIMIT 1", arguments: [sweepID]) ?? false
+        }
+    }
+
     /// A sweep's trials in number order.
     public func trials(_ sweepID: String) throws -> [TrialInfo] {
         try read { db in try trialInfos(db, sweepID) }
@@ -267,7 +274,6 @@ extension RunStore {
     }
 
     private func trialInfo(_ row: Row, runs: [Int: [String]]) -> TrialInfo {
-        let decoder = JSONDecoder()
         let stored = TrialState(rawValue: row["state"]) ?? .crashed
         let heartbeat: Double = row["heartbeat_at"]
         let pid: Int64? = row["pid"], start: Int64? = row["process_start"]
@@ -275,7 +281,7 @@ extension RunStore {
         let stale = stored == .running && (gone || Date().timeIntervalSince1970 - heartbeat > staleAfter)
         let seed: Int64 = row["seed"]
         return TrialInfo(sweepID: row["sweep_id"], number: row["number"],
-                         config: (try? decoder.decode(RunConfig.self, from: Data((row["config"] as String).utf8))) ?? [:],
+                         config: Self.config(row["config"]),
                          seed: UInt64(bitPattern: seed), state: stale ? .crashed : stored, attempt: row["attempt"],
                          runIDs: runs[row["number"]] ?? [],
                          score: row["score"], error: row["error"], claimedAt: row["claimed_at"], heartbeatAt: heartbeat, endedAt: row["ended_at"],

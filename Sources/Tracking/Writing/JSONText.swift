@@ -123,7 +123,14 @@ extension JSONText {
     mutating func value(_ value: ConfigValue) {
         switch value {
         case .int(let v): integer(v)
-        case .double(let v): number(v)
+        case .double(let v):
+            // A whole real keeps its ".0", so that it reads back as a real (ConfigJSON).
+            if v.isFinite, v == v.rounded(), v.magnitude < 1e15 {
+                integer(Int(v))
+                literal(".0")
+            } else {
+                number(v)
+            }
         case .string(let v): string(v)
         case .bool(let v): v ? literal("true") : literal("false")
         case .list(let items):

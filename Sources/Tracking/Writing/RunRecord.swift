@@ -26,7 +26,7 @@ struct RunRecord: Sendable {
         // JSON has no NaN or infinities: such config values are stored as strings.
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         let tagsJSON = String(decoding: try encoder.encode(tags), as: UTF8.self)
-        let configJSON = String(decoding: try encoder.encode(config), as: UTF8.self)
+        let configJSON = JSONText.config(config)
         try db.execute(sql: """
             INSERT INTO run (id, project, name, group_name, tags, notes, config, state, created_at, heartbeat_at, host, command, git_commit, sweep_id, trial,
                              pid, boot_id, process_start)

@@ -131,21 +131,30 @@ struct SpecNode {
     }
 
     /// The known word nearest to `word` (edit distance at most 2), for "did you mean".
-    static func closest(_ word: String, in known: [String]) -> String? {
-        func distance(_ a: String, _ b: String) -> Int {
-            let a = Array(a), b = Array(b)
-            var row = Array(0...b.count)
-            for i in 1...Swift.max(a.count, 1) where !a.isEmpty {
-                var previous = row[0]
-                row[0] = i
-                for j in 1...Swift.max(b.count, 1) where !b.isEmpty {
-                    let current = row[j]
-                    row[j] = Swift.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
-                    previous = current
-                }
+    static func closest(_ word: String, in known: [String]) -> String? { Suggestion.closest(word, in: known) }
+}
+
+/// "Did you mean …" for mistyped names.
+public enum Suggestion {
+    /// The known word nearest to `word`, when at most two edits away (case ignored).
+    public static func closest(_ word: String, in known: [String]) -> String? {
+        known.map { ($0, distance(word.lowercased(), $0.lowercased())) }.filter { $0.1 <= 2 }.min { $0.1 < $1.1 }?.0
+    }
+
+    /// Levenshtein distance.
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        guard !a.isEmpty, !b.isEmpty else { return Swift.max(a.count, b.count) }
+        var row = Array(0...b.count)
+        for i in 1...a.count {
+            var previous = row[0]
+            row[0] = i
+            for j in 1...b.count {
+                let current = row[j]
+                row[j] = Swift.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+                previous = current
             }
-            return row[b.count]
         }
-        return known.map { ($0, distance(word.lowercased(), $0.lowercased())) }.filter { $0.1 <= 2 }.min { $0.1 < $1.1 }?.0
+        return row[b.count]
     }
 }

@@ -34,6 +34,8 @@ public struct SweepSpec: Sendable {
     public var executions: Int
     /// The command as written, or W&B's default.
     public var command: [String]
+    /// Deprecated forms in the file (W&B's warnings), to show.
+    public var warnings: [String] = []
 
     static let keys = ["program", "method", "metric", "parameters", "run_cap", "command", "early_terminate", "name", "description",
                        "project", "entity", "seed", "executions", "controller", "apiVersion", "kind"]
@@ -95,7 +97,39 @@ public struct SweepSpec: Sendable {
             throw root.error("program is required (the train spec or script a trial runs), or a command that does not use ${program}")
         }
         // A grid's size, and whether it can be enumerated, are known now.
-        if method == .grid { _ = try space.gridCount() }
+        if method == .grid {
+            for parameter in space.parameters {
+                do {
+                    _ = try parameter.distribution.gridValues(parameter.name)
+                } catch TuningError.invalidSearch(let message) {
+                    throw (Self.node(of: parameter.name, in: parameters) ?? parameters).error(message)
+                }
+            }
+            do {
+                _ = try space.gridCount()
+            } catch TuningError.invalidSearch(let message) {
+                throw parameters.error(message)
+            }
+        }
+        programLine = sections["program"]?.line
+        for parameter in space.parameters {
+            guard let d = parameter.distribution as? WandbDistribution, [.logUniform, .qLogUniform, .invLogUniform].contains(d.kind) else { continue }
+            warnings.append("\(parameter.name) uses \(d.kind.rawValue), where min/max specify base-e exponents. Use \(d.kind.rawValue)_values to specify limit values.")
+        }
+    }
+
+    /// The line of `program:` (for errors about the program file).
+    public private(set) var programLine: Int?
+
+    /// The node of a (dotted) parameter name under `parameters`.
+    static func node(of name: String, in parameters: SpecNode) -> SpecNode? {
+        var node: SpecNode? = parameters
+        for (i, part) in name.split(separator: ".").enumerated() {
+            guard let current = node else { return nil }
+            let level = i == 0 ? current : (try? current.dictionary()["parameters"]) ?? nil
+            node = (try? level?.dictionary()[String(part)]) ?? nil
+        }
+        return node
     }
 
     /// `metric: {name, goal, target}` (goal minimize by default, as W&B).
@@ -173,6 +207,9 @@ public struct SweepSpec: Sendable {
         guard let path = programPath, path.hasSuffix(".yaml") || path.hasSuffix(".yml") else { return nil }
         let isTemperTrain = command.count >= 2 && (command[0] == "temper" || command[0].hasSuffix("/temper")) && command[1] == "train"
         guard command == Self.defaultCommand || isTemperTrain else { return nil }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw TuningError.invalidSpec("\(source):\(programLine ?? 0): program: \(path) does not exist (a program's path is relative to the sweep file)")
+        }
         return try TrainSpec.load(path)
     }
 }

@@ -91,7 +91,13 @@ extension TrainSpec {
     /// The compiled model of `config`. Its seed: the config's `seed` when it has one, else the
     /// tuner's (`ModelSeeds.current`), else 0.
     public func model(_ config: RunConfig) throws -> Sequential {
-        let seed = SpecArguments.lookup("seed", in: config).flatMap { Int(configValue: $0) }.map { UInt64(truncatingIfNeeded: $0) }
+        var seed: UInt64?
+        if let value = SpecArguments.lookup("seed", in: config) {
+            guard let number = Int(configValue: value), number >= 0 else {
+                throw TuningError.invalidSpec("\(source): config seed must be a non-negative integer, not \(value)")
+            }
+            seed = UInt64(number)
+        }
         let model = Sequential(seed: seed)
         for layer in try layers(config) { model.add(layer) }
         let (optimizer, loss, metrics) = try compileArguments(config)

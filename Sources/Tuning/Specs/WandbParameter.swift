@@ -45,7 +45,11 @@ enum WandbParameter {
             if let v = entries["b"] { d.b = try v.double() }
             if let v = entries["q"] { d.q = SpecNode.kindOf(v.node) == .int ? .integer(try v.int()) : .real(try v.double()) }
         }
-        try d.validate(name)
+        do {
+            try d.validate(name)
+        } catch TuningError.invalidParameter(let message) {
+            throw node.error(message)
+        }
         return d
     }
 

@@ -25,7 +25,7 @@ public struct CommandTrialExecutor: TrialExecutor {
             let seed = SweepSeeds.execution(trial.seed, execution)
             let suffix = plan.executionsPerTrial > 1 ? "-execution-\(execution)" : ""
             let run = try tracker.start(id: Tracker.newID(), project: sweep.info.project, name: TrialRuns.name(sweep, trial, execution),
-                                        config: TrialRuns.config(trial.config, trial, execution, seed, plan), tags: [sweep.info.name],
+                                        config: TrialRuns.config(trial.config, trial, execution, modelSeed: seed), tags: [sweep.info.name],
                                         group: TrialRuns.group(sweep, trial), sweep: (sweep.info.id, trial.number))
             try run.flush()  // registered before the program starts
             let base = (logs as NSString).appendingPathComponent("trial-\(trial.number)\(suffix)")
@@ -55,9 +55,12 @@ public struct CommandTrialExecutor: TrialExecutor {
                 throw TuningError.trialFailed(message)
             }
             try run.finish()
-            guard let summary = try sweep.store.run(run.id).summary[plan.objective.name], !summary.last.isNaN else {
-                let logged = (try? sweep.store.run(run.id).summary.keys.sorted()) ?? []
-                throw TuningError.trialFailed("the program did not log \(plan.objective.name) (it logged \(logged.isEmpty ? "nothing" : logged.joined(separator: ", "))); print JSON lines such as {\"\(plan.objective.name)\": 0.9} or log through Tracker")
+            let logged = try sweep.store.run(run.id).summary
+            guard let summary = logged[plan.objective.name] else {
+                throw TuningError.trialFailed("the program did not log \(plan.objective.name) (it logged \(logged.isEmpty ? "nothing" : logged.keys.sorted().joined(separator: ", "))); print JSON lines such as {\"\(plan.objective.name)\": 0.9} or log through Tracker")
+            }
+            guard summary.last.isFinite else {
+                throw TuningError.trialFailed("the last \(plan.objective.name) the program logged is \(summary.last.isNaN ? "NaN" : String(summary.last)) (the run diverged)")
             }
             scores.append(summary.last)
         }
@@ -96,11 +99,17 @@ enum ChildProcess {
             done.signal()
         }
         thread.start()
-        var interrupted = false
+        // Stopped: SIGINT first (a Python program raises KeyboardInterrupt), SIGTERM after 10 s,
+        // SIGKILL after 20 s for a program that ignores both.
+        var interruptedAt: Date?
+        var escalation = [SIGINT, SIGTERM, SIGKILL][...]
         while process.isRunning {
-            if control.isStopRequested && !interrupted {
-                interrupted = true
-                kill(process.processIdentifier, SIGINT)
+            if control.isStopRequested {
+                let since = interruptedAt.map { Date().timeIntervalSince($0) } ?? .infinity
+                if interruptedAt == nil || since > 10, let signal = escalation.popFirst() {
+                    kill(process.processIdentifier, signal)
+                    interruptedAt = Date()
+                }
             }
             Thread.sleep(forTimeInterval: 0.02)
         }
@@ -143,23 +152,39 @@ final class LineReader: @unchecked Sendable {
         self.report = report
     }
 
+    /// A line longer than this is written to the log and not read as metrics.
+    static let longestMetricsLine = 1 << 20
+
     func readToEnd() {
         var buffer = Data()
+        var scanned = 0
+        var overlong = false
         while true {
             let chunk = handle.availableData
             if chunk.isEmpty { break }
             buffer.append(chunk)
-            while let newline = buffer.firstIndex(of: 10) {
-                line(buffer[buffer.startIndex..<newline])
+            // Each byte is looked at once: the search goes on from where the last one stopped.
+            while let newline = buffer[(buffer.startIndex + scanned)...].firstIndex(of: 10) {
+                let text = buffer[buffer.startIndex..<newline]
+                if overlong { try? log.write(contentsOf: Data(text) + Data([10])) } else { line(text) }
+                overlong = false
                 buffer.removeSubrange(buffer.startIndex...newline)
+                scanned = 0
+            }
+            scanned = buffer.count
+            if buffer.count > Self.longestMetricsLine {
+                try? log.write(contentsOf: buffer)
+                buffer.removeAll(keepingCapacity: true)
+                scanned = 0
+                overlong = true
             }
         }
-        if !buffer.isEmpty { line(buffer[...]) }
+        if !buffer.isEmpty { if overlong { try? log.write(contentsOf: buffer) } else { line(buffer[...]) } }
     }
 
     private func line(_ bytes: Data.SubSequence) {
         try? log.write(contentsOf: Data(bytes) + Data([10]))
-        guard bytes.first == UInt8(ascii: "{"), let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { return }
+        guard bytes.first == UInt8(ascii: "{"), let object = Self.jsonObject(bytes) else { return }
         var values: [String: Double] = [:]
         for (key, value) in object {
             if let number = value as? NSNumber, !LineReader.isBoolean(number) { values[key] = number.doubleValue }
@@ -174,6 +199,15 @@ final class LineReader: @unchecked Sendable {
 }
 
 extension LineReader {
+    /// A JSON object; Python's `json.dumps` writes non-finite numbers as the bare words NaN,
+    /// Infinity and -Infinity, which are read as those numbers.
+    static func jsonObject(_ bytes: Data.SubSequence) -> [String: Any]? {
+        if let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] { return object }
+        let text = String(decoding: bytes, as: UTF8.self)
+        let quoted = text.replacingOccurrences(of: #"(?<=[:\[,])(\s*)(-?Infinity|NaN)(?=\s*[,}\]])"#, with: "$1\"$2\"", options: .regularExpression)
+        return try? JSONSerialization.jsonObject(with: Data(quoted.utf8)) as? [String: Any]
+    }
+
     /// JSON's true and false come back as numbers of type char or bool; they are not metrics.
     static func isBoolean(_ number: NSNumber) -> Bool {
         let type = String(cString: number.objCType)

@@ -29,6 +29,7 @@ public struct ModelTrialExecutor: TrialExecutor {
         let plan = sweep.plan, trial = claim.trial
         let values = sweep.flat(trial.config)
         var scores: [Double] = []
+        var runs: [Run] = []
         var best: (score: Double, weights: [String: [Float]]?, inputShape: [Int]?)?
         var training = 0.0
         for execution in 0..<plan.executionsPerTrial {
@@ -37,21 +38,25 @@ public struct ModelTrialExecutor: TrialExecutor {
             var started = Date()
             let model = try ModelSeeds.$current.withValue(seed) { try build(hp) }
             training += Date().timeIntervalSince(started)
-            var config = trial.config
-            config["trial"] = .int(trial.number)
-            config["seed"] = .string(String(seed))
-            if plan.executionsPerTrial > 1 { config["execution"] = .int(execution) }
+            let config = TrialRuns.config(trial.config, trial, execution, modelSeed: model.seed)
             let name = "\(sweep.info.name)-trial-\(trial.number)" + (plan.executionsPerTrial > 1 ? "-execution-\(execution)" : "")
             let run = try tracker.start(project: sweep.info.project, name: name, config: config, tags: [sweep.info.name],
                                         group: "\(sweep.info.name)-trial-\(trial.number)", sweep: (sweep.info.id, trial.number))
+            runs.append(run)
             let recorder = ObjectiveRecorder(objective: plan.objective, keepsWeights: weightsDirectory != nil, control: control)
-            let callbacks: [Callback] = [TrackingCallback(run, logWeights: logHistograms, logGradients: logHistograms), recorder]
+            let callbacks: [Callback] = [TrackingCallback(run, logWeights: logHistograms, logGradients: logHistograms, finishRunAtEnd: false), recorder]
             started = Date()
             let history = try ModelSeeds.$current.withValue(seed) { try fit(model, callbacks) }
             training += Date().timeIntervalSince(started)
-            if control.isStopRequested { throw TrialInterrupted() }
+            // An interrupted run is failed, not finished: a resumed sweep must not take its
+            // shortened history for the trial's result.
+            if control.isStopRequested {
+                try? run.fail(TrialInterrupted().description, wait: false)
+                throw TrialInterrupted()
+            }
+            try run.finish(wait: false)
             guard let score = plan.objective.value(of: history[plan.objective.name]) else {
-                throw TuningError.trialFailed("the objective \(plan.objective.name) was not reported (the history has \(history.keys.joined(separator: ", "))); pass validation data for val_ metrics, or choose another objective")
+                throw TuningError.trialFailed(plan.objective.missingScoreReason(history))
             }
             scores.append(score)
             if best.map({ plan.objective.isBetter(score, than: $0.score) }) ?? true { best = (score, recorder.bestWeights, model.inputShape) }
@@ -59,7 +64,7 @@ public struct ModelTrialExecutor: TrialExecutor {
         if let directory = weightsDirectory, let weights = best?.weights {
             try saveWeights(weights, trial: trial.number, directory: directory, build: values, inputShape: best?.inputShape, plan: plan)
         }
-        return TrialOutcome(score: scores.reduce(0, +) / Double(scores.count), trainingSeconds: training)
+        return TrialOutcome(score: scores.reduce(0, +) / Double(scores.count), trainingSeconds: training, runs: runs)
     }
 
     /// Saves a trial's best weights as `trial-<n>.safetensors` (written into a model built from its

@@ -21,26 +21,34 @@ public struct SpecTrialExecutor: TrialExecutor {
         let config = spec.configuration(overrides: trial.config)
         let data = try cache.data(spec, config)
         var scores: [Double] = []
+        var runs: [Run] = []
         var training = 0.0
         for execution in 0..<plan.executionsPerTrial {
             let seed = SweepSeeds.execution(trial.seed, execution)
             var started = Date()
             let model = try ModelSeeds.$current.withValue(seed) { try spec.model(config) }
             training += Date().timeIntervalSince(started)
-            let run = try tracker.start(project: sweep.info.project, name: TrialRuns.name(sweep, trial, execution), config: TrialRuns.config(config, trial, execution, seed, plan),
+            let run = try tracker.start(project: sweep.info.project, name: TrialRuns.name(sweep, trial, execution), config: TrialRuns.config(config, trial, execution, modelSeed: model.seed),
                                         tags: [sweep.info.name], group: TrialRuns.group(sweep, trial), sweep: (sweep.info.id, trial.number))
+            runs.append(run)
             let recorder = ObjectiveRecorder(objective: plan.objective, keepsWeights: false, control: control)
-            let callbacks: [Callback] = [TrackingCallback(run, logWeights: logHistograms, logGradients: logHistograms), recorder]
+            let callbacks: [Callback] = [TrackingCallback(run, logWeights: logHistograms, logGradients: logHistograms, finishRunAtEnd: false), recorder]
             started = Date()
             let history = try ModelSeeds.$current.withValue(seed) { try spec.fit(model, data: data, config: config, callbacks: callbacks) }
             training += Date().timeIntervalSince(started)
-            if control.isStopRequested { throw TrialInterrupted() }
+            // An interrupted run is failed, not finished: a resumed sweep must not take its
+            // shortened history for the trial's result.
+            if control.isStopRequested {
+                try? run.fail(TrialInterrupted().description, wait: false)
+                throw TrialInterrupted()
+            }
+            try run.finish(wait: false)
             guard let score = plan.objective.value(of: history[plan.objective.name]) else {
-                throw TuningError.trialFailed("the metric \(plan.objective.name) was not logged (the run logged \(history.keys.joined(separator: ", "))); name one of those in metric.name, or give the spec validation data for val_ metrics")
+                throw TuningError.trialFailed(plan.objective.missingScoreReason(history))
             }
             scores.append(score)
         }
-        return TrialOutcome(score: scores.reduce(0, +) / Double(scores.count), trainingSeconds: training)
+        return TrialOutcome(score: scores.reduce(0, +) / Double(scores.count), trainingSeconds: training, runs: runs)
     }
 }
 
@@ -52,13 +60,18 @@ enum TrialRuns {
 
     static func group(_ sweep: Sweep, _ trial: TrialInfo) -> String { "\(sweep.info.name)-trial-\(trial.number)" }
 
-    /// The run's config: the trial's (what it trains with), its number, execution and seed.
-    static func config(_ config: RunConfig, _ trial: TrialInfo, _ execution: Int, _ seed: UInt64, _ plan: SweepPlan) -> RunConfig {
+    /// The run's config: the trial's (what it trains with), and under `temper` its number, its
+    /// execution and the seed the model was built with — never over the trial's own keys.
+    static func config(_ config: RunConfig, _ trial: TrialInfo, _ execution: Int, modelSeed: UInt64) -> RunConfig {
         var config = config
-        config["trial"] = .int(trial.number)
-        config["seed"] = .string(String(seed))
-        if plan.executionsPerTrial > 1 { config["execution"] = .int(execution) }
+        config["temper"] = ["trial": .int(trial.number), "execution": .int(execution), "seed": .string(String(modelSeed))]
         return config
+    }
+
+    /// The execution a run of a trial trained (0 for a run without the record).
+    static func execution(of run: RunInfo) -> Int {
+        guard case .dictionary(let temper)? = run.config["temper"], case .int(let execution)? = temper["execution"] else { return 0 }
+        return execution
     }
 }
 

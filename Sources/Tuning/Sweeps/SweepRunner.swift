@@ -9,10 +9,14 @@ public struct TrialOutcome: Sendable {
     /// Seconds spent building and training models (the rest of a sweep's time is its overhead:
     /// claiming, the store, sampling).
     public var trainingSeconds: Double
-    public init(score: Double?, stoppedEarly: Bool = false, trainingSeconds: Double = 0) {
+    /// The trial's runs still being written: the trial is recorded finished only once they are,
+    /// so a finished trial never has a run missing what it logged.
+    public var runs: [Run]
+    public init(score: Double?, stoppedEarly: Bool = false, trainingSeconds: Double = 0, runs: [Run] = []) {
         self.score = score
         self.stoppedEarly = stoppedEarly
         self.trainingSeconds = trainingSeconds
+        self.runs = runs
     }
 }
 
@@ -81,6 +85,8 @@ public final class SweepRunner: @unchecked Sendable {
     public var onTrialEnd: (@Sendable (TrialInfo) -> Void)?
 
     private let control = TrialControl()
+    /// The workers' queues (set when `run` starts).
+    private var queues: [WorkerQueue] = []
     private let lock = NSLock()
     private var claims: [Int: TrialClaim] = [:]
     private var firstError: Error?
@@ -123,18 +129,19 @@ public final class SweepRunner: @unchecked Sendable {
     public func run() throws {
         let start = Date()
         let group = DispatchGroup()
-        for index in 0..<workers {
+        queues = (0..<workers).map { _ in WorkerQueue() }
+        for (index, queue) in queues.enumerated() {
             group.enter()
             let thread = Thread { [self] in
                 defer { group.leave() }
-                work()
+                work(queue)
             }
             thread.name = "temper-sweep-worker-\(index)"
             thread.stackSize = 8 << 20
             thread.start()
         }
         var lastBeat = Date(), lastProgress = Date.distantPast
-        while group.wait(timeout: .now() + 0.1) == .timedOut {
+        while group.wait(timeout: .now() + 0.05) == .timedOut {
             if Date().timeIntervalSince(lastBeat) >= heartbeatInterval {
                 lastBeat = Date()
                 for claim in currentClaims() { _ = try? sweep.store.heartbeat(claim) }
@@ -143,62 +150,92 @@ public final class SweepRunner: @unchecked Sendable {
                 lastProgress = Date()
                 reportProgress(since: start)
             }
+            for queue in queues {
+                var (results, runs, giveBack) = queue.due(resultAge: Self.resultAge, runningAge: 2 * Self.batchSeconds)
+                hand(results, runs: &runs, giveBack: giveBack)
+            }
         }
         reportProgress(since: start)
         lock.lock()
         let error = firstError
         lock.unlock()
         if let error { throw error }
-        try sweep.store.setSweepState(sweep.info.id, control.isStopRequested ? "stopped" : "finished")
+        // Finished only when no trial is left to run (another process may still be running some).
+        let open = try sweep.store.hasOpenTrials(sweep.info.id)
+        try sweep.store.setSweepState(sweep.info.id, control.isStopRequested ? "stopped" : open ? "running" : "finished")
     }
 
-    /// A worker: claims trials in batches (recording the last batch's results in the same
+    /// A worker: claims trials in batches (recording ended trials' results in the same
     /// transaction), so that a sweep of short trials pays a transaction per batch, not per trial;
     /// the batch is sized to take about `batchSeconds` (one trial while their length is unknown).
-    private func work() {
-        var batch: [TrialClaim] = []
-        var results: [RunStore.TrialResult] = []
+    /// The monitor (`run`) records results that wait longer and gives back the claims a long trial
+    /// would hold up.
+    private func work(_ queue: WorkerQueue) {
         // A trial's length, averaged over the recent ones (the first compiles the model: slower).
         var typical: Double?
         while !control.isStopRequested {
-            if batch.isEmpty {
+            guard let claim = queue.next() else {
                 let size = typical.map { Swift.max(1, Swift.min(Self.maxBatch, Int(Self.batchSeconds / Swift.max($0, 1e-6)))) } ?? 1
+                // With a target, results go in at once (the next claim must see whether it was
+                // reached); otherwise those whose runs are still being written wait for later.
                 do {
-                    batch = try sweep.claim(count: size, results: results)
+                    let results = sweep.plan.objective.target == nil ? queue.takeWrittenResults() : try queue.takeAllResults()
+                    let batch = try sweep.claim(count: size, results: results)
+                    settled(results, giveBack: [])
+                    if batch.isEmpty {
+                        // Nothing to claim now; another worker of this process may still give
+                        // claims back (a long trial holds its batch): wait for that.
+                        guard queues.contains(where: { $0 !== queue && $0.isBusy }) else { break }
+                        Thread.sleep(forTimeInterval: 0.02)
+                        continue
+                    }
+                    for claim in batch { register(claim) }
+                    queue.fill(batch)
                 } catch {
                     fail(error)
                     return
                 }
-                for result in results { unregister(result.claim) }
-                report(results)
-                results = []
-                guard !batch.isEmpty else { return }
-                for claim in batch { register(claim) }
+                continue
             }
-            let claim = batch.removeFirst()
             onTrialStart?(claim.trial)
             let started = Date()
-            let (state, score, message) = execute(claim)
+            let (state, score, message, runs) = execute(claim)
             let took = Date().timeIntervalSince(started)
             typical = typical.map { 0.7 * $0 + 0.3 * took } ?? took
             lock.lock()
             inTrials += took
             lock.unlock()
-            results.append(RunStore.TrialResult(claim: claim, state: state, score: score, error: message))
+            queue.ended(RunStore.TrialResult(claim: claim, state: state, score: score, error: message), runs: runs)
         }
-        // Stopped: record what ended, give back what never started.
+        // Done or stopped: record what ended (once its runs are written), give back what never started.
+        var (results, runs, giveBack) = queue.drain()
+        hand(results, runs: &runs, giveBack: giveBack)
+    }
+
+    /// Records results (after their runs are written) and gives back unstarted claims.
+    private func hand(_ results: [RunStore.TrialResult], runs: inout [Run], giveBack: [TrialClaim]) {
+        guard !results.isEmpty || !giveBack.isEmpty else { return }
         do {
-            try sweep.store.releaseTrials(batch, results: results)
+            try waitForRuns(&runs)
+            try sweep.store.releaseTrials(giveBack, results: results)
         } catch {
             fail(error)
         }
-        for claim in batch + results.map(\.claim) { unregister(claim) }
+        settled(results, giveBack: giveBack)
+    }
+
+    /// After results were recorded and claims given back: they are no longer this process's.
+    private func settled(_ results: [RunStore.TrialResult], giveBack: [TrialClaim]) {
+        for claim in results.map(\.claim) + giveBack { unregister(claim) }
         report(results)
     }
 
     /// At most this many trials are claimed at once, and a batch takes about `batchSeconds`.
     static let maxBatch = 64
     static let batchSeconds = 0.05
+    /// Ended trials wait at most about this long to be recorded (a process killed meanwhile has
+    /// their runs: a resumed sweep scores them from those, without training them again).
+    static let resultAge = 0.25
 
     private func report(_ results: [RunStore.TrialResult]) {
         guard let onTrialEnd else { return }
@@ -209,20 +246,43 @@ public final class SweepRunner: @unchecked Sendable {
         }
     }
 
-    /// Runs the trial and turns what happened into its end state.
-    private func execute(_ claim: TrialClaim) -> (TrialState, Double?, String?) {
+    /// Runs the trial and turns what happened into its end state (and the runs to wait for).
+    private func execute(_ claim: TrialClaim) -> (TrialState, Double?, String?, [Run]) {
         do {
+            if claim.isRetry, let score = try recoveredScore(claim) { return (.finished, score, nil, []) }
             let outcome = try executor.execute(claim, of: sweep, tracker: tracker, control: control)
             lock.lock()
             training += outcome.trainingSeconds
             lock.unlock()
-            return (outcome.stoppedEarly ? .stopped : .finished, outcome.score, nil)
+            return (outcome.stoppedEarly ? .stopped : .finished, outcome.score, nil, outcome.runs)
         } catch let error as TrialInterrupted {
-            return (.crashed, nil, error.description)
+            return (.crashed, nil, error.description, [])
         } catch {
-            if control.isStopRequested { return (.crashed, nil, TrialInterrupted().description) }
-            return (.failed, nil, "\(error)")
+            if control.isStopRequested { return (.crashed, nil, TrialInterrupted().description, []) }
+            return (.failed, nil, "\(error)", [])
         }
+    }
+
+    /// The score of a trial claimed again whose every execution's run had finished (its process
+    /// died between the runs' last write and recording the trial): computed from what they
+    /// logged, so the trial is not trained twice. Nil when some execution did not finish.
+    private func recoveredScore(_ claim: TrialClaim) throws -> Double? {
+        let plan = sweep.plan
+        let runs = try sweep.store.runs(sweep: sweep.info.id).filter { $0.trial == claim.trial.number && $0.state == "finished" }
+        var scores: [Double] = []
+        for execution in 0..<plan.executionsPerTrial {
+            guard let run = runs.last(where: { TrialRuns.execution(of: $0) == execution }) else { return nil }
+            let history = try sweep.store.history(run.id, keys: [plan.objective.name])[plan.objective.name]?.map(\.value) ?? []
+            guard let score = plan.objective.value(of: history) else { return nil }
+            scores.append(score)
+        }
+        return scores.reduce(0, +) / Double(scores.count)
+    }
+
+    /// Waits until `runs` are written (usually long done by the end of a batch), and empties it.
+    private func waitForRuns(_ runs: inout [Run]) throws {
+        for run in runs { try run.waitUntilWritten() }
+        runs.removeAll()
     }
 
     private func fail(_ error: Error) {
