@@ -48,6 +48,13 @@ struct SweepStartCommand: ParsableCommand {
         let spec = try SweepSpec.load(file)
         for warning in spec.warnings { FileHandle.standardError.write(Data("temper: warning: \(warning)\n".utf8)) }
         let trainSpec = try spec.inProcessTrainSpec()
+        if let trainSpec {
+            // A parameter the spec's config lacks changes nothing the spec reads (a typo?).
+            let keys = Set(trainSpec.config.flattened.map(\.key))
+            for parameter in spec.space.parameters where !keys.contains(parameter.name) {
+                FileHandle.standardError.write(Data("temper: warning: \(parameter.name) is not a config key of \(trainSpec.source); the trials record it, but the spec reads it only where it names it\(Suggestion.closest(parameter.name, in: Array(keys)).map { " (did you mean \($0)?)" } ?? "")\n".utf8))
+            }
+        }
         if trainSpec == nil, let path = spec.programPath, spec.command.contains("${program}"), !FileManager.default.fileExists(atPath: path) {
             throw ValidationError("\(file):\(spec.programLine ?? 0): program: \(path) does not exist (a program's path is relative to the sweep file)")
         }
@@ -127,13 +134,15 @@ final class SweepSession: @unchecked Sendable {
         let done = try sweep.trials().filter { $0.state != .running && $0.state != .crashed }.count
         var header = "sweep \(sweep.info.id) (\(sweep.info.name), project \(sweep.info.project)) in \(sweep.store.path): "
         switch plan.method {
-        case .grid: header += "grid search, \(capacity.map(String.init) ?? "?") trials"
+        case .grid:
+            let size = try plan.space.gridCount()
+            header += "grid search, \(capacity.map { "\($0) trial\($0 == 1 ? "" : "s")" } ?? "? trials")" + (capacity.map { $0 < size } == true ? " (run_cap; the grid has \(size))" : "")
         case .random: header += "random search, " + (plan.maxTrials.map { "\($0) trials (run_cap)" } ?? "until stopped (no run_cap)")
         }
         header += ", \(plan.objective.direction.rawValue) \(plan.objective.name)" + (plan.objective.target.map { " (target \($0))" } ?? "")
         header += inProcess ? ", trials trained in this process" : ", trials run as commands"
         header += options.parallel > 1 ? ", \(options.parallel) at once" : ""
-        if resumed && done > 0 { header += "; resuming: \(done) trial\(done == 1 ? "" : "s") done are kept" }
+        if resumed && done > 0 { header += "; resuming: \(done) trial\(done == 1 ? " done is" : "s done are") kept" }
         print(header)
         fflush(nil)
         runner.onProgress = { [view] progress in view.progress(progress) }
@@ -159,6 +168,9 @@ final class SweepSession: @unchecked Sendable {
         print("\n\(trials.count) trial\(trials.count == 1 ? "" : "s"): \(states.isEmpty ? "none" : states)")
         if let best = try sweep.bestTrials(1).first, let score = best.score {
             print("best \(sweep.plan.objective.name) \(LiveView.number(score)) at trial \(best.number): \(LiveView.describe(best.config))")
+            if let target = sweep.plan.objective.target, sweep.plan.objective.reachesTarget(score) {
+                print("the target \(sweep.plan.objective.name) \(LiveView.number(target)) was reached, so no further trial was started")
+            }
         }
         if stopped {
             print("stopped; go on with: temper sweep resume \(sweep.info.id)" + (options.dir.map { " --dir \($0)" } ?? ""))

@@ -110,7 +110,7 @@ struct SweepShowCommand: ParsableCommand {
         var table = TerminalTable(["trial", "state", objective?.name ?? "score"] + keys + ["attempts", "runs"])
         for trial in sorted {
             let config = Dictionary(trial.config.flattened.map { ($0.key, $0.value.description) }, uniquingKeysWith: { a, _ in a })
-            table.append(([String(trial.number), trial.state.rawValue, trial.score.map(LiveView.number) ?? ""] + keys.map { config[$0] ?? "" }
+            table.append(([String(trial.number), trial.state.rawValue, trial.score.map(LiveView.number) ?? ""] + keys.map { Self.cut(config[$0] ?? "") }
                           + [String(trial.attempt), String(trial.runIDs.count)]).map(v))
         }
         print(table.render())
@@ -122,6 +122,9 @@ struct SweepShowCommand: ParsableCommand {
             print("\ntrial \(trial.number) failed: \(v(trial.error ?? ""))")
         }
     }
+
+    /// A cell of at most 40 characters (the best configuration below shows values whole).
+    static func cut(_ text: String) -> String { text.count > 40 ? String(text.prefix(39)) + "…" : text }
 
     /// The sweep's objective, from its stored spec (a Swift tuner's sweep has none stored).
     static func objective(_ info: SweepInfo) throws -> Objective? {

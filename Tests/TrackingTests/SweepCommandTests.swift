@@ -147,9 +147,25 @@ struct SweepCommandTests {
         let result = try runTemper(["sweep", folder + "/sweep.yaml", "--dir", folder + "/runs"])
         #expect(result.status == 0, "\(result.errors)")
         #expect(result.output.contains("grid search, 9 trials"))
+        #expect(result.output.contains("the target val_accuracy 0.3 was reached"))
         // The first trial reaches the target: no other trial starts.
         let store = try RunStore(directory: folder + "/runs", access: .readOnly)
         #expect(try store.trials(try #require(try store.sweeps().first).id).count == 1)
+    }
+
+    @Test func aParameterTheSpecDoesNotReadIsWarnedAboutWithASuggestion() throws {
+        let folder = try sweepFolder(epochs: 5, sweep: """
+            program: train.yaml
+            method: grid
+            metric: {name: val_accuracy, goal: maximize}
+            run_cap: 1
+            parameters:
+              unit: {values: [4, 8]}
+            """)
+        let result = try runTemper(["sweep", folder + "/sweep.yaml", "--dir", folder + "/runs"])
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.errors.contains("unit is not a config key") && result.errors.contains("did you mean units?"), "\(result.errors)")
+        #expect(result.output.contains("grid search, 1 trial (run_cap; the grid has 2)"), "\(result.output)")
     }
 
     @Test func scriptsReportByJSONLinesAndAFailingTrialIsRecorded() throws {

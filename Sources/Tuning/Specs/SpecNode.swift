@@ -82,7 +82,8 @@ struct SpecNode {
     }
 
     func int() throws -> Int {
-        guard case .scalar = node, SpecNode.kindOf(node) == .int, let value = node.int else { throw error("expected an integer, got \(kind)") }
+        guard case .scalar = node, SpecNode.kindOf(node) == .int else { throw error("expected an integer, got \(kind)") }
+        guard let value = node.int else { throw error("\(node.string ?? "") is out of range for an integer (at most \(Int.max))") }
         return value
     }
 

@@ -121,7 +121,10 @@ enum ChildProcess {
     /// `name` when it holds a slash, else its first match on the PATH.
     static func executable(_ name: String, environment: [String: String]) throws -> String {
         if name.contains("/") {
-            guard FileManager.default.isExecutableFile(atPath: name) else { throw TuningError.trialFailed("\(name) is not an executable file") }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory) else { throw TuningError.trialFailed("\(name) does not exist") }
+            guard !isDirectory.boolValue else { throw TuningError.trialFailed("\(name) is a directory, not a program") }
+            guard FileManager.default.isExecutableFile(atPath: name) else { throw TuningError.trialFailed("\(name) is not executable (chmod +x, or run it through an interpreter)") }
             return name
         }
         for directory in (environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
@@ -144,16 +147,33 @@ final class LineReader: @unchecked Sendable {
     let handle: FileHandle
     let log: FileHandle
     let report: ([String: Double], Int) -> Void
+    /// The log keeps at most this many bytes of a trial's output (the rest is still read for metrics).
+    let longestLog: Int
     private var count = 0
 
-    init(handle: FileHandle, log: FileHandle, report: @escaping ([String: Double], Int) -> Void) {
+    init(handle: FileHandle, log: FileHandle, longestLog: Int = 64 << 20, report: @escaping ([String: Double], Int) -> Void) {
         self.handle = handle
         self.log = log
+        self.longestLog = longestLog
         self.report = report
     }
 
     /// A line longer than this is written to the log and not read as metrics.
     static let longestMetricsLine = 1 << 20
+    private var logged = 0
+    private var capped = false
+
+    private func keep(_ data: Data) {
+        guard !capped else { return }
+        let room = longestLog - logged
+        guard data.count > room else {
+            logged += data.count
+            try? log.write(contentsOf: data)
+            return
+        }
+        capped = true
+        try? log.write(contentsOf: data.prefix(room) + Data("\n[temper: the log stops here at \(longestLog) bytes; the output goes on]\n".utf8))
+    }
 
     func readToEnd() {
         var buffer = Data()
@@ -166,24 +186,24 @@ final class LineReader: @unchecked Sendable {
             // Each byte is looked at once: the search goes on from where the last one stopped.
             while let newline = buffer[(buffer.startIndex + scanned)...].firstIndex(of: 10) {
                 let text = buffer[buffer.startIndex..<newline]
-                if overlong { try? log.write(contentsOf: Data(text) + Data([10])) } else { line(text) }
+                if overlong { keep(Data(text) + Data([10])) } else { line(text) }
                 overlong = false
                 buffer.removeSubrange(buffer.startIndex...newline)
                 scanned = 0
             }
             scanned = buffer.count
             if buffer.count > Self.longestMetricsLine {
-                try? log.write(contentsOf: buffer)
+                keep(buffer)
                 buffer.removeAll(keepingCapacity: true)
                 scanned = 0
                 overlong = true
             }
         }
-        if !buffer.isEmpty { if overlong { try? log.write(contentsOf: buffer) } else { line(buffer[...]) } }
+        if !buffer.isEmpty { if overlong { keep(buffer) } else { line(buffer[...]) } }
     }
 
     private func line(_ bytes: Data.SubSequence) {
-        try? log.write(contentsOf: Data(bytes) + Data([10]))
+        keep(Data(bytes) + Data([10]))
         guard bytes.first == UInt8(ascii: "{"), let object = Self.jsonObject(bytes) else { return }
         var values: [String: Double] = [:]
         for (key, value) in object {
