@@ -57,12 +57,15 @@ public final class Tracker: Sendable {
     /// In a program that a sweep runs (`temper sweep` sets `TEMPER_RUN_ID`, `TEMPER_SWEEP_ID` and
     /// `TEMPER_TRIAL`), the run is the trial's: it takes that id, sweep and trial, and what it
     /// logs goes to the trial's run (which the sweep registered first, with the trial's config).
+    /// `environment` is the process's unless given.
     public func start(project: String, name: String? = nil, config: RunConfig = [:], tags: [String] = [], group: String? = nil,
                       notes: String = "", sweep: (id: String, trial: Int)? = nil,
-                      environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Run {
+                      environment: [String: String]? = nil) throws -> Run {
         var sweep = sweep
         var id = Self.newID()
-        if sweep == nil, let runID = environment["TEMPER_RUN_ID"], let sweepID = environment["TEMPER_SWEEP_ID"],
+        // The environment is read only for a run not given its sweep (building it costs ~20 µs).
+        if sweep == nil, let environment = environment ?? Optional(ProcessInfo.processInfo.environment),
+           let runID = environment["TEMPER_RUN_ID"], let sweepID = environment["TEMPER_SWEEP_ID"],
            let trial = environment["TEMPER_TRIAL"].flatMap(Int.init) {
             id = runID
             sweep = (sweepID, trial)
