@@ -35,31 +35,18 @@ public struct ModelTrialExecutor: TrialExecutor {
         for execution in 0..<plan.executionsPerTrial {
             let seed = SweepSeeds.execution(trial.seed, execution)
             let hp = HyperParameters(space: plan.space, assigned: values)
-            var started = Date()
+            let started = Date()
             let model = try ModelSeeds.$current.withValue(seed) { try build(hp) }
             training += Date().timeIntervalSince(started)
-            let config = TrialRuns.config(trial.config, trial, execution, modelSeed: model.seed)
-            let name = "\(sweep.info.name)-trial-\(trial.number)" + (plan.executionsPerTrial > 1 ? "-execution-\(execution)" : "")
-            let run = try tracker.start(project: sweep.info.project, name: name, config: config, tags: [sweep.info.name],
-                                        group: "\(sweep.info.name)-trial-\(trial.number)", sweep: (sweep.info.id, trial.number))
-            runs.append(run)
-            let recorder = ObjectiveRecorder(objective: plan.objective, keepsWeights: weightsDirectory != nil, control: control)
-            let callbacks: [Callback] = [TrackingCallback(run, logWeights: logHistograms, logGradients: logHistograms, finishRunAtEnd: false), recorder]
-            started = Date()
-            let history = try ModelSeeds.$current.withValue(seed) { try fit(model, callbacks) }
-            training += Date().timeIntervalSince(started)
-            // An interrupted run is failed, not finished: a resumed sweep must not take its
-            // shortened history for the trial's result.
-            if control.isStopRequested {
-                try? run.fail(TrialInterrupted().description, wait: false)
-                throw TrialInterrupted()
+            let result = try TrialRuns.execute(execution, of: trial, in: sweep, config: TrialRuns.config(trial.config, trial, execution, modelSeed: model.seed),
+                                               tracker: tracker, logHistograms: logHistograms, keepsWeights: weightsDirectory != nil, control: control) { callbacks in
+                try ModelSeeds.$current.withValue(seed) { try fit(model, callbacks) }
             }
-            try run.finish(wait: false)
-            guard let score = plan.objective.value(of: history[plan.objective.name]) else {
-                throw TuningError.trialFailed(plan.objective.missingScoreReason(history))
-            }
+            training += result.seconds
+            runs.append(result.run)
+            let score = result.score
             scores.append(score)
-            if best.map({ plan.objective.isBetter(score, than: $0.score) }) ?? true { best = (score, recorder.bestWeights, model.inputShape) }
+            if best.map({ plan.objective.isBetter(score, than: $0.score) }) ?? true { best = (score, result.bestWeights, model.inputShape) }
         }
         if let directory = weightsDirectory, let weights = best?.weights {
             try saveWeights(weights, trial: trial.number, directory: directory, build: values, inputShape: best?.inputShape, plan: plan)

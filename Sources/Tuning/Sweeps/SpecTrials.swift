@@ -25,28 +25,16 @@ public struct SpecTrialExecutor: TrialExecutor {
         var training = 0.0
         for execution in 0..<plan.executionsPerTrial {
             let seed = SweepSeeds.execution(trial.seed, execution)
-            var started = Date()
+            let started = Date()
             let model = try ModelSeeds.$current.withValue(seed) { try spec.model(config) }
             training += Date().timeIntervalSince(started)
-            let run = try tracker.start(project: sweep.info.project, name: TrialRuns.name(sweep, trial, execution), config: TrialRuns.config(config, trial, execution, modelSeed: model.seed),
-                                        tags: [sweep.info.name], group: TrialRuns.group(sweep, trial), sweep: (sweep.info.id, trial.number))
-            runs.append(run)
-            let recorder = ObjectiveRecorder(objective: plan.objective, keepsWeights: false, control: control)
-            let callbacks: [Callback] = [TrackingCallback(run, logWeights: logHistograms, logGradients: logHistograms, finishRunAtEnd: false), recorder]
-            started = Date()
-            let history = try ModelSeeds.$current.withValue(seed) { try spec.fit(model, data: data, config: config, callbacks: callbacks) }
-            training += Date().timeIntervalSince(started)
-            // An interrupted run is failed, not finished: a resumed sweep must not take its
-            // shortened history for the trial's result.
-            if control.isStopRequested {
-                try? run.fail(TrialInterrupted().description, wait: false)
-                throw TrialInterrupted()
+            let result = try TrialRuns.execute(execution, of: trial, in: sweep, config: TrialRuns.config(config, trial, execution, modelSeed: model.seed),
+                                               tracker: tracker, logHistograms: logHistograms, keepsWeights: false, control: control) { callbacks in
+                try ModelSeeds.$current.withValue(seed) { try spec.fit(model, data: data, config: config, callbacks: callbacks) }
             }
-            try run.finish(wait: false)
-            guard let score = plan.objective.value(of: history[plan.objective.name]) else {
-                throw TuningError.trialFailed(plan.objective.missingScoreReason(history))
-            }
-            scores.append(score)
+            training += result.seconds
+            runs.append(result.run)
+            scores.append(result.score)
         }
         return TrialOutcome(score: scores.reduce(0, +) / Double(scores.count), trainingSeconds: training, runs: runs)
     }
@@ -59,6 +47,40 @@ enum TrialRuns {
     }
 
     static func group(_ sweep: Sweep, _ trial: TrialInfo) -> String { "\(sweep.info.name)-trial-\(trial.number)" }
+
+    /// What one execution of a trial gave: its run, its score, the seconds `fit` took, and the
+    /// weights of its best epoch (when kept).
+    struct Execution {
+        let run: Run
+        let score: Double
+        let seconds: Double
+        let bestWeights: [String: [Float]]?
+    }
+
+    /// Runs one execution of a trial as a run of the sweep: `fit` trains with the run's
+    /// `TrackingCallback` and an objective recorder. A stop request fails the run (a resumed
+    /// sweep must not take its shortened history for the trial's result); otherwise the run is
+    /// finished and scored by the objective (its best epoch's value).
+    static func execute(_ execution: Int, of trial: TrialInfo, in sweep: Sweep, config: RunConfig, tracker: Tracker, logHistograms: Bool,
+                        keepsWeights: Bool, control: TrialControl, fit: ([Callback]) throws -> History) throws -> Execution {
+        let plan = sweep.plan
+        let run = try tracker.start(project: sweep.info.project, name: name(sweep, trial, execution), config: config,
+                                    tags: [sweep.info.name], group: group(sweep, trial), sweep: (sweep.info.id, trial.number))
+        let recorder = ObjectiveRecorder(objective: plan.objective, keepsWeights: keepsWeights, control: control)
+        let callbacks: [Callback] = [TrackingCallback(run, logWeights: logHistograms, logGradients: logHistograms, finishRunAtEnd: false), recorder]
+        let started = Date()
+        let history = try fit(callbacks)
+        let seconds = Date().timeIntervalSince(started)
+        if control.isStopRequested {
+            try? run.fail(TrialInterrupted().description, wait: false)
+            throw TrialInterrupted()
+        }
+        try run.finish(wait: false)
+        guard let score = plan.objective.value(of: history[plan.objective.name]) else {
+            throw TuningError.trialFailed(plan.objective.missingScoreReason(history))
+        }
+        return Execution(run: run, score: score, seconds: seconds, bestWeights: recorder.bestWeights)
+    }
 
     /// The run's config: the trial's (what it trains with), and under `temper` its number, its
     /// execution and the seed the model was built with — never over the trial's own keys.
