@@ -159,6 +159,7 @@ final class SweepSession: @unchecked Sendable {
         try tracker.waitUntilWritten()
         view.finish()
         try printSummary(stopped: runner.isStopped)
+        if runner.isStopped, let code = Interrupts.exitCode { throw code }
     }
 
     private func printSummary(stopped: Bool) throws {
@@ -183,17 +184,25 @@ final class SweepSession: @unchecked Sendable {
 /// (not an ignored signal, which child processes would inherit) counts them; a thread acts.
 final class Interrupts: @unchecked Sendable {
     nonisolated(unsafe) static var count: Int32 = 0
+    /// The first signal received (0 if none).
+    nonisolated(unsafe) static var first: Int32 = 0
     private let watcher: Thread
+
+    /// The exit status of a process stopped by the first signal: 128 + its number, as a shell
+    /// reports it (130 for Ctrl-C), so that `temper sweep … && next` does not go on.
+    static var exitCode: ExitCode? { first == 0 ? nil : ExitCode(128 + first) }
 
     init(_ onFirst: @escaping @Sendable () -> Void) {
         Interrupts.count = 0
+        Interrupts.first = 0
         // SIGTERM (a scheduler or `kill`) stops a sweep as SIGINT (Ctrl-C) does; both are
         // unblocked, as a parent may have started this process with them blocked.
         var interrupt = sigset_t()
         sigemptyset(&interrupt)
         for number in [SIGINT, SIGTERM] {
             sigaddset(&interrupt, number)
-            signal(number) { _ in
+            signal(number) { received in
+                if Interrupts.first == 0 { Interrupts.first = received }
                 Interrupts.count += 1
                 if Interrupts.count > 1 { _exit(130) }
             }

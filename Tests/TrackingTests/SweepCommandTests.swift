@@ -122,7 +122,8 @@ struct SweepCommandTests {
         kill(process.processIdentifier, SIGINT)
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(text)")
+        // Stopped cleanly, and the status says so as a shell would (128 + SIGINT).
+        #expect(process.terminationStatus == 130, "\(text)")
         #expect(text.contains("stopped; go on with: temper sweep resume"))
         let store = try RunStore(directory: dir, access: .readOnly)
         let sweep = try #require(try store.sweeps().first)
