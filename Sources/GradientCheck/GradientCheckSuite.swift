@@ -68,13 +68,20 @@ public enum GradientCheckSuite {
             let probabilities = try g.softmax(g.add(g.matmul(v[0], v[1]), v[2]))
             return try g.loss(.sparseCategoricalCrossEntropy, labels: v[3], predictions: probabilities)
         }
+        let softLabels = GradientCheckCase("model", "softmax classifier 4-3, categorical cross-entropy, soft labels", inputs: [
+            CheckInput([rows, 4], draw: Domain.normal()), CheckInput([4, 3], draw: Domain.normal()), CheckInput([3], draw: Domain.normal(0.1)),
+            CheckInput([rows, 3], differentiable: false, draw: Domain.uniform(0, 1)),
+        ]) { g, v in
+            let probabilities = try g.softmax(g.add(g.matmul(v[0], v[1]), v[2]))
+            return try g.loss(.categoricalCrossEntropy, labels: v[3], predictions: probabilities)
+        }
         let logits = GradientCheckCase("model", "softmax classifier 4-3, cross-entropy on logits", inputs: [
             CheckInput([rows, 4], draw: Domain.normal()), CheckInput([4, 3], draw: Domain.normal()), CheckInput([3], draw: Domain.normal(0.1)),
             CheckInput([rows], differentiable: false, draw: Domain.classIndex(3)),
         ]) { g, v in
             try g.loss(.sparseSoftmaxCrossEntropy, labels: v[3], predictions: g.add(g.matmul(v[0], v[1]), v[2]))
         }
-        return [mlp(batchNormBeforeReLU: false), mlp(batchNormBeforeReLU: true), classifier, logits]
+        return [mlp(batchNormBeforeReLU: false), mlp(batchNormBeforeReLU: true), classifier, softLabels, logits]
     }
 
     // MARK: Elementwise

@@ -132,6 +132,26 @@ struct AccuracyTieTests {
     }
 }
 
+struct SoftmaxCrossEntropyTests {
+    /// Softmax output and class 0 ahead by 30 nats, the label class 1: Keras with TensorFlow (and
+    /// PyTorch's cross-entropy on logits) reports the true loss, 30, not the clipped −ln(1e-7) ≈ 16.1,
+    /// and training moves the weights.
+    @Test(arguments: [Loss.sparseCategoricalCrossEntropy, .categoricalCrossEntropy])
+    func aConfidentlyWrongSampleHasItsTrueLossAndIsLearnedFrom(loss: Loss) throws {
+        let model = Sequential { Dense(3, activation: .softmax, kernelInitializer: .zeros, biasInitializer: .zeros, inputShape: [2]) }
+        try model.compile(optimizer: SGD(learningRate: 0.1), loss: loss)
+        try model.setWeights(["dense/kernel": [Float](repeating: 0, count: 6), "dense/bias": [30, 0, 0]])
+        let x = try Matrix(rows: 1, columns: 2, values: [1, 1])
+        let y = loss == .sparseCategoricalCrossEntropy ? try Matrix(rows: 1, columns: 1, values: [1]) : try Matrix(rows: 1, columns: 3, values: [0, 1, 0])
+        let evaluated = try #require(try model.evaluate(x: x, y: y)["loss"])
+        #expect(abs(evaluated - 30) < 1e-3, "loss \(evaluated)")
+        _ = try model.fit(x: x, y: y, batchSize: 1, epochs: 1, verbose: 0)
+        let bias = try #require(try model.weights()["dense/bias"])
+        // One SGD step: bias −= 0.1·(softmax − y) = 0.1·(1 − 1, −(0 − 1), 0) → (29.9, 0.1, 0).
+        #expect(abs(Double(bias[0]) - 29.9) < 1e-4 && abs(Double(bias[1]) - 0.1) < 1e-4, "\(bias)")
+    }
+}
+
 struct NonFiniteTests {
     func model() throws -> Sequential {
         let model = Sequential(seed: 2) { Dense(1, inputShape: [3]) }

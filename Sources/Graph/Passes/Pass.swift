@@ -16,6 +16,9 @@ public enum PassName: String, CaseIterable, Codable, Sendable {
     case fuseGemmEpilogue = "fuse-gemm-epilogue"
     /// `BCE(sigmoid(z))` and its backward become the stable logits form.
     case fuseBCELogits = "fuse-bce-logits"
+    /// `categorical_crossentropy(softmax(z))` (and the sparse one) and its backward become the
+    /// logits form, with no probability clip.
+    case fuseSoftmaxCrossEntropy = "fuse-softmax-ce"
     /// Training batch norm (+ ReLU) forward in two reductions and one pass; its backward (+ the
     /// ReLU mask) in one kernel.
     case fuseBatchNorm = "fuse-batchnorm"

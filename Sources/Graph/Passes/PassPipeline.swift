@@ -1,10 +1,10 @@
 /// Runs the enabled passes in a fixed order — `simplify`, `fold`, `cse`, `dce`,
-/// `fuse-bce-logits`, `fuse-batchnorm`, `fuse-gemm-epilogue`, `fuse-elementwise`, then `dce`
+/// `fuse-bce-logits`, `fuse-softmax-ce`, `fuse-batchnorm`, `fuse-gemm-epilogue`, `fuse-elementwise`, then `dce`
 /// again — recording what each did. The result is verified after every pass.
 public enum PassPipeline {
     /// Graph passes in the order they run (`plan-memory` belongs to the runtime and is not here).
     public static let order: [PassName] = [
-        .simplify, .fold, .cse, .dce, .fuseBCELogits, .fuseBatchNorm, .fuseGemmEpilogue, .fuseElementwise, .dce,
+        .simplify, .fold, .cse, .dce, .fuseBCELogits, .fuseSoftmaxCrossEntropy, .fuseBatchNorm, .fuseGemmEpilogue, .fuseElementwise, .dce,
     ]
 
     /// Applies the passes of `order` that are in `enabled` to `unit`.
@@ -34,6 +34,7 @@ public enum PassPipeline {
         case .fuseElementwise: return try FuseElementwise.run(unit)
         case .fuseGemmEpilogue: return try FuseGemmEpilogue.run(unit)
         case .fuseBCELogits: return try FuseBCELogits.run(unit)
+        case .fuseSoftmaxCrossEntropy: return try FuseSoftmaxCrossEntropy.run(unit)
         case .fuseBatchNorm: return try FuseBatchNorm.run(unit)
         case .planMemory: return (unit, 0)
         }
