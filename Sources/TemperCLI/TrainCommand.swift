@@ -38,7 +38,6 @@ struct TrainCommand: ParsableCommand {
         let model = try spec.model(config)
         if !quiet {
             print(try model.summary())
-            fflush(nil)  // before fit's progress, which is written unbuffered
         }
         var callbacks: [Callback] = []
         var run: Run?

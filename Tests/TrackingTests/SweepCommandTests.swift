@@ -356,6 +356,14 @@ struct SweepReviewTests {
         #expect(run.config["temper"] == ["trial": 0, "execution": 0, "seed": "7"])
     }
 
+    @Test func theSummaryComesBeforeTheEpochsThroughAPipe() throws {
+        let dir = try folder("program: train.yaml\nmethod: grid\nmetric: {name: loss}\nparameters:\n  units: {values: [1]}\n")
+        let result = try runTemper(["train", dir + "/train.yaml", "--no-track"])
+        let summary = try #require(result.output.range(of: "Total params"), "\(result.output)")
+        let epoch = try #require(result.output.range(of: "/step"), "\(result.output)")
+        #expect(summary.lowerBound < epoch.lowerBound)
+    }
+
     @Test func trainRefusesOverridesOfKeysTheSpecDoesNotHave() throws {
         let dir = try folder("program: train.yaml\nmethod: grid\nmetric: {name: loss}\nparameters:\n  units: {values: [1]}\n")
         let typo = try runTemper(["train", dir + "/train.yaml", "--unts=3", "--no-track"])

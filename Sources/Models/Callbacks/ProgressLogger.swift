@@ -67,7 +67,11 @@ final class ProgressLogger: Callback {
         return String(format: "%.0fus/step", seconds * 1e6)
     }
 
+    /// Writes through the C `stdout` stream that `print` uses (and flushes it), so that the
+    /// progress and what the program prints come out in the order they were written, to a
+    /// terminal, a pipe or a file alike.
     private func write(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        print(text, terminator: "")
+        fflush(nil)
     }
 }
