@@ -215,3 +215,26 @@ struct LastBatchTests {
         }
     }
 }
+
+struct PredictWithoutCompileTests {
+    @Test func loadedWeightsPredictWithNeitherOptimizerNorLoss() throws {
+        let model = Sequential { Dense(2, activation: .relu, inputShape: [3]) }
+        try model.setWeights(["dense/kernel": [1, 0, 0, 1, 0, -1], "dense/bias": [0.5, 0]])
+        let x = try Matrix(rows: 2, columns: 3, values: [1, 2, 3, -4, 5, 6])
+        // Row 1: (1·1 + 0·2 + 0·3 + 0.5, 0·1 + 1·2 − 1·3) → relu (1.5, 0); row 2: (−3.5 → 0, 5 − 6 → 0).
+        #expect(try model.predict(x: x).values == [1.5, 0, 0, 0])
+        // fit and evaluate still ask for a compile, and say how.
+        #expect { try model.evaluate(x: x, y: x) } throws: { "\($0)".contains("call compile(optimizer:loss:metrics:) first") }
+        // A later compile keeps the weights.
+        try model.compile(optimizer: SGD(), loss: .meanSquaredError)
+        #expect(try model.predict(x: x).values == [1.5, 0, 0, 0])
+        #expect(try model.weights()["dense/bias"] == [0.5, 0])
+    }
+
+    @Test func aModelWithoutInputShapeTakesItFromTheData() throws {
+        let model = Sequential { Dense(1, kernelInitializer: .ones, biasInitializer: .zeros) }
+        let x = try Matrix(rows: 1, columns: 4, values: [1, 2, 3, 4])
+        #expect(try model.predict(x: x).values == [10])
+        #expect(model.inputShape == [4])
+    }
+}

@@ -11,6 +11,7 @@ extension Sequential {
             return
         }
         deferredCompile = nil
+        compiledForPredictionOnly = false
         try ensureBuilt()
         if let compiled { pendingWeights = try weights(from: compiled) }
         compiled = try engine { try CompiledModel(model: self, optimizer: optimizer, loss: loss, metrics: metrics) }
@@ -32,9 +33,24 @@ extension Sequential {
             if inputShape == nil, let columns { try build(inputShape: [columns]) }
             try compile(optimizer: optimizer, loss: loss, metrics: metrics)
         }
-        guard let compiled else {
-            throw ModelError.notReady("model \"\(name)\" is not compiled; call compile(optimizer:loss:metrics:) first")
+        guard let compiled, !compiledForPredictionOnly else {
+            throw ModelError.notReady("model \"\(name)\" is not compiled; call compile(optimizer:loss:metrics:) first (predict needs no compile)")
         }
         return compiled
+    }
+
+    /// The compiled model for `predict`, which needs neither optimizer nor loss (as in Keras): a
+    /// model never compiled is compiled for inference only, the input shape taken from
+    /// `columns` when it has none; the weights set or loaded so far are kept.
+    func requireCompiledForPrediction(columns: Int) throws -> CompiledModel {
+        if compiled == nil && deferredCompile == nil {
+            if inputShape == nil { try build(inputShape: [columns]) }
+            try ensureBuilt()
+            // The loss and optimizer are never run: only the inference graph is.
+            compiled = try engine { try CompiledModel(model: self, optimizer: SGD(), loss: .meanSquaredError, metrics: []) }
+            compiledForPredictionOnly = true
+        }
+        if compiledForPredictionOnly, let compiled { return compiled }
+        return try requireCompiled(columns: columns)
     }
 }

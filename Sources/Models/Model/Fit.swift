@@ -209,9 +209,11 @@ extension Sequential {
         return logs
     }
 
-    /// The model's outputs for `x` in inference mode (Keras' `predict`), one row per sample.
+    /// The model's outputs for `x` in inference mode (Keras' `predict`), one row per sample. As in
+    /// Keras, a model needs no `compile` to predict (weights set or loaded are used); a model
+    /// without an input shape takes it from `x`.
     public func predict(x: Matrix, batchSize: Int = 256) throws -> Matrix {
-        let compiled = try requireCompiled(columns: x.columns)
+        let compiled = try requireCompiledForPrediction(columns: x.columns)
         try checkInputs(x, role: "prediction")
         let columns = outputShape!.reduce(1, *)
         var out = [Float]()

@@ -40,6 +40,9 @@ public final class Sequential {
     /// Weights before compilation (and the initial values of a compilation), by variable name.
     var pendingWeights: [String: [Float]] = [:]
     var compiled: CompiledModel?
+    /// True while `compiled` only serves `predict` (no `compile` was called): `fit` and
+    /// `evaluate` still ask for one.
+    var compiledForPredictionOnly = false
     /// A `compile` given before the input shape was known (done by the first fit, evaluate or predict).
     var deferredCompile: (optimizer: Optimizer, loss: Loss, metrics: [Metric])?
     /// The history of the last `fit`, kept even when it ended with an error.
