@@ -41,3 +41,18 @@ import Testing
         #expect(reported.last?["loss"] == 0.25)
     }
 }
+
+/// A worker's queue, as another worker sees it.
+@Suite struct WorkerQueueTests {
+    /// A worker that found nothing to claim waits while another is busy; a worker whose claim is
+    /// in the store's transaction but not yet in its queue must count as busy, or the idle one
+    /// quits and every trial of that batch (a long one included) runs on one worker.
+    @Test func aWorkerIsBusyFromTheStartOfItsClaimUntilItsBatchIsDone() {
+        let queue = WorkerQueue()
+        #expect(!queue.isBusy)
+        queue.startClaiming()
+        #expect(queue.isBusy)
+        queue.fill([])
+        #expect(!queue.isBusy)
+    }
+}

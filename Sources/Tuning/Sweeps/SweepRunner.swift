@@ -178,20 +178,23 @@ public final class SweepRunner: @unchecked Sendable {
                 let size = typical.map { Swift.max(1, Swift.min(Self.maxBatch, Int(Self.batchSeconds / Swift.max($0, 1e-6)))) } ?? 1
                 // With a target, results go in at once (the next claim must see whether it was
                 // reached); otherwise those whose runs are still being written wait for later.
+                queue.startClaiming()
                 do {
                     let results = sweep.plan.objective.target == nil ? queue.takeWrittenResults() : try queue.takeAllResults()
                     let batch = try sweep.claim(count: size, results: results)
                     settled(results, giveBack: [])
+                    for claim in batch { register(claim) }
+                    queue.fill(batch)
                     if batch.isEmpty {
                         // Nothing to claim now; another worker of this process may still give
-                        // claims back (a long trial holds its batch): wait for that.
+                        // claims back (a long trial holds its batch, or its claim is under way):
+                        // wait for that.
                         guard queues.contains(where: { $0 !== queue && $0.isBusy }) else { break }
                         Thread.sleep(forTimeInterval: 0.02)
                         continue
                     }
-                    for claim in batch { register(claim) }
-                    queue.fill(batch)
                 } catch {
+                    queue.fill([])
                     fail(error)
                     return
                 }

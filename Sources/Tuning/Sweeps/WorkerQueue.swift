@@ -13,12 +13,22 @@ final class WorkerQueue: @unchecked Sendable {
     private var runs: [[Run]] = []
     private var oldestResult: Date?
     private var runningSince: Date?
+    private var claiming = false
 
-    /// Whether this worker holds unstarted claims or is training (so it may give claims back).
+    /// Whether this worker is claiming, holds unstarted claims or is training (so it may give
+    /// claims back): another worker that found nothing to claim waits while one is busy.
     var isBusy: Bool {
         lock.lock()
         defer { lock.unlock() }
-        return runningSince != nil || !unstarted.isEmpty
+        return claiming || runningSince != nil || !unstarted.isEmpty
+    }
+
+    /// The worker is about to claim: it counts as busy until `fill` (its claims may be in the
+    /// store's transaction but not here yet).
+    func startClaiming() {
+        lock.lock()
+        claiming = true
+        lock.unlock()
     }
 
     /// The next claimed trial, marked running; nil when the batch is used up.
@@ -30,9 +40,11 @@ final class WorkerQueue: @unchecked Sendable {
         return unstarted.removeFirst()
     }
 
+    /// The claims of a batch (none when there was nothing to claim, or the claim failed).
     func fill(_ claims: [TrialClaim]) {
         lock.lock()
         unstarted = claims
+        claiming = false
         lock.unlock()
     }
 
