@@ -67,6 +67,11 @@ final class CompiledModel {
     }
     /// Metric keys, in fetch order after the loss.
     var metricKeys: [String] { metrics.map(\.key) }
+    /// Each metric with what it fetches (the training step's nodes; evaluation's are laid out alike).
+    private let metricLayout: [(Metric, MetricFetches)]
+
+    /// Empty totals of `[loss] + metrics`, for the fetches of `trainStep` or `evaluation`.
+    func metricTotals() -> MetricTotals { MetricTotals(metrics: metricLayout) }
 
     init(model: Sequential, optimizer: Optimizer, loss: Loss, metrics: [Metric]) throws {
         try optimizer.learningRate.validate()
@@ -114,12 +119,12 @@ final class CompiledModel {
             }
             return (h, context)
         }
-        func objective(_ output: NodeID, _ context: LayerContext, prefix: String) throws -> (NodeID, [NodeID]) {
+        func objective(_ output: NodeID, _ context: LayerContext, prefix: String) throws -> (NodeID, [MetricFetches]) {
             var total = try g.loss(loss.kind, labels: y, predictions: output, name: "\(prefix)loss")
             let penalties = try regularized.map { try $1.penalty($0, in: g) } + context.losses
             for penalty in penalties { total = try g.add(total, penalty) }
-            let metricNodes = try metrics.map { try $0.node(labels: y, predictions: output, loss: loss, in: g) }
-            return (total, metricNodes)
+            let metricFetches = try metrics.map { try $0.fetches(labels: y, predictions: output, loss: loss, in: g) }
+            return (total, metricFetches)
         }
         let (trainOutput, trainContext) = try forward(training: true)
         let (trainLoss, trainMetrics) = try objective(trainOutput, trainContext, prefix: "")
@@ -162,9 +167,10 @@ final class CompiledModel {
 
         let session = try Session(graph: g)
         self.session = session
-        trainFetches = [trainLoss] + trainMetrics
+        trainFetches = [trainLoss] + trainMetrics.flatMap(\.nodes)
         trainTargets = updates
-        evaluationFetches = [inferenceLoss] + inferenceMetrics
+        evaluationFetches = [inferenceLoss] + inferenceMetrics.flatMap(\.nodes)
+        metricLayout = Array(zip(metrics, trainMetrics))
         predictionFetch = inferenceOutput
         // What every fit runs is compiled now; prediction and the gradient-fetching step when first used.
         _ = try trainStep()

@@ -114,7 +114,7 @@ extension Sequential {
         let xColumns = train.x.columns, yColumns = train.y.columns
         var xBatch = [Float](repeating: 0, count: batchSize * xColumns)
         var yBatch = [Float](repeating: 0, count: batchSize * yColumns)
-        var totals = [Double](repeating: 0, count: keys.count)
+        var totals = compiled.metricTotals()
         var batchLogs = Logs()
         lastHistory = History()
 
@@ -128,8 +128,7 @@ extension Sequential {
                     for i in stride(from: rows - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next() % UInt64(i + 1))) }
                 }
                 for callback in allCallbacks { try callback.onEpochBegin(epoch, training) }
-                for k in totals.indices { totals[k] = 0 }
-                var seen = 0
+                totals.reset()
                 for batch in 0..<steps {
                     let start = batch * batchSize, count = Swift.min(batchSize, rows - start)
                     let fetchesGradients = wantsGradients && batch == steps - 1
@@ -160,22 +159,21 @@ extension Sequential {
                         training.stopReason = "the loss became \(formatLogValue(loss)) at epoch \(epoch + 1), step \(batch + 1)"
                         throw ModelError.nonFiniteLoss(epoch: epoch, step: batch, value: loss)
                     }
-                    for k in totals.indices { totals[k] += step.scalar(k) * Double(count) }
+                    try totals.add(step, rows: count)
                     if fetchesGradients {
                         // Read in place by callbacks until the next epoch's last batch.
-                        training.lastBatchGradientFetches = .init(step: gradientStep, offset: keys.count, names: gradientNames)
+                        training.lastBatchGradientFetches = .init(step: gradientStep, offset: totals.fetchCount, names: gradientNames)
                     }
-                    seen += count
                     training.step += 1
                     if !allCallbacks.isEmpty {
                         // One `Logs` reused for every batch: its keys are set, not reallocated.
-                        for (k, key) in keys.enumerated() { batchLogs[key] = totals[k] / Double(seen) }
+                        for (k, key) in keys.enumerated() { batchLogs[key] = totals.value(k) }
                         for callback in allCallbacks { try callback.onBatchEnd(batch, logs: batchLogs, training) }
                     }
                     if training.stopTraining { break }
                 }
                 var logs = Logs()
-                for (k, key) in keys.enumerated() { logs[key] = totals[k] / Double(Swift.max(seen, 1)) }
+                for (k, key) in keys.enumerated() { logs[key] = totals.value(k) }
                 if evaluateTrainingSet {
                     for (key, value) in zip(keys, try evaluated(train.x, train.y, compiled: compiled)) { logs["end_of_epoch_\(key)"] = value }
                 }
@@ -229,10 +227,11 @@ extension Sequential {
         return Matrix(uncheckedRows: x.rows, columns: columns, values: out)
     }
 
-    /// Sample-weighted means of `[loss] + metrics` over all rows, in inference mode.
+    /// `[loss] + metrics` over all rows, in inference mode (sample-weighted means, or the
+    /// confusion metrics of the summed counts).
     func evaluated(_ x: Matrix, _ y: Matrix, compiled: CompiledModel, batchSize: Int = 1024) throws -> [Double] {
         let executable = try engine { try compiled.evaluation() }
-        var totals = [Double](repeating: 0, count: 1 + compiled.metrics.count)
+        var totals = compiled.metricTotals()
         try forEachChunk(x.rows, batchSize) { start, end in
             try x.values.withUnsafeBufferPointer { xs in
                 try executable.feed(compiled.x, UnsafeBufferPointer(rebasing: xs[(start * x.columns)..<(end * x.columns)]))
@@ -241,9 +240,9 @@ extension Sequential {
                 try executable.feed(compiled.y, UnsafeBufferPointer(rebasing: ys[(start * y.columns)..<(end * y.columns)]))
             }
             try engine { try executable.run() }
-            for k in totals.indices { totals[k] += executable.scalar(k) * Double(end - start) }
+            try totals.add(executable, rows: end - start)
         }
-        return totals.map { $0 / Double(Swift.max(x.rows, 1)) }
+        return totals.values
     }
 
     private func forEachChunk(_ rows: Int, _ size: Int, _ body: (Int, Int) throws -> Void) throws {
