@@ -56,17 +56,19 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "KerasTunerExample", dependencies: ["Models", "Tuning"], path: "Examples/keras-tuner", exclude: ["README.md"]),
+        // The README's examples, for the tests that hold them (not a product).
+        .target(name: "ReadmeSupport", path: "Tests/ReadmeSupport"),
         .testTarget(name: "GraphTests", dependencies: ["Graph", "Runtime", "Workloads"], resources: [.copy("Golden")]),
         .testTarget(name: "AutodiffTests", dependencies: ["Graph", "Autodiff", "Runtime"]),
         .testTarget(name: "GradientCheckTests", dependencies: ["Graph", "Autodiff", "Runtime", "GradientCheck"]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts"]),
-        .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Models", "Charts", "TemperCLI", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Tracking", "Models"]),
+        .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Models", "Charts", "TemperCLI", "ReadmeSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Tracking", "Models", "ReadmeSupport"]),
         .testTarget(name: "CaseStudiesTests", dependencies: ["CaseStudies", "Models", "Charts"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Graph", "Runtime"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Workloads", "CaseStudies"]),
         .testTarget(name: "TemperCLITests", dependencies: ["TemperCLI"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Graph", "Runtime", "Models"], resources: [.copy("Data")]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Graph", "Autodiff", "Runtime", "Workloads", "Benchmarks"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Graph", "Runtime", "Models", "ReadmeSupport"], resources: [.copy("Data")]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Graph", "Autodiff", "Runtime", "Workloads", "Benchmarks", "ReadmeSupport"]),
     ]
 )

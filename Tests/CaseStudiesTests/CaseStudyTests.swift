@@ -37,10 +37,11 @@ struct CaseStudyTests {
     @Test func firstEpochNeedsBothAccuraciesOverTheThreshold() throws {
         let study = try BatchNormCaseStudy(variants: [.none], seeds: 1, epochs: 40, recordHistograms: false)
         let run = try study.run(.none, seed: 2)
-        if let first = run.firstEpochReaching(0.8, endOfEpoch: true) {
-            #expect(run.endOfEpochTrainAccuracy[first - 1] >= 0.8 && run.testAccuracy[first - 1] >= 0.8)
-            for e in 0..<(first - 1) { #expect(run.endOfEpochTrainAccuracy[e] < 0.8 || run.testAccuracy[e] < 0.8) }
-        }
+        // Without batch norm the circles reach 80% within 40 epochs (the case study's figure: about 10).
+        let first = try #require(run.firstEpochReaching(0.8, endOfEpoch: true))
+        #expect(first > 1, "reached at the first epoch: the check before it would be empty")
+        #expect(run.endOfEpochTrainAccuracy[first - 1] >= 0.8 && run.testAccuracy[first - 1] >= 0.8)
+        for e in 0..<(first - 1) { #expect(run.endOfEpochTrainAccuracy[e] < 0.8 || run.testAccuracy[e] < 0.8) }
         #expect(run.firstEpochReaching(1.01, endOfEpoch: false) == nil)
     }
 

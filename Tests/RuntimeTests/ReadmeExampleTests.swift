@@ -3,9 +3,21 @@ import Testing
 import Graph
 import Autodiff
 import Runtime
+import ReadmeSupport
 
-/// The README's ten-line example, verbatim, with its result checked.
+/// The README's ten-line example, with its result checked (the session is kept, to read `w`).
 struct ReadmeExampleTests {
+    static let substitutions = [
+        "let out = try Session(graph: g).run(feeds: [x: try Tensor(shape: [2, 2], [1, 2, 3, 4]), y: try Tensor(shape: [2, 1], [1, 0])],":
+            "let out = try session.run(feeds: [x: try Tensor(shape: [2, 2], [1, 2, 3, 4]), y: try Tensor(shape: [2, 1], [1, 0])],",
+    ]
+
+    @Test func thisTestHoldsTheReadmeExample() throws {
+        let block = try ReadmeBlocks.block(startingWith: "import Graph, Autodiff, Runtime")
+        #expect(try ReadmeBlocks.missingLines(of: block, in: #filePath, substitutions: Self.substitutions) == [])
+        #expect(ReadmeBlocks.staleSubstitutions(Self.substitutions, of: block) == [])
+    }
+
     @Test func readmeExampleRunsAndUpdatesTheWeights() throws {
         let g = Graph()                                              // Float32; Graph(dtype: .float64) for checks
         let x = try g.placeholder("x", [Shape.batch, 2])             // [?, 2]: the batch size is chosen per run

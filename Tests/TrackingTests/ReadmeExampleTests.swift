@@ -2,9 +2,25 @@ import Foundation
 import Testing
 import Models
 import Tracking
+import ReadmeSupport
 
 /// The README's tracking example, as written there (with a throwaway store and a small model).
 struct ReadmeExampleTests {
+    static let substitutions = [
+        #"let run = try Tracker().start(project: "lesson04_bn", name: "bn-after","#:
+            #"let run = try tracker.start(project: "lesson04_bn", name: "bn-after","#,
+        "let history = try model.fit(x: x, y: y, batchSize: 32, epochs: 100, validationData: (xTest, yTest),":
+            "let history = try model.fit(x: x, y: y, batchSize: 32, epochs: 5, validationData: (xTest, yTest),",
+        "callbacks: [TrackingCallback(run, logWeights: true, logGradients: true)])":
+            "callbacks: [TrackingCallback(run, logWeights: true, logGradients: true)], verbose: 0)",
+    ]
+
+    @Test func thisTestHoldsTheReadmeExample() throws {
+        let block = try ReadmeBlocks.block(startingWith: "import Tracking")
+        #expect(try ReadmeBlocks.missingLines(of: block, in: #filePath, substitutions: Self.substitutions) == [])
+        #expect(ReadmeBlocks.staleSubstitutions(Self.substitutions, of: block) == [])
+    }
+
     @Test func theReadmeTrackingExampleRecordsARun() throws {
         let model = Sequential(seed: 1) {
             Dense(8, activation: .relu, inputShape: [2])

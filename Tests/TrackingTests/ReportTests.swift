@@ -53,7 +53,10 @@ struct ReportTests {
         #expect(html.components(separatedBy: "<svg").count - 1 >= 2 + 2 + 1)
         // Weights come before their gradients.
         #expect(html.range(of: ": parameters/dense/kernel")!.lowerBound < html.range(of: ": gradients/dense/kernel")!.lowerBound)
-        #expect(!html.contains("http://") || !html.contains("src=\"http"))
+        // Self-contained: nothing is loaded from elsewhere (inline SVG's xmlns="http://…" is a name, not a load).
+        let loads = #"(src|href)\s*=\s*["']?\s*(https?:|//)|url\(\s*["']?\s*(https?:|//)|@import|<link"#
+        #expect(html.range(of: loads, options: [.regularExpression, .caseInsensitive]) == nil, "the report loads a resource")
+        #expect("<img src=\"https://x/y.png\">".range(of: loads, options: .regularExpression) != nil)  // the check can fail
         #expect { try HTMLReport.render(store: store, options: ReportOptions(project: "nothing")) } throws: { "\($0)".contains("has no runs") }
     }
 
