@@ -77,6 +77,7 @@ enum FuseGemmEpilogue {
                 let op = Op.gemmAccumulate(GemmAccumulate(transposeA: ta, transposeB: tb, alpha: plan.alpha, beta: plan.beta))
                 let inputs = (plan.matmul.inputs + [plan.c]).map { rewriter[$0] }
                 rewriter.replace(node.id, with: try rewriter.add(op, inputs: inputs, name: node.name, role: node.role))
+                rewriter.rewrites += 1
                 continue
             }
             if let chain = chainEnding[node.id], case .matmul(let ta, let tb) = chain.matmul.op {
