@@ -32,7 +32,7 @@ public enum TunerBenchmark {
 
     public static func run(epochs: Int, parallel: Int = 2, trials: Int = 5, executions: Int = 3, seed: UInt64 = 1) throws -> Figures {
         let data = try BatchNormCaseStudy.circles()
-        let train = data.rows(0..<500), test = data.rows(500..<1000)
+        let train = try data.rows(0..<500), test = try data.rows(500..<1000)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("temper-tuner-bench-\(UUID().uuidString.prefix(8))").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let tuner = try RandomSearch(objective: .maximize("val_accuracy"), maxTrials: trials, executionsPerTrial: executions, seed: seed,

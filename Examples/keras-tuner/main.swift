@@ -10,8 +10,8 @@ import Tuning
 let epochs = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 500
 let dataPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../data/circles.csv").path
 let data = try Dataset.csv(path: dataPath, target: "label")
-let (trainX, trainY) = (data.rows(0..<500).x, data.rows(0..<500).y)
-let (testX, testY) = (data.rows(500..<1000).x, data.rows(500..<1000).y)
+let (trainX, trainY) = try (data.rows(0..<500).x, data.rows(0..<500).y)
+let (testX, testY) = try (data.rows(500..<1000).x, data.rows(500..<1000).y)
 
 let tuner = try RandomSearch(objective: .maximize("val_accuracy"), maxTrials: 5, executionsPerTrial: 3,
                              seed: 1, directory: "my_dir", projectName: "helloworld", parallel: 2) { hp in

@@ -54,8 +54,8 @@ struct GradientBuilder {
     private var pending: [Int: [Int: [NodeID]]] = [:]
 
     init(graph: Graph, value: NodeID, wrt: [NodeID], seed: NodeID?) throws {
-        for id in [value] + wrt + [seed].compactMap({ $0 }) where id.index < 0 || id.index >= graph.count {
-            throw AutodiffError.invalidArgument("\(id) is not a node of this graph (it has \(graph.count) nodes)")
+        for id in [value] + wrt + [seed].compactMap({ $0 }) where !graph.contains(id) {
+            throw AutodiffError.invalidArgument(graph.whyNotContained(id))
         }
         if let seed {
             guard graph[seed].shape == graph[value].shape else {

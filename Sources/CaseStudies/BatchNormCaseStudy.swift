@@ -108,8 +108,8 @@ public struct BatchNormCaseStudy: Sendable {
         self.epochs = epochs
         self.recordHistograms = recordHistograms
         let data = try Self.circles()
-        train = data.rows(0..<500)
-        test = data.rows(500..<1000)
+        train = try data.rows(0..<500)
+        test = try data.rows(500..<1000)
     }
 
     /// The deck's circles: 1000 rows, first 500 train, last 500 test (shipped with Temper).

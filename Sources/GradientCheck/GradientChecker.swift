@@ -102,7 +102,7 @@ public struct GradientChecker: Sendable {
             for (i, id) in inputs.enumerated() { try executable.feed(id, values[i]) }
             session.step = 7  // the same dropout masks and noise in every evaluation
             try executable.run()
-            return executable.scalar(0)
+            return try executable.scalar(0)
         }
         _ = try evaluate()
         let analytic = try gradients.indices.map { try executable.output($0 + 1).scalars }

@@ -77,7 +77,7 @@ struct GraphStructureTests {
     @Test func verifierDetectsADanglingInput() throws {
         let g = try sampleGraph()
         let broken = Graph(dtype: g.dtype)
-        for node in g.nodes { try broken.addNode(node.op, inputs: node.inputs, name: node.name) }
+        for node in g.nodes { try broken.addNode(node.op, inputs: node.inputs.map { NodeID($0.index) }, name: node.name) }  // positions, not g's ids
         try broken.verify()
         broken.corruptForTesting(node: NodeID(3), inputs: [NodeID(99)])
         #expect(throws: GraphError.self) { try broken.verify() }

@@ -50,7 +50,7 @@ struct DataTests {
         let all = Set((0..<1000).map { [data.x[$0, 0], data.x[$0, 1]] })
         let parts = Set((0..<750).map { [train.x[$0, 0], train.x[$0, 1]] } + (0..<250).map { [test.x[$0, 0], test.x[$0, 1]] })
         #expect(all == parts)
-        #expect(data.rows(500..<1000).x.values == Array(data.x.values[1000...]))
+        #expect(try data.rows(500..<1000).x.values == Array(data.x.values[1000...]))
         #expect(throws: ModelError.self) { try data.split(testFraction: 1) }
     }
 
@@ -70,5 +70,16 @@ struct DataTests {
     @Test func oneHotEncodesClassIndices() throws {
         #expect(try oneHot(Matrix(column: [2, 0, 1])).values == [0, 0, 1, 1, 0, 0, 0, 1, 0])
         #expect { try oneHot(Matrix(column: [0.5])) } throws: { "\($0)".contains("not a class index") }
+    }
+}
+
+struct DataBoundsTests {
+    @Test func rowsAndColumnsOutsideTheDataAreErrorsNotTraps() throws {
+        let data = try Generators.circles(samples: 800, noise: 0.1, seed: 1)
+        // The README's split on a file of 800 rows, not 1000: NumPy would clip; this says so.
+        #expect { try data.rows(500..<1000) } throws: { "\($0)".contains("rows 500..<1000 asked for, but the matrix has 800 rows") }
+        #expect { try data.x.rows([0, 800]) } throws: { "\($0)".contains("row 800 asked for") }
+        #expect { try data.x.column(2) } throws: { "\($0)".contains("column 2 asked for, but the matrix has 2 columns") }
+        #expect(try data.rows(700..<800).count == 100)
     }
 }

@@ -26,7 +26,7 @@ struct FitTests {
         #expect(history["loss"].last! < history["loss"].first!)
         #expect(history["learning_rate"].allSatisfy { Swift.abs($0 - 0.01) < 1e-9 })
         // evaluate and predict agree with the last epoch's inference-mode figures.
-        let test = data.rows(500..<1000)
+        let test = try data.rows(500..<1000)
         let logs = try model.evaluate(x: test.x, y: test.y)
         #expect(Swift.abs(logs["accuracy"]! - history["val_accuracy"].last!) < 1e-6)
         let predictions = try model.predict(x: test.x)
@@ -47,7 +47,7 @@ struct FitTests {
         let data = try circles().rows(0..<100)
         let model = try deckModel(seed: 1)
         let history = try model.fit(x: data.x, y: data.y, batchSize: 10, epochs: 2, validationSplit: 0.2, verbose: 0)
-        let held = data.rows(80..<100)
+        let held = try data.rows(80..<100)
         #expect(Swift.abs(try model.evaluate(x: held.x, y: held.y)["accuracy"]! - history["val_accuracy"].last!) < 1e-6)
     }
 

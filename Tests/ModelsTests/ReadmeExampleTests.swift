@@ -21,7 +21,7 @@ struct ReadmeExampleTests {
     @Test func readmeModelExampleTrains() throws {
         let path = try #require(Bundle.module.url(forResource: "circles", withExtension: "csv", subdirectory: "Data")).path
         let data = try Dataset.csv(path: path)                        // header row; the last column is the label
-        let (train, test) = (data.rows(0..<500), data.rows(500..<1000))
+        let (train, test) = try (data.rows(0..<500), data.rows(500..<1000))
         let model = Sequential(seed: 1) {
             Dense(50, activation: .relu, kernelInitializer: .heUniform(), inputShape: [2])
             BatchNormalization()

@@ -42,7 +42,7 @@ struct MemoryTests {
                             try step.feed(workload.input, xs)
                             try step.feed(workload.labels, ys)
                             try step.run()
-                            loss += step.scalar(0)
+                            loss += try step.scalar(0)
                         }
                     }
                     #expect(allocations == 0, "\(workload.name) with \(options.passes.count) passes")

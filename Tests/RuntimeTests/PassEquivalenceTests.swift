@@ -30,7 +30,7 @@ struct PassEquivalenceTests {
             try step.feed(workload.input, x)
             try step.feed(workload.labels, y)
             try step.run()
-            trajectory.losses.append(step.scalar(0))
+            trajectory.losses.append(try step.scalar(0))
         }
         for v in g.variables { trajectory.variables[g[v].name] = try session.value(of: v).scalars }
         return trajectory

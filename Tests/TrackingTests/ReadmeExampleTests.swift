@@ -29,7 +29,7 @@ struct ReadmeExampleTests {
         }
         try model.compile(optimizer: SGD(learningRate: 0.1, momentum: 0.9), loss: .binaryCrossEntropy, metrics: [.accuracy])
         let data = try Generators.circles(samples: 96, noise: 0.1, seed: 3)
-        let (x, y) = (data.x.rows(0..<64), data.y.rows(0..<64)), (xTest, yTest) = (data.x.rows(64..<96), data.y.rows(64..<96))
+        let (x, y) = try (data.x.rows(0..<64), data.y.rows(0..<64)), (xTest, yTest) = try (data.x.rows(64..<96), data.y.rows(64..<96))
         let tracker = try Tracker(dir: temporaryStore())
 
         let run = try tracker.start(project: "lesson04_bn", name: "bn-after",

@@ -14,7 +14,7 @@ func temporaryDirectory(_ name: String = #function) -> String {
 /// The deck's circles, split 500 / 500 as in the deck.
 func circleData() throws -> (train: (x: Matrix, y: Matrix), test: (x: Matrix, y: Matrix)) {
     let data = try Generators.circles(samples: 200, noise: 0.1, seed: 1)
-    let train = data.rows(0..<100), test = data.rows(100..<200)
+    let train = try data.rows(0..<100), test = try data.rows(100..<200)
     return ((train.x, train.y), (test.x, test.y))
 }
 

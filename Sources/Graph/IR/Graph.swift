@@ -28,11 +28,26 @@ public final class Graph {
     private var nameIndex: [String: NodeID] = [:]
     private var nameCounters: [String: Int] = [:]
 
+    /// A number telling this graph's ids from other graphs' (random, never 0).
+    public let identity = UInt64.random(in: 1...UInt64.max)
+
     public init(dtype: DType = .float32) {
         self.dtype = dtype
     }
 
     public var count: Int { nodes.count }
+
+    /// True when `id` names a node of this graph: in range, and not made by another graph.
+    public func contains(_ id: NodeID) -> Bool {
+        id.index >= 0 && id.index < nodes.count && (id.graph == 0 || id.graph == identity)
+    }
+
+    /// Why `id` is not a node of this graph, for an error message.
+    public func whyNotContained(_ id: NodeID) -> String {
+        id.graph != 0 && id.graph != identity
+            ? "\(id) was made by another graph; pass ids made by this graph"
+            : "\(id) is not a node of this graph (it has \(nodes.count) nodes)"
+    }
 
     public subscript(id: NodeID) -> Node { nodes[id.index] }
 
@@ -64,8 +79,8 @@ public final class Graph {
     /// gives it `name`, or a fresh name derived from the op (`matmul`, `matmul_1`, …).
     @discardableResult
     public func addNode(_ op: Op, inputs: [NodeID], name: String? = nil) throws -> NodeID {
-        for input in inputs where input.index < 0 || input.index >= nodes.count {
-            throw GraphError.unknownNode("\(op.kind.rawValue) refers to node \(input), but the graph has \(nodes.count) nodes; pass ids made by this graph")
+        for input in inputs where !contains(input) {
+            throw GraphError.unknownNode("\(op.kind.rawValue) refers to node \(input): \(whyNotContained(input))")
         }
         let finalName: String
         if let name {
@@ -78,7 +93,7 @@ public final class Graph {
         }
         let inputNodes = inputs.map { nodes[$0.index] }
         let shapes = try ShapeInference.shapes(of: op, named: finalName, inputs: inputNodes)
-        let id = NodeID(nodes.count)
+        let id = NodeID(nodes.count, graph: identity)
         nodes.append(Node(id: id, name: finalName, op: op, inputs: inputs, shapes: shapes, dtype: dtype, role: currentRole))
         nameIndex[finalName] = id
         return id

@@ -1,11 +1,22 @@
-/// A handle to a node of a graph: its position in the topological order.
+/// A handle to a node of a graph: its position in the topological order. An id made by a graph
+/// also carries that graph's identity, so that passing it to another graph is an error rather
+/// than a silent reference to that graph's node at the same position; ids made from a bare
+/// index (or decoded) carry none. Equality and hashing use the position only.
 public struct NodeID: Hashable, Codable, Sendable, Comparable, CustomStringConvertible {
     public let index: Int
-    public init(_ index: Int) { self.index = index }
+    /// The identity of the graph that made it (`Graph.identity`), or 0.
+    public let graph: UInt64
+    public init(_ index: Int) { self.init(index, graph: 0) }
+    init(_ index: Int, graph: UInt64) {
+        self.index = index
+        self.graph = graph
+    }
     public static func < (a: NodeID, b: NodeID) -> Bool { a.index < b.index }
+    public static func == (a: NodeID, b: NodeID) -> Bool { a.index == b.index }
+    public func hash(into hasher: inout Hasher) { hasher.combine(index) }
     public var description: String { "%\(index)" }
 
-    public init(from decoder: Decoder) throws { index = try decoder.singleValueContainer().decode(Int.self) }
+    public init(from decoder: Decoder) throws { self.init(try decoder.singleValueContainer().decode(Int.self)) }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(index)

@@ -76,9 +76,9 @@ public struct Dataset: Sendable {
                            featureNames: names, targetNames: [header[targetIndex]])
     }
 
-    /// Rows `range` (e.g. the deck's first 500 rows for training).
-    public func rows(_ range: Range<Int>) -> Dataset {
-        Dataset(unchecked: x.rows(range), y.rows(range), featureNames, targetNames)
+    /// Rows `range` (e.g. the deck's first 500 rows for training), within `0..<count`.
+    public func rows(_ range: Range<Int>) throws -> Dataset {
+        Dataset(unchecked: try x.rows(range), try y.rows(range), featureNames, targetNames)
     }
 
     /// A shuffled split: the first `1 − testFraction` of a seeded permutation trains, the rest tests.
@@ -92,8 +92,8 @@ public struct Dataset: Sendable {
             throw ModelError.invalidConfiguration("a \(testFraction) test split of \(count) rows leaves \(count - testCount) and \(testCount); both need rows")
         }
         let train = Array(order[..<(count - testCount)]), test = Array(order[(count - testCount)...])
-        return (Dataset(unchecked: x.rows(train), y.rows(train), featureNames, targetNames),
-                Dataset(unchecked: x.rows(test), y.rows(test), featureNames, targetNames))
+        return (Dataset(unchecked: try x.rows(train), try y.rows(train), featureNames, targetNames),
+                Dataset(unchecked: try x.rows(test), try y.rows(test), featureNames, targetNames))
     }
 
     init(unchecked x: Matrix, _ y: Matrix, _ featureNames: [String], _ targetNames: [String]) {

@@ -43,21 +43,34 @@ public struct Matrix: Equatable, Sendable, CustomStringConvertible {
     /// The element at row `i`, column `j`.
     public subscript(i: Int, j: Int) -> Float { values[i * columns + j] }
 
-    /// The rows at `indices`, in that order.
-    public func rows(_ indices: [Int]) -> Matrix {
+    /// The rows at `indices`, in that order; an index outside `0..<rows` is an error.
+    public func rows(_ indices: [Int]) throws -> Matrix {
+        if let bad = indices.first(where: { !(0..<rows).contains($0) }) {
+            throw ModelError.data("row \(bad) asked for, but the matrix has \(rows) rows (0..<\(rows))")
+        }
         var out: [Float] = []
         out.reserveCapacity(indices.count * columns)
         for i in indices { out.append(contentsOf: self[row: i]) }
         return Matrix(uncheckedRows: indices.count, columns: columns, values: out)
     }
 
-    /// Rows `range`.
-    public func rows(_ range: Range<Int>) -> Matrix {
-        Matrix(uncheckedRows: range.count, columns: columns, values: Array(values[(range.lowerBound * columns)..<(range.upperBound * columns)]))
+    /// Rows `range`, which must lie within `0..<rows` (unlike NumPy's slices, which clip: a
+    /// smaller file than expected is an error here, not a silently shorter split).
+    public func rows(_ range: Range<Int>) throws -> Matrix {
+        guard range.lowerBound >= 0, range.upperBound <= rows else {
+            throw ModelError.data("rows \(range.lowerBound)..<\(range.upperBound) asked for, but the matrix has \(rows) rows (0..<\(rows))")
+        }
+        return Matrix(uncheckedRows: range.count, columns: columns, values: Array(values[(range.lowerBound * columns)..<(range.upperBound * columns)]))
     }
 
-    /// Column `j` as an array.
-    public func column(_ j: Int) -> [Float] { (0..<rows).map { values[$0 * columns + j] } }
+    /// Column `j`, for `j` known to lie within `0..<columns`.
+    func uncheckedColumn(_ j: Int) -> [Float] { (0..<rows).map { values[$0 * columns + j] } }
+
+    /// Column `j` as an array; `j` must lie within `0..<columns`.
+    public func column(_ j: Int) throws -> [Float] {
+        guard (0..<columns).contains(j) else { throw ModelError.data("column \(j) asked for, but the matrix has \(columns) columns (0..<\(columns))") }
+        return (0..<rows).map { values[$0 * columns + j] }
+    }
 
     public var description: String { "Matrix(\(rows)×\(columns))" }
 }

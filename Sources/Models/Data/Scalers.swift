@@ -66,8 +66,8 @@ public struct MinMaxScaler: Sendable, Equatable {
     }
 
     public mutating func fit(_ data: Matrix) {
-        minimum = (0..<data.columns).map { j in data.column(j).min() ?? 0 }
-        maximum = (0..<data.columns).map { j in data.column(j).max() ?? 0 }
+        minimum = (0..<data.columns).map { j in data.uncheckedColumn(j).min() ?? 0 }
+        maximum = (0..<data.columns).map { j in data.uncheckedColumn(j).max() ?? 0 }
     }
 
     public func transform(_ data: Matrix) throws -> Matrix {

@@ -91,8 +91,8 @@ extension Sequential {
         var validation = validationData
         if validationSplit > 0 {
             let kept = x.rows - Int(Double(x.rows) * validationSplit)
-            validation = (x.rows(kept..<x.rows), y.rows(kept..<y.rows))
-            train = (x.rows(0..<kept), y.rows(0..<kept))
+            validation = (try x.rows(kept..<x.rows), try y.rows(kept..<y.rows))
+            train = (try x.rows(0..<kept), try y.rows(0..<kept))
         }
 
         let rows = train.x.rows
@@ -152,7 +152,7 @@ extension Sequential {
                         try compiled.session.setScalar(schedule.value(atStep: training.step), of: compiled.learningRate)
                     }
                     try engine { try step.run() }
-                    let loss = step.scalar(0)
+                    let loss = try step.scalar(0)
                     if !loss.isFinite && !allowNonFiniteLoss {
                         // A diverging loss would make every weight NaN: stop, and say where.
                         training.stopTraining = true

@@ -87,7 +87,7 @@ struct MetricTotals {
         for slot in slots {
             switch slot {
             case .mean(let sum):
-                sums[sum] += executable.scalar(fetch) * Double(count)
+                sums[sum] += try executable.scalar(fetch) * Double(count)
                 fetch += 1
             case .confusion(_, let base, let thresholds):
                 // True positives, false positives (a value per threshold), positives, negatives.

@@ -9,7 +9,7 @@ import Graph
 /// try step.feed(x, batchX)      // UnsafeBufferPointer<Float>, copied into the feed buffer
 /// try step.feed(y, batchY)
 /// try step.run()
-/// let value = step.scalar(0)    // the first fetch
+/// let value = try step.scalar(0)    // the first fetch
 /// ```
 public final class Executable {
     /// The fetched nodes (ids in the session's graph), in order.
@@ -33,8 +33,8 @@ public final class Executable {
 
     init(session: Session, fetches: [NodeID], targets: [NodeID]) throws {
         let graph = session.graph
-        for id in fetches + targets where id.index < 0 || id.index >= graph.count {
-            throw RuntimeError.invalidFetch("\(id) is not a node of the session's graph (it has \(graph.count) nodes)")
+        for id in fetches + targets where !graph.contains(id) {
+            throw RuntimeError.invalidFetch(graph.whyNotContained(id))
         }
         self.session = session
         self.fetches = fetches
@@ -61,10 +61,10 @@ public final class Executable {
     }
 
     private func slot(_ placeholder: NodeID) throws -> Int {
-        guard placeholder.index >= 0, placeholder.index < slotOf.count, slotOf[placeholder.index] >= 0 else {
-            let what = placeholder.index >= 0 && placeholder.index < session.graph.count
+        guard session.graph.contains(placeholder), placeholder.index < slotOf.count, slotOf[placeholder.index] >= 0 else {
+            let what = session.graph.contains(placeholder)
                 ? "\"\(session.graph[placeholder].name)\" is a \(session.graph[placeholder].op.kind.rawValue), not a placeholder"
-                : "\(placeholder) is not a node of the session's graph"
+                : session.graph.whyNotContained(placeholder)
             throw RuntimeError.invalidFeed("\(what); only placeholders can be fed")
         }
         return slotOf[placeholder.index]
@@ -124,21 +124,37 @@ public final class Executable {
     public var outputCount: Int { fetches.count }
 
     /// The first element of fetch `index` after the last run (e.g. a scalar loss), as `Double`.
-    public func scalar(_ index: Int) -> Double {
+    /// Throws when `index` is not a fetch, the executable has not run, or the value is empty.
+    public func scalar(_ index: Int) throws -> Double {
         switch engine {
-        case .float32(let e): return e.last.map { Double($0.outputs[index].pointer[0]) } ?? .nan
-        case .float64(let e): return e.last.map { $0.outputs[index].pointer[0] } ?? .nan
+        case .float32(let e):
+            let out = try Self.output(index, of: e.last?.outputs)
+            guard out.count > 0 else { throw RuntimeError.invalidFetch("fetch \(index) is empty (shape \(out.shape)); it has no first element") }
+            return Double(out.pointer[0])
+        case .float64(let e):
+            let out = try Self.output(index, of: e.last?.outputs)
+            guard out.count > 0 else { throw RuntimeError.invalidFetch("fetch \(index) is empty (shape \(out.shape)); it has no first element") }
+            return out.pointer[0]
         }
+    }
+
+    /// Fetch `index` of the last run's outputs, checked.
+    private static func output<T>(_ index: Int, of outputs: [T]?) throws -> T {
+        guard let outputs else { throw RuntimeError.invalidFetch("run() has not completed yet") }
+        guard outputs.indices.contains(index) else {
+            throw RuntimeError.invalidFetch("fetch \(index) asked for, but the executable has \(outputs.count) (0..<\(outputs.count))")
+        }
+        return outputs[index]
     }
 
     /// Fetch `index` after the last run as a `Tensor` (allocates).
     public func output(_ index: Int) throws -> Tensor {
         switch engine {
         case .float32(let e):
-            guard let out = e.last?.outputs[index] else { throw RuntimeError.invalidFetch("run() has not completed yet") }
+            let out = try Self.output(index, of: e.last?.outputs)
             return Tensor(uncheckedShape: out.shape, scalars: (0..<out.count).map { Double(out.pointer[$0]) })
         case .float64(let e):
-            guard let out = e.last?.outputs[index] else { throw RuntimeError.invalidFetch("run() has not completed yet") }
+            let out = try Self.output(index, of: e.last?.outputs)
             return Tensor(uncheckedShape: out.shape, scalars: Array(UnsafeBufferPointer(start: out.pointer, count: out.count)))
         }
     }
@@ -146,7 +162,7 @@ public final class Executable {
     /// Reads fetch `index` of a `float32` graph without copying (valid until the next run).
     public func withOutput<R>(_ index: Int, _ body: (UnsafeBufferPointer<Float>, [Int]) throws -> R) throws -> R {
         guard case .float32(let e) = engine else { throw RuntimeError.dtypeMismatch("the graph computes in float64; read it with withOutput(_:_:) taking Double") }
-        guard let out = e.last?.outputs[index] else { throw RuntimeError.invalidFetch("run() has not completed yet") }
+        let out = try Self.output(index, of: e.last?.outputs)
         return try body(UnsafeBufferPointer(start: out.pointer, count: out.count), out.shape)
     }
 
@@ -164,7 +180,7 @@ public final class Executable {
     /// Reads fetch `index` of a `float64` graph without copying (valid until the next run).
     public func withOutput<R>(_ index: Int, _ body: (UnsafeBufferPointer<Double>, [Int]) throws -> R) throws -> R {
         guard case .float64(let e) = engine else { throw RuntimeError.dtypeMismatch("the graph computes in float32; read it with withOutput(_:_:) taking Float") }
-        guard let out = e.last?.outputs[index] else { throw RuntimeError.invalidFetch("run() has not completed yet") }
+        let out = try Self.output(index, of: e.last?.outputs)
         return try body(UnsafeBufferPointer(start: out.pointer, count: out.count), out.shape)
     }
 

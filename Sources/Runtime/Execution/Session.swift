@@ -58,7 +58,7 @@ public final class Session {
             executables[key] = executable
         }
         for (placeholder, tensor) in feeds.sorted(by: { $0.key < $1.key }) {
-            if placeholder.index >= 0, placeholder.index < graph.count, case .placeholder(let shape) = graph[placeholder].op {
+            if graph.contains(placeholder), case .placeholder(let shape) = graph[placeholder].op {
                 try checkFeedShape(tensor, shape, graph[placeholder].name)
             }
             try executable.feed(placeholder, tensor.scalars)
@@ -145,8 +145,9 @@ public final class Session {
     }
 
     private func variableNode(_ id: NodeID) throws -> Node {
-        guard id.index >= 0, id.index < graph.count, case .variable = graph[id].op else {
-            throw RuntimeError.invalidFetch("\(id) is not a variable of the session's graph")
+        guard graph.contains(id) else { throw RuntimeError.invalidFetch(graph.whyNotContained(id)) }
+        guard case .variable = graph[id].op else {
+            throw RuntimeError.invalidFetch("\"\(graph[id].name)\" is a \(graph[id].op.kind.rawValue), not a variable of the session's graph")
         }
         return graph[id]
     }

@@ -35,8 +35,8 @@ extension TrainSpec {
             guard rows > 0, rows < train.count else {
                 throw (a.node("train_rows") ?? data).error("train_rows must be between 1 and \(train.count - 1) (the file has \(train.count) rows), not \(rows)")
             }
-            validation = train.rows(rows..<train.count)
-            train = train.rows(0..<rows)
+            validation = try train.rows(rows..<train.count)
+            train = try train.rows(0..<rows)
         }
         if let other = try a.string("validation_csv") {
             guard validation == nil else { throw data.error("give train_rows or validation_csv, not both") }
