@@ -71,11 +71,11 @@ public struct CaseStudyRun: Sendable {
     public var seed: UInt64
     public var history: History
     /// Per epoch: training accuracy as Keras reports it (running mean over the epoch, training mode).
-    public var runningTrainAccuracy: [Double] { history["accuracy"] }
+    public var runningTrainAccuracy: [Double] { history.values(of: "accuracy") ?? [] }
     /// Per epoch: accuracy on the whole training set after the epoch, in inference mode.
-    public var endOfEpochTrainAccuracy: [Double] { history["end_of_epoch_accuracy"] }
+    public var endOfEpochTrainAccuracy: [Double] { history.values(of: "end_of_epoch_accuracy") ?? [] }
     /// Per epoch: accuracy on the test set (inference mode).
-    public var testAccuracy: [Double] { history["val_accuracy"] }
+    public var testAccuracy: [Double] { history.values(of: "val_accuracy") ?? [] }
     /// Milliseconds per epoch of `fit` (training, both evaluations and bookkeeping; histogram capture excluded).
     public var millisecondsPerEpoch: Double
     /// Per epoch: histograms of the first Dense layer's kernel and of its gradient on the epoch's last batch.

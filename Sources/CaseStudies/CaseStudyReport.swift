@@ -101,7 +101,7 @@ public enum CaseStudyReport {
                       firstEpochEndOfEpoch: $0.firstEpochReaching(BatchNormCaseStudy.threshold, endOfEpoch: true),
                       millisecondsPerEpoch: $0.millisecondsPerEpoch, trainAccuracyRunning: $0.runningTrainAccuracy,
                       trainAccuracyEndOfEpoch: $0.endOfEpochTrainAccuracy, testAccuracy: $0.testAccuracy,
-                      loss: $0.history["loss"], testLoss: $0.history["val_loss"])
+                      loss: $0.history.values(of: "loss") ?? [], testLoss: $0.history.values(of: "val_loss") ?? [])
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

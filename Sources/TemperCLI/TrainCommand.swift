@@ -52,7 +52,7 @@ struct TrainCommand: ParsableCommand {
         let history = try spec.fit(model, data: data, config: config, callbacks: callbacks, verbose: quiet ? 0 : 1)
         if let tracker, let run {
             try tracker.waitUntilWritten()
-            let last = history.keys.compactMap { key in history[key].last.map { "\(key) \(String(format: "%.4f", $0))" } }
+            let last = history.keys.compactMap { key in history.values(of: key)?.last.map { "\(key) \(String(format: "%.4f", $0))" } }
             print("\nlogged run \(run.name) (\(run.id)) to \(tracker.store.path): " + last.joined(separator: ", "))
         }
     }

@@ -79,7 +79,7 @@ public struct Objective: Sendable, Equatable, CustomStringConvertible {
 extension Objective {
     /// Why a run's history gives no score: never logged, or not a number at the end.
     func missingScoreReason(_ history: History) -> String {
-        let values = history[name]
+        let values = history.values(of: name) ?? []
         if values.isEmpty {
             return "the metric \(name) was not logged (the run logged \(history.keys.joined(separator: ", "))); name one of those in the objective or metric.name, or give validation data for val_ metrics"
         }

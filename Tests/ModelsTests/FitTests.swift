@@ -20,15 +20,15 @@ struct FitTests {
                                     validationData: (data.rows(500..<1000).x, data.rows(500..<1000).y), verbose: 0)
         #expect(history.epochs == Array(0..<40))
         for key in ["loss", "accuracy", "end_of_epoch_loss", "end_of_epoch_accuracy", "val_loss", "val_accuracy", "learning_rate"] {
-            #expect(history[key].count == 40, "\(key)")
+            #expect(try history[key].count == 40, "\(key)")
         }
-        #expect(history["val_accuracy"].last! > 0.8)
-        #expect(history["loss"].last! < history["loss"].first!)
-        #expect(history["learning_rate"].allSatisfy { Swift.abs($0 - 0.01) < 1e-9 })
+        #expect(try history["val_accuracy"].last! > 0.8)
+        #expect(try history["loss"].last! < history["loss"].first!)
+        #expect(try history["learning_rate"].allSatisfy { Swift.abs($0 - 0.01) < 1e-9 })
         // evaluate and predict agree with the last epoch's inference-mode figures.
         let test = try data.rows(500..<1000)
         let logs = try model.evaluate(x: test.x, y: test.y)
-        #expect(Swift.abs(logs["accuracy"]! - history["val_accuracy"].last!) < 1e-6)
+        #expect(try Swift.abs(logs["accuracy"]! - history["val_accuracy"].last!) < 1e-6)
         let predictions = try model.predict(x: test.x)
         let correct = zip(predictions.values, test.y.values).filter { ($0 > 0.5 ? 1 : 0) == $1 }.count
         #expect(Swift.abs(Double(correct) / 500 - logs["accuracy"]!) < 1e-6)
@@ -48,7 +48,7 @@ struct FitTests {
         let model = try deckModel(seed: 1)
         let history = try model.fit(x: data.x, y: data.y, batchSize: 10, epochs: 2, validationSplit: 0.2, verbose: 0)
         let held = try data.rows(80..<100)
-        #expect(Swift.abs(try model.evaluate(x: held.x, y: held.y)["accuracy"]! - history["val_accuracy"].last!) < 1e-6)
+        #expect(try Swift.abs(model.evaluate(x: held.x, y: held.y)["accuracy"]! - history["val_accuracy"].last!) < 1e-6)
     }
 
     @Test func badDataIsRejectedWithTheShapes() throws {
@@ -78,7 +78,7 @@ struct FitTests {
         try model.compile(optimizer: Adam(learningRate: 0.01), loss: .sparseCategoricalCrossEntropy, metrics: [.accuracy])
         let history = try model.fit(x: scaler.transform(train.x), y: train.y, batchSize: 16, epochs: 60,
                                     validationData: (try scaler.transform(test.x), test.y), verbose: 0)
-        #expect(history["val_accuracy"].last! > 0.85)
+        #expect(try history["val_accuracy"].last! > 0.85)
         // One-hot labels with categorical cross-entropy reach the same kind of result.
         let onehot = Sequential(seed: 3) {
             Dense(16, activation: .relu, inputShape: [4])
@@ -87,7 +87,7 @@ struct FitTests {
         try onehot.compile(optimizer: Adam(learningRate: 0.01), loss: .categoricalCrossEntropy, metrics: [.accuracy])
         let h2 = try onehot.fit(x: scaler.transform(train.x), y: oneHot(train.y, classes: 3), batchSize: 16, epochs: 60,
                                 validationData: (try scaler.transform(test.x), try oneHot(test.y, classes: 3)), verbose: 0)
-        #expect(h2["val_accuracy"].last! > 0.85)
+        #expect(try h2["val_accuracy"].last! > 0.85)
         #expect { try model.fit(x: train.x, y: Matrix(column: [Float](repeating: 5, count: train.count)), verbose: 0) } throws: {
             "\($0)".contains("label 5.0 in row 0 is not a class index in 0..<3")
         }
@@ -181,7 +181,7 @@ struct NonFiniteTests {
             return epoch > 0 && step == 0 && "\(error)".contains("allowNonFiniteLoss")
         }
         // The history up to the epoch before is kept, every loss in it finite.
-        #expect(m.lastHistory.epochs.count < 200 && m.lastHistory["loss"].allSatisfy(\.isFinite))
+        #expect(try m.lastHistory.epochs.count < 200 && m.lastHistory["loss"].allSatisfy(\.isFinite))
         let allowed = try model()
         #expect(try allowed.fit(x: x, y: y, batchSize: 8, epochs: 200, verbose: 0, allowNonFiniteLoss: true).epochs.count == 200)
         #expect(formatLogValue(-Double.nan) == "nan" && formatLogValue(.infinity) == "inf")
@@ -207,9 +207,9 @@ struct LastBatchTests {
         }
         let kept = Steps(), dropped = Steps()
         let all = try model().fit(x: data.x, y: data.y, batchSize: 32, epochs: 3, callbacks: [kept], verbose: 0)
-        #expect(all["loss"].count == 3 && all["loss"].allSatisfy(\.isFinite) && kept.batches == 6)
+        #expect(try all["loss"].count == 3 && all["loss"].allSatisfy(\.isFinite) && kept.batches == 6)
         let some = try model().fit(x: data.x, y: data.y, batchSize: 32, epochs: 3, callbacks: [dropped], verbose: 0, dropRemainder: true)
-        #expect(some["loss"].count == 3 && dropped.batches == 3)
+        #expect(try some["loss"].count == 3 && dropped.batches == 3)
         #expect { try model().fit(x: data.x, y: data.y, batchSize: 64, epochs: 1, verbose: 0, dropRemainder: true) } throws: {
             "\($0)".contains("leaves no batch")
         }
@@ -236,5 +236,18 @@ struct PredictWithoutCompileTests {
         let x = try Matrix(rows: 1, columns: 4, values: [1, 2, 3, 4])
         #expect(try model.predict(x: x).values == [10])
         #expect(model.inputShape == [4])
+    }
+}
+
+struct HistoryKeyTests {
+    @Test func anUnknownKeyIsAnErrorNamingTheKeysThereAre() throws {
+        let model = Sequential(seed: 1) { Dense(1, activation: .sigmoid, inputShape: [2]) }
+        try model.compile(optimizer: SGD(), loss: .binaryCrossEntropy, metrics: [.accuracy])
+        let data = try Generators.circles(samples: 40, noise: 0.1, seed: 1)
+        let history = try model.fit(x: data.x, y: data.y, batchSize: 8, epochs: 2, verbose: 0)
+        // No validation data: there is no val_accuracy, and saying [] would read as "no epochs".
+        #expect { try history["val_accuracy"] } throws: { "\($0)".contains("no \"val_accuracy\"; it has loss, accuracy") }
+        #expect(history.values(of: "val_accuracy") == nil)
+        #expect(try history["accuracy"].count == 2)
     }
 }

@@ -45,7 +45,7 @@ struct MetricTests {
         let data = try Generators.circles(samples: 200, noise: 0.1, seed: 1)
         let history = try model.fit(x: data.x, y: data.y, batchSize: 32, epochs: 2, verbose: 0)
         for key in ["auc", "precision", "recall", "end_of_epoch_auc"] {
-            let values: [Double] = history[key]
+            let values: [Double] = try history[key]
             #expect(values.count == 2 && values.allSatisfy { $0 >= 0 && $0 <= 1 }, "\(key): \(values)")
         }
     }

@@ -42,7 +42,7 @@ struct ReadmeExampleTests {
 
         let info = try tracker.store.run(run.id)
         #expect(info.state == "finished" && info.tags == ["bn"] && info.config["layer_1"] == 50)
-        #expect(info.summary["val_accuracy"]?.last == history["val_accuracy"].last && info.summary["val_accuracy"]?.count == 5)
+        #expect(try info.summary["val_accuracy"]?.last == history["val_accuracy"].last && info.summary["val_accuracy"]?.count == 5)
         #expect(try tracker.store.histogramNames(run.id).contains("gradients/dense/kernel"))
         #expect(try tracker.store.run(second.id).summary["loss"]?.last == 0.42)
         #expect(try tracker.store.histogramNames(second.id) == ["w"])

@@ -34,7 +34,7 @@ struct TrainSpecTests {
         let model = try s.model(config)
         #expect(model.layers.count == 3 && model.parameterCounts.total == (2 * 10 + 10) + 4 * 10 + (10 + 1))
         let history = try s.fit(model, data: try s.data(config), config: config)
-        #expect(history.epochs.count == 2 && !history["val_accuracy"].isEmpty)
+        #expect(try history.epochs.count == 2 && !history["val_accuracy"].isEmpty)
         // Dotted overrides reach nested keys.
         #expect(s.configuration(overrides: ["optimizer.lr": 0.5])["optimizer"] == ["lr": 0.5])
     }

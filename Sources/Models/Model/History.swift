@@ -69,8 +69,20 @@ public struct History: Sendable {
 
     public init() {}
 
-    /// The value of `key` for every epoch so far (empty when never logged).
-    public subscript(key: String) -> [Double] { values[key] ?? [] }
+    /// The value of `key` for every epoch so far. A key never logged is an error naming the keys
+    /// there are (as Keras' `history.history[key]` raises a KeyError), not an empty list that
+    /// reads like "no epochs"; `values(of:)` asks without throwing.
+    public subscript(key: String) -> [Double] {
+        get throws {
+            guard let found = values[key] else {
+                throw ModelError.data("the history has no \"\(key)\"; it has \(keys.isEmpty ? "none (no epoch ended)" : keys.joined(separator: ", "))")
+            }
+            return found
+        }
+    }
+
+    /// The value of `key` for every epoch so far, or nil when it was never logged.
+    public func values(of key: String) -> [Double]? { values[key] }
 
     mutating func append(epoch: Int, _ logs: Logs) {
         epochs.append(epoch)

@@ -76,7 +76,7 @@ enum TrialRuns {
             throw TrialInterrupted()
         }
         try run.finish(wait: false)
-        guard let score = plan.objective.value(of: history[plan.objective.name]) else {
+        guard let score = plan.objective.value(of: history.values(of: plan.objective.name) ?? []) else {
             throw TuningError.trialFailed(plan.objective.missingScoreReason(history))
         }
         return Execution(run: run, score: score, seconds: seconds, bestWeights: recorder.bestWeights)
