@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "TemperTracking", targets: ["Tracking"]),
         .library(name: "TemperTuning", targets: ["Tuning"]),
         .executable(name: "temper", targets: ["TemperCLI"]),
+        .executable(name: "temper-bench", targets: ["TemperBench"]),
         .executable(name: "keras-tuner-example", targets: ["KerasTunerExample"]),
     ],
     dependencies: [
@@ -40,17 +41,22 @@ let package = Package(
         .target(name: "Models", dependencies: ["Graph", "Autodiff", "Runtime", .product(name: "CSV", package: "CSV.swift")]),
         .target(
             name: "Benchmarks",
-            dependencies: [
-                "Graph", "Autodiff", "Runtime", "Workloads", "Models", "CaseStudies", "Tracking", "Tuning",
-                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
-            ],
+            dependencies: ["Graph", "Autodiff", "Runtime", "Workloads", "Models", "CaseStudies", "Tracking", "Tuning"],
             path: "Benchmarks",
             exclude: ["Peers"]
+        ),
+        // Counting allocations replaces malloc for the whole process: only the benchmark
+        // executable and the tests link it, never `temper`.
+        .target(name: "TerminalOutput"),
+        .target(name: "AllocationCounting", dependencies: [.product(name: "MallocInterposerSwift", package: "malloc-interposer")]),
+        .executableTarget(
+            name: "TemperBench",
+            dependencies: ["Benchmarks", "AllocationCounting", "Runtime", "Workloads", "TerminalOutput", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "TemperCLI",
             dependencies: [
-                "Graph", "Autodiff", "Runtime", "GradientCheck", "Workloads", "Benchmarks", "Models", "CaseStudies", "Tracking", "Charts", "Tuning",
+                "Graph", "Autodiff", "Runtime", "GradientCheck", "Workloads", "Models", "CaseStudies", "Tracking", "Charts", "Tuning", "TerminalOutput",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -58,17 +64,19 @@ let package = Package(
         .executableTarget(name: "KerasTunerExample", dependencies: ["Models", "Tuning"], path: "Examples/keras-tuner", exclude: ["README.md"]),
         // The README's examples, for the tests that hold them (not a product).
         .target(name: "ReadmeSupport", path: "Tests/ReadmeSupport"),
+        // A program the run store's process tests start and kill (not a product).
+        .executableTarget(name: "TrackingProbe", dependencies: ["Tracking", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Tests/TrackingProbe"),
         .testTarget(name: "GraphTests", dependencies: ["Graph", "Runtime", "Workloads"], resources: [.copy("Golden")]),
         .testTarget(name: "AutodiffTests", dependencies: ["Graph", "Autodiff", "Runtime"]),
         .testTarget(name: "GradientCheckTests", dependencies: ["Graph", "Autodiff", "Runtime", "GradientCheck"]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts"]),
-        .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Models", "Charts", "TemperCLI", "ReadmeSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Models", "Charts", "TemperCLI", "TrackingProbe", "ReadmeSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "Tracking", "Models", "ReadmeSupport"]),
         .testTarget(name: "CaseStudiesTests", dependencies: ["CaseStudies", "Models", "Charts"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Graph", "Runtime"]),
-        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Workloads", "CaseStudies"]),
-        .testTarget(name: "TemperCLITests", dependencies: ["TemperCLI"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "AllocationCounting", "Workloads", "CaseStudies"]),
+        .testTarget(name: "TemperCLITests", dependencies: ["TemperCLI", "TerminalOutput"]),
         .testTarget(name: "ModelsTests", dependencies: ["Graph", "Runtime", "Models", "ReadmeSupport"], resources: [.copy("Data")]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Graph", "Autodiff", "Runtime", "Workloads", "Benchmarks", "ReadmeSupport"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Graph", "Autodiff", "Runtime", "Workloads", "AllocationCounting", "ReadmeSupport"]),
     ]
 )

@@ -22,7 +22,13 @@ public struct StepFigures: Codable, Sendable {
 /// Runs a `TrainingStepGraph` on random data: warm-up, then the median time per step over
 /// repetitions, heap allocations per steady-state step, and the compile statistics.
 public enum StepBenchmark {
-    public static func run(_ workload: TrainingStepGraph, options: CompileOptions = .all, steps: Int, repetitions: Int = 5, seed: UInt64 = 7) throws -> StepFigures {
+    /// Counts the heap allocations `body` makes on the calling thread (nil when it cannot).
+    public typealias AllocationCount = (_ body: () throws -> Void) throws -> Int?
+
+    /// `countAllocations` is the allocation counter (the `temper-bench` executable links one; a
+    /// library user gets nil figures by default — counting replaces `malloc` for the process).
+    public static func run(_ workload: TrainingStepGraph, options: CompileOptions = .all, steps: Int, repetitions: Int = 5, seed: UInt64 = 7,
+                           countAllocations: AllocationCount = { body in try body(); return nil }) throws -> StepFigures {
         let g = workload.graph
         let session = try Session(graph: g, options: options)
         let step = try session.makeExecutable(fetch: [workload.loss], targets: workload.updates)
@@ -41,7 +47,7 @@ public enum StepBenchmark {
                 }
                 for _ in 0..<Swift.max(3, steps / 10) { try once() }
                 let seconds = try Stopwatch.medianSecondsPerCall(repetitions: repetitions, iterations: steps, once)
-                let allocations = try AllocationCounter.count { for _ in 0..<steps { try once() } }
+                let allocations = try countAllocations { for _ in 0..<steps { try once() } }
                 let statistics = try step.statistics(batchSize: workload.batchSize)
                 let plain = try Session(graph: g, options: .none).makeExecutable(fetch: [workload.loss], targets: workload.updates)
                 return StepFigures(name: workload.name, batchSize: workload.batchSize, microsecondsPerStep: seconds * 1e6,

@@ -1,3 +1,4 @@
+import TerminalOutput
 import ArgumentParser
 import Charts
 import Foundation

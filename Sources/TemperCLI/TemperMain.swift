@@ -6,7 +6,8 @@ import Runtime
 @main
 enum TemperMain {
     static func main() {
-        BLASCoreSelection.reexecuteIfNeeded()
+        // OpenBLAS on a CPU newer than itself falls back to generic kernels (4× slower GEMM).
+        BLAS.reexecuteWithRecommendedCoreType()
         var command: ParsableCommand
         do {
             command = try Temper.parseAsRoot()
@@ -44,21 +45,6 @@ struct Temper: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "temper",
         abstract: "Train neural networks well: a graph compiler on OpenBLAS, with checks and benchmarks.",
-        subcommands: [CaseStudyCommand.self, TrainCommand.self, SweepCommand.self, SweepsCommand.self, AgentCommand.self, RunsCommand.self, RunCommand.self, ReportCommand.self, TrackingProbeCommand.self, DotCommand.self, GradcheckCommand.self, BenchCommand.self, ProfileCommand.self]
+        subcommands: [CaseStudyCommand.self, TrainCommand.self, SweepCommand.self, SweepsCommand.self, AgentCommand.self, RunsCommand.self, RunCommand.self, ReportCommand.self, DotCommand.self, GradcheckCommand.self, BenchCommand.self, ProfileCommand.self]
     )
-}
-
-/// OpenBLAS picks its kernels when it is loaded; on a CPU newer than the installed OpenBLAS it
-/// falls back to generic SSE kernels (4× slower GEMM). `temper` then re-executes itself once with
-/// `OPENBLAS_CORETYPE` set to the kernel set the CPU supports.
-enum BLASCoreSelection {
-    static func reexecuteIfNeeded() {
-        guard let core = BLAS.recommendedCoreType() else { return }
-        setenv("OPENBLAS_CORETYPE", core, 1)
-        var arguments = CommandLine.arguments.map { strdup($0) }
-        arguments.append(nil)
-        execv("/proc/self/exe", arguments)
-        // execv only returns on failure: carry on with the generic kernels.
-        unsetenv("OPENBLAS_CORETYPE")
-    }
 }

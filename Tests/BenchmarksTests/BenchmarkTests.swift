@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Benchmarks
+import AllocationCounting
 import CaseStudies
 import Workloads
 
@@ -32,7 +33,7 @@ struct BenchmarkTests {
 
     @Test func stepBenchmarkReportsZeroAllocationsAndPlannedMemory() throws {
         #expect(AllocationCounter.isActive)
-        let figures = try StepBenchmark.run(try TrainingStepGraphs.caseStudy(), steps: 50, repetitions: 2)
+        let figures = try StepBenchmark.run(try TrainingStepGraphs.caseStudy(), steps: 50, repetitions: 2, countAllocations: AllocationCounter.count)
         // The README's test command builds in release; a debug build allocates in the standard library.
         try #require(!_isDebugAssertConfiguration(), "run the tests with -c release (the README's command)")
         #expect(figures.allocationsPerStep == 0)

@@ -1,4 +1,4 @@
-import Benchmarks
+import AllocationCounting
 import Testing
 import Graph
 import Runtime

@@ -11,7 +11,7 @@ struct ProcessTests {
             let dir = temporaryStore()
             // All four start before the store exists, so they also race to create and migrate it.
             let children = try (0..<4).map { _ in
-                try launchTemper(["tracking-probe", "--dir", dir, "--runs", "3", "--steps", "200", "--finish"], mergingErrors: true)
+                try launchTemper(program: "TrackingProbe", ["--dir", dir, "--runs", "3", "--steps", "200", "--finish"], mergingErrors: true)
             }
             for (process, output) in children {
                 let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -32,7 +32,7 @@ struct ProcessTests {
 
     @Test func aKilledProcessLosesAtMostTheLastSecond() throws {
         let dir = temporaryStore()
-        let (process, output) = try launchTemper(["tracking-probe", "--dir", dir, "--steps", "100000", "--interval", "5"])
+        let (process, output) = try launchTemper(program: "TrackingProbe", ["--dir", dir, "--steps", "100000", "--interval", "5"])
         // Read what the child has logged for at least 2.5 s, noting when each step was reported,
         // and until more than 50 steps were reported over 1.2 s ago (a loaded machine starts the
         // child slowly); at most 15 s.

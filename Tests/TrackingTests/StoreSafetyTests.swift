@@ -133,7 +133,7 @@ struct StoreSafetyTests {
 
     @Test func aRunWhoseProcessDiedIsCrashedAtOnce() throws {
         let dir = temporaryStore()
-        let (process, output) = try launchTemper(["tracking-probe", "--dir", dir, "--steps", "100000", "--interval", "5"])
+        let (process, output) = try launchTemper(program: "TrackingProbe", ["--dir", dir, "--steps", "100000", "--interval", "5"])
         // Wait until the run is registered (its first steps reported), then kill it.
         var seen = Data()
         while !String(decoding: seen, as: UTF8.self).contains("step 20") {
@@ -276,8 +276,8 @@ struct OutputTargetTests {
     @Test func aZombieProcessesRunIsCrashed() throws {
         let dir = temporaryStore()
         var pid: pid_t = 0
-        let executable = try temperExecutable()
-        let arguments = [executable, "tracking-probe", "--dir", dir, "--steps", "100000", "--interval", "5"]
+        let executable = try temperExecutable("TrackingProbe")
+        let arguments = [executable, "--dir", dir, "--steps", "100000", "--interval", "5"]
         var argv = arguments.map { strdup($0) } + [nil]
         defer { for p in argv { free(p) } }
         try #require(posix_spawn(&pid, executable, nil, nil, &argv, environ) == 0)

@@ -10,16 +10,16 @@ func temporaryStore(_ name: String = #function) -> String {
 }
 
 /// The `temper` executable built next to the test bundle.
-func temperExecutable() throws -> String {
+func temperExecutable(_ name: String = "temper") throws -> String {
     var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     for _ in 0..<3 {
-        let candidate = directory.appendingPathComponent("temper").path
+        let candidate = directory.appendingPathComponent(name).path
         if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         directory = directory.deletingLastPathComponent()
     }
-    let fallback = FileManager.default.currentDirectoryPath + "/.build/release/temper"
+    let fallback = FileManager.default.currentDirectoryPath + "/.build/release/\(name)"
     if FileManager.default.isExecutableFile(atPath: fallback) { return fallback }
-    throw TestSupportError("the temper executable was not built next to the tests (\(CommandLine.arguments[0]))")
+    throw TestSupportError("the \(name) executable was not built next to the tests (\(CommandLine.arguments[0]))")
 }
 
 struct TestSupportError: Error, CustomStringConvertible {
@@ -29,9 +29,9 @@ struct TestSupportError: Error, CustomStringConvertible {
 
 /// Starts `temper` with arguments, its standard output piped (with `mergingErrors`, its standard
 /// error into the same pipe).
-func launchTemper(_ arguments: [String], mergingErrors: Bool = false) throws -> (Process, Pipe) {
+func launchTemper(program: String = "temper", _ arguments: [String], mergingErrors: Bool = false) throws -> (Process, Pipe) {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: try temperExecutable())
+    process.executableURL = URL(fileURLWithPath: try temperExecutable(program))
     process.arguments = arguments
     var environment = ProcessInfo.processInfo.environment
     environment["OPENBLAS_CORETYPE"] = environment["OPENBLAS_CORETYPE"] ?? "Haswell"  // no re-exec in children

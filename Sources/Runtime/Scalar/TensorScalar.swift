@@ -87,4 +87,17 @@ public enum BLAS {
         if flags.contains("avx2") && flags.contains("fma") { return "Haswell" }
         return nil
     }
+
+    /// Applies `recommendedCoreType()` to this process: sets `OPENBLAS_CORETYPE` and re-executes
+    /// the program once (OpenBLAS reads it only when loaded); returns when nothing is to be done,
+    /// or when re-executing failed (the generic kernels then stay). For a program's `main`.
+    public static func reexecuteWithRecommendedCoreType() {
+        guard let core = recommendedCoreType() else { return }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        var arguments = CommandLine.arguments.map { strdup($0) }
+        arguments.append(nil)
+        execv("/proc/self/exe", arguments)
+        // execv only returns on failure: carry on with the generic kernels.
+        unsetenv("OPENBLAS_CORETYPE")
+    }
 }

@@ -1,13 +1,13 @@
 /// A plain-text table with aligned columns (numbers right-aligned), for terminal output.
-struct TerminalTable {
-    var headers: [String]
-    var rows: [[String]] = []
+public struct TerminalTable {
+    public var headers: [String]
+    public var rows: [[String]] = []
 
-    init(_ headers: [String]) { self.headers = headers }
+    public init(_ headers: [String]) { self.headers = headers }
 
-    mutating func append(_ row: [String]) { rows.append(row) }
+    public mutating func append(_ row: [String]) { rows.append(row) }
 
-    func render() -> String {
+    public func render() -> String {
         let columns = headers.count
         var widths = headers.map(\.count)
         for row in rows {

@@ -2,10 +2,11 @@ import ArgumentParser
 import Foundation
 import Tracking
 
-/// A hidden helper for the run store's process-level tests: logs steps to runs as fast as asked
-/// and prints each step once it has been handed to the run.
-struct TrackingProbeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "tracking-probe", abstract: "Log synthetic steps (for tests).", shouldDisplay: false)
+/// A helper program for the run store's process-level tests (not shipped): logs steps to runs as
+/// fast as asked and prints each step once it has been handed to the run.
+@main
+struct TrackingProbe: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "tracking-probe", abstract: "Log synthetic steps (for tests).")
 
     @Option var dir: String
     @Option var project: String = "probe"
