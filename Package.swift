@@ -35,8 +35,8 @@ let package = Package(
         .target(name: "GradientCheck", dependencies: ["Graph", "Autodiff", "Runtime"]),
         .target(name: "Workloads", dependencies: ["Graph", "Autodiff", "Runtime"]),
         .target(name: "Charts"),
-        .target(name: "Tracking", dependencies: ["Models", "Charts", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Tuning", dependencies: ["Models", "Tracking", "Yams"]),
+        .target(name: "Tracking", dependencies: ["Models", "Runtime", "Charts", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Tuning", dependencies: ["Models", "Runtime", "Tracking", "Yams"]),
         .target(name: "CaseStudies", dependencies: ["Models", "Charts", "Tracking"], resources: [.copy("Resources")]),
         .target(name: "Models", dependencies: ["Graph", "Autodiff", "Runtime", .product(name: "CSV", package: "CSV.swift")]),
         .target(
@@ -64,18 +64,22 @@ let package = Package(
         .executableTarget(name: "KerasTunerExample", dependencies: ["Models", "Tuning"], path: "Examples/keras-tuner", exclude: ["README.md"]),
         // The README's examples, for the tests that hold them (not a product).
         .target(name: "ReadmeSupport", path: "Tests/ReadmeSupport"),
+        // Starting programs and throwaway stores, for the tests that do (not a product).
+        .target(name: "ProcessSupport", path: "Tests/ProcessSupport"),
         // A program the run store's process tests start and kill (not a product).
         .executableTarget(name: "TrackingProbe", dependencies: ["Tracking", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Tests/TrackingProbe"),
         .testTarget(name: "GraphTests", dependencies: ["Graph", "Runtime", "Workloads"], resources: [.copy("Golden")]),
         .testTarget(name: "AutodiffTests", dependencies: ["Graph", "Autodiff", "Runtime"]),
         .testTarget(name: "GradientCheckTests", dependencies: ["Graph", "Autodiff", "Runtime", "GradientCheck"]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts"]),
-        .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Models", "Charts", "TemperCLI", "TrackingProbe", "ReadmeSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Models", "Charts", "TrackingProbe", "ProcessSupport", "ReadmeSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "Tracking", "Models", "ReadmeSupport"]),
         .testTarget(name: "CaseStudiesTests", dependencies: ["CaseStudies", "Models", "Charts"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Graph", "Runtime"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "AllocationCounting", "Workloads", "CaseStudies"]),
-        .testTarget(name: "TemperCLITests", dependencies: ["TemperCLI", "TerminalOutput"]),
+        // The command line as a user runs it: the `temper` program, over the run store.
+        .testTarget(name: "TemperCLITests", dependencies: ["TemperCLI", "TerminalOutput", "Tracking", "Models", "TrackingProbe", "ProcessSupport",
+                                                         .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ModelsTests", dependencies: ["Graph", "Runtime", "Models", "ReadmeSupport"], resources: [.copy("Data")]),
         .testTarget(name: "RuntimeTests", dependencies: ["Graph", "Autodiff", "Runtime", "Workloads", "AllocationCounting", "ReadmeSupport"]),
     ]

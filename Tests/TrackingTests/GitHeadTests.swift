@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ProcessSupport
 @testable import Tracking
 
 /// `GitHead` reads `.git` itself; each case is checked against what `git rev-parse HEAD` says.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ProcessSupport
 import Tracking
 
 /// Several processes and killed processes, with the real `temper` binary.

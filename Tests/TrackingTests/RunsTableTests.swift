@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ProcessSupport
 import Tracking
 
 struct RunsTableTests {

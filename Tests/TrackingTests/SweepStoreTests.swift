@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import ProcessSupport
 @testable import Tracking
 
 /// Claiming trials in the store: crashed ones are claimed again with their configuration and

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import ProcessSupport
 import Charts
 import Models
 @testable import Tracking

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ProcessSupport
 @testable import Tracking
 
 /// Names, tags, notes, config and metric names chosen to attack a terminal or a spreadsheet, and

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import ProcessSupport
 @testable import Tracking
 
 /// Writes that cannot be made (a full disk, a damaged store) are reported, what was written stays,

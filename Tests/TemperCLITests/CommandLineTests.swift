@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ProcessSupport
 import Tracking
 
 /// `temper runs`, `run show`, `runs export` and `runs delete`, run as a user runs them.

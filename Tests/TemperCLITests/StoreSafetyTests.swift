@@ -2,6 +2,7 @@ import Foundation
 import Charts
 import GRDB
 import Testing
+import ProcessSupport
 @testable import Tracking
 
 /// A store written by another `temper` process (so that its files are closed when the test starts):

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ProcessSupport
 import Tracking
 
 /// `temper sweep`, `agent`, `sweep resume`, `sweep show` and `sweeps`, run as a user runs them.

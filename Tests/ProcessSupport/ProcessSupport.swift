@@ -1,8 +1,9 @@
 import Foundation
-import Testing
+
+/// Helpers for tests that start programs (`temper`, the tracking probe) and use throwaway stores.
 
 /// A fresh directory for a store.
-func temporaryStore(_ name: String = #function) -> String {
+public func temporaryStore(_ name: String = #function) -> String {
     let directory = FileManager.default.temporaryDirectory
         .appendingPathComponent("temper-tracking-\(ProcessInfo.processInfo.processIdentifier)-\(name.filter { $0.isLetter })-\(UUID().uuidString.prefix(6))").path
     try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -10,7 +11,7 @@ func temporaryStore(_ name: String = #function) -> String {
 }
 
 /// The `temper` executable built next to the test bundle.
-func temperExecutable(_ name: String = "temper") throws -> String {
+public func temperExecutable(_ name: String = "temper") throws -> String {
     var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     for _ in 0..<3 {
         let candidate = directory.appendingPathComponent(name).path
@@ -22,14 +23,14 @@ func temperExecutable(_ name: String = "temper") throws -> String {
     throw TestSupportError("the \(name) executable was not built next to the tests (\(CommandLine.arguments[0]))")
 }
 
-struct TestSupportError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct TestSupportError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// Starts `temper` with arguments, its standard output piped (with `mergingErrors`, its standard
 /// error into the same pipe).
-func launchTemper(program: String = "temper", _ arguments: [String], mergingErrors: Bool = false) throws -> (Process, Pipe) {
+public func launchTemper(program: String = "temper", _ arguments: [String], mergingErrors: Bool = false) throws -> (Process, Pipe) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: try temperExecutable(program))
     process.arguments = arguments
@@ -44,17 +45,17 @@ func launchTemper(program: String = "temper", _ arguments: [String], mergingErro
 }
 
 /// What a `temper` process did.
-struct TemperResult {
-    var status: Int32
-    var output: String
-    var errors: String
+public struct TemperResult {
+    public var status: Int32
+    public var output: String
+    public var errors: String
     /// True when it was still running at the deadline and was killed.
-    var timedOut: Bool
+    public var timedOut: Bool
 }
 
 /// Runs `temper` to its end (at most `timeout` seconds), with `input` on its standard input, extra
 /// `environment` variables, and as the unprivileged user `nobody` when `asNobody`.
-func runTemper(_ arguments: [String], input: String = "", environment extra: [String: String] = [:], asNobody: Bool = false,
+public func runTemper(_ arguments: [String], input: String = "", environment extra: [String: String] = [:], asNobody: Bool = false,
                timeout: TimeInterval = 120) throws -> TemperResult {
     let process = Process()
     let executable = try temperExecutable()
@@ -94,14 +95,14 @@ func runTemper(_ arguments: [String], input: String = "", environment extra: [St
 }
 
 /// The bytes of a file (empty when it does not exist), to check that a command left it alone.
-func contents(_ path: String) -> Data { FileManager.default.contents(atPath: path) ?? Data() }
+public func contents(_ path: String) -> Data { FileManager.default.contents(atPath: path) ?? Data() }
 
 /// The names in a directory, sorted.
-func listing(_ directory: String) -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted() }
+public func listing(_ directory: String) -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted() }
 
 /// Whether this process may mount file systems and change users (the tmpfs and unprivileged-user
 /// tests need it); prints why a test is skipped when not.
-func runningAsRoot(for test: String) -> Bool {
+public func runningAsRoot(for test: String) -> Bool {
     if getuid() == 0 { return true }
     print("skipped \(test): it needs root (to mount a tmpfs or to run a command as the user nobody)")
     return false
