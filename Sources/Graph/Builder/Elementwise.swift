@@ -46,9 +46,6 @@ extension Graph {
     public func sign(_ x: NodeID, name: String? = nil) throws -> NodeID { try unary(.sign, x, name: name) }
     /// `min(max(x, lower), upper)`
     public func clip(_ x: NodeID, lower: Double, upper: Double, name: String? = nil) throws -> NodeID {
-        guard lower <= upper else {
-            throw GraphError.invalidArgument("clip: lower bound \(lower) exceeds upper bound \(upper)")
-        }
         return try unary(.clip(lower: lower, upper: upper), x, name: name)
     }
     /// Identity in value; no gradient flows through it.

@@ -14,7 +14,6 @@ extension Graph {
     /// variance `σ²_B`, which are returned too (to update moving statistics). `gamma`/`beta` are
     /// optional (Keras `scale`/`center`); Keras' default epsilon is 1e-3.
     public func batchNormTraining(_ x: NodeID, gamma: NodeID?, beta: NodeID?, epsilon: Double = 1e-3, name: String? = nil) throws -> BatchNormResult {
-        guard epsilon >= 0 else { throw GraphError.invalidArgument("batch norm: epsilon \(epsilon) must be non-negative") }
         let config = BatchNormConfig(epsilon: epsilon, scale: gamma != nil, center: beta != nil)
         let y = try addNode(.batchNormTraining(config), inputs: [x] + [gamma, beta].compactMap { $0 }, name: name)
         return BatchNormResult(output: y, mean: try output(1, of: y), variance: try output(2, of: y))
@@ -23,7 +22,6 @@ extension Graph {
     /// Inference-mode batch normalization with given (moving) statistics:
     /// `y = gamma·(x − mean)/√(variance + epsilon) + beta`.
     public func batchNormInference(_ x: NodeID, mean: NodeID, variance: NodeID, gamma: NodeID?, beta: NodeID?, epsilon: Double = 1e-3, name: String? = nil) throws -> NodeID {
-        guard epsilon >= 0 else { throw GraphError.invalidArgument("batch norm: epsilon \(epsilon) must be non-negative") }
         let config = BatchNormConfig(epsilon: epsilon, scale: gamma != nil, center: beta != nil)
         return try addNode(.batchNormInference(config), inputs: [x, mean, variance] + [gamma, beta].compactMap { $0 }, name: name)
     }

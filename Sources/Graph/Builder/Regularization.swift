@@ -3,17 +3,11 @@ extension Graph {
     /// `1/(1 − rate)`), identity when `training` is false. The mask is a pure function of `seed`,
     /// the session's step counter and the element index.
     public func dropout(_ x: NodeID, rate: Double, seed: UInt64, training: Bool = true, name: String? = nil) throws -> NodeID {
-        guard rate >= 0, rate < 1 else {
-            throw GraphError.invalidArgument("dropout rate \(rate) must be in [0, 1)")
-        }
         return try unary(.dropout(rate: rate, seed: seed, training: training), x, name: name)
     }
 
     /// Adds `N(0, stddev²)` noise in training; identity when `training` is false. Seeded like dropout.
     public func gaussianNoise(_ x: NodeID, stddev: Double, seed: UInt64, training: Bool = true, name: String? = nil) throws -> NodeID {
-        guard stddev >= 0 else {
-            throw GraphError.invalidArgument("gaussian noise stddev \(stddev) must be non-negative")
-        }
         return try unary(.gaussianNoise(stddev: stddev, seed: seed, training: training), x, name: name)
     }
 }

@@ -87,29 +87,26 @@ extension Graph {
 extension Op {
     /// The op field of a DOT record: the label without the fused contents.
     var dotOpField: String {
-        switch self {
-        case .fusedElementwise: return "fused_elementwise"
-        case .gemmEpilogue: return "gemm_epilogue"
-        case .gemmAccumulate: return "gemm_accumulate"
-        default: return label
-        }
+        [OpKind.fusedElementwise, .gemmEpilogue, .gemmAccumulate].contains(kind) ? kind.rawValue : label
     }
 
     /// What a fused node contains, listed in its label.
     var fusedContents: String? {
-        switch self {
-        case .fusedElementwise(let program): return program.opNames.joined(separator: " → ")
-        case .gemmEpilogue(let e):
+        if case .fusedElementwise(let program) = self { return program.opNames.joined(separator: " → ") }
+        if case .gemmEpilogue(let e) = self {
             var parts = ["matmul" + (e.transposeA ? " Aᵀ" : "") + (e.transposeB ? " Bᵀ" : "")]
             if e.hasBias { parts.append("+ bias") }
             if let a = e.activation { parts.append("→ " + a.label) }
             return parts.joined(separator: " ")
-        case .gemmAccumulate(let a):
-            return "\(formatAttribute(a.beta))·C + \(formatAttribute(a.alpha))·matmul" + (a.transposeA ? " Aᵀ" : "") + (a.transposeB ? " Bᵀ" : "")
-        case .batchNormTrainingFused(_, let relu): return relu ? "mean, variance → scale·x + shift → relu" : "mean, variance → scale·x + shift"
-        case .batchNormTrainingGradientFused(_, let mask): return mask ? "relu mask → Σdy, Σdy·x̂ → dx" : "Σdy, Σdy·x̂ → dx"
-        default: return nil
         }
+        if case .gemmAccumulate(let a) = self {
+            return "\(formatAttribute(a.beta))·C + \(formatAttribute(a.alpha))·matmul" + (a.transposeA ? " Aᵀ" : "") + (a.transposeB ? " Bᵀ" : "")
+        }
+        if case .batchNormTrainingFused(_, let relu) = self {
+            return relu ? "mean, variance → scale·x + shift → relu" : "mean, variance → scale·x + shift"
+        }
+        if case .batchNormTrainingGradientFused(_, let mask) = self { return mask ? "relu mask → Σdy, Σdy·x̂ → dx" : "Σdy, Σdy·x̂ → dx" }
+        return nil
     }
 }
 

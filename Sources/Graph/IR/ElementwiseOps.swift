@@ -77,7 +77,8 @@ public enum UnaryOp: Hashable, Codable, Sendable {
             return "dropout(\(formatAttribute(rate)), seed \(seed)\(training ? "" : ", inference"))"
         case .gaussianNoise(let s, let seed, let training):
             return "gaussian_noise(\(formatAttribute(s)), seed \(seed)\(training ? "" : ", inference"))"
-        default: return name
+        case .neg, .exp, .log, .sqrt, .rsqrt, .square, .abs, .sign, .relu, .sigmoid, .tanh, .softplus:
+            return name
         }
     }
 
@@ -85,7 +86,9 @@ public enum UnaryOp: Hashable, Codable, Sendable {
     public var isRandom: Bool {
         switch self {
         case .dropout(_, _, let training), .gaussianNoise(_, _, let training): return training
-        default: return false
+        case .neg, .exp, .log, .sqrt, .rsqrt, .square, .abs, .sign, .pow, .clip, .relu, .leakyRelu, .elu,
+             .sigmoid, .tanh, .softplus:
+            return false
         }
     }
 }

@@ -109,23 +109,19 @@ extension Op {
     /// The variant name used to enumerate the vocabulary in checks: the kind, refined by the
     /// comparison or loss where the kind covers several (`compare.greater`, `loss.mse`).
     public var vocabularyName: String {
-        switch self {
-        case .binary(.compare(let c)): return "compare.\(c.rawValue)"
-        case .loss(let l): return "loss.\(l.kerasName)"
-        case .lossGradient(let l): return "loss_grad.\(l.kerasName)"
-        default: return kind.rawValue
-        }
+        if case .binary(.compare(let c)) = self { return "compare.\(c.rawValue)" }
+        if case .loss(let l) = self { return "loss.\(l.kerasName)" }
+        if case .lossGradient(let l) = self { return "loss_grad.\(l.kerasName)" }
+        return kind.rawValue
     }
 
     /// Every vocabulary name: each `OpKind`, with `compare`, `loss` and `loss_grad` expanded.
     public static var vocabularyNames: [String] {
         OpKind.allCases.flatMap { kind -> [String] in
-            switch kind {
-            case .compare: return Comparison.allCases.map { "compare.\($0.rawValue)" }
-            case .loss: return LossKind.allCases.map { "loss.\($0.kerasName)" }
-            case .lossGradient: return LossKind.allCases.map { "loss_grad.\($0.kerasName)" }
-            default: return [kind.rawValue]
-            }
+            if kind == .compare { return Comparison.allCases.map { "compare.\($0.rawValue)" } }
+            if kind == .loss { return LossKind.allCases.map { "loss.\($0.kerasName)" } }
+            if kind == .lossGradient { return LossKind.allCases.map { "loss_grad.\($0.kerasName)" } }
+            return [kind.rawValue]
         }
     }
 

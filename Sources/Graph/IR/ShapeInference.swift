@@ -3,57 +3,48 @@
 public enum ShapeInference {
     /// The shapes of every output of `op` (named `name`) applied to `inputs`.
     public static func shapes(of op: Op, named name: String, inputs: [Node]) throws -> [Shape] {
+        try op.validateAttributes(named: name)
         let context = Context(op: op, name: name, inputs: inputs)
+        try context.expectArity(op.traits.arity)
         switch op {
         case .placeholder(let shape):
-            try context.expectArity(0)
             try context.checkSourceShape(shape, allowBatch: true)
             return [shape]
         case .variable(let shape, _):
-            try context.expectArity(0)
             try context.checkSourceShape(shape, allowBatch: false)
             return [shape]
         case .constant(let value):
-            try context.expectArity(0)
             try context.checkSourceShape(value.shape, allowBatch: false)
             guard value.values.count == value.shape.elementCount else {
                 throw GraphError.invalidArgument("constant \"\(name)\" of shape \(value.shape) needs \(value.shape.elementCount ?? 0) values, got \(value.values.count)")
             }
             return [value.shape]
         case .matmul(let ta, let tb):
-            try context.expectArity(2)
             return [try context.matmulShape(transposeA: ta, transposeB: tb)]
         case .unary:
-            try context.expectArity(1)
             return [inputs[0].shape]
         case .binary:
-            try context.expectArity(2)
             return [try context.broadcastAll()]
         case .softmax(let axis), .logSoftmax(let axis):
-            try context.expectArity(1)
             _ = try context.axis(axis, of: inputs[0])
             return [inputs[0].shape]
         case .reduce(_, let axes, let keepDims):
-            try context.expectArity(1)
             return [try context.reducedShape(axes: axes, keepDims: keepDims)]
         case .reshape(let target):
-            try context.expectArity(1)
             try context.checkReshape(to: target)
             return [target]
         case .transpose(let permutation):
-            try context.expectArity(1)
             return [try context.transposedShape(permutation)]
         case .broadcast(let target):
-            try context.expectArity(1)
             try context.checkBroadcast(to: target)
             return [target]
         case .batchNormTraining(let config), .batchNormTrainingFused(let config, _):
-            let x = try context.batchNormInput(config, leading: 1, statistics: 0)
+            let x = try context.batchNormInput(config)
             try context.checkBatchNormCount(x)
             let c = Shape([x.dims[x.rank - 1]])
             return [x, c, c]
         case .batchNormInference(let config):
-            let x = try context.batchNormInput(config, leading: 1, statistics: 2)
+            let x = try context.batchNormInput(config)
             return [x]
         case .batchNormTrainingGradient(let config):
             let x = try context.batchNormGradientInputs(config, reluMask: false)
@@ -64,24 +55,20 @@ public enum ShapeInference {
             let c = Shape([x.dims[x.rank - 1]])
             return [x, c, c]
         case .output(let k):
-            try context.expectArity(1)
             let source = inputs[0]
             guard k >= 1, k < source.shapes.count else {
                 throw GraphError.invalidArgument("output(\(k)) \"\(name)\": \(context.describe(source)) has \(source.shapes.count) output(s); valid indices are 1..<\(source.shapes.count)")
             }
             return [source.shapes[k]]
         case .loss(let kind):
-            try context.expectArity(2)
             return [try context.lossShape(kind, labels: inputs[0], predictions: inputs[1])]
         case .lossGradient(let kind):
-            try context.expectArity(3)
             let perSample = try context.lossShape(kind, labels: inputs[1], predictions: inputs[2])
             guard inputs[0].shape == perSample else {
                 throw context.mismatch("the cotangent \(context.describe(inputs[0])) must have the per-sample loss shape \(perSample)")
             }
             return [inputs[2].shape]
         case .assign:
-            try context.expectArity(2)
             guard case .variable = inputs[0].op else {
                 throw GraphError.invalidArgument("assign \"\(name)\": the target \(context.describe(inputs[0])) is a \(inputs[0].op.kind.rawValue), not a variable; only variables can be assigned")
             }
@@ -90,21 +77,17 @@ public enum ShapeInference {
             }
             return [inputs[0].shape]
         case .stopGradient:
-            try context.expectArity(1)
             return [inputs[0].shape]
         case .fusedElementwise(let program):
-            try context.expectArity(program.inputCount)
             try context.checkProgram(program)
             return [try context.broadcastAll()]
         case .gemmAccumulate(let accumulate):
-            try context.expectArity(3)
             let out = try context.matmulShape(transposeA: accumulate.transposeA, transposeB: accumulate.transposeB)
             guard inputs[2].shape == out else {
                 throw context.mismatch("the accumulated \(context.describe(inputs[2])) must have the product's shape \(out)")
             }
             return [out]
         case .gemmEpilogue(let epilogue):
-            try context.expectArity(epilogue.hasBias ? 3 : 2)
             let out = try context.matmulShape(transposeA: epilogue.transposeA, transposeB: epilogue.transposeB)
             if epilogue.hasBias {
                 let bias = inputs[2].shape
@@ -258,23 +241,19 @@ private struct Context {
     }
 
     /// Checks `x, [statistics…], [gamma], [beta]` and returns the shape of `x`.
-    func batchNormInput(_ config: BatchNormConfig, leading: Int, statistics: Int) throws -> Shape {
-        let expected = leading + statistics + (config.scale ? 1 : 0) + (config.center ? 1 : 0)
-        try expectArity(expected)
+    func batchNormInput(_ config: BatchNormConfig) throws -> Shape {
         let x = inputs[0].shape
         guard x.rank >= 2, x.dims.last != Shape.batch else {
             throw mismatch("\(describe(inputs[0])) must have rank 2 or more with the features on the last axis")
         }
         let features = Shape([x.dims[x.rank - 1]])
-        for input in inputs[leading...] where input.shape != features {
+        for input in inputs.dropFirst() where input.shape != features {
             throw mismatch("\(describe(input)) must have shape \(features), one value per feature of \(describe(inputs[0]))")
         }
         return x
     }
 
     func batchNormGradientInputs(_ config: BatchNormConfig, reluMask: Bool) throws -> Shape {
-        let expected = 4 + (config.scale ? 1 : 0) + (reluMask ? 1 : 0)
-        try expectArity(expected)
         let dy = inputs[0], x = inputs[1]
         guard dy.shape == x.shape else {
             throw mismatch("the cotangent \(describe(dy)) must have the shape of the input \(describe(x))")
@@ -286,8 +265,8 @@ private struct Context {
         for input in inputs[2..<(4 + (config.scale ? 1 : 0))] where input.shape != features {
             throw mismatch("\(describe(input)) must have shape \(features)")
         }
-        if reluMask, inputs[expected - 1].shape != x.shape {
-            throw mismatch("the ReLU output \(describe(inputs[expected - 1])) must have the shape of \(describe(x))")
+        if reluMask, inputs[inputs.count - 1].shape != x.shape {
+            throw mismatch("the ReLU output \(describe(inputs[inputs.count - 1])) must have the shape of \(describe(x))")
         }
         return x.shape
     }

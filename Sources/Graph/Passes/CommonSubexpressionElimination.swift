@@ -11,12 +11,9 @@ enum CommonSubexpressionElimination {
         let rewriter = GraphRewriter(unit.graph)
         var seen: [Key: NodeID] = [:]
         for node in unit.graph.nodes {
-            switch node.op {
-            case .placeholder, .variable, .assign:
+            guard node.op.traits.isPure else {
                 try rewriter.copy(node)
                 continue
-            default:
-                break
             }
             let key = Key(op: node.op, inputs: node.inputs.map { rewriter[$0] })
             if let existing = seen[key] {

@@ -12,7 +12,7 @@ enum ConstantFolding {
             let constants = inputs.compactMap { id -> ConstantValue? in
                 if case .constant(let c) = rewriter.result[id].op { return c } else { return nil }
             }
-            guard !node.inputs.isEmpty, constants.count == inputs.count, isFoldable(node),
+            guard !node.inputs.isEmpty, constants.count == inputs.count, node.op.traits.isFoldable,
                   let count = node.shape.elementCount, count <= maximumElements,
                   let value = try evaluator.evaluate(node, inputs: constants) else {
                 try rewriter.copy(node)
@@ -23,16 +23,5 @@ enum ConstantFolding {
             rewriter.rewrites += 1
         }
         return (rewriter.finish(roots: unit.roots), rewriter.rewrites)
-    }
-
-    private static func isFoldable(_ node: Node) -> Bool {
-        guard node.op.outputCount == 1 else { return false }
-        switch node.op {
-        case .placeholder, .variable, .constant, .assign, .output: return false
-        case .unary(let u): return !u.isRandom
-        case .fusedElementwise(let program):
-            return !program.instructions.contains { if case .unary(let u, _) = $0 { return u.isRandom } else { return false } }
-        default: return true
-        }
     }
 }

@@ -6,37 +6,35 @@ enum FuseBCELogits {
     static func run(_ unit: CompilationUnit) throws -> (CompilationUnit, Int) {
         let graph = unit.graph
         let rewriter = GraphRewriter(graph)
-        /// The logits `z` when `id` is `sigmoid(z)`.
-        func logits(of id: NodeID) -> NodeID? {
-            if case .unary(.sigmoid) = graph[id].op { return graph[id].inputs[0] }
-            return nil
-        }
         for node in graph.nodes {
-            switch node.op {
-            case .loss(.binaryCrossEntropy):
-                if let z = logits(of: node.inputs[1]) {
-                    let id = try rewriter.add(.loss(.binaryCrossEntropyWithLogits), inputs: [rewriter[node.inputs[0]], rewriter[z]],
-                                              name: node.name, role: node.role)
-                    rewriter.replace(node.id, with: id)
-                    rewriter.rewrites += 1
-                    continue
-                }
-            case .binary(.sigmoidGradient):
-                // sigmoid_grad(s, bce_grad(c, y, s)) with s = sigmoid(z)
-                let s = node.inputs[0], upstream = graph[node.inputs[1]]
-                if case .lossGradient(.binaryCrossEntropy) = upstream.op, upstream.inputs[2] == s, let z = logits(of: s) {
-                    let id = try rewriter.add(.lossGradient(.binaryCrossEntropyWithLogits),
-                                              inputs: [rewriter[upstream.inputs[0]], rewriter[upstream.inputs[1]], rewriter[z]],
-                                              name: node.name, role: node.role)
-                    rewriter.replace(node.id, with: id)
-                    rewriter.rewrites += 1
-                    continue
-                }
-            default:
-                break
+            if let (op, inputs) = forward(node, in: graph) ?? backward(node, in: graph) {
+                let id = try rewriter.add(op, inputs: inputs.map { rewriter[$0] }, name: node.name, role: node.role)
+                rewriter.replace(node.id, with: id)
+                rewriter.rewrites += 1
+            } else {
+                try rewriter.copy(node)
             }
-            try rewriter.copy(node)
         }
         return (rewriter.finish(roots: unit.roots), rewriter.rewrites)
+    }
+
+    /// `bce(y, sigmoid(z))` → `bce_logits(y, z)`.
+    private static func forward(_ node: Node, in graph: Graph) -> (Op, [NodeID])? {
+        guard case .loss(.binaryCrossEntropy) = node.op, let z = logits(of: node.inputs[1], in: graph) else { return nil }
+        return (.loss(.binaryCrossEntropyWithLogits), [node.inputs[0], z])
+    }
+
+    /// `sigmoid_grad(s, bce_grad(c, y, s))` with `s = sigmoid(z)` → `bce_logits_grad(c, y, z)`.
+    private static func backward(_ node: Node, in graph: Graph) -> (Op, [NodeID])? {
+        guard case .binary(.sigmoidGradient) = node.op else { return nil }
+        let s = node.inputs[0], upstream = graph[node.inputs[1]]
+        guard case .lossGradient(.binaryCrossEntropy) = upstream.op, upstream.inputs[2] == s, let z = logits(of: s, in: graph) else { return nil }
+        return (.lossGradient(.binaryCrossEntropyWithLogits), [upstream.inputs[0], upstream.inputs[1], z])
+    }
+
+    /// The logits `z` when `id` is `sigmoid(z)`.
+    private static func logits(of id: NodeID, in graph: Graph) -> NodeID? {
+        guard case .unary(.sigmoid) = graph[id].op else { return nil }
+        return graph[id].inputs[0]
     }
 }

@@ -44,8 +44,11 @@ enum FuseBatchNorm {
                 rewriter.replace(node.id, with: id)
                 rewriter.rewrites += 1
                 continue
-            default:
-                break
+            case .placeholder, .variable, .constant, .matmul, .unary, .binary, .softmax, .logSoftmax, .reduce,
+                 .reshape, .transpose, .broadcast, .batchNormInference, .output, .loss, .lossGradient, .assign,
+                 .stopGradient, .fusedElementwise, .gemmEpilogue, .gemmAccumulate, .batchNormTrainingFused,
+                 .batchNormTrainingGradientFused:
+                break  // copied below
             }
             try rewriter.copy(node)
         }

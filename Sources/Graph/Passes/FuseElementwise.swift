@@ -90,7 +90,10 @@ enum FuseElementwise {
                         }
                     }
                     register = mapped[mapped.count - 1]
-                default:
+                case .placeholder, .variable, .constant, .matmul, .softmax, .logSoftmax, .reduce, .reshape, .transpose,
+                     .broadcast, .batchNormTraining, .batchNormInference, .batchNormTrainingGradient, .output, .loss,
+                     .lossGradient, .assign, .stopGradient, .gemmEpilogue, .gemmAccumulate, .batchNormTrainingFused,
+                     .batchNormTrainingGradientFused:
                     register = externalInput(id)
                 }
             } else if inlineConstants, let value = scalarConstant(node) {

@@ -72,8 +72,11 @@ enum Simplify {
             if flipA || flipB {
                 return try add(.matmul(transposeA: ta != flipA, transposeB: tb != flipB), [a, b])
             }
-        default:
-            break
+        case .placeholder, .variable, .constant, .unary, .binary, .softmax, .logSoftmax, .reduce, .batchNormTraining,
+             .batchNormInference, .batchNormTrainingGradient, .output, .loss, .lossGradient, .assign,
+             .fusedElementwise, .gemmEpilogue, .gemmAccumulate, .batchNormTrainingFused,
+             .batchNormTrainingGradientFused:
+            break  // no rule for these
         }
         return nil
     }

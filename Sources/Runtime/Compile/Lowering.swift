@@ -25,162 +25,213 @@ struct Lowering<T: TensorScalar> {
         case external(UnsafeMutablePointer<T>)
     }
 
+    /// The nodes that run, in order: computing nodes in graph order, then the assigns.
+    private struct Schedule {
+        var computing: [Node]
+        var assigns: [Node]
+        /// Each computing node's position in `computing` (-1 for the others), by node index.
+        var position: [Int]
+    }
+
+    /// The arena values (one per computing node not updated in place) and their placement.
+    private struct ArenaLayout {
+        /// The value of each node, by node index (-1 for nodes without one).
+        var valueOf: [Int]
+        var plan: MemoryPlanner.Plan
+    }
+
     func lower() throws -> Program<T> {
-        let nodes = graph.nodes
-        // 1. Only what the roots need runs, whatever passes ran before.
-        var needed = [Bool](repeating: false, count: nodes.count)
+        let needed = neededNodes()
+        let shapes = try concreteShapes(needed)
+        let schedule = try scheduleNodes(needed)
+        let inPlace = planMemory ? inPlaceUpdates(computing: schedule.computing, assigns: schedule.assigns,
+                                                  position: schedule.position, shapes: shapes) : [:]
+        let layout = arenaLayout(schedule, inPlace: inPlace, shapes: shapes)
+        let buffers = OwnedBuffers<T>()
+        let arena = buffers.allocate(layout.plan.arenaSize)
+        let location = try locate(needed, layout: layout, inPlace: inPlace, shapes: shapes, buffers: buffers)
+        func pointer(_ id: NodeID) -> UnsafeMutablePointer<T> {
+            switch location[id.index] {
+            case .arena(let v, let offset): return arena + layout.plan.offsets[v] + offset
+            case .external(let p): return p
+            }
+        }
+        var (kernels, releases) = try computingKernels(schedule.computing, shapes: shapes, pointer: pointer, buffers: buffers)
+        if let assigns = assignKernel(schedule.assigns, inPlace: inPlace, layout: layout, shapes: shapes, pointer: pointer, buffers: buffers) {
+            kernels.append(assigns)
+        }
+        return program(kernels: kernels, releases: releases, needed: needed, shapes: shapes, plan: layout.plan,
+                       pointer: pointer, buffers: buffers)
+    }
+
+    /// Only what the roots need runs, whatever passes ran before.
+    private func neededNodes() -> [Bool] {
+        var needed = [Bool](repeating: false, count: graph.nodes.count)
         var stack = roots
         while let id = stack.popLast() {
             if needed[id.index] { continue }
             needed[id.index] = true
-            stack.append(contentsOf: nodes[id.index].inputs)
+            stack.append(contentsOf: graph[id].inputs)
         }
-        // 2. Concrete shapes.
-        var shapes = [[[Int]]](repeating: [], count: nodes.count)
-        for node in nodes where needed[node.id.index] {
+        return needed
+    }
+
+    /// Every output shape of every needed node at this batch size.
+    private func concreteShapes(_ needed: [Bool]) throws -> [[[Int]]] {
+        var shapes = [[[Int]]](repeating: [], count: graph.nodes.count)
+        for node in graph.nodes where needed[node.id.index] {
             shapes[node.id.index] = node.shapes.map { $0.concretized(batch: batchSize).dims }
             try checkConcrete(node, shapes[node.id.index])
         }
-        // 3. Execution order: graph order, assigns last; one position per computing node.
-        let computing = nodes.filter { needed[$0.id.index] && !isAlias($0.op) && !$0.op.isSource && $0.op != .assign }
-        let assigns = nodes.filter { needed[$0.id.index] && $0.op == .assign }
+        return shapes
+    }
+
+    /// Graph order with the assigns last; a variable assigned twice is an error.
+    private func scheduleNodes(_ needed: [Bool]) throws -> Schedule {
+        let nodes = graph.nodes.filter { needed[$0.id.index] }
+        let computing = nodes.filter { $0.op.traits.role == .computed }
+        let assigns = nodes.filter { $0.op.traits.role == .effect }
         var assigned = Set<NodeID>()
         for a in assigns where !assigned.insert(a.inputs[0]).inserted {
-            throw RuntimeError.compilation("variable \"\(nodes[a.inputs[0].index].name)\" is assigned twice in one run (\"\(a.name)\" and another assign); combine the updates into one value")
+            throw RuntimeError.compilation("variable \"\(graph[a.inputs[0]].name)\" is assigned twice in one run (\"\(a.name)\" and another assign); combine the updates into one value")
         }
-        var position = [Int](repeating: -1, count: nodes.count)
+        var position = [Int](repeating: -1, count: graph.nodes.count)
         for (p, node) in computing.enumerated() { position[node.id.index] = p }
-        let assignPhase = computing.count
+        return Schedule(computing: computing, assigns: assigns, position: position)
+    }
 
-        // 4. Updates computed straight into variable storage (see `inPlaceUpdates`).
-        let inPlace = planMemory ? inPlaceUpdates(computing: computing, assigns: assigns, position: position, shapes: shapes) : [:]
+    /// The arena value that an alias chain (`reshape`/`stop_gradient`/`output(k)`) ends at, if any.
+    private func rootValue(_ id: NodeID, _ valueOf: [Int]) -> Int? {
+        var current = id
+        while graph[current].op.isAlias { current = graph[current].inputs[0] }
+        return valueOf[current.index] >= 0 ? valueOf[current.index] : nil
+    }
 
-        // 5. Values in the arena and their lifetimes.
-        var valueOf = [Int](repeating: -1, count: nodes.count)
+    /// One arena value per computing node not updated in place, with its lifetime and the inputs an
+    /// elementwise node may overwrite; fetched and assigned values live to the end.
+    private func arenaLayout(_ schedule: Schedule, inPlace: [NodeID: NodeID], shapes: [[[Int]]]) -> ArenaLayout {
+        var valueOf = [Int](repeating: -1, count: graph.nodes.count)
         var values: [MemoryPlanner.Value] = []
-        for node in computing where inPlace[node.id] == nil {
+        for node in schedule.computing where inPlace[node.id] == nil {
+            let p = schedule.position[node.id.index]
             valueOf[node.id.index] = values.count
             let size = shapes[node.id.index].reduce(0) { $0 + $1.reduce(1, *) }
-            values.append(MemoryPlanner.Value(size: size, definedAt: position[node.id.index], lastUse: position[node.id.index], inPlaceCandidates: []))
+            values.append(MemoryPlanner.Value(size: size, definedAt: p, lastUse: p, inPlaceCandidates: []))
         }
-        // Alias roots: reshape/stop_gradient/output(k) read their source's value.
-        func rootValue(_ id: NodeID) -> Int? {
-            var current = id
-            while isAlias(nodes[current.index].op) { current = nodes[current.index].inputs[0] }
-            return valueOf[current.index] >= 0 ? valueOf[current.index] : nil
-        }
-        for node in computing {
+        for node in schedule.computing {
             for input in node.inputs {
-                if let v = rootValue(input) { values[v].lastUse = Swift.max(values[v].lastUse, position[node.id.index]) }
+                if let v = rootValue(input, valueOf) { values[v].lastUse = Swift.max(values[v].lastUse, schedule.position[node.id.index]) }
             }
             if planMemory, node.op.isElementwise, inPlace[node.id] == nil {
                 let outputShape = shapes[node.id.index][0]
                 values[valueOf[node.id.index]].inPlaceCandidates = node.inputs.compactMap { input in
-                    guard let v = rootValue(input), aliasOffset(input, shapes: shapes) == 0,
+                    guard let v = rootValue(input, valueOf), aliasOffset(input, shapes: shapes) == 0,
                           shapes[input.index][0] == outputShape, values[v].size == outputShape.reduce(1, *) else { return nil }
                     return v
                 }
             }
         }
-        for a in assigns {
-            if let v = rootValue(a.inputs[1]) { values[v].lastUse = Int.max }
+        for id in schedule.assigns.map({ $0.inputs[1] }) + roots {
+            if let v = rootValue(id, valueOf) { values[v].lastUse = Int.max }
         }
-        for root in roots {
-            if let v = rootValue(root) { values[v].lastUse = Int.max }
-        }
-        let plan = MemoryPlanner.plan(values, enabled: planMemory)
+        return ArenaLayout(valueOf: valueOf, plan: MemoryPlanner.plan(values, enabled: planMemory))
+    }
 
-        // 6. Storage.
-        var owned: [UnsafeMutableRawPointer] = []
-        func allocate(_ count: Int) -> UnsafeMutablePointer<T> {
-            let raw = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(count, 1) * MemoryLayout<T>.stride, alignment: 64)
-            owned.append(raw)
-            let typed = raw.bindMemory(to: T.self, capacity: Swift.max(count, 1))
-            typed.initialize(repeating: 0, count: Swift.max(count, 1))
-            return typed
+    /// Where each needed node's value lives: fed and variable buffers, the constant pool, the
+    /// arena, or (aliases and assigns) its input's place.
+    private func locate(_ needed: [Bool], layout: ArenaLayout, inPlace: [NodeID: NodeID], shapes: [[[Int]]],
+                        buffers: OwnedBuffers<T>) throws -> [Location] {
+        var location = [Location](repeating: .external(buffers.unusedSlot), count: graph.nodes.count)
+        for node in graph.nodes where needed[node.id.index] {
+            location[node.id.index] = try place(node, location: location, layout: layout, inPlace: inPlace, shapes: shapes, buffers: buffers)
         }
-        let arena = allocate(plan.arenaSize)
-        var location = [Location?](repeating: nil, count: nodes.count)
-        for node in nodes where needed[node.id.index] {
-            let i = node.id.index
-            switch node.op {
-            case .placeholder:
-                location[i] = .external(try placeholderBuffer(node))
-            case .variable:
-                guard let pointer = variables.pointer(forVariable: node.name) else {
-                    throw RuntimeError.compilation("variable \"\(node.name)\" has no storage in this session")
-                }
-                location[i] = .external(pointer)
-            case .constant(let value):
-                let buffer = allocate(value.values.count)
-                for (k, v) in value.values.enumerated() { buffer[k] = T(v) }
-                location[i] = .external(buffer)
-            case .assign:
-                location[i] = location[node.inputs[0].index]
-            case .reshape, .stopGradient:
-                location[i] = location[node.inputs[0].index]
-            case .output(let k):
-                let source = node.inputs[0].index
-                let offset = shapes[source][0..<k].reduce(0) { $0 + $1.reduce(1, *) }
-                switch location[source]! {
-                case .arena(let v, let o): location[i] = .arena(value: v, offset: o + offset)
-                case .external(let p): location[i] = .external(p + offset)
-                }
-            default:
-                if let variable = inPlace[node.id] {
-                    location[i] = .external(variables.pointer(forVariable: nodes[variable.index].name)!)
-                } else {
-                    location[i] = .arena(value: valueOf[i], offset: 0)
-                }
-            }
-        }
-        func pointer(_ id: NodeID) -> UnsafeMutablePointer<T> {
-            switch location[id.index]! {
-            case .arena(let v, let offset): return arena + plan.offsets[v] + offset
-            case .external(let p): return p
-            }
-        }
+        return location
+    }
 
-        // 7. Kernels.
+    private func place(_ node: Node, location: [Location], layout: ArenaLayout, inPlace: [NodeID: NodeID], shapes: [[[Int]]],
+                       buffers: OwnedBuffers<T>) throws -> Location {
+        switch node.op {
+        case .placeholder:
+            return .external(try placeholderBuffer(node))
+        case .variable:
+            return .external(try variablePointer(node.name))
+        case .constant(let value):
+            let buffer = buffers.allocate(value.values.count)
+            for (k, v) in value.values.enumerated() { buffer[k] = T(v) }
+            return .external(buffer)
+        case .output(let k):
+            let source = node.inputs[0].index
+            let offset = shapes[source][0..<k].reduce(0) { $0 + $1.reduce(1, *) }
+            switch location[source] {
+            case .arena(let v, let o): return .arena(value: v, offset: o + offset)
+            case .external(let p): return .external(p + offset)
+            }
+        case .assign, .reshape, .stopGradient:
+            return location[node.inputs[0].index]
+        case .matmul, .unary, .binary, .softmax, .logSoftmax, .reduce, .transpose, .broadcast, .batchNormTraining,
+             .batchNormInference, .batchNormTrainingGradient, .loss, .lossGradient, .fusedElementwise, .gemmEpilogue,
+             .gemmAccumulate, .batchNormTrainingFused, .batchNormTrainingGradientFused:
+            if let variable = inPlace[node.id] { return .external(try variablePointer(graph[variable].name)) }
+            return .arena(value: layout.valueOf[node.id.index], offset: 0)
+        }
+    }
+
+    private func variablePointer(_ name: String) throws -> UnsafeMutablePointer<T> {
+        guard let pointer = variables.pointer(forVariable: name) else {
+            throw RuntimeError.compilation("variable \"\(name)\" has no storage in this session")
+        }
+        return pointer
+    }
+
+    /// One kernel per computing node, in schedule order.
+    private func computingKernels(_ computing: [Node], shapes: [[[Int]]], pointer: (NodeID) -> UnsafeMutablePointer<T>,
+                                  buffers: OwnedBuffers<T>) throws -> ([Program<T>.Kernel], [() -> Void]) {
         var kernels: [Program<T>.Kernel] = []
         var releases: [() -> Void] = []
-        let factory = KernelFactory<T>(state: state, allocate: allocate)
+        let factory = KernelFactory<T>(state: state, allocate: buffers.allocate)
         for node in computing {
             let made = try factory.kernel(for: node, inputs: node.inputs.map(pointer), inputShapes: node.inputs.map { shapes[$0.index][0] },
                                           output: pointer(node.id), outputShapes: shapes[node.id.index])
             kernels.append(Program<T>.Kernel(name: node.name, summary: made.summary, body: made.body))
             if let release = made.release { releases.append(release) }
         }
-        // Assign phase: values that live in variable storage are copied aside first, so that
-        // assigns that read each other's variables (a swap) see the old values.
-        var copies: [(from: UnsafeMutablePointer<T>, to: UnsafeMutablePointer<T>, count: Int)] = []
-        var assignCopies: [(from: UnsafeMutablePointer<T>, to: UnsafeMutablePointer<T>, count: Int)] = []
+        return (kernels, releases)
+    }
+
+    /// The assign phase, after every computing kernel: values that live in variable storage are
+    /// copied aside first, so that assigns that read each other's variables (a swap) see the old values.
+    private func assignKernel(_ assigns: [Node], inPlace: [NodeID: NodeID], layout: ArenaLayout, shapes: [[[Int]]],
+                              pointer: (NodeID) -> UnsafeMutablePointer<T>, buffers: OwnedBuffers<T>) -> Program<T>.Kernel? {
+        typealias Copy = (from: UnsafeMutablePointer<T>, to: UnsafeMutablePointer<T>, count: Int)
+        var copiesAside: [Copy] = []
+        var assignCopies: [Copy] = []
         for a in assigns where inPlace[a.inputs[1]] == nil {
             let count = shapes[a.id.index][0].reduce(1, *)
             var source = pointer(a.inputs[1])
-            if rootValue(a.inputs[1]) == nil {
-                let temporary = allocate(count)
-                copies.append((source, temporary, count))
+            if rootValue(a.inputs[1], layout.valueOf) == nil {
+                let temporary = buffers.allocate(count)
+                copiesAside.append((source, temporary, count))
                 source = temporary
             }
             assignCopies.append((source, pointer(a.inputs[0]), count))
         }
-        if !assignCopies.isEmpty {
-            let allCopies = copies + assignCopies
-            kernels.append(Program<T>.Kernel(name: "assigns", summary: "copy \(assignCopies.count) assigned value(s)", body: {
-                for copy in allCopies where copy.from != copy.to { copy.to.update(from: copy.from, count: copy.count) }
-            }))
-        }
-        _ = assignPhase
+        guard !assignCopies.isEmpty else { return nil }
+        let allCopies = copiesAside + assignCopies
+        return Program<T>.Kernel(name: "assigns", summary: "copy \(assignCopies.count) assigned value(s)", body: {
+            for copy in allCopies where copy.from != copy.to { copy.to.update(from: copy.from, count: copy.count) }
+        })
+    }
 
+    private func program(kernels: [Program<T>.Kernel], releases: [() -> Void], needed: [Bool], shapes: [[[Int]]],
+                         plan: MemoryPlanner.Plan, pointer: (NodeID) -> UnsafeMutablePointer<T>, buffers: OwnedBuffers<T>) -> Program<T> {
         let outputs = roots.map { Program<T>.Output(pointer: pointer($0), shape: shapes[$0.index][0]) }
         let size = MemoryLayout<T>.stride
         let statistics = CompileStatistics(kernelCount: kernels.count, arenaBytes: plan.arenaSize * size,
                                            unplannedBytes: plan.unplannedSize * size, inPlaceCount: plan.inPlaceCount,
                                            kernelSummaries: kernels.map { "\($0.name): \($0.summary)" })
-        let placeholders = nodes.filter { needed[$0.id.index] && $0.op.kind == .placeholder }.map(\.id)
+        let placeholders = graph.nodes.filter { needed[$0.id.index] && $0.op.kind == .placeholder }.map(\.id)
         return Program(batchSize: batchSize, kernels: kernels, outputs: outputs, placeholders: placeholders, statistics: statistics,
-                       ownedBuffers: owned, releases: releases)
+                       ownedBuffers: buffers.owned, releases: releases)
     }
 
     /// Assigned values that can be computed straight into their variable's storage, saving the copy
@@ -190,7 +241,7 @@ struct Lowering<T: TensorScalar> {
     private func inPlaceUpdates(computing: [Node], assigns: [Node], position: [Int], shapes: [[[Int]]]) -> [NodeID: NodeID] {
         func source(_ id: NodeID) -> NodeID {
             var current = id
-            while isAlias(graph[current].op) { current = graph[current].inputs[0] }
+            while graph[current].op.isAlias { current = graph[current].inputs[0] }
             return current
         }
         var readers: [NodeID: [Node]] = [:]
@@ -220,18 +271,11 @@ struct Lowering<T: TensorScalar> {
         return result
     }
 
-    private func isAlias(_ op: Op) -> Bool {
-        switch op {
-        case .reshape, .stopGradient, .output: return true
-        default: return false
-        }
-    }
-
     /// Elements between the start of a value and an alias of it (non-zero for outputs 1, 2 …).
     private func aliasOffset(_ id: NodeID, shapes: [[[Int]]]) -> Int {
         var current = id
         var offset = 0
-        while isAlias(graph[current].op) {
+        while graph[current].op.isAlias {
             if case .output(let k) = graph[current].op {
                 let source = graph[current].inputs[0].index
                 offset += shapes[source][0..<k].reduce(0) { $0 + $1.reduce(1, *) }
@@ -241,15 +285,24 @@ struct Lowering<T: TensorScalar> {
         return offset
     }
 
+    /// A batch of one normalizes to β, as in Keras (variance 0; PyTorch refuses it); an empty one is an error.
     private func checkConcrete(_ node: Node, _ shapes: [[Int]]) throws {
-        switch node.op {
-        case .batchNormTraining, .batchNormTrainingFused:
-            // A batch of one normalizes to β, as in Keras (variance 0; PyTorch refuses it).
-            if shapes[0].dropLast().reduce(1, *) < 1 {
-                throw RuntimeError.invalidFeed("\(node.op.kind.rawValue) \"\(node.name)\" normalizes an empty batch of shape \(shapes[0])")
-            }
-        default:
-            break
-        }
+        guard [.batchNormTraining, .batchNormTrainingFused].contains(node.op.kind), shapes[0].dropLast().reduce(1, *) < 1 else { return }
+        throw RuntimeError.invalidFeed("\(node.op.kind.rawValue) \"\(node.name)\" normalizes an empty batch of shape \(shapes[0])")
+    }
+}
+
+/// Zeroed, 64-byte-aligned buffers that the program owns and frees.
+private final class OwnedBuffers<T: TensorScalar> {
+    private(set) var owned: [UnsafeMutableRawPointer] = []
+    /// The location of nodes that do not run (never read).
+    lazy var unusedSlot: UnsafeMutablePointer<T> = allocate(1)
+
+    func allocate(_ count: Int) -> UnsafeMutablePointer<T> {
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(count, 1) * MemoryLayout<T>.stride, alignment: 64)
+        owned.append(raw)
+        let typed = raw.bindMemory(to: T.self, capacity: Swift.max(count, 1))
+        typed.initialize(repeating: 0, count: Swift.max(count, 1))
+        return typed
     }
 }
