@@ -58,9 +58,10 @@ extension Sequential {
         } catch {
             throw FitFailedBeforeTraining(underlying: error, compiled: compiled)
         }
-        return try train(x: x, y: y, batchSize: batchSize, epochs: epochs, validationData: validationData, validationSplit: validationSplit,
-                         shuffle: shuffle, seed: seed, callbacks: callbacks, verbose: verbose, evaluateTrainingSet: evaluateTrainingSet,
-                         allowNonFiniteLoss: allowNonFiniteLoss, dropRemainder: dropRemainder, compiled: compiled)
+        let options = FitOptions(batchSize: batchSize, epochs: epochs, shuffle: shuffle, seed: seed, verbose: verbose,
+                                 evaluateTrainingSet: evaluateTrainingSet, allowNonFiniteLoss: allowNonFiniteLoss, dropRemainder: dropRemainder)
+        return try train(x: x, y: y, validationData: validationData, validationSplit: validationSplit, callbacks: callbacks,
+                         options: options, compiled: compiled)
     }
 
     /// The checks of `fit`'s arguments and data, before anything trains.
@@ -83,10 +84,9 @@ extension Sequential {
         if let validation = validationData { try checkData(x: validation.x, y: validation.y, compiled: compiled, role: "validation") }
     }
 
-    /// The training loop of `fit`, its arguments checked.
-    private func train(x: Matrix, y: Matrix, batchSize: Int, epochs: Int, validationData: (x: Matrix, y: Matrix)?, validationSplit: Double,
-                       shuffle: Bool, seed: UInt64?, callbacks: [Callback], verbose: Int, evaluateTrainingSet: Bool,
-                       allowNonFiniteLoss: Bool, dropRemainder: Bool, compiled: CompiledModel) throws -> History {
+    /// The training loop of `fit`, its arguments checked: holds out the validation split, then runs a `FitLoop`.
+    private func train(x: Matrix, y: Matrix, validationData: (x: Matrix, y: Matrix)?, validationSplit: Double,
+                       callbacks: [Callback], options: FitOptions, compiled: CompiledModel) throws -> History {
         var train = (x: x, y: y)
         var validation = validationData
         if validationSplit > 0 {
@@ -94,108 +94,7 @@ extension Sequential {
             validation = (try x.rows(kept..<x.rows), try y.rows(kept..<y.rows))
             train = (try x.rows(0..<kept), try y.rows(0..<kept))
         }
-
-        let rows = train.x.rows
-        // The last, smaller batch trains too (Keras), unless dropRemainder (tf.data's drop_remainder).
-        let steps = dropRemainder ? rows / batchSize : (rows + batchSize - 1) / batchSize
-        let training = Training(model: self, compiled: compiled, epochs: epochs, stepsPerEpoch: steps, trainingData: train)
-        var allCallbacks = callbacks
-        if verbose > 0 { allCallbacks.append(ProgressLogger(verbose: verbose)) }
-        let keys = ["loss"] + compiled.metricKeys
-        let schedule = compiled.optimizer.learningRate
-        // A callback that wants gradients gets them from a second compiled step that also fetches
-        // them, run for each epoch's last batch only (fetching keeps gradient buffers alive, so the
-        // plain step stays the fast one for every other batch).
-        let wantsGradients = allCallbacks.contains { $0.wantsBatchGradients }
-        let plainStep = try engine { try compiled.trainStep() }
-        let (gradientStep, gradientNames) = wantsGradients ? try engine { try compiled.trainStepWithGradients() } : (plainStep, [])
-        var random = SeededRandom(seed: seed ?? self.seed)
-        var order = Array(0..<rows)
-        let xColumns = train.x.columns, yColumns = train.y.columns
-        var xBatch = [Float](repeating: 0, count: batchSize * xColumns)
-        var yBatch = [Float](repeating: 0, count: batchSize * yColumns)
-        var totals = compiled.metricTotals()
-        var batchLogs = Logs()
-        lastHistory = History()
-
-        do {
-            for callback in allCallbacks { try callback.onTrainBegin(training) }
-            epochLoop: for epoch in 0..<epochs {
-                training.epoch = epoch
-                // An epoch stopped before its last batch has no last-batch gradients of its own.
-                training.lastBatchGradientFetches = nil
-                if shuffle {
-                    for i in stride(from: rows - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next() % UInt64(i + 1))) }
-                }
-                for callback in allCallbacks { try callback.onEpochBegin(epoch, training) }
-                totals.reset()
-                for batch in 0..<steps {
-                    let start = batch * batchSize, count = Swift.min(batchSize, rows - start)
-                    let fetchesGradients = wantsGradients && batch == steps - 1
-                    let step = fetchesGradients ? gradientStep : plainStep
-                    try train.x.values.withUnsafeBufferPointer { xs in
-                        try train.y.values.withUnsafeBufferPointer { ys in
-                            try xBatch.withUnsafeMutableBufferPointer { xb in
-                                try yBatch.withUnsafeMutableBufferPointer { yb in
-                                    for r in 0..<count {
-                                        let source = order[start + r]
-                                        (xb.baseAddress! + r * xColumns).update(from: xs.baseAddress! + source * xColumns, count: xColumns)
-                                        (yb.baseAddress! + r * yColumns).update(from: ys.baseAddress! + source * yColumns, count: yColumns)
-                                    }
-                                    try step.feed(compiled.x, UnsafeBufferPointer(rebasing: xb[0..<(count * xColumns)]))
-                                    try step.feed(compiled.y, UnsafeBufferPointer(rebasing: yb[0..<(count * yColumns)]))
-                                }
-                            }
-                        }
-                    }
-                    if schedule.isScheduled {
-                        try compiled.session.setScalar(schedule.value(atStep: training.step), of: compiled.learningRate)
-                    }
-                    try engine { try step.run() }
-                    let loss = try step.scalar(0)
-                    if !loss.isFinite && !allowNonFiniteLoss {
-                        // A diverging loss would make every weight NaN: stop, and say where.
-                        training.stopTraining = true
-                        training.stopReason = "the loss became \(formatLogValue(loss)) at epoch \(epoch + 1), step \(batch + 1)"
-                        throw ModelError.nonFiniteLoss(epoch: epoch, step: batch, value: loss)
-                    }
-                    try totals.add(step, rows: count)
-                    if fetchesGradients {
-                        // Read in place by callbacks until the next epoch's last batch.
-                        training.lastBatchGradientFetches = .init(step: gradientStep, offset: totals.fetchCount, names: gradientNames)
-                    }
-                    training.step += 1
-                    if !allCallbacks.isEmpty {
-                        // One `Logs` reused for every batch: its keys are set, not reallocated.
-                        for (k, key) in keys.enumerated() { batchLogs[key] = totals.value(k) }
-                        for callback in allCallbacks { try callback.onBatchEnd(batch, logs: batchLogs, training) }
-                    }
-                    if training.stopTraining { break }
-                }
-                var logs = Logs()
-                for (k, key) in keys.enumerated() { logs[key] = totals.value(k) }
-                if evaluateTrainingSet {
-                    for (key, value) in zip(keys, try evaluated(train.x, train.y, compiled: compiled)) { logs["end_of_epoch_\(key)"] = value }
-                }
-                if let validation {
-                    for (key, value) in zip(keys, try evaluated(validation.x, validation.y, compiled: compiled)) { logs["val_\(key)"] = value }
-                }
-                logs["learning_rate"] = training.learningRate
-                training.history.append(epoch: epoch, logs)
-                lastHistory = training.history
-                for callback in allCallbacks { try callback.onEpochEnd(epoch, logs: logs, training) }
-                lastHistory = training.history
-                if training.stopTraining { break epochLoop }
-            }
-            for callback in allCallbacks { try callback.onTrainEnd(training) }
-        } catch {
-            lastHistory = training.history
-            for callback in allCallbacks { callback.onTrainError(error, training) }
-            throw error
-        }
-        training.history.stopReason = training.stopReason
-        lastHistory = training.history
-        return training.history
+        return try FitLoop(model: self, compiled: compiled, train: train, validation: validation, callbacks: callbacks, options: options).run()
     }
 
     /// Loss and metrics in inference mode (Keras' `evaluate`), averaged over all rows.
