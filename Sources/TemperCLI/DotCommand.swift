@@ -15,31 +15,32 @@ struct DotCommand: ParsableCommand {
         """
     )
 
+    /// Which stages to write or print.
+    enum StageChoice: String, CaseIterable, ExpressibleByArgument {
+        case forward, training, optimized, all
+
+        var stages: [DOTStages.Stage] {
+            switch self {
+            case .forward: return [.forward]
+            case .training: return [.training]
+            case .optimized: return [.optimized]
+            case .all: return DOTStages.Stage.allCases
+            }
+        }
+    }
+
     @Option(help: "forward, training, optimized, or all (with --out; the default there). Printed: optimized by default.")
-    var stage: String?
+    var stage: StageChoice?
 
     @Option(help: "casestudy (the deck's 2-50-1 model with batch norm) or mlp (784-1024-1024-10).")
-    var workload: String = "casestudy"
+    var workload: ExampleGraph = .casestudy
 
     @Option(help: "A folder to write the .dot files into.")
     var out: String?
 
     func run() throws {
-        let example: TrainingStepGraph
-        switch workload {
-        case "casestudy": example = try TrainingStepGraphs.caseStudy()
-        case "mlp": example = try TrainingStepGraphs.mlp()
-        default: throw ValidationError("unknown workload \"\(workload)\"; use casestudy or mlp")
-        }
-        let stages: [DOTStages.Stage]
-        let stage = self.stage ?? (out == nil ? DOTStages.Stage.optimized.rawValue : "all")
-        if stage == "all" {
-            stages = DOTStages.Stage.allCases
-        } else if let one = DOTStages.Stage(rawValue: stage) {
-            stages = [one]
-        } else {
-            throw ValidationError("unknown stage \"\(stage)\"; use forward, training, optimized or all")
-        }
+        let example = try workload.graph()
+        let stages = (stage ?? (out == nil ? .optimized : .all)).stages
         guard let out else {
             guard stages.count == 1 else { throw ValidationError("choose one --stage to print, or give --out to write all stages") }
             print(try DOTStages.dot(example, stage: stages[0]), terminator: "")
@@ -47,7 +48,7 @@ struct DotCommand: ParsableCommand {
         }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         for s in stages {
-            let path = (out as NSString).appendingPathComponent("\(workload)-\(s.rawValue).dot")
+            let path = (out as NSString).appendingPathComponent("\(workload.rawValue)-\(s.rawValue).dot")
             try DOTStages.dot(example, stage: s).write(toFile: path, atomically: true, encoding: .utf8)
             print("wrote \(path)")
         }

@@ -11,7 +11,7 @@ struct ProfileCommand: ParsableCommand {
     )
 
     @Option(help: "casestudy or mlp.")
-    var workload: String = "casestudy"
+    var workload: ExampleGraph = .casestudy
 
     @Option(help: "Steps to average over.")
     var steps: Int = 100
@@ -21,12 +21,7 @@ struct ProfileCommand: ParsableCommand {
 
     func run() throws {
         BLAS.setThreads(threads)
-        let w: TrainingStepGraph
-        switch workload {
-        case "casestudy": w = try TrainingStepGraphs.caseStudy()
-        case "mlp": w = try TrainingStepGraphs.mlp()
-        default: throw ValidationError("unknown workload \"\(workload)\"; use casestudy or mlp")
-        }
+        let w = try workload.graph()
         let session = try Session(graph: w.graph)
         let step = try session.makeExecutable(fetch: [w.loss], targets: w.updates)
         var random = SeededRandom(seed: 1)

@@ -157,7 +157,7 @@ struct RunShowCommand: ParsableCommand {
         let store = try store.openForReading()
         let run = try store.run(id)
         let v = TerminalText.visible
-        print("\(v(run.name))  (\(v(run.id)))  project \(v(run.project))  \(run.state)")
+        print("\(v(run.name))  (\(v(run.id)))  project \(v(run.project))  \(run.state.rawValue)")
         var facts = ["host \(v(run.host))", "runtime \(HTMLReport.formatDuration(run.runtime))"]
         if let group = run.group { facts.append("group \(v(group))") }
         if !run.tags.isEmpty { facts.append("tags \(v(run.tags.joined(separator: ", ")))") }

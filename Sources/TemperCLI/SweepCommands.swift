@@ -118,12 +118,12 @@ final class SweepSession: @unchecked Sendable {
             throw ValidationError("sweep \(info.id) was made from another version of its file; start a new sweep from the file instead")
         }
         let open = try tracker.store.trials(info.id).contains { [.running, .pending, .crashed].contains($0.state) }
-        if resuming && info.state == "finished" && !open {
+        if resuming && info.state == .finished && !open {
             print("sweep \(info.id) (\(info.name)) is finished; `temper sweep show \(info.id)` shows its trials")
             return
         }
         let (sweep, _) = (Sweep(info: info, plan: plan, store: tracker.store), false)
-        if info.state != "running" { try tracker.store.setSweepState(info.id, "running") }
+        if info.state != .running { try tracker.store.setSweepState(info.id, .running) }
         let executor: TrialExecutor = try trainSpec.map { try SpecTrialExecutor(spec: $0) } ?? CommandTrialExecutor(spec: spec)
         try SweepSession(sweep: sweep, tracker: tracker, executor: executor, options: options).run(resumed: true, inProcess: trainSpec != nil)
     }

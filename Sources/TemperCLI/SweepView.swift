@@ -96,7 +96,7 @@ struct SweepShowCommand: ParsableCommand {
         let trials = try store.trials(info.id)
         let objective = try Self.objective(info)
         let v = TerminalText.visible
-        print("\(v(info.name))  (\(v(info.id)))  project \(v(info.project))  \(info.method)  \(info.state)  seed \(info.seed)")
+        print("\(v(info.name))  (\(v(info.id)))  project \(v(info.project))  \(info.method)  \(info.state.rawValue)  seed \(info.seed)")
         let counts = Dictionary(grouping: trials, by: \.state).mapValues(\.count)
         print(TrialState.allCases.compactMap { s in counts[s].map { "\($0) \(s.rawValue)" } }.joined(separator: " · ") + (trials.isEmpty ? "no trials yet" : ""))
         let sorted = trials.sorted { a, b in
@@ -149,7 +149,7 @@ struct SweepsCommand: ParsableCommand {
             let scores = trials.filter { $0.state == .finished || $0.state == .stopped }.compactMap(\.score)
             let best = objective.flatMap { o in scores.reduce(nil as Double?) { b, x in b.map { o.isBetter(x, than: $0) ? x : $0 } ?? x } }
             let created = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: info.createdAt))
-            table.append([info.id, info.name, info.project, info.method, info.state, String(trials.count), String(scores.count),
+            table.append([info.id, info.name, info.project, info.method, info.state.rawValue, String(trials.count), String(scores.count),
                           best.map(LiveView.number) ?? "", created].map(TerminalText.visible))
         }
         print(table.render())

@@ -38,7 +38,7 @@ public final class Run: @unchecked Sendable {
     private var writeRoundsStarted = 0
     private var writeRoundsEnded = 0
     private var lastFailure: Error?
-    private var endRequest: (state: String, error: String?)?
+    private var endRequest: (state: RunState, error: String?)?
     private var writerExited = false
     private var endFailure: Error?
     /// The run's row, until the writer has inserted it.
@@ -147,12 +147,12 @@ public final class Run: @unchecked Sendable {
     /// (reads in this process and the process exit still wait for it) — what `TrackingCallback`
     /// does, so the next run can train meanwhile.
     public func finish(wait: Bool = true) throws {
-        try end(state: "finished", error: nil, wait: wait)
+        try end(state: .finished, error: nil, wait: wait)
     }
 
     /// Marks the run failed with `message`, after writing what is pending.
     public func fail(_ message: String, wait: Bool = true) throws {
-        try end(state: "failed", error: message, wait: wait)
+        try end(state: .failed, error: message, wait: wait)
     }
 
     /// Waits until the writer has written the end of the run (after `finish(wait: false)`), and
@@ -166,7 +166,7 @@ public final class Run: @unchecked Sendable {
     }
 
     /// Only the first `finish` or `fail` counts.
-    private func end(state: String, error message: String?, wait: Bool) throws {
+    private func end(state: RunState, error message: String?, wait: Bool) throws {
         condition.lock()
         let first = endRequest == nil && !writerExited
         if first {
@@ -290,7 +290,7 @@ public final class Run: @unchecked Sendable {
     /// Writes the queue in transactions of bounded size (one piece each while `failing`), the
     /// registration first, the heartbeat with each and the end with the last; stops at the first
     /// failure, keeping what was not written. Returns that failure.
-    private func write(_ queue: inout PreparedQueue, now: Double, end: (state: String, error: String?)?, failing: Bool) -> Error? {
+    private func write(_ queue: inout PreparedQueue, now: Double, end: (state: RunState, error: String?)?, failing: Bool) -> Error? {
         repeat {
             let count = queue.batchSize(afterFailure: failing)
             let last = count == queue.pieces.count
@@ -324,7 +324,7 @@ public final class Run: @unchecked Sendable {
 
     /// With the lock held, after a write: records its outcome, warns on the first failure, retries
     /// the end, or ends the writer. Returns true when the writer is done (the lock released).
-    private func finishRound(failure: Error?, queue: PreparedQueue, now: Double, end: (state: String, error: String?)?, clock: inout WriterClock) -> Bool {
+    private func finishRound(failure: Error?, queue: PreparedQueue, now: Double, end: (state: RunState, error: String?)?, clock: inout WriterClock) -> Bool {
         writing = false
         holdsPrepared = !queue.isEmpty
         writeAttempts += 1
@@ -373,7 +373,7 @@ public final class Run: @unchecked Sendable {
     /// After the last write failed for good: marks the run `failed` with the cause, if the store
     /// still takes that one small update (a reader on this machine sees the run `crashed` anyway
     /// once this process is gone).
-    private func markFailed(because failure: Error, end: (state: String, error: String?), now: Double) {
+    private func markFailed(because failure: Error, end: (state: RunState, error: String?), now: Double) {
         let message = "not all it logged could be written: \(StoreFile.cause(failure))" + (end.error.map { "; then: \($0)" } ?? "")
         let register = registrationToWrite()
         _ = try? store.write { db in

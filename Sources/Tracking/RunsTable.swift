@@ -46,7 +46,7 @@ public struct RunsTable: Sendable {
             }
         }
 
-        static let states = ["running", "finished", "failed", "crashed"]
+        static let states = RunState.allCases.map(\.rawValue)
 
         /// A finite decimal number as people write them (`0.8`, `-3`, `1e-3`; not `nan`, `0x10`).
         static func isDecimal(_ text: String) -> Bool {
@@ -167,7 +167,7 @@ public struct RunsTable: Sendable {
         case "name": return (run.name, nil)
         case "project": return (run.project, nil)
         case "id": return (run.id, nil)
-        case "state": return (run.state, nil)
+        case "state": return (run.state.rawValue, nil)
         case "tags": return (run.tags.joined(separator: " "), nil)
         case "group": return (run.group ?? "", nil)
         case "runtime": return (HTMLReport.formatDuration(run.runtime), run.runtime)

@@ -38,7 +38,7 @@ struct FailedWriteTests {
             let store = try RunStore(directory: dir, access: .readOnly)
             let runs = try store.runs()
             #expect(runs.count == 2)
-            #expect(runs.allSatisfy { $0.state == "failed" || $0.state == "crashed" }, "\(runs.map(\.state))")
+            #expect(runs.allSatisfy { $0.state == .failed || $0.state == .crashed }, "\(runs.map(\.state))")
             #expect(runs.contains { $0.error?.contains("disk full") == true })
             // What was written before the disk filled up is there and whole: steps 1…n.
             let first = try #require(runs.first { $0.name == "after-seed1" })
@@ -75,7 +75,7 @@ struct FailedWriteTests {
             let store = try RunStore(directory: disk + "/runs", access: .readOnly)
             #expect(try store.history(run.id)["x"]?.map(\.step) == [0] + Array(steps))
             #expect(try store.histograms(run.id)["h"]?.count == steps.count)
-            #expect(try store.run(run.id).state == "finished")
+            #expect(try store.run(run.id).state == .finished)
             try tracker.waitUntilWritten()
             #expect(warnings.all.contains { $0.contains("written to") && $0.contains("again") })
         }
@@ -113,7 +113,7 @@ struct FailedWriteTests {
         }
         #expect(tracker.writeFailures.count == 1)
         // The run is marked, not left running.
-        #expect(try RunStore(directory: dir, access: .readOnly).run(run.id).state == "failed")
+        #expect(try RunStore(directory: dir, access: .readOnly).run(run.id).state == .failed)
     }
 }
 

@@ -147,11 +147,11 @@ struct StoreSafetyTests {
         process.waitUntilExit()
         // The heartbeat is fresh (it would take a minute to go stale), yet the process is gone.
         let run = try #require(try RunStore(directory: dir, access: .readOnly, staleAfter: 60).runs().first)
-        #expect(run.state == "crashed")
+        #expect(run.state == .crashed)
         // A live run of this process stays `running`.
         let live = try Tracker(dir: dir, systemMetricsInterval: nil).start(project: "alive")
         try live.flush()
-        #expect(try RunStore(directory: dir, access: .readOnly).run(live.id).state == "running")
+        #expect(try RunStore(directory: dir, access: .readOnly).run(live.id).state == .running)
         try live.finish()
     }
 }
@@ -290,7 +290,7 @@ struct OutputTargetTests {
         let state = try RunStore(directory: dir, access: .readOnly).runs().first?.state
         var status: Int32 = 0
         waitpid(pid, &status, 0)
-        #expect(state == "crashed")
+        #expect(state == .crashed)
     }
 }
 

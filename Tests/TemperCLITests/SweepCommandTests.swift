@@ -128,7 +128,7 @@ struct SweepCommandTests {
         #expect(text.contains("stopped; go on with: temper sweep resume"))
         let store = try RunStore(directory: dir, access: .readOnly)
         let sweep = try #require(try store.sweeps().first)
-        #expect(sweep.state == "stopped")
+        #expect(sweep.state == .stopped)
         #expect(try store.trials(sweep.id).allSatisfy { $0.state != .running })
         let resume = try runTemper(["sweep", "resume", sweep.id, "--dir", dir])
         #expect(resume.status == 0, "\(resume.errors)")

@@ -23,7 +23,7 @@ struct ProcessTests {
             let runs = try store.runs(project: "probe")
             #expect(runs.count == 12)
             for run in runs {
-                #expect(run.state == "finished")
+                #expect(run.state == .finished)
                 #expect(run.summary["value"]?.count == 200)
                 #expect(run.summary["value"]?.last == 199)
                 #expect(try store.histograms(run.id)["h"]?.count == 200)
@@ -66,6 +66,6 @@ struct ProcessTests {
         let run = try #require(try store.runs(project: "probe").first)
         let steps = Set(try store.history(run.id, keys: ["value"])["value"]?.map(\.step) ?? [])
         #expect((0...durable).allSatisfy(steps.contains), "steps up to \(durable) should be stored; \(steps.count) are")
-        #expect(run.state == "crashed")
+        #expect(run.state == .crashed)
     }
 }

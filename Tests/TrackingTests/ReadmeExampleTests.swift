@@ -42,7 +42,7 @@ struct ReadmeExampleTests {
         second.log(["loss": 0.42], step: 3); second.logHistogram(name: "w", values: [0.1, 0.2] as [Double], step: 3); try second.finish()
 
         let info = try tracker.store.run(run.id)
-        #expect(info.state == "finished" && info.tags == ["bn"] && info.config["layer_1"] == 50)
+        #expect(info.state == .finished && info.tags == ["bn"] && info.config["layer_1"] == 50)
         #expect(try info.summary["val_accuracy"]?.last == history["val_accuracy"].last && info.summary["val_accuracy"]?.count == 5)
         #expect(try tracker.store.histogramNames(run.id).contains("gradients/dense/kernel"))
         #expect(try tracker.store.run(second.id).summary["loss"]?.last == 0.42)

@@ -41,7 +41,7 @@ struct ReportTests {
     @Test func theReportHasEverySection() throws {
         let (store, run) = try Self.store()
         let info = try store.run(run.id)
-        #expect(info.state == "finished")
+        #expect(info.state == .finished)
         #expect(info.summary["val_accuracy"]?.count == 6)
         let histograms = try store.histograms(run.id)
         #expect(histograms.keys.contains("parameters/dense/kernel") && histograms.keys.contains("gradients/dense/kernel"))
@@ -86,7 +86,7 @@ struct ReportTests {
             try model.fit(x: Matrix([[Float.greatestFiniteMagnitude]]), y: Matrix(column: [1]), epochs: 2, callbacks: [TrackingCallback(run)], verbose: 0)
         }
         let info = try RunStore(directory: dir).run(run.id)
-        #expect(info.state == "failed")
+        #expect(info.state == .failed)
         #expect(info.error?.contains("the loss became inf at epoch 1, step 1") == true, "\(info.error ?? "")")
         // Bad data fails the fit before training: the run is failed too, not left running.
         let second = try Tracker(dir: dir, systemMetricsInterval: nil).start(project: "p")
@@ -94,7 +94,7 @@ struct ReportTests {
             try model.fit(x: Matrix([[Float.nan]]), y: Matrix(column: [1]), epochs: 2, callbacks: [TrackingCallback(second)], verbose: 0)
         }
         let failed = try RunStore(directory: dir).run(second.id)
-        #expect(failed.state == "failed" && failed.error?.contains("NaN in row 0, column 0") == true)
+        #expect(failed.state == .failed && failed.error?.contains("NaN in row 0, column 0") == true)
     }
 
     @Test func theReportLoadsInHeadlessChromiumWithItsCharts() throws {

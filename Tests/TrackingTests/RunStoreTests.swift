@@ -17,7 +17,7 @@ struct RunStoreTests {
         try run.finish()
         let store = try RunStore(directory: dir)
         let info = try store.run(run.id)
-        #expect(info.name == "first" && info.project == "p" && info.state == "finished" && info.group == "g")
+        #expect(info.name == "first" && info.project == "p" && info.state == .finished && info.group == "g")
         #expect(info.tags == ["bn", "after"] && info.notes == "a note")
         #expect(info.config["optimizer"] == ["name": "sgd", "lr": 0.01])
         #expect(info.config.flattened.map(\.key) == ["layer_1", "optimizer.lr", "optimizer.name"])
@@ -52,19 +52,19 @@ struct RunStoreTests {
         run.log(["loss": 1], step: 1)
         try run.fail("the loss became nan at epoch 3, step 7")
         let info = try RunStore(directory: dir).run(run.id)
-        #expect(info.state == "failed" && info.error == "the loss became nan at epoch 3, step 7")
+        #expect(info.state == .failed && info.error == "the loss became nan at epoch 3, step 7")
         #expect(info.summary["loss"]?.last == 1)
     }
 
     @Test func aRunWhoseHeartbeatStopsShowsAsCrashed() throws {
         let dir = temporaryStore()
         let run = try Tracker(dir: dir, heartbeatInterval: 60, systemMetricsInterval: nil).start(project: "p")
-        #expect(try RunStore(directory: dir, staleAfter: 0.3).run(run.id).state == "running")
+        #expect(try RunStore(directory: dir, staleAfter: 0.3).run(run.id).state == .running)
         Thread.sleep(forTimeInterval: 0.6)
-        #expect(try RunStore(directory: dir, staleAfter: 0.3).run(run.id).state == "crashed")
-        #expect(try RunStore(directory: dir, staleAfter: 60).run(run.id).state == "running")
+        #expect(try RunStore(directory: dir, staleAfter: 0.3).run(run.id).state == .crashed)
+        #expect(try RunStore(directory: dir, staleAfter: 60).run(run.id).state == .running)
         try run.finish()
-        #expect(try RunStore(directory: dir, staleAfter: 0.3).run(run.id).state == "finished")
+        #expect(try RunStore(directory: dir, staleAfter: 0.3).run(run.id).state == .finished)
     }
 
     @Test func systemMetricsAreSampled() throws {
@@ -192,7 +192,7 @@ struct RunStoreTests {
         run.logHistogram(name: "h", values: (0..<1000).map { Float($0) }, step: 200, bins: 10)
         try run.finish(wait: false)
         let store = try RunStore(directory: dir)
-        #expect(try store.run(run.id).state == "finished")
+        #expect(try store.run(run.id).state == .finished)
         #expect(try store.history(run.id)["loss"]?.count == 200)
         #expect(try store.histograms(run.id)["h"]?.first?.histogram.counts == Array(repeating: 100, count: 10))
     }

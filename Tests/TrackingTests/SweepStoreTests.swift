@@ -15,6 +15,16 @@ struct SweepStoreTests {
         context.number < 5 ? TrialProposal(config: ["n": .int(context.number)], seed: UInt64(100 + context.number)) : nil
     }
 
+    @Test func aSweepStateThisTemperDoesNotKnowIsAnErrorNotAGuess() throws {
+        let store = try RunStore(directory: temporaryStore())
+        let info = try sweep(store)
+        #expect(try store.sweep(info.id).state == .running)
+        try store.write { db in try db.execute(sql: "UPDATE sweep SET state = 'paused'") }
+        #expect { try store.sweep(info.id) } throws: { error in
+            "\(error)".contains("sweep \(info.id) has state \"paused\"") && "\(error)".contains("running, finished, stopped")
+        }
+    }
+
     @Test func aTrialWhoseProcessIsGoneIsClaimedAgainAndItsLateResultIgnored() throws {
         let store = try RunStore(directory: temporaryStore(), staleAfter: 0.2)
         let info = try sweep(store)

@@ -92,7 +92,7 @@ struct TrackingCallbackTests {
         // Writer threads are reused: twenty runs one after another start at most two more.
         #expect(tracker.writers.started <= startedBefore + 2)
         let runs = try tracker.store.runs(project: "p")
-        #expect(runs.count == 32 && runs.allSatisfy { $0.state == "finished" })
+        #expect(runs.count == 32 && runs.allSatisfy { $0.state == .finished })
         for (i, run) in together.enumerated() { #expect(try tracker.store.run(run.id).summary["i"]?.last == Double(i)) }
     }
 
@@ -197,7 +197,7 @@ struct TrackingCallbackTests {
         try other.write { try $0.execute(sql: "DROP TRIGGER refuse") }
         try run.waitUntilWritten()
         let info = try tracker.store.run(run.id)
-        #expect(info.state == "finished")
+        #expect(info.state == .finished)
         #expect(try tracker.store.history(run.id)["loss"]!.map(\.value) == [1, 2, 3, 4, 5])
         #expect(info.summary["loss"] == MetricSummary(last: 5, lastStep: 5, min: 1, max: 5, count: 5))
     }
@@ -221,6 +221,6 @@ struct DivergingTrainingTests {
         // Some epoch's bias was a single huge finite value, binned; later ones are non-finite, counted apart.
         #expect(bias.contains { $0.histogram.total == 1 && Swift.abs($0.histogram.edges[0]) > 1e16 && $0.histogram.edges.allSatisfy(\.isFinite) })
         #expect(bias.contains { $0.histogram.total == 0 && $0.histogram.nonFinite.total == 1 })
-        #expect(try tracker.store.run(run.id).state == "finished")
+        #expect(try tracker.store.run(run.id).state == .finished)
     }
 }

@@ -162,6 +162,6 @@ struct SweepStateTests {
         try SweepRunner(sweep: sweep, tracker: tracker, executor: executor).run()
         let trials = try sweep.trials()
         #expect(trials.map(\.state) == [.running] + Array(repeating: .finished, count: 5), "\(trials.map { "\($0.state) \($0.error ?? "")" })")
-        #expect(try tracker.store.sweep(sweep.info.id).state == "running")
+        #expect(try tracker.store.sweep(sweep.info.id).state == .running)
     }
 }

@@ -116,7 +116,7 @@ public enum HTMLReport {
             var cells: [(String, Double?)] = [
                 ("<span class=\"swatch\" style=\"background:\(color(run))\"></span>\(Markup.escape(run.name))", nil),
                 (Markup.escape(run.id), nil),
-                ("<span class=\"state \(Markup.escape(run.state))\">\(Markup.escape(run.state))</span>", nil),
+                ("<span class=\"state \(run.state.rawValue)\">\(run.state.rawValue)</span>", nil),
                 (run.tags.map { "<span class=\"tag\">\(Markup.escape($0))</span>" }.joined(separator: " "), nil),
                 (Markup.escape(run.group ?? ""), nil),
                 (Markup.escape(formatDuration(run.runtime)), run.runtime),

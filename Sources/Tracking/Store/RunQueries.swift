@@ -28,9 +28,9 @@ public struct RunInfo: Sendable, Codable {
     public var tags: [String]
     public var notes: String
     public var config: RunConfig
-    /// `running`, `finished`, `failed`, or `crashed` (also shown for a `running` run whose
-    /// heartbeat is older than the store's `staleAfter`).
-    public var state: String
+    /// How it stands (`crashed` is what a `running` run whose process is gone, or whose heartbeat
+    /// is older than the store's `staleAfter`, reads as).
+    public var state: RunState
     public var error: String?
     public var createdAt: Double
     public var endedAt: Double?
@@ -78,7 +78,7 @@ extension RunStore {
             let low: Double? = s["min"], high: Double? = s["max"]
             byRun[s["run_id"], default: [:]][s["key"]] = MetricSummary(last: value ?? .nan, lastStep: s["last_step"], min: low ?? .nan, max: high ?? .nan, count: s["count"])
         }
-        return rows.map { row in runInfo(row, summary: byRun[row["id"]] ?? [:]) }
+        return try rows.map { row in try runInfo(row, summary: byRun[row["id"]] ?? [:]) }
     }
 
     /// The step-indexed history of a run's metrics (all, or the named ones), by key, in step order.
@@ -185,15 +185,15 @@ extension RunStore {
         ConfigJSON.config(text) ?? (try? JSONDecoder().decode(RunConfig.self, from: Data(text.utf8))) ?? [:]
     }
 
-    private func runInfo(_ row: Row, summary: [String: MetricSummary]) -> RunInfo {
+    private func runInfo(_ row: Row, summary: [String: MetricSummary]) throws -> RunInfo {
         let decoder = JSONDecoder()
-        let stored: String = row["state"]
+        let stored = try RunState.stored(row["state"], of: "run \(row["id"] as String)")
         let heartbeat: Double = row["heartbeat_at"]
-        let stale = stored == "running" && (Self.processIsGone(row) || Date().timeIntervalSince1970 - heartbeat > staleAfter)
+        let stale = stored == .running && (Self.processIsGone(row) || Date().timeIntervalSince1970 - heartbeat > staleAfter)
         return RunInfo(id: row["id"], project: row["project"], name: row["name"], group: row["group_name"],
                        tags: (try? decoder.decode([String].self, from: Data((row["tags"] as String).utf8))) ?? [],
                        notes: row["notes"], config: Self.config(row["config"]),
-                       state: stale ? "crashed" : stored, error: row["error"], createdAt: row["created_at"], endedAt: row["ended_at"],
+                       state: stale ? .crashed : stored, error: row["error"], createdAt: row["created_at"], endedAt: row["ended_at"],
                        heartbeatAt: heartbeat, host: row["host"], command: row["command"], gitCommit: row["git_commit"],
                        sweepID: row["sweep_id"], trial: row["trial"], summary: summary)
     }

@@ -9,9 +9,7 @@ public struct SweepInfo: Sendable, Codable, Equatable {
     public var method: String
     /// The sweep's definition as JSON (what `temper agent` needs to take part).
     public var spec: String
-    /// `running`, `finished` (every trial ended and no more to run), or `stopped` (a target, a
-    /// run cap or Ctrl-C ended it; `temper sweep resume` goes on).
-    public var state: String
+    public var state: SweepState
     public var createdAt: Double
     public var endedAt: Double?
     public var seed: UInt64
@@ -76,12 +74,12 @@ public struct TrialProposal: Sendable {
 extension RunStore {
     /// Creates a sweep (state `running`).
     public func createSweep(project: String, name: String, method: String, spec: String, seed: UInt64, specHash: String) throws -> SweepInfo {
-        let sweep = SweepInfo(id: Tracker.newID(), project: project, name: name, method: method, spec: spec, state: "running",
+        let sweep = SweepInfo(id: Tracker.newID(), project: project, name: name, method: method, spec: spec, state: .running,
                               createdAt: Date().timeIntervalSince1970, endedAt: nil, seed: seed, specHash: specHash)
         try write { db in
             try db.execute(sql: """
                 INSERT INTO sweep (id, project, name, method, config, state, created_at, seed, spec_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [sweep.id, project, name, method, spec, sweep.state, sweep.createdAt, Int64(bitPattern: seed), specHash])
+                """, arguments: [sweep.id, project, name, method, spec, sweep.state.rawValue, sweep.createdAt, Int64(bitPattern: seed), specHash])
         }
         return sweep
     }
@@ -93,7 +91,7 @@ extension RunStore {
             let rows = exact.isEmpty
                 ? try Row.fetchAll(db, sql: "SELECT * FROM sweep WHERE substr(id, 1, length(?)) = ? OR name = ? ORDER BY created_at", arguments: [idOrPrefix, idOrPrefix, idOrPrefix])
                 : exact
-            return rows.map(Self.sweepInfo)
+            return try rows.map(Self.sweepInfo)
         }
         guard matches.count == 1 else {
             throw TrackingError.unknownRun(matches.isEmpty
@@ -118,11 +116,11 @@ extension RunStore {
         }
     }
 
-    /// Sets a sweep's state (`running`, `finished`, `stopped`); an end time with the last two.
-    public func setSweepState(_ id: String, _ state: String) throws {
+    /// Sets a sweep's state; an end time unless it is running.
+    public func setSweepState(_ id: String, _ state: SweepState) throws {
         try write { db in
             try db.execute(sql: "UPDATE sweep SET state = ?, ended_at = ? WHERE id = ?",
-                           arguments: [state, state == "running" ? nil : Date().timeIntervalSince1970, id])
+                           arguments: [state.rawValue, state == .running ? nil : Date().timeIntervalSince1970, id])
         }
     }
 
@@ -148,7 +146,7 @@ extension RunStore {
             }
         }
         return try Row.fetchAll(db, sql: "SELECT * FROM trial WHERE sweep_id = ? AND (\(condition)) ORDER BY number", arguments: [sweepID])
-            .map { trialInfo($0, runs: runs) }
+            .map { try trialInfo($0, runs: runs) }
     }
 
     /// What a sampler may read when a trial is claimed: the trials before it (only when it asks
@@ -267,14 +265,14 @@ extension RunStore {
         try write { db in try record(TrialResult(claim: claim, state: state, score: score, error: error), db) }
     }
 
-    private static func sweepInfo(_ row: Row) -> SweepInfo {
+    private static func sweepInfo(_ row: Row) throws -> SweepInfo {
         let seed: Int64 = row["seed"] ?? 0
-        return SweepInfo(id: row["id"], project: row["project"], name: row["name"], method: row["method"], spec: row["config"], state: row["state"],
+        return SweepInfo(id: row["id"], project: row["project"], name: row["name"], method: row["method"], spec: row["config"], state: try SweepState.stored(row["state"], of: "sweep \(row["id"] as String)"),
                          createdAt: row["created_at"], endedAt: row["ended_at"], seed: UInt64(bitPattern: seed), specHash: row["spec_hash"] ?? "")
     }
 
-    private func trialInfo(_ row: Row, runs: [Int: [String]]) -> TrialInfo {
-        let stored = TrialState(rawValue: row["state"]) ?? .crashed
+    private func trialInfo(_ row: Row, runs: [Int: [String]]) throws -> TrialInfo {
+        let stored = try TrialState.stored(row["state"], of: "trial \(row["number"] as Int? ?? -1)")
         let heartbeat: Double = row["heartbeat_at"]
         let pid: Int64? = row["pid"], start: Int64? = row["process_start"]
         let gone = ProcessIdentity.isAlive(pid: pid.flatMap { Int32(exactly: $0) }, bootID: row["boot_id"], startTicks: start, host: row["host"]) == false

@@ -227,10 +227,10 @@ enum RunWriter {
 
     /// Refreshes the heartbeat to `now`, and when `end` is given sets the final state, error
     /// message and end time.
-    static func update(run: String, now: Double, end: (state: String, error: String?)?, db: Database) throws {
+    static func update(run: String, now: Double, end: (state: RunState, error: String?)?, db: Database) throws {
         if let end {
             try db.execute(sql: "UPDATE run SET state = ?, error = ?, ended_at = ?, heartbeat_at = ? WHERE id = ?",
-                           arguments: [end.state, end.error, now, now, run])
+                           arguments: [end.state.rawValue, end.error, now, now, run])
         } else {
             try db.execute(sql: "UPDATE run SET heartbeat_at = ? WHERE id = ?", arguments: [now, run])
         }

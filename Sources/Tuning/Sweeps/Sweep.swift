@@ -88,7 +88,7 @@ public final class Sweep: @unchecked Sendable {
     /// (its finished trials kept, its crashed ones run again), else a new one.
     public static func open(_ plan: SweepPlan, in store: RunStore, resume: Bool = true) throws -> (sweep: Sweep, resumed: Bool) {
         if resume, let existing = try store.sweep(project: plan.project, specHash: plan.specHash, seed: plan.seed) {
-            if existing.state != "running" { try store.setSweepState(existing.id, "running") }
+            if existing.state != .running { try store.setSweepState(existing.id, .running) }
             return (Sweep(info: existing, plan: plan, store: store), true)
         }
         let info = try store.createSweep(project: plan.project, name: plan.name, method: plan.method.rawValue, spec: plan.spec,

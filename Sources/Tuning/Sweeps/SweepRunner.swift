@@ -162,7 +162,7 @@ public final class SweepRunner: @unchecked Sendable {
         if let error { throw error }
         // Finished only when no trial is left to run (another process may still be running some).
         let open = try sweep.store.hasOpenTrials(sweep.info.id)
-        try sweep.store.setSweepState(sweep.info.id, control.isStopRequested ? "stopped" : open ? "running" : "finished")
+        try sweep.store.setSweepState(sweep.info.id, control.isStopRequested ? .stopped : open ? .running : .finished)
     }
 
     /// A worker: claims trials in batches (recording ended trials' results in the same
@@ -271,7 +271,7 @@ public final class SweepRunner: @unchecked Sendable {
     /// logged, so the trial is not trained twice. Nil when some execution did not finish.
     private func recoveredScore(_ claim: TrialClaim) throws -> Double? {
         let plan = sweep.plan
-        let runs = try sweep.store.runs(sweep: sweep.info.id).filter { $0.trial == claim.trial.number && $0.state == "finished" }
+        let runs = try sweep.store.runs(sweep: sweep.info.id).filter { $0.trial == claim.trial.number && $0.state == .finished }
         var scores: [Double] = []
         for execution in 0..<plan.executionsPerTrial {
             guard let run = runs.last(where: { TrialRuns.execution(of: $0) == execution }) else { return nil }
