@@ -8,7 +8,7 @@ struct DataTests {
         #expect(data.count == 1000)
         #expect(data.featureNames == ["x0", "x1"])
         #expect(data.targetNames == ["label"])
-        #expect(data.x[0, 0] == 0.9278774779)
+        #expect(try data.x[0, 0] == 0.9278774779)
         #expect(data.y.values.allSatisfy { $0 == 0 || $0 == 1 })
         let chosen = try Dataset.csv(text: "a,b,c\n1,2,3\n4,5,6\n", target: "a")
         #expect(chosen.featureNames == ["b", "c"])
@@ -32,8 +32,8 @@ struct DataTests {
         // Without noise the inner circle has radius 0.8, the outer 1.
         let clean = try Generators.circles(samples: 100, factor: 0.5, seed: 3)
         for i in 0..<100 {
-            let r = (clean.x[i, 0] * clean.x[i, 0] + clean.x[i, 1] * clean.x[i, 1]).squareRoot()
-            #expect(Swift.abs(r - (clean.y[i, 0] == 1 ? 0.5 : 1)) < 1e-5)
+            let r = try (clean.x[i, 0] * clean.x[i, 0] + clean.x[i, 1] * clean.x[i, 1]).squareRoot()
+            #expect(try Swift.abs(r - (clean.y[i, 0] == 1 ? 0.5 : 1)) < 1e-5)
         }
         let moons = try Generators.moons(samples: 50, noise: 0.1, seed: 1)
         #expect(moons.x.rows == 50 && moons.x.columns == 2)
@@ -47,8 +47,8 @@ struct DataTests {
         let data = try circles()
         let (train, test) = try data.split(testFraction: 0.25, seed: 9)
         #expect(train.count == 750 && test.count == 250)
-        let all = Set((0..<1000).map { [data.x[$0, 0], data.x[$0, 1]] })
-        let parts = Set((0..<750).map { [train.x[$0, 0], train.x[$0, 1]] } + (0..<250).map { [test.x[$0, 0], test.x[$0, 1]] })
+        let all = Set(try (0..<1000).map { [try data.x[$0, 0], try data.x[$0, 1]] })
+        let parts = Set(try (0..<750).map { [try train.x[$0, 0], try train.x[$0, 1]] } + (0..<250).map { [try test.x[$0, 0], try test.x[$0, 1]] })
         #expect(all == parts)
         #expect(try data.rows(500..<1000).x.values == Array(data.x.values[1000...]))
         #expect(throws: ModelError.self) { try data.split(testFraction: 1) }
@@ -81,5 +81,14 @@ struct DataBoundsTests {
         #expect { try data.x.rows([0, 800]) } throws: { "\($0)".contains("row 800 asked for") }
         #expect { try data.x.column(2) } throws: { "\($0)".contains("column 2 asked for, but the matrix has 2 columns") }
         #expect(try data.rows(700..<800).count == 100)
+    }
+
+    @Test func subscriptsOutsideTheMatrixAreErrorsNotTraps() throws {
+        let m = try Matrix(rows: 2, columns: 3, values: [1, 2, 3, 4, 5, 6])
+        #expect(try m[1, 2] == 6 && Array(try m[row: 1]) == [4, 5, 6])
+        #expect { try m[2, 0] } throws: { "\($0)".contains("element (2, 0) asked for, but the matrix is 2×3") }
+        #expect { try m[0, 3] } throws: { "\($0)".contains("element (0, 3)") }
+        #expect { try m[-1, 0] } throws: { "\($0)".contains("element (-1, 0)") }
+        #expect { try m[row: 2] } throws: { "\($0)".contains("row 2 asked for, but the matrix has 2 rows") }
     }
 }

@@ -34,5 +34,8 @@ struct BoundsTests {
         let executable = try session.makeExecutable(fetch: [xa])
         #expect { try executable.feed(xb, [1, 2] as [Double]) } throws: { "\($0)".contains("made by another graph") }
         #expect { try a.addNode(.unary(.exp), inputs: [NodeID(99)]) } throws: { "\($0)".contains("%99 is not a node of this graph") }
+        #expect(try a.node(xa).name == "x")
+        #expect { try a.node(wb) } throws: { "\($0)".contains("made by another graph") }
+        #expect { try a.node(NodeID(99)) } throws: { "\($0)".contains("%99 is not a node of this graph (it has") }
     }
 }

@@ -49,7 +49,15 @@ public final class Graph {
             : "\(id) is not a node of this graph (it has \(nodes.count) nodes)"
     }
 
-    public subscript(id: NodeID) -> Node { nodes[id.index] }
+    /// The node `id`, which must be a node of this graph (the compiler's and passes' fast path;
+    /// outside the package, `node(_:)` checks).
+    package subscript(id: NodeID) -> Node { nodes[id.index] }
+
+    /// The node `id`; an id of another graph, or past the end, is `GraphError.unknownNode` saying which.
+    public func node(_ id: NodeID) throws -> Node {
+        guard contains(id) else { throw GraphError.unknownNode(whyNotContained(id)) }
+        return nodes[id.index]
+    }
 
     /// The node called `name`, if any.
     public func node(named name: String) -> Node? {

@@ -37,11 +37,29 @@ public struct Matrix: Equatable, Sendable, CustomStringConvertible {
         self.values = values
     }
 
-    /// The values of row `i`.
-    public subscript(row i: Int) -> ArraySlice<Float> { values[(i * columns)..<((i + 1) * columns)] }
+    /// The values of row `i` (from 0); a row outside `0..<rows` is an error naming it.
+    public subscript(row i: Int) -> ArraySlice<Float> {
+        get throws {
+            guard (0..<rows).contains(i) else { throw ModelError.data("row \(i) asked for, but the matrix has \(rows) rows (0..<\(rows))") }
+            return uncheckedRow(i)
+        }
+    }
 
-    /// The element at row `i`, column `j`.
-    public subscript(i: Int, j: Int) -> Float { values[i * columns + j] }
+    /// The element at row `i`, column `j` (from 0); an index outside the matrix is an error naming it.
+    public subscript(i: Int, j: Int) -> Float {
+        get throws {
+            guard (0..<rows).contains(i), (0..<columns).contains(j) else {
+                throw ModelError.data("element (\(i), \(j)) asked for, but the matrix is \(rows)×\(columns) (rows 0..<\(rows), columns 0..<\(columns))")
+            }
+            return values[i * columns + j]
+        }
+    }
+
+    /// Row `i`, for `i` known to lie within `0..<rows`.
+    func uncheckedRow(_ i: Int) -> ArraySlice<Float> { values[(i * columns)..<((i + 1) * columns)] }
+
+    /// Element `(i, j)`, for indices known to lie within the matrix.
+    func unchecked(_ i: Int, _ j: Int) -> Float { values[i * columns + j] }
 
     /// The rows at `indices`, in that order; an index outside `0..<rows` is an error.
     public func rows(_ indices: [Int]) throws -> Matrix {
@@ -50,7 +68,7 @@ public struct Matrix: Equatable, Sendable, CustomStringConvertible {
         }
         var out: [Float] = []
         out.reserveCapacity(indices.count * columns)
-        for i in indices { out.append(contentsOf: self[row: i]) }
+        for i in indices { out.append(contentsOf: uncheckedRow(i)) }
         return Matrix(uncheckedRows: indices.count, columns: columns, values: out)
     }
 

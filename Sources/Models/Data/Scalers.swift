@@ -16,11 +16,11 @@ public struct StandardScaler: Sendable, Equatable {
 
     public mutating func fit(_ data: Matrix) {
         var mean = [Double](repeating: 0, count: data.columns), squares = [Double](repeating: 0, count: data.columns)
-        for i in 0..<data.rows { for j in 0..<data.columns { mean[j] += Double(data[i, j]) } }
+        for i in 0..<data.rows { for j in 0..<data.columns { mean[j] += Double(data.unchecked(i, j)) } }
         mean = mean.map { $0 / Double(Swift.max(data.rows, 1)) }
         for i in 0..<data.rows {
             for j in 0..<data.columns {
-                let d = Double(data[i, j]) - mean[j]
+                let d = Double(data.unchecked(i, j)) - mean[j]
                 squares[j] += d * d
             }
         }
@@ -31,14 +31,14 @@ public struct StandardScaler: Sendable, Equatable {
     public func transform(_ data: Matrix) throws -> Matrix {
         try check(data)
         var out = data
-        for i in 0..<data.rows { for j in 0..<data.columns { out.values[i * data.columns + j] = (data[i, j] - mean[j]) / standardDeviation[j] } }
+        for i in 0..<data.rows { for j in 0..<data.columns { out.values[i * data.columns + j] = (data.unchecked(i, j) - mean[j]) / standardDeviation[j] } }
         return out
     }
 
     public func inverseTransform(_ data: Matrix) throws -> Matrix {
         try check(data)
         var out = data
-        for i in 0..<data.rows { for j in 0..<data.columns { out.values[i * data.columns + j] = data[i, j] * standardDeviation[j] + mean[j] } }
+        for i in 0..<data.rows { for j in 0..<data.columns { out.values[i * data.columns + j] = data.unchecked(i, j) * standardDeviation[j] + mean[j] } }
         return out
     }
 
@@ -77,7 +77,7 @@ public struct MinMaxScaler: Sendable, Equatable {
         for i in 0..<data.rows {
             for j in 0..<data.columns {
                 let span = maximum[j] - minimum[j]
-                out.values[i * data.columns + j] = span == 0 ? range.lowerBound : range.lowerBound + (data[i, j] - minimum[j]) / span * width
+                out.values[i * data.columns + j] = span == 0 ? range.lowerBound : range.lowerBound + (data.unchecked(i, j) - minimum[j]) / span * width
             }
         }
         return out
@@ -89,7 +89,7 @@ public struct MinMaxScaler: Sendable, Equatable {
         let width = range.upperBound - range.lowerBound
         for i in 0..<data.rows {
             for j in 0..<data.columns {
-                out.values[i * data.columns + j] = (data[i, j] - range.lowerBound) / width * (maximum[j] - minimum[j]) + minimum[j]
+                out.values[i * data.columns + j] = (data.unchecked(i, j) - range.lowerBound) / width * (maximum[j] - minimum[j]) + minimum[j]
             }
         }
         return out
