@@ -4,18 +4,7 @@
 /// with the unfused graph wherever the clip is inactive (`|z|` below about 16 in Float64).
 enum FuseBCELogits {
     static func run(_ unit: CompilationUnit) throws -> (CompilationUnit, Int) {
-        let graph = unit.graph
-        let rewriter = GraphRewriter(graph)
-        for node in graph.nodes {
-            if let (op, inputs) = forward(node, in: graph) ?? backward(node, in: graph) {
-                let id = try rewriter.add(op, inputs: inputs.map { rewriter[$0] }, name: node.name, role: node.role)
-                rewriter.replace(node.id, with: id)
-                rewriter.rewrites += 1
-            } else {
-                try rewriter.copy(node)
-            }
-        }
-        return (rewriter.finish(roots: unit.roots), rewriter.rewrites)
+        try GraphRewriter.replacingEach(unit) { node, graph in forward(node, in: graph) ?? backward(node, in: graph) }
     }
 
     /// `bce(y, sigmoid(z))` → `bce_logits(y, z)`.

@@ -17,18 +17,7 @@ enum FuseSoftmaxCrossEntropy {
     }
 
     static func run(_ unit: CompilationUnit) throws -> (CompilationUnit, Int) {
-        let graph = unit.graph
-        let rewriter = GraphRewriter(graph)
-        for node in graph.nodes {
-            if let (kind, inputs) = forward(node, in: graph) ?? backward(node, in: graph) {
-                let id = try rewriter.add(kind, inputs: inputs.map { rewriter[$0] }, name: node.name, role: node.role)
-                rewriter.replace(node.id, with: id)
-                rewriter.rewrites += 1
-            } else {
-                try rewriter.copy(node)
-            }
-        }
-        return (rewriter.finish(roots: unit.roots), rewriter.rewrites)
+        try GraphRewriter.replacingEach(unit) { node, graph in forward(node, in: graph) ?? backward(node, in: graph) }
     }
 
     /// `loss(y, softmax(z))` → `loss_logits(y, z)`.

@@ -60,3 +60,23 @@ extension Graph {
         return c.values.allSatisfy({ $0 == first }) ? first : nil
     }
 }
+
+extension GraphRewriter {
+    /// A pass that replaces single nodes: each node for which `replacement` gives an op and its
+    /// inputs (ids of the original graph) becomes that op; every other node is copied. Returns the
+    /// result and the number of replacements.
+    static func replacingEach(_ unit: CompilationUnit, _ replacement: (Node, Graph) -> (Op, [NodeID])?) throws -> (CompilationUnit, Int) {
+        let graph = unit.graph
+        let rewriter = GraphRewriter(graph)
+        for node in graph.nodes {
+            if let (op, inputs) = replacement(node, graph) {
+                let id = try rewriter.add(op, inputs: inputs.map { rewriter[$0] }, name: node.name, role: node.role)
+                rewriter.replace(node.id, with: id)
+                rewriter.rewrites += 1
+            } else {
+                try rewriter.copy(node)
+            }
+        }
+        return (rewriter.finish(roots: unit.roots), rewriter.rewrites)
+    }
+}
