@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "GradientCheckTests", dependencies: ["Graph", "Autodiff", "Runtime", "GradientCheck"]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Models", "Charts", "TrackingProbe", "ProcessSupport", "ReadmeSupport", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Tracking", "Models", "ReadmeSupport"]),
+        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Tracking", "Models", "Runtime", "ReadmeSupport"]),
         .testTarget(name: "CaseStudiesTests", dependencies: ["CaseStudies", "Models", "Charts"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Graph", "Runtime"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "AllocationCounting", "Workloads", "CaseStudies"]),
