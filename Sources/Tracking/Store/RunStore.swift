@@ -122,15 +122,25 @@ public final class RunStore: @unchecked Sendable {
         }
     }
 
-    /// Applies the schema migrations. GRDB reads which migrations are applied before it takes the
-    /// write lock, so two processes opening a new store at once can both start the same migration;
-    /// the second one's transaction fails and rolls back. When the other process has completed the
-    /// migrations meanwhile, that failure is no failure.
+    /// Applies the schema migrations. GRDB reads which migrations are applied once, before it takes
+    /// the write lock for each, so two processes opening a new store at once can both start the
+    /// same migration; the second one's transaction fails and rolls back. The other process may not
+    /// have completed the migrations yet (it may be between two of them, or stalled on a loaded
+    /// machine): so the migrations are applied again from those applied now, for as long as another
+    /// process applies some meanwhile (at most once per migration). A failure while no other
+    /// process made progress is a failure.
     private static func migrate(_ pool: DatabasePool) throws {
-        do {
-            try Schema.migrator.migrate(pool)
-        } catch {
-            guard try pool.read({ try Schema.migrator.hasCompletedMigrations($0) }) else { throw error }
+        var applied = try pool.read { try Schema.migrator.appliedIdentifiers($0) }
+        while true {
+            do {
+                try Schema.migrator.migrate(pool)
+                return
+            } catch {
+                let now = try pool.read { try Schema.migrator.appliedIdentifiers($0) }
+                if try pool.read({ try Schema.migrator.hasCompletedMigrations($0) }) { return }
+                guard now.isStrictSuperset(of: applied) else { throw error }
+                applied = now
+            }
         }
     }
 
