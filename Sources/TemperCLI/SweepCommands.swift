@@ -138,6 +138,10 @@ final class SweepSession: @unchecked Sendable {
             let size = try plan.space.gridCount()
             header += "grid search, \(capacity.map { "\($0) trial\($0 == 1 ? "" : "s")" } ?? "? trials")" + (capacity.map { $0 < size } == true ? " (run_cap; the grid has \(size))" : "")
         case .random: header += "random search, " + (plan.maxTrials.map { "\($0) trials (run_cap)" } ?? "until stopped (no run_cap)")
+        case .bayes:
+            let initial = plan.initialPoints ?? Swift.max(2, 3 * plan.space.parameters.count)
+            header += "Bayesian optimization (Gaussian process; \(initial) random trials first, lag \(plan.lag)), "
+                + (plan.maxTrials.map { "\($0) trials (run_cap)" } ?? "until stopped (no run_cap)")
         }
         header += ", \(plan.objective.direction.rawValue) \(plan.objective.name)" + (plan.objective.target.map { " (target \($0))" } ?? "")
         header += inProcess ? ", trials trained in this process" : ", trials run as commands"

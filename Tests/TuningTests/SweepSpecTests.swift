@@ -66,7 +66,10 @@ struct SweepSpecTests {
         expectError("method: grid\nmetric: {name: l}\nparameters:\n  lr: {min: 0.1, max: 1.0}\nprogram: p", "lr is uniform, which a grid cannot enumerate")
         expectError("method: random\nmetric: {name: l}\nparameters:\n  lr: {values: [1]}\nprogram: p\nearly_terminate: {type: hyperband, min_iter: 3}",
                     "comes with Hyperband")
-        expectError("method: bayes\nmetric: {name: l}\nparameters:\n  lr: {values: [1]}\nprogram: p", "comes with Bayesian optimization")
+        expectError("method: bayes\nmetric: {name: l, impute: best}\nparameters:\n  lr: {values: [1]}\nprogram: p", "impute best is not supported")
+        expectError("method: bayes\nmetric: {name: l, impute_while_running: worst}\nparameters:\n  lr: {values: [1]}\nprogram: p",
+                    "impute_while_running is not supported")
+        expectError("method: custom\nmetric: {name: l}\nparameters:\n  lr: {values: [1]}\nprogram: p", "use grid, random or bayes")
         expectError("method: random\nparameters:\n  lr: {values: [1]}\nprogram: p", "metric is required")
         expectError("method: random\nmetric: {name: l, goal: maximise}\nparameters:\n  lr: {values: [1]}\nprogram: p", "goal is minimize or maximize")
         expectError("method: random\nmetric: {name: l}\nparamters:\n  lr: {values: [1]}\nprogram: p", "unknown key \"paramters\"; did you mean parameters?")

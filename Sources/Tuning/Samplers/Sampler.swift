@@ -9,12 +9,16 @@ public struct SamplingContext: Sendable {
     /// Every trial before this one, in number order (configurations flat, dotted keys) — when the
     /// sampler's `needsHistory`; else empty.
     public var previous: [(config: [String: ConfigValue], state: TrialState, score: Double?)]
+    /// Whether a higher score is better.
+    public var direction: Objective.Direction
 
-    public init(space: SearchSpace, trial: Int, seed: UInt64, previous: [(config: [String: ConfigValue], state: TrialState, score: Double?)]) {
+    public init(space: SearchSpace, trial: Int, seed: UInt64, previous: [(config: [String: ConfigValue], state: TrialState, score: Double?)],
+                direction: Objective.Direction = .minimize) {
         self.space = space
         self.trial = trial
         self.seed = seed
         self.previous = previous
+        self.direction = direction
     }
 }
 
@@ -30,14 +34,18 @@ public protocol Sampler: Sendable {
     func capacity(_ space: SearchSpace) throws -> Int?
     /// Whether `propose` reads `previous` (reading every earlier trial costs time on each claim).
     var needsHistory: Bool { get }
-    /// How many trials may be proposed in one claim: a sampler that learns from results keeps
-    /// this at most its lag (trial i may only see trials before i − lag); grid and random are
-    /// unlimited.
+    /// How many trials may be proposed in one claim (unlimited unless a sampler says otherwise).
     var maxBatch: Int { get }
+    /// For a sampler that learns from results, `k`: trial `i` is proposed from the results of
+    /// trials `0 ..< i − k` only, and not before every one of them has ended — so one process,
+    /// many threads and many agents propose the same trials (the lag rule). Nil for samplers that
+    /// do not learn (grid, random).
+    var lag: Int? { get }
 }
 
 extension Sampler {
     public var maxBatch: Int { Int.max }
+    public var lag: Int? { nil }
 }
 
 /// Sees each trial's intermediate values and may stop it (Hyperband, ASHA, W&B's

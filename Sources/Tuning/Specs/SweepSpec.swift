@@ -5,7 +5,7 @@ import Tracking
 ///
 /// ```yaml
 /// program: ../train/casestudy.yaml      # a Temper train spec (trained in-process) or any script
-/// method: random                        # grid, random (bayes: with Bayesian optimization)
+/// method: random                        # grid, random or bayes (a Gaussian process)
 /// metric: {name: val_accuracy, goal: maximize, target: 0.9}
 /// run_cap: 20
 /// parameters:
@@ -54,14 +54,14 @@ public struct SweepSpec: Sendable {
         name = try sections["name"]?.string()
         project = try sections["project"]?.string()
         program = try sections["program"]?.string()
-        guard let methodNode = sections["method"] else { throw root.error("method is required: grid or random (bayes comes with Bayesian optimization)") }
+        guard let methodNode = sections["method"] else { throw root.error("method is required: grid, random or bayes") }
         let methodName = try methodNode.string()
         switch methodName {
         case "grid": method = .grid
         case "random": method = .random
-        case "bayes": throw methodNode.error("method bayes comes with Bayesian optimization (GP and TPE), not in this version; use grid or random")
-        case "custom": throw methodNode.error("method custom is not supported; use grid or random")
-        default: throw methodNode.error("unknown method \(methodName); use grid or random")
+        case "bayes": method = .bayes
+        case "custom": throw methodNode.error("method custom is not supported; use grid, random or bayes")
+        default: throw methodNode.error("unknown method \(methodName); use grid, random or bayes")
         }
         guard let metric = sections["metric"] else { throw root.error("metric is required: {name: val_accuracy, goal: maximize}") }
         objective = try Self.objective(metric)
@@ -139,6 +139,14 @@ public struct SweepSpec: Sendable {
         let goal = try metric["goal"]?.string() ?? "minimize"
         guard let direction = Objective.Direction(rawValue: goal) else {
             throw (metric["goal"] ?? node).error("goal is minimize or maximize, not \(goal)")
+        }
+        // W&B's impute: Temper's Bayesian search counts a failed trial as the worst finished score.
+        if let impute = metric["impute"], try impute.string() != "worst" {
+            throw impute.error("impute \(try impute.string()) is not supported: Temper imputes the worst finished score for failed trials (impute: worst)")
+        }
+        // Running trials never count: the lag rule waits for the trials a proposal learns from.
+        if let running = metric["impute_while_running"], (try? running.bool()) != false, (try? running.string()) != "false" {
+            throw running.error("impute_while_running is not supported: a Bayesian proposal waits for the trials it learns from to end (remove it, or set it to false)")
         }
         return Objective(name: name, direction: direction, target: try metric["target"]?.double(), aggregation: .last)
     }

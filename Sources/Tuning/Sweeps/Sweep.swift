@@ -5,12 +5,17 @@ import Tracking
 public enum SearchMethod: String, Sendable, Codable, CaseIterable {
     case grid
     case random
+    /// Bayesian optimization with a Gaussian process (`BayesianSampler`).
+    case bayes
+}
 
-    /// The sampler; `skipsDuplicates` for Keras Tuner's random search.
-    func sampler(skipsDuplicates: Bool) -> any Sampler {
-        switch self {
+extension SweepPlan {
+    /// The plan's sampler: `skipsDuplicates` for Keras Tuner's random search, the Bayesian options for bayes.
+    var sampler: any Sampler {
+        switch method {
         case .grid: return GridSampler()
         case .random: return RandomSampler(skipsDuplicates: skipsDuplicates)
+        case .bayes: return BayesianSampler(initialPoints: initialPoints, lag: lag)
         }
     }
 }
@@ -34,9 +39,16 @@ public struct SweepPlan: Sendable {
     public var skipsDuplicates: Bool
     /// The definition as JSON, stored with the sweep (a spec file's content, for `temper agent`).
     public var spec: String
+    /// Bayesian optimization: random trials before the model (nil: 3 per parameter, at least 2).
+    public var initialPoints: Int?
+    /// Bayesian optimization: trial `i` learns from trials before `i − lag` (see `Sampler.lag`).
+    public var lag: Int
 
     public init(project: String, name: String, method: SearchMethod, space: SearchSpace, objective: Objective, maxTrials: Int? = nil,
-                seed: UInt64 = 1, executionsPerTrial: Int = 1, skipsDuplicates: Bool = false, spec: String = "") throws {
+                seed: UInt64 = 1, executionsPerTrial: Int = 1, skipsDuplicates: Bool = false, spec: String = "",
+                initialPoints: Int? = nil, lag: Int = 1) throws {
+        if let initialPoints, initialPoints < 0 { throw TuningError.invalidSearch("the number of initial random trials must be at least 0, not \(initialPoints)") }
+        guard lag >= 0 else { throw TuningError.invalidSearch("the lag of a Bayesian search must be at least 0, not \(lag)") }
         guard executionsPerTrial >= 1 else { throw TuningError.invalidSearch("executionsPerTrial must be at least 1, not \(executionsPerTrial)") }
         if let maxTrials, maxTrials < 1 { throw TuningError.invalidSearch("the number of trials (max_trials, run_cap) must be at least 1, not \(maxTrials)") }
         self.project = project
@@ -49,19 +61,22 @@ public struct SweepPlan: Sendable {
         self.executionsPerTrial = executionsPerTrial
         self.skipsDuplicates = skipsDuplicates
         self.spec = spec
+        self.initialPoints = initialPoints
+        self.lag = lag
     }
 
     /// A hash of what determines the trials (not the seed, stored beside it).
     public var specHash: String {
-        let text = [spec, name, method.rawValue, space.description, objective.name, objective.direction.rawValue, objective.aggregation.rawValue,
-                    objective.target.map { "\($0)" } ?? "-", maxTrials.map(String.init) ?? "-", String(executionsPerTrial), String(skipsDuplicates)]
-            .joined(separator: "\u{1F}")
-        return String(SweepSeeds.fnv1a(text), radix: 16)
+        var parts: [String] = [spec, name, method.rawValue, space.description, objective.name, objective.direction.rawValue, objective.aggregation.rawValue]
+        parts += [objective.target.map { "\($0)" } ?? "-", maxTrials.map(String.init) ?? "-", String(executionsPerTrial), String(skipsDuplicates)]
+        if method == .bayes { parts += [initialPoints.map(String.init) ?? "-", String(lag)] }
+        let joined = parts.joined(separator: "\u{1F}")
+        return String(SweepSeeds.fnv1a(joined), radix: 16)
     }
 
     /// The number of trials the sweep runs at most (nil: unbounded).
     public func capacity() throws -> Int? {
-        let sampled = try method.sampler(skipsDuplicates: skipsDuplicates).capacity(space)
+        let sampled = try sampler.capacity(space)
         switch (sampled, maxTrials) {
         case let (a?, b?): return Swift.min(a, b)
         case let (a, b): return a ?? b
@@ -81,7 +96,7 @@ public final class Sweep: @unchecked Sendable {
         self.info = info
         self.plan = plan
         self.store = store
-        sampler = plan.method.sampler(skipsDuplicates: plan.skipsDuplicates)
+        sampler = plan.sampler
     }
 
     /// The sweep of `plan` in `store`: the newest one with the same spec and seed when `resume`
@@ -105,14 +120,35 @@ public final class Sweep: @unchecked Sendable {
     /// transaction — fewer than `count` when fewer are left; none when the sweep is done. A
     /// sampler that learns from results (`maxBatch`) caps `count`.
     public func claim(count: Int, results: [RunStore.TrialResult] = []) throws -> [TrialClaim] {
-        try store.claimTrials(info.id, count: Swift.max(1, Swift.min(count, sampler.maxBatch)), withHistory: sampler.needsHistory, results: results) { claim in
+        try claimBatch(count: count, results: results).claims
+    }
+
+    /// As `claim(count:results:)`, and whether the claim stopped short because a learning
+    /// sampler's next trial must wait for earlier trials to end (the lag rule): then the sweep is
+    /// not done, and claiming again later proposes it.
+    public func claimBatch(count: Int, results: [RunStore.TrialResult] = []) throws -> (claims: [TrialClaim], waiting: Bool) {
+        var waiting = false
+        let claims = try store.claimTrials(info.id, count: Swift.max(1, Swift.min(count, sampler.maxBatch)),
+                                           withHistory: sampler.needsHistory, results: results) { claim in
+            waiting = false
             if let cap = plan.maxTrials, claim.number >= cap { return nil }
             if claim.finishedScores.contains(where: plan.objective.reachesTarget) { return nil }
+            if let lag = sampler.lag, !Self.hasEnded(claim.previous.prefix(Swift.max(0, claim.number - lag))) {
+                waiting = true
+                return nil
+            }
             let previous = claim.previous.map { (config: flat($0.config), state: $0.state, score: $0.score) }
-            let context = SamplingContext(space: plan.space, trial: claim.number, seed: plan.seed, previous: previous)
+            let context = SamplingContext(space: plan.space, trial: claim.number, seed: plan.seed, previous: previous,
+                                          direction: plan.objective.direction)
             guard let config = try sampler.propose(context) else { return nil }
             return TrialProposal(config: config.nested(), seed: SweepSeeds.trial(plan.seed, claim.number))
         }
+        return (claims, waiting)
+    }
+
+    /// Whether every one of `trials` has ended (finished, failed or stopped; a crashed one runs again).
+    private static func hasEnded(_ trials: ArraySlice<TrialInfo>) -> Bool {
+        trials.allSatisfy { [.finished, .failed, .stopped].contains($0.state) }
     }
 
     /// The trials so far, in number order.

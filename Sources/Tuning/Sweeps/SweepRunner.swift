@@ -180,17 +180,20 @@ public final class SweepRunner: @unchecked Sendable {
                 // reached); otherwise those whose runs are still being written wait for later.
                 queue.startClaiming()
                 do {
-                    let results = sweep.plan.objective.target == nil ? queue.takeWrittenResults() : try queue.takeAllResults()
-                    let batch = try sweep.claim(count: size, results: results)
+                    // A learning sampler needs every result recorded before it proposes.
+                    let recordAll = sweep.plan.objective.target != nil || sweep.sampler.lag != nil
+                    let results = recordAll ? try queue.takeAllResults() : queue.takeWrittenResults()
+                    let (batch, waiting) = try sweep.claimBatch(count: size, results: results)
                     settled(results, giveBack: [])
                     for claim in batch { register(claim) }
                     queue.fill(batch)
                     if batch.isEmpty {
                         // Nothing to claim now; another worker of this process may still give
-                        // claims back (a long trial holds its batch, or its claim is under way):
-                        // wait for that.
-                        guard queues.contains(where: { $0 !== queue && $0.isBusy }) else { break }
-                        Thread.sleep(forTimeInterval: 0.02)
+                        // claims back (a long trial holds its batch, or its claim is under way),
+                        // or trials the sampler must learn from are still running (here or in
+                        // another process): wait for that.
+                        guard waiting || queues.contains(where: { $0 !== queue && $0.isBusy }) else { break }
+                        Thread.sleep(forTimeInterval: waiting ? 0.05 : 0.02)
                         continue
                     }
                 } catch {

@@ -42,6 +42,9 @@ public class Tuner {
     /// Trials trained at once, on as many threads (OpenBLAS runs single-threaded in each).
     public let parallel: Int
     let method: SearchMethod
+    /// Bayesian optimization's random trials before the model, and its lag (see `BayesianSampler`).
+    var initialPoints: Int?
+    var lag = 1
     let build: @Sendable (HyperParameters) throws -> Sequential
     /// The search space, known after the first `search` (or `searchSpaceSummary`).
     public private(set) var space: SearchSpace?
@@ -75,7 +78,8 @@ public class Tuner {
         let space = try discoverSpace()
         inputColumns = x.columns
         let plan = try SweepPlan(project: projectName, name: projectName, method: method, space: space, objective: objective, maxTrials: maxTrials,
-                                 seed: seed, executionsPerTrial: executionsPerTrial, skipsDuplicates: true, spec: "swift")
+                                 seed: seed, executionsPerTrial: executionsPerTrial, skipsDuplicates: true, spec: "swift",
+                                 initialPoints: initialPoints, lag: lag)
         let tracker = try Tracker(dir: directory, systemMetricsInterval: nil)
         let (sweep, resumed) = try Sweep.open(plan, in: tracker.store, resume: !overwrite)
         self.sweep = sweep
@@ -192,6 +196,34 @@ public final class RandomSearch: Tuner {
                             _ build: @escaping @Sendable (HyperParameters) throws -> Sequential) throws {
         try self.init(objective: try Objective.inferred(objective), maxTrials: maxTrials, executionsPerTrial: executionsPerTrial, seed: seed,
                       directory: directory, projectName: projectName, overwrite: overwrite, parallel: parallel, build)
+    }
+}
+
+/// Keras Tuner's Bayesian optimization (`max_trials` 10 by default) with a Gaussian process:
+/// `numInitialPoints` random trials (nil: 3 per hyperparameter, Keras Tuner's default), then each
+/// trial maximizes the log expected improvement of a GP fitted to the scores so far (see
+/// `BayesianSampler`; Keras Tuner uses an upper confidence bound with `alpha`/`beta` instead).
+/// `lag` is the lag rule: trial `i` learns from trials before `i − lag`, which makes the trials the
+/// same at any `parallel`; `parallel` trials run at once without waiting when `lag ≥ parallel − 1`.
+public final class BayesianOptimization: Tuner {
+    public init(objective: Objective, maxTrials: Int = 10, numInitialPoints: Int? = nil, lag: Int = 1, executionsPerTrial: Int = 1,
+                seed: UInt64 = 1, directory: String = "temper-runs", projectName: String = "untitled_project", overwrite: Bool = false,
+                parallel: Int = 1, _ build: @escaping @Sendable (HyperParameters) throws -> Sequential) throws {
+        if let numInitialPoints, numInitialPoints < 0 { throw TuningError.invalidSearch("numInitialPoints must be at least 0, not \(numInitialPoints)") }
+        guard lag >= 0 else { throw TuningError.invalidSearch("lag must be at least 0, not \(lag)") }
+        try super.init(method: .bayes, objective: objective, maxTrials: maxTrials, executionsPerTrial: executionsPerTrial, seed: seed,
+                       directory: directory, projectName: projectName, overwrite: overwrite, parallel: parallel, build: build)
+        initialPoints = numInitialPoints
+        self.lag = lag
+    }
+
+    /// With the objective given by name (minimized for losses and errors, maximized for accuracies).
+    public convenience init(objective: String, maxTrials: Int = 10, numInitialPoints: Int? = nil, lag: Int = 1, executionsPerTrial: Int = 1,
+                            seed: UInt64 = 1, directory: String = "temper-runs", projectName: String = "untitled_project", overwrite: Bool = false,
+                            parallel: Int = 1, _ build: @escaping @Sendable (HyperParameters) throws -> Sequential) throws {
+        try self.init(objective: try Objective.inferred(objective), maxTrials: maxTrials, numInitialPoints: numInitialPoints, lag: lag,
+                      executionsPerTrial: executionsPerTrial, seed: seed, directory: directory, projectName: projectName, overwrite: overwrite,
+                      parallel: parallel, build)
     }
 }
 
