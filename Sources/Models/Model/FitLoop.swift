@@ -31,11 +31,12 @@ final class FitLoop {
     /// plain step stays the fast one for every other batch).
     private let gradientStep: Executable?
     private let gradientNames: [String]
+    private let schedule: LearningRate
     private var random: SeededRandom
     private var order: [Int]
-    private var xBatch: [Float]
-    private var yBatch: [Float]
-    private var totals: MetricTotals
+    /// The batch's rows, gathered in this epoch's order (raw buffers: no exclusivity checks per batch).
+    private let xBatch: UnsafeMutableBufferPointer<Float>
+    private let yBatch: UnsafeMutableBufferPointer<Float>
     /// One `Logs` reused for every batch: its keys are set, not reallocated.
     private var batchLogs = Logs()
 
@@ -61,9 +62,14 @@ final class FitLoop {
         }
         random = SeededRandom(seed: options.seed ?? model.seed)
         order = Array(0..<rows)
-        xBatch = [Float](repeating: 0, count: options.batchSize * train.x.columns)
-        yBatch = [Float](repeating: 0, count: options.batchSize * train.y.columns)
-        totals = compiled.metricTotals()
+        schedule = compiled.optimizer.learningRate
+        xBatch = .allocate(capacity: Swift.max(1, options.batchSize * train.x.columns))
+        yBatch = .allocate(capacity: Swift.max(1, options.batchSize * train.y.columns))
+    }
+
+    deinit {
+        xBatch.deallocate()
+        yBatch.deallocate()
     }
 
     /// Trains; callbacks hear of an error (`onTrainError`) before it is thrown. The history so far
@@ -72,8 +78,9 @@ final class FitLoop {
         model.lastHistory = History()
         do {
             for callback in callbacks { try callback.onTrainBegin(training) }
+            var totals = compiled.metricTotals()
             for epoch in 0..<options.epochs {
-                try runEpoch(epoch)
+                try runEpoch(epoch, &totals)
                 if training.stopTraining { break }
             }
             for callback in callbacks { try callback.onTrainEnd(training) }
@@ -87,7 +94,7 @@ final class FitLoop {
         return training.history
     }
 
-    private func runEpoch(_ epoch: Int) throws {
+    private func runEpoch(_ epoch: Int, _ totals: inout MetricTotals) throws {
         training.epoch = epoch
         // An epoch stopped before its last batch has no last-batch gradients of its own.
         training.lastBatchGradientFetches = nil
@@ -97,22 +104,21 @@ final class FitLoop {
         for callback in callbacks { try callback.onEpochBegin(epoch, training) }
         totals.reset()
         for batch in 0..<steps {
-            try runBatch(batch, epoch: epoch)
+            try runBatch(batch, epoch: epoch, &totals)
             if training.stopTraining { break }
         }
-        let logs = try epochLogs()
+        let logs = try epochLogs(totals)
         training.history.append(epoch: epoch, logs)
         model.lastHistory = training.history
         for callback in callbacks { try callback.onEpochEnd(epoch, logs: logs, training) }
         model.lastHistory = training.history
     }
 
-    private func runBatch(_ batch: Int, epoch: Int) throws {
+    private func runBatch(_ batch: Int, epoch: Int, _ totals: inout MetricTotals) throws {
         let start = batch * options.batchSize, count = Swift.min(options.batchSize, order.count - start)
         let lastWithGradients = gradientStep != nil && batch == steps - 1
         let step = lastWithGradients ? gradientStep ?? plainStep : plainStep
         try feedBatch(start: start, count: count, into: step)
-        let schedule = compiled.optimizer.learningRate
         if schedule.isScheduled {
             try compiled.session.setScalar(schedule.value(atStep: training.step), of: compiled.learningRate)
         }
@@ -138,20 +144,18 @@ final class FitLoop {
     /// Copies the batch's rows (in this epoch's order) into the batch buffers and feeds them.
     private func feedBatch(start: Int, count: Int, into step: Executable) throws {
         let xColumns = train.x.columns, yColumns = train.y.columns
-        let order = self.order
-        try train.x.values.withUnsafeBufferPointer { xs in
-            try train.y.values.withUnsafeBufferPointer { ys in
-                try xBatch.withUnsafeMutableBufferPointer { xb in
-                    try yBatch.withUnsafeMutableBufferPointer { yb in
-                        guard let xTo = xb.baseAddress, let yTo = yb.baseAddress, let xFrom = xs.baseAddress, let yFrom = ys.baseAddress else { return }
-                        for r in 0..<count {
-                            let source = order[start + r]
-                            (xTo + r * xColumns).update(from: xFrom + source * xColumns, count: xColumns)
-                            (yTo + r * yColumns).update(from: yFrom + source * yColumns, count: yColumns)
-                        }
-                        try step.feed(compiled.x, UnsafeBufferPointer(rebasing: xb[0..<(count * xColumns)]))
-                        try step.feed(compiled.y, UnsafeBufferPointer(rebasing: yb[0..<(count * yColumns)]))
+        let (xb, yb) = (xBatch, yBatch)
+        try order.withUnsafeBufferPointer { order in
+            try train.x.values.withUnsafeBufferPointer { xs in
+                try train.y.values.withUnsafeBufferPointer { ys in
+                    guard let xTo = xb.baseAddress, let yTo = yb.baseAddress, let xFrom = xs.baseAddress, let yFrom = ys.baseAddress else { return }
+                    for r in 0..<count {
+                        let source = order[start + r]
+                        (xTo + r * xColumns).update(from: xFrom + source * xColumns, count: xColumns)
+                        (yTo + r * yColumns).update(from: yFrom + source * yColumns, count: yColumns)
                     }
+                    try step.feed(compiled.x, UnsafeBufferPointer(rebasing: xb[0..<(count * xColumns)]))
+                    try step.feed(compiled.y, UnsafeBufferPointer(rebasing: yb[0..<(count * yColumns)]))
                 }
             }
         }
@@ -159,7 +163,7 @@ final class FitLoop {
 
     /// Keras' running means of the epoch, then (in inference mode) the whole training set's
     /// `end_of_epoch_…` and the validation set's `val_…`, and the learning rate.
-    private func epochLogs() throws -> Logs {
+    private func epochLogs(_ totals: MetricTotals) throws -> Logs {
         var logs = Logs()
         for (k, key) in keys.enumerated() { logs[key] = totals.value(k) }
         if options.evaluateTrainingSet {

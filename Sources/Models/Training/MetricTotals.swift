@@ -55,6 +55,8 @@ struct MetricTotals {
     private var rows = 0
     /// Fetches read per batch (loss first).
     let fetchCount: Int
+    /// Every slot a mean (no confusion counts): slot k is fetch k and sum k.
+    private let meansOnly: Bool
 
     /// For `[loss] + metrics` fetched as `MetricFetches` (the loss a mean).
     init(metrics: [(Metric, MetricFetches)]) {
@@ -74,6 +76,7 @@ struct MetricTotals {
         self.slots = slots
         self.sums = [Double](repeating: 0, count: size)
         self.fetchCount = fetches
+        meansOnly = slots.allSatisfy { if case .mean = $0 { return true } else { return false } }
     }
 
     mutating func reset() {
@@ -83,6 +86,12 @@ struct MetricTotals {
 
     /// Adds a batch of `count` rows whose fetches start at index 0 of `executable`.
     mutating func add(_ executable: Executable, rows count: Int) throws {
+        rows += count
+        if meansOnly {
+            // The common case (loss, accuracy …): slot k is fetch k.
+            for k in sums.indices { sums[k] += try executable.scalar(k) * Double(count) }
+            return
+        }
         var fetch = 0
         for slot in slots {
             switch slot {
@@ -98,7 +107,6 @@ struct MetricTotals {
                 fetch += 4
             }
         }
-        rows += count
     }
 
     /// The value of `[loss] + metrics` at index `k`, over the batches added so far.

@@ -30,7 +30,14 @@ final class Program<T: TensorScalar> {
     struct Output {
         let pointer: UnsafeMutablePointer<T>
         let shape: [Int]
-        var count: Int { shape.reduce(1, *) }
+        /// The element count, computed once (read on every fetch).
+        let count: Int
+
+        init(pointer: UnsafeMutablePointer<T>, shape: [Int]) {
+            self.pointer = pointer
+            self.shape = shape
+            count = shape.reduce(1, *)
+        }
     }
 
     let batchSize: Int

@@ -127,18 +127,23 @@ public final class Executable {
     /// Throws when `index` is not a fetch, the executable has not run, or the value is empty.
     public func scalar(_ index: Int) throws -> Double {
         switch engine {
-        case .float32(let e):
-            let out = try Self.output(index, of: e.last?.outputs)
-            guard out.count > 0 else { throw RuntimeError.invalidFetch("fetch \(index) is empty (shape \(out.shape)); it has no first element") }
-            return Double(out.pointer[0])
-        case .float64(let e):
-            let out = try Self.output(index, of: e.last?.outputs)
-            guard out.count > 0 else { throw RuntimeError.invalidFetch("fetch \(index) is empty (shape \(out.shape)); it has no first element") }
-            return out.pointer[0]
+        case .float32(let e): return Double(try Self.first(index, of: e.last))
+        case .float64(let e): return try Self.first(index, of: e.last)
         }
     }
 
-    /// Fetch `index` of the last run's outputs, checked.
+    /// The first element of fetch `index` of the last run (checked, without copying the output's shape).
+    private static func first<T>(_ index: Int, of program: Program<T>?) throws -> T {
+        guard let program else { throw RuntimeError.invalidFetch("run() has not completed yet") }
+        guard program.outputs.indices.contains(index) else {
+            throw RuntimeError.invalidFetch("fetch \(index) asked for, but the executable has \(program.outputs.count) (0..<\(program.outputs.count))")
+        }
+        guard program.outputs[index].count > 0 else {
+            throw RuntimeError.invalidFetch("fetch \(index) is empty (shape \(program.outputs[index].shape)); it has no first element")
+        }
+        return program.outputs[index].pointer[0]
+    }
+
     private static func output<T>(_ index: Int, of outputs: [T]?) throws -> T {
         guard let outputs else { throw RuntimeError.invalidFetch("run() has not completed yet") }
         guard outputs.indices.contains(index) else {
