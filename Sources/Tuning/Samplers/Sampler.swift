@@ -69,9 +69,16 @@ public enum SweepSeeds {
         return Double(bits >> 11) * 0x1p-53
     }
 
-    /// SplitMix64's finalizer over `a` and `b`.
+    /// `a` and `b` mixed by SplitMix64's finalizer applied twice: `f(f(a + γ) ⊕ (b + δ))`. (A
+    /// single affine combination of `a` and `b` before one finalizer let `(s, n + 1)` and
+    /// `(s + 1, n)` meet: consecutive sweep seeds shared trials, shifted by one.)
     static func mix(_ a: UInt64, _ b: UInt64) -> UInt64 {
-        var z = a &+ 0x9E37_79B9_7F4A_7C15 &* (b | 1) &+ b
+        finalize(finalize(a &+ 0x9E37_79B9_7F4A_7C15) ^ (b &+ 0xD1B5_4A32_D192_ED03))
+    }
+
+    /// SplitMix64's finalizer (a bijection of 64-bit words).
+    private static func finalize(_ x: UInt64) -> UInt64 {
+        var z = x
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
