@@ -139,7 +139,7 @@ final class SweepSession: @unchecked Sendable {
             header += "grid search, \(capacity.map { "\($0) trial\($0 == 1 ? "" : "s")" } ?? "? trials")" + (capacity.map { $0 < size } == true ? " (run_cap; the grid has \(size))" : "")
         case .random: header += "random search, " + (plan.maxTrials.map { "\($0) trials (run_cap)" } ?? "until stopped (no run_cap)")
         case .bayes:
-            let initial = plan.initialPoints ?? Swift.max(2, 3 * plan.space.parameters.count)
+            let initial = plan.initialPoints ?? BayesianSampler.defaultInitialPoints(plan.space)
             header += "Bayesian optimization (Gaussian process; \(initial) random trials first, lag \(plan.lag)), "
                 + (plan.maxTrials.map { "\($0) trials (run_cap)" } ?? "until stopped (no run_cap)")
         }

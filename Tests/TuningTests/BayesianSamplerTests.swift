@@ -62,6 +62,13 @@ struct BayesianSamplerTests {
         #expect(try proposed(past) != proposed(changed))
     }
 
+    @Test func initialRandomTrialsCountOnlyWhatVaries() throws {
+        var space = Self.space
+        try space.add(SearchParameter(name: "z", distribution: FixedHyperparameter(.int(3))))
+        #expect(BayesianSampler.defaultInitialPoints(space) == 6)
+        #expect(BayesianSampler.defaultInitialPoints(try SearchSpace([SearchParameter(name: "c", distribution: FixedHyperparameter(.int(1)))])) == 2)
+    }
+
     @Test func failedTrialsAreImputedNotFatal() throws {
         var past = try Self.search(BayesianSampler(initialPoints: 4), trials: 8, seed: 4).past
         past[5].state = .failed

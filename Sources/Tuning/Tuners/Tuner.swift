@@ -200,7 +200,7 @@ public final class RandomSearch: Tuner {
 }
 
 /// Keras Tuner's Bayesian optimization (`max_trials` 10 by default) with a Gaussian process:
-/// `numInitialPoints` random trials (nil: 3 per hyperparameter, Keras Tuner's default), then each
+/// `numInitialPoints` random trials (nil: 3 per hyperparameter that varies, Keras Tuner's default), then each
 /// trial maximizes the log expected improvement of a GP fitted to the scores so far (see
 /// `BayesianSampler`; Keras Tuner uses an upper confidence bound with `alpha`/`beta` instead).
 /// `lag` is the lag rule: trial `i` learns from trials before `i − lag`, which makes the trials the

@@ -17,7 +17,8 @@ import Tracking
 ///   `k` lets `k + 1` trials run at once without waiting; each trial then knows `k` fewer results
 ///   than a strictly sequential search would.
 public struct BayesianSampler: Sampler {
-    /// Random trials before the model (nil: Keras Tuner's default, 3 per dimension, at least 2).
+    /// Random trials before the model (nil: Keras Tuner's default, 3 per hyperparameter that can
+    /// vary — constants do not count — at least 2).
     public var initialPoints: Int?
     public var lag: Int?
     /// Random candidates the acquisition optimizer starts from.
@@ -35,7 +36,7 @@ public struct BayesianSampler: Sampler {
 
     public func propose(_ context: SamplingContext) throws -> [String: ConfigValue]? {
         let space = context.space
-        let initial = initialPoints ?? Swift.max(2, 3 * space.parameters.count)
+        let initial = initialPoints ?? Self.defaultInitialPoints(space)
         let known = context.previous.prefix(Swift.max(0, context.trial - (lag ?? 0)))
         let (points, targets) = observations(known, space: space, direction: context.direction)
         guard context.trial >= initial, targets.count >= 2, !space.parameters.isEmpty else { return randomConfiguration(context) }
@@ -49,6 +50,12 @@ public struct BayesianSampler: Sampler {
         }
         let index = Dictionary(uniqueKeysWithValues: space.parameters.enumerated().map { ($1.name, $0) })
         return space.configuration { parameter in Swift.min(Swift.max(found.point[index[parameter.name] ?? 0], 0), 1 - 1e-12) }
+    }
+
+    /// 3 per hyperparameter that can take more than one value, at least 2.
+    public static func defaultInitialPoints(_ space: SearchSpace) -> Int {
+        let varying = space.parameters.filter { (try? $0.distribution.gridValues($0.name).count) != 1 }
+        return Swift.max(2, 3 * varying.count)
     }
 
     private func randomConfiguration(_ context: SamplingContext) -> [String: ConfigValue] {
