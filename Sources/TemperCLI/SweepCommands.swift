@@ -142,6 +142,9 @@ final class SweepSession: @unchecked Sendable {
             let initial = plan.initialPoints ?? BayesianSampler.defaultInitialPoints(plan.space)
             header += "Bayesian optimization (Gaussian process; \(initial) random trials first, lag \(plan.lag)), "
                 + (plan.maxTrials.map { "\($0) trials (run_cap)" } ?? "until stopped (no run_cap)")
+        case .tpe:
+            header += "TPE (\(plan.initialPoints ?? 10) random trials first, lag \(plan.lag)), "
+                + (plan.maxTrials.map { "\($0) trials (run_cap)" } ?? "until stopped (no run_cap)")
         }
         header += ", \(plan.objective.direction.rawValue) \(plan.objective.name)" + (plan.objective.target.map { " (target \($0))" } ?? "")
         header += inProcess ? ", trials trained in this process" : ", trials run as commands"

@@ -69,7 +69,7 @@ struct SweepSpecTests {
         expectError("method: bayes\nmetric: {name: l, impute: best}\nparameters:\n  lr: {values: [1]}\nprogram: p", "impute best is not supported")
         expectError("method: bayes\nmetric: {name: l, impute_while_running: worst}\nparameters:\n  lr: {values: [1]}\nprogram: p",
                     "impute_while_running is not supported")
-        expectError("method: custom\nmetric: {name: l}\nparameters:\n  lr: {values: [1]}\nprogram: p", "use grid, random or bayes")
+        expectError("method: custom\nmetric: {name: l}\nparameters:\n  lr: {values: [1]}\nprogram: p", "use grid, random, bayes or tpe")
         expectError("method: random\nparameters:\n  lr: {values: [1]}\nprogram: p", "metric is required")
         expectError("method: random\nmetric: {name: l, goal: maximise}\nparameters:\n  lr: {values: [1]}\nprogram: p", "goal is minimize or maximize")
         expectError("method: random\nmetric: {name: l}\nparamters:\n  lr: {values: [1]}\nprogram: p", "unknown key \"paramters\"; did you mean parameters?")

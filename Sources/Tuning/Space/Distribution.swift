@@ -13,6 +13,12 @@ public protocol Distribution: Sendable, CustomStringConvertible {
     /// Where `value` lies as a quantile (the inverse of `value(at:)`), for samplers that model
     /// the unit cube; nil when it is not a value of the distribution.
     func quantile(of value: ConfigValue) -> Double?
+    /// True for an unordered set of choices (a categorical kernel suits it, not a distance).
+    var isCategorical: Bool { get }
+}
+
+extension Distribution {
+    public var isCategorical: Bool { false }
 }
 
 /// A condition on a parent parameter: active only while the parent is active and has one of

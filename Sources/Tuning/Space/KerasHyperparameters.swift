@@ -225,6 +225,8 @@ public struct ChoiceHyperparameter: Distribution {
 
     public func value(at u: Double) -> ConfigValue { values[NumericRange.index(u, count: values.count)] }
 
+    public var isCategorical: Bool { true }
+
     public func gridValues(_ name: String) throws -> [ConfigValue] { withDefaultFirst(values, defaultValue) }
 
     public func quantile(of value: ConfigValue) -> Double? {
@@ -241,6 +243,8 @@ public struct BooleanHyperparameter: Distribution {
     public init(default value: Bool = false) { defaultValue = .bool(value) }
 
     public func value(at u: Double) -> ConfigValue { .bool(u >= 0.5) }
+
+    public var isCategorical: Bool { true }
     public func gridValues(_ name: String) throws -> [ConfigValue] { withDefaultFirst([.bool(false), .bool(true)], defaultValue) }
     public func quantile(of value: ConfigValue) -> Double? {
         guard case .bool(let b) = value else { return nil }

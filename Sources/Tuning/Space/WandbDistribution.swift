@@ -104,6 +104,8 @@ public struct WandbDistribution: Distribution {
 
     private var isQuantized: Bool { [.qUniform, .qLogUniform, .qLogUniformValues, .qNormal, .qLogNormal, .qBeta].contains(kind) }
 
+    public var isCategorical: Bool { kind == .categorical }
+
     public func value(at u: Double) -> ConfigValue {
         switch kind {
         case .constant: return constant

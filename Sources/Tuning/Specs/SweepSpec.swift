@@ -5,7 +5,7 @@ import Tracking
 ///
 /// ```yaml
 /// program: ../train/casestudy.yaml      # a Temper train spec (trained in-process) or any script
-/// method: random                        # grid, random or bayes (a Gaussian process)
+/// method: random                        # grid, random, bayes (a Gaussian process) or tpe (Temper's)
 /// metric: {name: val_accuracy, goal: maximize, target: 0.9}
 /// run_cap: 20
 /// parameters:
@@ -60,8 +60,9 @@ public struct SweepSpec: Sendable {
         case "grid": method = .grid
         case "random": method = .random
         case "bayes": method = .bayes
-        case "custom": throw methodNode.error("method custom is not supported; use grid, random or bayes")
-        default: throw methodNode.error("unknown method \(methodName); use grid, random or bayes")
+        case "tpe": method = .tpe
+        case "custom": throw methodNode.error("method custom is not supported; use grid, random, bayes or tpe")
+        default: throw methodNode.error("unknown method \(methodName); use grid, random, bayes or tpe")
         }
         guard let metric = sections["metric"] else { throw root.error("metric is required: {name: val_accuracy, goal: maximize}") }
         objective = try Self.objective(metric)

@@ -7,6 +7,8 @@ public enum SearchMethod: String, Sendable, Codable, CaseIterable {
     case random
     /// Bayesian optimization with a Gaussian process (`BayesianSampler`).
     case bayes
+    /// Optuna's tree-structured Parzen estimator (`TPESampler`; a Temper method, not W&B's).
+    case tpe
 }
 
 extension SweepPlan {
@@ -16,6 +18,7 @@ extension SweepPlan {
         case .grid: return GridSampler()
         case .random: return RandomSampler(skipsDuplicates: skipsDuplicates)
         case .bayes: return BayesianSampler(initialPoints: initialPoints, lag: lag)
+        case .tpe: return TPESampler(startupTrials: initialPoints ?? 10, lag: lag)
         }
     }
 }
@@ -69,7 +72,7 @@ public struct SweepPlan: Sendable {
     public var specHash: String {
         var parts: [String] = [spec, name, method.rawValue, space.description, objective.name, objective.direction.rawValue, objective.aggregation.rawValue]
         parts += [objective.target.map { "\($0)" } ?? "-", maxTrials.map(String.init) ?? "-", String(executionsPerTrial), String(skipsDuplicates)]
-        if method == .bayes { parts += [initialPoints.map(String.init) ?? "-", String(lag)] }
+        if method == .bayes || method == .tpe { parts += [initialPoints.map(String.init) ?? "-", String(lag)] }
         let joined = parts.joined(separator: "\u{1F}")
         return String(SweepSeeds.fnv1a(joined), radix: 16)
     }
