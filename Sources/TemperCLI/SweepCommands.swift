@@ -8,7 +8,7 @@ struct SweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
         abstract: "Run a W&B sweep file (grid or random search): temper sweep sweep.yaml [--parallel N] [--seed S].",
-        subcommands: [SweepStartCommand.self, SweepResumeCommand.self, SweepShowCommand.self],
+        subcommands: [SweepStartCommand.self, SweepResumeCommand.self, SweepShowCommand.self, SweepImportanceCommand.self],
         defaultSubcommand: SweepStartCommand.self
     )
 }
