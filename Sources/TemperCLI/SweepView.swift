@@ -122,6 +122,9 @@ struct SweepShowCommand: ParsableCommand {
         for trial in trials where trial.state == .failed {
             print("\ntrial \(trial.number) failed: \(v(trial.error ?? ""))")
         }
+        let stopped = trials.filter { $0.state == .stopped }
+        if !stopped.isEmpty { print("") }
+        for trial in stopped { print("trial \(trial.number) \(v(trial.error ?? "stopped"))") }
     }
 
     /// A cell of at most 40 characters (the best configuration below shows values whole).

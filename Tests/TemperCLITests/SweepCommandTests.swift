@@ -244,10 +244,24 @@ struct SweepCommandTests {
         #expect(try runTemper(["sweeps", "--dir", folder + "/runs"]).output.contains(sweep.id))
     }
 
-    @Test func earlyTerminationIsRefusedUntilHyperband() throws {
-        let folder = try sweepFolder(epochs: 1, sweep: Self.randomSweep + "\nearly_terminate: {type: hyperband, min_iter: 3}\n")
-        let result = try runTemper(["sweep", folder + "/sweep.yaml", "--dir", folder + "/runs"])
-        #expect(result.status != 0 && result.errors.contains("comes with Hyperband"))
+    @Test func hyperbandStopsTrialsAndTheSameAtAnyParallelism() throws {
+        let folder = try sweepFolder(epochs: 12, sweep: Self.randomSweep + "\nearly_terminate: {type: hyperband, min_iter: 2, eta: 2}\n")
+        let one = try runTemper(["sweep", folder + "/sweep.yaml", "--dir", folder + "/one"])
+        #expect(one.status == 0, "\(one.errors)")
+        #expect(try runTemper(["sweep", folder + "/sweep.yaml", "--dir", folder + "/two", "--parallel", "3"]).status == 0)
+        #expect(try table(folder + "/one").trials == table(folder + "/two").trials)
+        let store = try RunStore(directory: folder + "/one", access: .readOnly)
+        let trials = try store.trials(try #require(try store.sweeps().first).id)
+        let stopped = trials.filter { $0.state == .stopped }
+        #expect(!stopped.isEmpty && stopped.count < trials.count, "\(trials.map(\.state))")
+        for trial in stopped {
+            #expect(trial.error?.contains("stopped by hyperband after") == true && trial.score != nil)
+            // Stopped at a band (2, 4 or 8 epochs), before the twelfth.
+            let epochs = try store.history(try #require(trial.runIDs.first))["val_accuracy"]?.count ?? 0
+            #expect([2, 4, 8].contains(epochs), "\(epochs)")
+        }
+        // A trial is judged only against trials before it by more than the lag (1): the first two run whole.
+        #expect(trials.prefix(2).allSatisfy { $0.state == .finished })
     }
 }
 

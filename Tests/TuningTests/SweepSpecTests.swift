@@ -58,14 +58,29 @@ struct SweepSpecTests {
         #expect(s.objective.target == 0.9)
     }
 
+    @Test func earlyTerminateIsReadAsWandBFillsIt() throws {
+        let base = "method: random\nmetric: {name: acc, goal: maximize}\nparameters:\n  lr: {values: [1, 2]}\nprogram: p\n"
+        let minIter = try #require(try spec(base + "early_terminate: {type: hyperband, min_iter: 3}").earlyTermination)
+        #expect(minIter.bands.prefix(3) == [3, 9, 27] && minIter.eta == 3 && minIter.strict && minIter.direction == .maximize)
+        let maxIter = try #require(try spec(base + "early_terminate: {type: hyperband, max_iter: 27, s: 2, eta: 3, strict: false}").earlyTermination)
+        #expect(maxIter.bands == [3, 9] && !maxIter.strict)
+        #expect(try spec(base).earlyTermination == nil)
+        // Early termination is part of what makes the trials: another rule is another sweep.
+        #expect(try spec(base).plan(defaultProject: "p").specHash != spec(base + "early_terminate: {type: hyperband, min_iter: 3}").plan(defaultProject: "p").specHash)
+    }
+
     @Test func mistakesNameTheKeyAndTheLine() {
         expectError("method: random\nmetric: {name: l}\nparameters:\n  lr: {distribution: log_uniform_value, min: 1, max: 2}\nprogram: p",
                     "sweep.yaml:4: parameters.lr.distribution: unknown distribution log_uniform_value; did you mean log_uniform_values?")
         expectError("method: random\nmetric: {name: l}\nparameters:\n  lr: {min: 5, max: 1}\nprogram: p", "lr (int_uniform): min 5 must be less than max 1")
         expectError("method: random\nmetric: {name: l}\nparameters:\n  lr: {distribution: log_uniform_values, min: 0, max: 1}\nprogram: p", "must be positive")
         expectError("method: grid\nmetric: {name: l}\nparameters:\n  lr: {min: 0.1, max: 1.0}\nprogram: p", "lr is uniform, which a grid cannot enumerate")
-        expectError("method: random\nmetric: {name: l}\nparameters:\n  lr: {values: [1]}\nprogram: p\nearly_terminate: {type: hyperband, min_iter: 3}",
-                    "comes with Hyperband")
+        expectError("method: random\nmetric: {name: l}\nparameters:\n  lr: {values: [1]}\nprogram: p\nearly_terminate: {type: hyperband}",
+                    "needs min_iter, or max_iter and s")
+        expectError("method: random\nmetric: {name: l}\nparameters:\n  lr: {values: [1]}\nprogram: p\nearly_terminate: {type: asha, min_iter: 3}",
+                    "early_terminate type must be hyperband")
+        expectError("method: random\nmetric: {name: l}\nparameters:\n  lr: {values: [1]}\nprogram: p\nearly_terminate: {type: hyperband, min_iter: 3, eta: 1}",
+                    "eta must be a number above 1")
         expectError("method: bayes\nmetric: {name: l, impute: best}\nparameters:\n  lr: {values: [1]}\nprogram: p", "impute best is not supported")
         expectError("method: bayes\nmetric: {name: l, impute_while_running: worst}\nparameters:\n  lr: {values: [1]}\nprogram: p",
                     "impute_while_running is not supported")

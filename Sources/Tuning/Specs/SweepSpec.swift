@@ -29,6 +29,8 @@ public struct SweepSpec: Sendable {
     public var method: SearchMethod
     public var objective: Objective
     public var space: SearchSpace
+    /// W&B's hyperband early termination, when `early_terminate` is given.
+    public var earlyTermination: WandbHyperband?
     public var runCap: Int?
     public var seed: UInt64?
     public var executions: Int
@@ -81,7 +83,11 @@ public struct SweepSpec: Sendable {
         }
         executions = try sections["executions"]?.int() ?? 1
         if let node = sections["executions"], executions < 1 { throw node.error("executions must be at least 1") }
-        if let early = sections["early_terminate"] { try Self.rejectEarlyTermination(early) }
+        if let early = sections["early_terminate"] {
+            earlyTermination = try Self.earlyTermination(early, objective: objective)
+        } else {
+            earlyTermination = nil
+        }
         if let commandNode = sections["command"] {
             // W&B uses only a list; a string is an easy mistake: say so.
             guard case .sequence = commandNode.node else { throw commandNode.error("command is a list, such as [${env}, ${interpreter}, ${program}, ${args}]") }
@@ -172,12 +178,25 @@ public struct SweepSpec: Sendable {
         return result
     }
 
-    /// `early_terminate` is read and checked, then refused: it comes with Hyperband.
-    static func rejectEarlyTermination(_ node: SpecNode) throws {
+    /// `early_terminate: {type: hyperband, min_iter | max_iter + s, eta (3), strict (true)}`, as
+    /// W&B's schema fills it.
+    static func earlyTermination(_ node: SpecNode, objective: Objective) throws -> WandbHyperband {
         let keys = try node.dictionary(known: ["type", "min_iter", "max_iter", "s", "eta", "strict"])
         let type = try keys["type"]?.string() ?? ""
         guard type == "hyperband" else { throw node.error("early_terminate type must be hyperband, not \"\(type)\"") }
-        throw node.error("early_terminate (hyperband) comes with Hyperband/ASHA early termination, not in this version; remove early_terminate to run the sweep without it")
+        let eta = try keys["eta"]?.double() ?? 3
+        let strict = try keys["strict"]?.bool() ?? true
+        do {
+            if let minIter = try keys["min_iter"]?.int() {
+                return try WandbHyperband(minIter: minIter, eta: eta, strict: strict, direction: objective.direction)
+            }
+            guard let maxIter = try keys["max_iter"]?.int(), let s = keys["s"] else {
+                throw node.error("early_terminate needs min_iter, or max_iter and s")
+            }
+            return try WandbHyperband(maxIter: maxIter, s: Int(try s.double()), eta: eta, strict: strict, direction: objective.direction)
+        } catch let error as TuningError {
+            throw node.error("\(error)")
+        }
     }
 
     /// The sweep's plan: its project, name, seed (`--seed` over the file's, else 1).
@@ -185,7 +204,7 @@ public struct SweepSpec: Sendable {
         let fileName = ((source as NSString).lastPathComponent as NSString).deletingPathExtension
         return try SweepPlan(project: project ?? defaultProject, name: name ?? fileName, method: method, space: space, objective: objective,
                              maxTrials: runCap, seed: override ?? seed ?? 1, executionsPerTrial: executions, skipsDuplicates: false,
-                             spec: try storedSpec())
+                             spec: try storedSpec(), earlyTermination: earlyTermination)
     }
 
     /// What is stored with the sweep for `temper agent`: the file's text and where it was.

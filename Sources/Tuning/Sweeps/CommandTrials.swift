@@ -21,6 +21,7 @@ public struct CommandTrialExecutor: TrialExecutor {
             .appendingPathComponent(sweep.info.id)
         try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
         var scores: [Double] = []
+        var stopReasons: [String] = []
         for execution in 0..<plan.executionsPerTrial {
             let seed = SweepSeeds.execution(trial.seed, execution)
             let suffix = plan.executionsPerTrial > 1 ? "-execution-\(execution)" : ""
@@ -37,9 +38,13 @@ public struct CommandTrialExecutor: TrialExecutor {
             environment["TEMPER_TRIAL"] = String(trial.number)
             environment["TEMPER_SEED"] = String(seed)
             let status: Int32
+            let stop = try sweep.stopRule(for: trial)
+            let stopped = StopFlag()
             do {
-                status = try ChildProcess.run(arguments, environment: environment, log: base + ".log", control: control) { values, step in
+                status = try ChildProcess.run(arguments, environment: environment, log: base + ".log", control: control,
+                                              stopEarly: { stopped.isSet }) { values, step in
                     run.log(values, step: step)
+                    if let stop, let value = values[plan.objective.name], stop.record(value) { stopped.set() }
                 }
             } catch {
                 try? run.fail("\(error)")
@@ -48,6 +53,14 @@ public struct CommandTrialExecutor: TrialExecutor {
             if control.isStopRequested {
                 try? run.fail("interrupted")
                 throw TrialInterrupted()
+            }
+            if let reason = stop?.reason {
+                // Stopped by the rule (the program was interrupted): scored by what it logged.
+                try run.finish()
+                let logged = try sweep.store.run(run.id).summary[plan.objective.name]
+                scores.append(logged?.last ?? .nan)
+                stopReasons.append(reason)
+                continue
             }
             guard status == 0 else {
                 let message = "\(arguments.joined(separator: " ")) exited with status \(status); the end of its output (\(base).log):\n" + ChildProcess.tail(base + ".log")
@@ -64,8 +77,16 @@ public struct CommandTrialExecutor: TrialExecutor {
             }
             scores.append(summary.last)
         }
-        return TrialOutcome(score: scores.reduce(0, +) / Double(scores.count))
+        return TrialOutcome(score: scores.reduce(0, +) / Double(scores.count), stoppedEarly: !stopReasons.isEmpty, stopReason: stopReasons.first)
     }
+}
+
+/// A flag set from the reading thread and read by the waiting one.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
 }
 
 /// A trial's subprocess: started with its own process group (so Ctrl-C reaches it through the
@@ -73,6 +94,7 @@ public struct CommandTrialExecutor: TrialExecutor {
 /// written to a log.
 enum ChildProcess {
     static func run(_ arguments: [String], environment: [String: String], log: String, control: TrialControl,
+                    stopEarly: @escaping () -> Bool = { false },
                     report: @escaping (_ values: [String: Double], _ step: Int) -> Void) throws -> Int32 {
         guard let first = arguments.first, !first.isEmpty else { throw TuningError.trialFailed("the command is empty") }
         let process = Process()
@@ -104,7 +126,7 @@ enum ChildProcess {
         var interruptedAt: Date?
         var escalation = [SIGINT, SIGTERM, SIGKILL][...]
         while process.isRunning {
-            if control.isStopRequested {
+            if control.isStopRequested || stopEarly() {
                 let since = interruptedAt.map { Date().timeIntervalSince($0) } ?? .infinity
                 if interruptedAt == nil || since > 10, let signal = escalation.popFirst() {
                     kill(process.processIdentifier, signal)

@@ -32,6 +32,7 @@ public struct ModelTrialExecutor: TrialExecutor {
         var runs: [Run] = []
         var best: (score: Double, weights: [String: [Float]]?, inputShape: [Int]?)?
         var training = 0.0
+        var stopReasons: [String] = []
         for execution in 0..<plan.executionsPerTrial {
             let seed = SweepSeeds.execution(trial.seed, execution)
             let hp = HyperParameters(space: plan.space, assigned: values)
@@ -46,12 +47,14 @@ public struct ModelTrialExecutor: TrialExecutor {
             runs.append(result.run)
             let score = result.score
             scores.append(score)
+            stopReasons += result.stopReason.map { [$0] } ?? []
             if best.map({ plan.objective.isBetter(score, than: $0.score) }) ?? true { best = (score, result.bestWeights, model.inputShape) }
         }
         if let directory = weightsDirectory, let weights = best?.weights {
             try saveWeights(weights, trial: trial.number, directory: directory, build: values, inputShape: best?.inputShape, plan: plan)
         }
-        return TrialOutcome(score: scores.reduce(0, +) / Double(scores.count), trainingSeconds: training, runs: runs)
+        return TrialOutcome(score: scores.reduce(0, +) / Double(scores.count), stoppedEarly: !stopReasons.isEmpty,
+                            stopReason: stopReasons.first, trainingSeconds: training, runs: runs)
     }
 
     /// Saves a trial's best weights as `trial-<n>.safetensors` (written into a model built from its
@@ -66,24 +69,31 @@ public struct ModelTrialExecutor: TrialExecutor {
     }
 }
 
-/// Stops `fit` when the sweep is stopped, and keeps the weights of the best epoch by the objective.
+/// Stops `fit` when the sweep is stopped or the early-termination rule says so, and keeps the
+/// weights of the best epoch by the objective.
 final class ObjectiveRecorder: Callback {
     let objective: Objective
     let keepsWeights: Bool
     let control: TrialControl
+    let stopRule: TrialStopRule?
     private(set) var bestWeights: [String: [Float]]?
     private var best = Double.nan
 
-    init(objective: Objective, keepsWeights: Bool, control: TrialControl) {
+    init(objective: Objective, keepsWeights: Bool, control: TrialControl, stopRule: TrialStopRule? = nil) {
         self.objective = objective
         self.keepsWeights = keepsWeights
         self.control = control
+        self.stopRule = stopRule
     }
 
     func onEpochEnd(_ epoch: Int, logs: Logs, _ training: Training) throws {
         if control.isStopRequested {
             training.stopTraining = true
             training.stopReason = "the sweep was stopped"
+        }
+        if let stopRule, stopRule.record(logs[objective.name] ?? .nan) {
+            training.stopTraining = true
+            training.stopReason = stopRule.reason
         }
         guard keepsWeights, let value = logs[objective.name], objective.isBetter(value, than: best) else { return }
         best = value

@@ -23,6 +23,7 @@ public struct SpecTrialExecutor: TrialExecutor {
         var scores: [Double] = []
         var runs: [Run] = []
         var training = 0.0
+        var stopReasons: [String] = []
         for execution in 0..<plan.executionsPerTrial {
             let seed = SweepSeeds.execution(trial.seed, execution)
             let started = Date()
@@ -35,8 +36,10 @@ public struct SpecTrialExecutor: TrialExecutor {
             training += result.seconds
             runs.append(result.run)
             scores.append(result.score)
+            stopReasons += result.stopReason.map { [$0] } ?? []
         }
-        return TrialOutcome(score: scores.reduce(0, +) / Double(scores.count), trainingSeconds: training, runs: runs)
+        return TrialOutcome(score: scores.reduce(0, +) / Double(scores.count), stoppedEarly: !stopReasons.isEmpty,
+                            stopReason: stopReasons.first, trainingSeconds: training, runs: runs)
     }
 }
 
@@ -48,13 +51,14 @@ enum TrialRuns {
 
     static func group(_ sweep: Sweep, _ trial: TrialInfo) -> String { "\(sweep.info.name)-trial-\(trial.number)" }
 
-    /// What one execution of a trial gave: its run, its score, the seconds `fit` took, and the
-    /// weights of its best epoch (when kept).
+    /// What one execution of a trial gave: its run, its score, the seconds `fit` took, the
+    /// weights of its best epoch (when kept), and why early termination stopped it (if it did).
     struct Execution {
         let run: Run
         let score: Double
         let seconds: Double
         let bestWeights: [String: [Float]]?
+        let stopReason: String?
     }
 
     /// Runs one execution of a trial as a run of the sweep: `fit` trains with the run's
@@ -66,7 +70,7 @@ enum TrialRuns {
         let plan = sweep.plan
         let run = try tracker.start(project: sweep.info.project, name: name(sweep, trial, execution), config: config,
                                     tags: [sweep.info.name], group: group(sweep, trial), sweep: (sweep.info.id, trial.number))
-        let recorder = ObjectiveRecorder(objective: plan.objective, keepsWeights: keepsWeights, control: control)
+        let recorder = ObjectiveRecorder(objective: plan.objective, keepsWeights: keepsWeights, control: control, stopRule: try sweep.stopRule(for: trial))
         let callbacks: [Callback] = [TrackingCallback(run, logWeights: logHistograms, logGradients: logHistograms, finishRunAtEnd: false), recorder]
         let started = Date()
         let history = try fit(callbacks)
@@ -79,7 +83,7 @@ enum TrialRuns {
         guard let score = plan.objective.value(of: history.values(of: plan.objective.name) ?? []) else {
             throw TuningError.trialFailed(plan.objective.missingScoreReason(history))
         }
-        return Execution(run: run, score: score, seconds: seconds, bestWeights: recorder.bestWeights)
+        return Execution(run: run, score: score, seconds: seconds, bestWeights: recorder.bestWeights, stopReason: recorder.stopRule?.reason)
     }
 
     /// The run's config: the trial's (what it trains with), and under `temper` its number, its

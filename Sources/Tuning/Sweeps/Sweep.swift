@@ -44,12 +44,15 @@ public struct SweepPlan: Sendable {
     public var spec: String
     /// Bayesian optimization: random trials before the model (nil: 3 per parameter, at least 2).
     public var initialPoints: Int?
-    /// Bayesian optimization: trial `i` learns from trials before `i − lag` (see `Sampler.lag`).
+    /// Bayesian optimization and early termination: trial `i` learns from, and is judged
+    /// against, trials before `i − lag` only (see `Sampler.lag`).
     public var lag: Int
+    /// W&B's hyperband early termination (`early_terminate`), nil for none.
+    public var earlyTermination: WandbHyperband?
 
     public init(project: String, name: String, method: SearchMethod, space: SearchSpace, objective: Objective, maxTrials: Int? = nil,
                 seed: UInt64 = 1, executionsPerTrial: Int = 1, skipsDuplicates: Bool = false, spec: String = "",
-                initialPoints: Int? = nil, lag: Int = 1) throws {
+                initialPoints: Int? = nil, lag: Int = 1, earlyTermination: WandbHyperband? = nil) throws {
         if let initialPoints, initialPoints < 0 { throw TuningError.invalidSearch("the number of initial random trials must be at least 0, not \(initialPoints)") }
         guard lag >= 0 else { throw TuningError.invalidSearch("the lag of a Bayesian search must be at least 0, not \(lag)") }
         guard executionsPerTrial >= 1 else { throw TuningError.invalidSearch("executionsPerTrial must be at least 1, not \(executionsPerTrial)") }
@@ -66,13 +69,18 @@ public struct SweepPlan: Sendable {
         self.spec = spec
         self.initialPoints = initialPoints
         self.lag = lag
+        self.earlyTermination = earlyTermination
     }
+
+    /// The lag rule's `k` when it applies: a learning sampler's, or the plan's with early termination.
+    var effectiveLag: Int? { sampler.lag ?? (earlyTermination != nil ? lag : nil) }
 
     /// A hash of what determines the trials (not the seed, stored beside it).
     public var specHash: String {
         var parts: [String] = [spec, name, method.rawValue, space.description, objective.name, objective.direction.rawValue, objective.aggregation.rawValue]
         parts += [objective.target.map { "\($0)" } ?? "-", maxTrials.map(String.init) ?? "-", String(executionsPerTrial), String(skipsDuplicates)]
         if method == .bayes || method == .tpe { parts += [initialPoints.map(String.init) ?? "-", String(lag)] }
+        if let e = earlyTermination { parts += ["hyperband", e.bands.prefix(8).map(String.init).joined(separator: ","), "\(e.eta)", "\(e.strict)", String(lag)] }
         let joined = parts.joined(separator: "\u{1F}")
         return String(SweepSeeds.fnv1a(joined), radix: 16)
     }
@@ -132,11 +140,11 @@ public final class Sweep: @unchecked Sendable {
     public func claimBatch(count: Int, results: [RunStore.TrialResult] = []) throws -> (claims: [TrialClaim], waiting: Bool) {
         var waiting = false
         let claims = try store.claimTrials(info.id, count: Swift.max(1, Swift.min(count, sampler.maxBatch)),
-                                           withHistory: sampler.needsHistory, results: results) { claim in
+                                           withHistory: sampler.needsHistory || plan.effectiveLag != nil, results: results) { claim in
             waiting = false
             if let cap = plan.maxTrials, claim.number >= cap { return nil }
             if claim.finishedScores.contains(where: plan.objective.reachesTarget) { return nil }
-            if let lag = sampler.lag, !Self.hasEnded(claim.previous.prefix(Swift.max(0, claim.number - lag))) {
+            if let lag = plan.effectiveLag, !Self.hasEnded(claim.previous.prefix(Swift.max(0, claim.number - lag))) {
                 waiting = true
                 return nil
             }

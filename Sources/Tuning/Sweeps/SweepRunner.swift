@@ -6,15 +6,18 @@ import Tracking
 public struct TrialOutcome: Sendable {
     public var score: Double?
     public var stoppedEarly: Bool
+    /// Why the early-termination rule stopped it (recorded with the trial).
+    public var stopReason: String?
     /// Seconds spent building and training models (the rest of a sweep's time is its overhead:
     /// claiming, the store, sampling).
     public var trainingSeconds: Double
     /// The trial's runs still being written: the trial is recorded finished only once they are,
     /// so a finished trial never has a run missing what it logged.
     public var runs: [Run]
-    public init(score: Double?, stoppedEarly: Bool = false, trainingSeconds: Double = 0, runs: [Run] = []) {
+    public init(score: Double?, stoppedEarly: Bool = false, stopReason: String? = nil, trainingSeconds: Double = 0, runs: [Run] = []) {
         self.score = score
         self.stoppedEarly = stoppedEarly
+        self.stopReason = stopReason
         self.trainingSeconds = trainingSeconds
         self.runs = runs
     }
@@ -181,7 +184,7 @@ public final class SweepRunner: @unchecked Sendable {
                 queue.startClaiming()
                 do {
                     // A learning sampler needs every result recorded before it proposes.
-                    let recordAll = sweep.plan.objective.target != nil || sweep.sampler.lag != nil
+                    let recordAll = sweep.plan.objective.target != nil || sweep.plan.effectiveLag != nil
                     let results = recordAll ? try queue.takeAllResults() : queue.takeWrittenResults()
                     let (batch, waiting) = try sweep.claimBatch(count: size, results: results)
                     settled(results, giveBack: [])
@@ -260,7 +263,7 @@ public final class SweepRunner: @unchecked Sendable {
             lock.lock()
             training += outcome.trainingSeconds
             lock.unlock()
-            return (outcome.stoppedEarly ? .stopped : .finished, outcome.score, nil, outcome.runs)
+            return (outcome.stoppedEarly ? .stopped : .finished, outcome.score, outcome.stopReason, outcome.runs)
         } catch let error as TrialInterrupted {
             return (.crashed, nil, error.description, [])
         } catch {
