@@ -30,10 +30,10 @@ struct BenchCommand: ParsableCommand {
 
     /// What to measure.
     enum Workload: String, CaseIterable, ExpressibleByArgument {
-        case casestudy, mlp, casestudyVariant = "casestudy-variant", tracking, tuner, sweep, all
+        case casestudy, mlp, casestudyVariant = "casestudy-variant", tracking, tuner, sweep, hpo, all
     }
 
-    @Option(help: "casestudy, mlp, casestudy-variant, tracking, tuner, sweep or all (all but tuner and sweep).")
+    @Option(help: "casestudy, mlp, casestudy-variant, tracking, tuner, sweep, hpo or all (all but tuner, sweep and hpo).")
     var workload: Workload = .all
 
     @Option(help: "Epochs per execution in the tuner workload (the deck's search uses 500).")
@@ -107,6 +107,7 @@ struct BenchCommand: ParsableCommand {
             switch chosen {
             case .tuner: try runTuner()
             case .sweep: try runSweep()
+            case .hpo: try runHPO()
             case .tracking: records.append(try trackingRecord())
             case .casestudyVariant: records.append(try variantRecord())
             case .casestudy: records.append(try stepRecord(try TrainingStepGraphs.caseStudy(), name: chosen, defaultSteps: 2000))
@@ -203,6 +204,30 @@ struct BenchCommand: ParsableCommand {
     }
 
     /// The deck's Keras Tuner search, ours and (with --python) Keras Tuner's.
+    /// The samplers on Branin and Hartmann6 beside Optuna's (Benchmarks/Peers/optuna_hpo.py).
+    private func runHPO() throws {
+        let figures = try HPOBenchmark.run()
+        var peer: [String: (regret: Double, seconds: Double)] = [:]
+        if let python {
+            let output = try PeerRun.run(python: python, script: "\(peers)/optuna_hpo.py", arguments: [])
+            for line in output.split(separator: "\n") {
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                      let function = object["function"] as? String, let sampler = object["sampler"] as? String,
+                      let regret = object["median_regret"] as? Double, let seconds = object["median_seconds"] as? Double else { continue }
+                peer["\(function)/\(sampler)"] = (regret, seconds)
+            }
+        }
+        var table = TerminalTable(["function", "sampler", "median regret", "s/study", "optuna regret", "optuna s/study", "time ratio"])
+        for f in figures {
+            let other = peer["\(f.function)/\(f.sampler)"]
+            table.append([f.function, f.sampler, String(format: "%.4g", f.medianRegret), String(format: "%.3f", f.medianSeconds),
+                          other.map { String(format: "%.4g", $0.regret) } ?? "-", other.map { String(format: "%.3f", $0.seconds) } ?? "-",
+                          other.map { String(format: "%.2fx", $0.seconds / Swift.max(f.medianSeconds, 1e-9)) } ?? "-"])
+        }
+        print("hpo: 50-trial studies, seeds 1–10, medians (regret = best found − optimum)")
+        print(table.render())
+    }
+
     private func runTuner() throws {
         guard tunerEpochs > 0, tunerParallel > 0 else { throw ValidationError("--tuner-epochs and --tuner-parallel must be positive") }
         let figures = try TunerBenchmark.run(epochs: tunerEpochs, parallel: tunerParallel)
