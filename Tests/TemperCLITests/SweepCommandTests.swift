@@ -244,6 +244,27 @@ struct SweepCommandTests {
         #expect(try runTemper(["sweeps", "--dir", folder + "/runs"]).output.contains(sweep.id))
     }
 
+    @Test func theDigitsBayesExampleRuns() throws {
+        // Examples/sweeps/digits-bayes.yaml and its train spec, shortened: 8 trials of 3 epochs.
+        let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Examples").path
+        let folder = temporaryStore()
+        let train = try String(contentsOfFile: examples + "/train/digits.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "csv: ../data/digits.csv", with: "csv: \(examples)/data/digits.csv")
+            .replacingOccurrences(of: "epochs: 27", with: "epochs: 3")
+        try train.write(toFile: folder + "/digits.yaml", atomically: true, encoding: .utf8)
+        let sweep = try String(contentsOfFile: examples + "/sweeps/digits-bayes.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "program: ../train/digits.yaml", with: "program: digits.yaml")
+            .replacingOccurrences(of: "run_cap: 40", with: "run_cap: 8")
+        try sweep.write(toFile: folder + "/sweep.yaml", atomically: true, encoding: .utf8)
+        let result = try runTemper(["sweep", folder + "/sweep.yaml", "--dir", folder + "/runs"])
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.output.contains("Bayesian optimization (Gaussian process; 18 random trials first, lag 1), 8 trials (run_cap)"))
+        #expect(result.output.contains("hyperband early termination at 3, 9, 27"))
+        let importance = try runTemper(["sweep", "importance", "digits-bayes", "--dir", folder + "/runs"])
+        #expect(importance.status == 0 && importance.output.contains("learn_rate"), "\(importance.errors)")
+    }
+
     @Test func hyperbandStopsTrialsAndTheSameAtAnyParallelism() throws {
         let folder = try sweepFolder(epochs: 12, sweep: Self.randomSweep + "\nearly_terminate: {type: hyperband, min_iter: 2, eta: 2}\n")
         let one = try runTemper(["sweep", folder + "/sweep.yaml", "--dir", folder + "/one"])

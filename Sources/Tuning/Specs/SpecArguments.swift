@@ -16,8 +16,14 @@ struct SpecArguments {
         }
     }
 
-    /// A node's value with config references replaced.
+    /// A node's value with config references replaced, inside mappings too
+    /// (`kernel_regularizer: {l2: l2}`).
     static func resolve(_ node: SpecNode, config: RunConfig) throws -> ConfigValue {
+        if case .mapping = node.node {
+            var result: RunConfig = [:]
+            for (key, value) in try node.mapping() { result[key] = try resolve(value, config: config) }
+            return .dictionary(result)
+        }
         if case .scalar = node.node, SpecNode.kindOf(node.node) == .str, let text = node.node.string {
             let key = text.hasPrefix("${") && text.hasSuffix("}") ? String(text.dropFirst(2).dropLast()) : text
             if let value = lookup(key, in: config) { return value }
