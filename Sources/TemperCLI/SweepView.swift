@@ -119,12 +119,23 @@ struct SweepShowCommand: ParsableCommand {
             print("\nbest: trial \(best.number), \(objective?.name ?? "score") \(best.score.map(LiveView.number) ?? "")")
             for (key, value) in best.config.flattened { print("  \(v(key)): \(v(value.description))") }
         }
+        if let line = Self.importanceLine(trials) { print("\n" + v(line)) }
         for trial in trials where trial.state == .failed {
             print("\ntrial \(trial.number) failed: \(v(trial.error ?? ""))")
         }
         let stopped = trials.filter { $0.state == .stopped }
         if !stopped.isEmpty { print("") }
         for trial in stopped { print("trial \(trial.number) \(v(trial.error ?? "stopped"))") }
+    }
+
+    /// The parameters by importance (`temper sweep importance` has the rest), once 5 trials have scores.
+    static func importanceLine(_ trials: [TrialInfo]) -> String? {
+        let scored = trials.filter { ($0.state == .finished || $0.state == .stopped) && $0.score?.isFinite == true }
+        guard scored.count >= 5 else { return nil }
+        let flat = scored.map { (config: Dictionary($0.config.flattened.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }), score: $0.score ?? .nan) }
+        guard let entries = try? ParameterImportance.compute(flat), !entries.isEmpty else { return nil }
+        return "importance: " + entries.map { "\($0.parameter) \(String(format: "%.2f", $0.importance))" }.joined(separator: ", ")
+            + " (temper sweep importance for correlations, variance explained and intervals)"
     }
 
     /// A cell of at most 40 characters (the best configuration below shows values whole).

@@ -263,6 +263,7 @@ struct SweepCommandTests {
         #expect(result.output.contains("hyperband early termination at 3, 9, 27"))
         let importance = try runTemper(["sweep", "importance", "digits-bayes", "--dir", folder + "/runs"])
         #expect(importance.status == 0 && importance.output.contains("learn_rate"), "\(importance.errors)")
+        #expect(try runTemper(["sweep", "show", "digits-bayes", "--dir", folder + "/runs"]).output.contains("importance: "))
     }
 
     @Test func hyperbandStopsTrialsAndTheSameAtAnyParallelism() throws {
