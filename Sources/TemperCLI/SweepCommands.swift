@@ -142,6 +142,8 @@ final class SweepSession: @unchecked Sendable {
             let initial = plan.initialPoints ?? BayesianSampler.defaultInitialPoints(plan.space)
             header += "Bayesian optimization (Gaussian process; \(initial) random trials first, lag \(plan.lag)), "
                 + (plan.maxTrials.map { "\($0) trials (run_cap)" } ?? "until stopped (no run_cap)")
+        case .hyperband:
+            header += "Hyperband, \(capacity.map(String.init) ?? "?") trials"
         case .tpe:
             header += "TPE (\(plan.initialPoints ?? 10) random trials first, lag \(plan.lag)), "
                 + (plan.maxTrials.map { "\($0) trials (run_cap)" } ?? "until stopped (no run_cap)")

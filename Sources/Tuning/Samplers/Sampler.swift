@@ -41,11 +41,15 @@ public protocol Sampler: Sendable {
     /// many threads and many agents propose the same trials (the lag rule). Nil for samplers that
     /// do not learn (grid, random).
     var lag: Int? { get }
+    /// How many leading trials must have ended before `trial` is proposed (the lag rule gives
+    /// `trial − lag`; Hyperband the first trial of the round). Nil when none need to.
+    func endedPrefix(before trial: Int) -> Int?
 }
 
 extension Sampler {
     public var maxBatch: Int { Int.max }
     public var lag: Int? { nil }
+    public func endedPrefix(before trial: Int) -> Int? { lag.map { Swift.max(0, trial - $0) } }
 }
 
 /// Sees each trial's intermediate values and may stop it (Hyperband, ASHA, W&B's

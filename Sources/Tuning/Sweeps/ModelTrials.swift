@@ -11,6 +11,10 @@ public struct ModelTrialExecutor: TrialExecutor {
     /// Fits a built model with the given callbacks (the data, epochs, batch size …) and returns
     /// its history.
     public var fit: @Sendable (Sequential, [Callback]) throws -> History
+    /// Fits for a given number of epochs (Hyperband's trials: `tuner/epochs − tuner/initial_epoch`).
+    public var fitEpochs: (@Sendable (Sequential, [Callback], Int) throws -> History)?
+    /// The input shape to build a model with before loading weights into it, when its first layer gives none.
+    public var inputShape: [Int]?
     /// Log weight and gradient histograms every epoch (off by default: a sweep's runs are many).
     public var logHistograms: Bool
     /// Where each trial's best weights are saved (`trial-<n>.safetensors`: the best epoch of its
@@ -38,10 +42,14 @@ public struct ModelTrialExecutor: TrialExecutor {
             let hp = HyperParameters(space: plan.space, assigned: values)
             let started = Date()
             let model = try ModelSeeds.$current.withValue(seed) { try build(hp) }
+            let epochs = try resume(model, trial: trial)
             training += Date().timeIntervalSince(started)
             let result = try TrialRuns.execute(execution, of: trial, in: sweep, config: TrialRuns.config(trial.config, trial, execution, modelSeed: model.seed),
                                                tracker: tracker, logHistograms: logHistograms, keepsWeights: weightsDirectory != nil, control: control) { callbacks in
-                try ModelSeeds.$current.withValue(seed) { try fit(model, callbacks) }
+                try ModelSeeds.$current.withValue(seed) {
+                    if let epochs, let fitEpochs { return try fitEpochs(model, callbacks, epochs) }
+                    return try fit(model, callbacks)
+                }
             }
             training += result.seconds
             runs.append(result.run)
@@ -66,6 +74,20 @@ public struct ModelTrialExecutor: TrialExecutor {
         if model.inputShape == nil, let inputShape { try model.build(inputShape: inputShape) }
         try model.setWeights(weights)
         try model.saveWeights(to: (directory as NSString).appendingPathComponent("trial-\(trial).safetensors"))
+    }
+}
+
+extension ModelTrialExecutor {
+    /// For a Hyperband trial: loads its parent's saved weights (a promoted trial resumes from
+    /// them, as Keras Tuner's) and returns the epochs to train; nil for other trials.
+    func resume(_ model: Sequential, trial: TrialInfo) throws -> Int? {
+        guard case .int(let epochs)? = trial.config["tuner/epochs"], case .int(let initial)? = trial.config["tuner/initial_epoch"] else { return nil }
+        if case .int(let parent)? = trial.config["tuner/trial_id"], parent >= 0 {
+            guard let directory = weightsDirectory else { throw TuningError.trialFailed("a promoted Hyperband trial needs its parent's saved weights; give the executor a weights directory") }
+            if model.inputShape == nil, let inputShape { try model.build(inputShape: inputShape) }
+            try model.loadWeights(from: (directory as NSString).appendingPathComponent("trial-\(parent).safetensors"))
+        }
+        return Swift.max(1, epochs - initial)
     }
 }
 

@@ -9,6 +9,8 @@ public enum SearchMethod: String, Sendable, Codable, CaseIterable {
     case bayes
     /// Optuna's tree-structured Parzen estimator (`TPESampler`; a Temper method, not W&B's).
     case tpe
+    /// Keras Tuner's Hyperband (`HyperbandSampler`; the Swift `Hyperband` tuner).
+    case hyperband
 }
 
 extension SweepPlan {
@@ -19,6 +21,7 @@ extension SweepPlan {
         case .random: return RandomSampler(skipsDuplicates: skipsDuplicates)
         case .bayes: return BayesianSampler(initialPoints: initialPoints, lag: lag)
         case .tpe: return TPESampler(startupTrials: initialPoints ?? 10, lag: lag)
+        case .hyperband: return hyperbandSampler ?? GridSampler()
         }
     }
 }
@@ -49,10 +52,13 @@ public struct SweepPlan: Sendable {
     public var lag: Int
     /// W&B's hyperband early termination (`early_terminate`), nil for none.
     public var earlyTermination: WandbHyperband?
+    /// Keras Tuner's Hyperband schedule, for `method: .hyperband`.
+    public private(set) var hyperbandSampler: HyperbandSampler?
 
     public init(project: String, name: String, method: SearchMethod, space: SearchSpace, objective: Objective, maxTrials: Int? = nil,
                 seed: UInt64 = 1, executionsPerTrial: Int = 1, skipsDuplicates: Bool = false, spec: String = "",
-                initialPoints: Int? = nil, lag: Int = 1, earlyTermination: WandbHyperband? = nil) throws {
+                initialPoints: Int? = nil, lag: Int = 1, earlyTermination: WandbHyperband? = nil, hyperband: HyperbandSampler? = nil) throws {
+        if method == .hyperband && hyperband == nil { throw TuningError.invalidSearch("a Hyperband search needs its schedule (maxEpochs, factor)") }
         if let initialPoints, initialPoints < 0 { throw TuningError.invalidSearch("the number of initial random trials must be at least 0, not \(initialPoints)") }
         guard lag >= 0 else { throw TuningError.invalidSearch("the lag of a Bayesian search must be at least 0, not \(lag)") }
         guard executionsPerTrial >= 1 else { throw TuningError.invalidSearch("executionsPerTrial must be at least 1, not \(executionsPerTrial)") }
@@ -70,16 +76,28 @@ public struct SweepPlan: Sendable {
         self.initialPoints = initialPoints
         self.lag = lag
         self.earlyTermination = earlyTermination
+        hyperbandSampler = hyperband
     }
 
     /// The lag rule's `k` when it applies: a learning sampler's, or the plan's with early termination.
     var effectiveLag: Int? { sampler.lag ?? (earlyTermination != nil ? lag : nil) }
+
+    /// How many leading trials must have ended before `trial` is proposed: the sampler's rule,
+    /// and the lag rule when early termination judges trials against earlier ones.
+    func endedPrefix(before trial: Int) -> Int? {
+        let rules = [sampler.endedPrefix(before: trial), earlyTermination != nil ? Swift.max(0, trial - lag) : nil].compactMap { $0 }
+        return rules.max()
+    }
+
+    /// Whether claims must see the trials before them (a learning sampler, early termination, Hyperband).
+    var waitsForResults: Bool { effectiveLag != nil || sampler is HyperbandSampler }
 
     /// A hash of what determines the trials (not the seed, stored beside it).
     public var specHash: String {
         var parts: [String] = [spec, name, method.rawValue, space.description, objective.name, objective.direction.rawValue, objective.aggregation.rawValue]
         parts += [objective.target.map { "\($0)" } ?? "-", maxTrials.map(String.init) ?? "-", String(executionsPerTrial), String(skipsDuplicates)]
         if method == .bayes || method == .tpe { parts += [initialPoints.map(String.init) ?? "-", String(lag)] }
+        if let h = hyperbandSampler { parts += ["keras-hyperband", String(h.schedule.maxResource), String(h.schedule.eta), String(h.iterations)] }
         if let e = earlyTermination { parts += ["hyperband", e.bands.prefix(8).map(String.init).joined(separator: ","), "\(e.eta)", "\(e.strict)", String(lag)] }
         let joined = parts.joined(separator: "\u{1F}")
         return String(SweepSeeds.fnv1a(joined), radix: 16)
@@ -140,11 +158,11 @@ public final class Sweep: @unchecked Sendable {
     public func claimBatch(count: Int, results: [RunStore.TrialResult] = []) throws -> (claims: [TrialClaim], waiting: Bool) {
         var waiting = false
         let claims = try store.claimTrials(info.id, count: Swift.max(1, Swift.min(count, sampler.maxBatch)),
-                                           withHistory: sampler.needsHistory || plan.effectiveLag != nil, results: results) { claim in
+                                           withHistory: sampler.needsHistory || plan.waitsForResults, results: results) { claim in
             waiting = false
             if let cap = plan.maxTrials, claim.number >= cap { return nil }
             if claim.finishedScores.contains(where: plan.objective.reachesTarget) { return nil }
-            if let lag = plan.effectiveLag, !Self.hasEnded(claim.previous.prefix(Swift.max(0, claim.number - lag))) {
+            if let count = plan.endedPrefix(before: claim.number), !Self.hasEnded(claim.previous.prefix(count)) {
                 waiting = true
                 return nil
             }

@@ -184,7 +184,7 @@ public final class SweepRunner: @unchecked Sendable {
                 queue.startClaiming()
                 do {
                     // A learning sampler needs every result recorded before it proposes.
-                    let recordAll = sweep.plan.objective.target != nil || sweep.plan.effectiveLag != nil
+                    let recordAll = sweep.plan.objective.target != nil || sweep.plan.waitsForResults
                     let results = recordAll ? try queue.takeAllResults() : queue.takeWrittenResults()
                     let (batch, waiting) = try sweep.claimBatch(count: size, results: results)
                     settled(results, giveBack: [])

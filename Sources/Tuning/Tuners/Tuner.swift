@@ -45,6 +45,8 @@ public class Tuner {
     /// Bayesian optimization's random trials before the model, and its lag (see `BayesianSampler`).
     var initialPoints: Int?
     var lag = 1
+    /// Keras Tuner's Hyperband schedule (the `Hyperband` tuner).
+    var hyperband: HyperbandSampler?
     let build: @Sendable (HyperParameters) throws -> Sequential
     /// The search space, known after the first `search` (or `searchSpaceSummary`).
     public private(set) var space: SearchSpace?
@@ -79,7 +81,7 @@ public class Tuner {
         inputColumns = x.columns
         let plan = try SweepPlan(project: projectName, name: projectName, method: method, space: space, objective: objective, maxTrials: maxTrials,
                                  seed: seed, executionsPerTrial: executionsPerTrial, skipsDuplicates: true, spec: "swift",
-                                 initialPoints: initialPoints, lag: lag)
+                                 initialPoints: initialPoints, lag: lag, hyperband: hyperband)
         let tracker = try Tracker(dir: directory, systemMetricsInterval: nil)
         let (sweep, resumed) = try Sweep.open(plan, in: tracker.store, resume: !overwrite)
         self.sweep = sweep
@@ -87,7 +89,12 @@ public class Tuner {
             try model.fit(x: x, y: y, batchSize: batchSize, epochs: epochs, validationData: validationData, validationSplit: validationSplit,
                           callbacks: callbacks() + extra, verbose: 0, evaluateTrainingSet: false)
         }
-        let executor = ModelTrialExecutor(build: build, fit: fit, weightsDirectory: weightsDirectory)
+        var executor = ModelTrialExecutor(build: build, fit: fit, weightsDirectory: weightsDirectory)
+        executor.inputShape = [x.columns]
+        executor.fitEpochs = { model, extra, epochs in
+            try model.fit(x: x, y: y, batchSize: batchSize, epochs: epochs, validationData: validationData, validationSplit: validationSplit,
+                          callbacks: callbacks() + extra, verbose: 0, evaluateTrainingSet: false)
+        }
         let runner = try SweepRunner(sweep: sweep, tracker: tracker, executor: executor, workers: parallel)
         let printer = verbose > 0 ? TrialPrinter(objective: objective) : nil
         if let printer, resumed { printer.resumed(try sweep.trials()) }
@@ -224,6 +231,22 @@ public final class BayesianOptimization: Tuner {
         try self.init(objective: try Objective.inferred(objective), maxTrials: maxTrials, numInitialPoints: numInitialPoints, lag: lag,
                       executionsPerTrial: executionsPerTrial, seed: seed, directory: directory, projectName: projectName, overwrite: overwrite,
                       parallel: parallel, build)
+    }
+}
+
+/// Keras Tuner's Hyperband (Li et al., JMLR 2018): brackets of successive halving over
+/// `maxEpochs` with reduction `factor`, `hyperbandIterations` times; a promoted trial resumes from
+/// its parent's saved best-epoch weights and trains from the parent's epochs to its own (see
+/// `HyperbandSampler`). The `epochs` given to `search` are ignored: each trial's come from the
+/// schedule. Trials are the same at any `parallel` (a round waits for the one before it).
+public final class Hyperband: Tuner {
+    public init(objective: Objective, maxEpochs: Int, factor: Int = 3, hyperbandIterations: Int = 1, executionsPerTrial: Int = 1,
+                seed: UInt64 = 1, directory: String = "temper-runs", projectName: String = "untitled_project", overwrite: Bool = false,
+                parallel: Int = 1, _ build: @escaping @Sendable (HyperParameters) throws -> Sequential) throws {
+        let sampler = try HyperbandSampler(maxEpochs: maxEpochs, factor: factor, iterations: hyperbandIterations)
+        try super.init(method: .hyperband, objective: objective, maxTrials: nil, executionsPerTrial: executionsPerTrial, seed: seed,
+                       directory: directory, projectName: projectName, overwrite: overwrite, parallel: parallel, build: build)
+        hyperband = sampler
     }
 }
 
