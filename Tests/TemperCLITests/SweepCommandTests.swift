@@ -212,6 +212,38 @@ struct SweepCommandTests {
         #expect(try runTemper(["sweep", "show", "--dir", folder + "/runs", "sweep"]).output.contains("best: trial"))
     }
 
+    @Test func hyperbandInterruptsACommandTrial() throws {
+        let folder = temporaryStore()
+        try """
+        import json, sys, time
+        args = dict(a[2:].split("=", 1) for a in sys.argv[1:])
+        x = float(args["x"])
+        for epoch in range(20):
+            print(json.dumps({"epoch": epoch, "score": x * (epoch + 1)}), flush=True)
+            time.sleep(0.03)
+        """.write(toFile: folder + "/train.py", atomically: true, encoding: .utf8)
+        try """
+        program: train.py
+        method: grid
+        metric: {name: score, goal: maximize}
+        early_terminate: {type: hyperband, min_iter: 2, eta: 2}
+        parameters:
+          x: {values: [5, 4, 3, 2, 1]}
+        """.write(toFile: folder + "/sweep.yaml", atomically: true, encoding: .utf8)
+        let result = try runTemper(["sweep", folder + "/sweep.yaml", "--dir", folder + "/runs"])
+        #expect(result.status == 0, "\(result.errors)")
+        let store = try RunStore(directory: folder + "/runs", access: .readOnly)
+        let trials = try store.trials(try #require(try store.sweeps().first).id)
+        // Trial 3 (x = 2) at iteration 2 has 4 against 10 and 8 before it: the threshold is the
+        // value at index ⌊3/2⌋ = 8, so it stops; trial 4 likewise; trials 0–2 run whole.
+        #expect(trials.map(\.state) == [.finished, .finished, .finished, .stopped, .stopped])
+        for trial in trials.suffix(2) {
+            #expect(trial.error?.contains("stopped by hyperband after 2 epochs") == true, "\(trial.error ?? "")")
+            let logged = try store.history(try #require(trial.runIDs.first))["score"]?.count ?? 0
+            #expect(logged >= 2 && logged < 20, "\(logged)")
+        }
+    }
+
     @Test func aTemperProgramAsASubprocessLogsThroughTheTracker() throws {
         let folder = try sweepFolder(epochs: 5, sweep: """
             program: train.yaml
