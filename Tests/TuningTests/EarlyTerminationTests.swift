@@ -32,6 +32,9 @@ struct HyperbandScheduleTests {
         #expect(try HyperbandSchedule(maxResource: 7, eta: 2).sMax == 2)
         #expect(throws: TuningError.self) { try HyperbandSchedule(maxResource: 81, eta: 1) }
         #expect(throws: TuningError.self) { try HyperbandSchedule(maxResource: 0, eta: 3) }
+        #expect(throws: TuningError.self) { try HyperbandSchedule(maxResource: Int.max, eta: 2) }
+        #expect(throws: TuningError.self) { try HyperbandSampler(maxEpochs: 1_000_000, factor: 2) }
+        #expect(try HyperbandSampler(maxEpochs: 81, factor: 3).slots.count == 81 + 27 + 9 + 3 + 1 + 34 + 11 + 3 + 1 + 15 + 5 + 1 + 8 + 2 + 5)
     }
 }
 

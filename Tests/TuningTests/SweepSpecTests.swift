@@ -81,6 +81,12 @@ struct SweepSpecTests {
                     "early_terminate type must be hyperband")
         expectError("method: random\nmetric: {name: l}\nparameters:\n  lr: {values: [1]}\nprogram: p\nearly_terminate: {type: hyperband, min_iter: 3, eta: 1}",
                     "eta must be a number above 1")
+        expectError("method: random\nmetric: {name: l}\nparameters:\n  lr: {values: [1]}\nprogram: p\nearly_terminate: {type: hyperband, max_iter: 9, s: .nan}",
+                    "s is the number of bands, a whole number from 1 to 64, not nan")
+        expectError("method: random\nmetric: {name: l}\nparameters:\n  lr: {values: [1]}\nprogram: p\nearly_terminate: {type: hyperband, max_iter: 9, s: 1e30}",
+                    "a whole number from 1 to 64")
+        expectError("method: random\nmetric: {name: l}\nparameters:\n  lr: {values: [1]}\nprogram: p\nearly_terminate: {type: hyperband, max_iter: 2, s: 3}",
+                    "sweep.yaml:6: early_terminate: max_iter 2, s 3 and eta 3.0 give no band")
         expectError("method: bayes\nmetric: {name: l, impute: best}\nparameters:\n  lr: {values: [1]}\nprogram: p", "impute best is not supported")
         expectError("method: bayes\nmetric: {name: l, impute_while_running: worst}\nparameters:\n  lr: {values: [1]}\nprogram: p",
                     "impute_while_running is not supported")

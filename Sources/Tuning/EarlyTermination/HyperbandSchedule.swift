@@ -25,8 +25,8 @@ public struct HyperbandSchedule: Sendable, Equatable {
 
     /// - Throws: `TuningError.invalidSearch` unless `maxResource ≥ 1` and `eta ≥ 2`.
     public init(maxResource: Int, eta: Int) throws {
-        guard maxResource >= 1, eta >= 2 else {
-            throw TuningError.invalidSearch("hyperband needs a maximum resource ≥ 1 and η ≥ 2, got R = \(maxResource) and η = \(eta)")
+        guard maxResource >= 1, maxResource <= 1_000_000, eta >= 2, eta <= 1_000_000 else {
+            throw TuningError.invalidSearch("hyperband needs a maximum resource from 1 to 1,000,000 and η from 2 to 1,000,000, got R = \(maxResource) and η = \(eta)")
         }
         self.maxResource = maxResource
         self.eta = eta

@@ -26,6 +26,10 @@ public struct HyperbandSampler: Sampler {
     public init(maxEpochs: Int, factor: Int = 3, iterations: Int = 1) throws {
         guard iterations >= 1 else { throw TuningError.invalidSearch("hyperband iterations must be at least 1, not \(iterations)") }
         schedule = try HyperbandSchedule(maxResource: maxEpochs, eta: factor)
+        let perIteration = schedule.brackets.reduce(0) { $0 + $1.reduce(0) { $0 + $1.configurations } }
+        guard perIteration <= 100_000 / iterations else {
+            throw TuningError.invalidSearch("Hyperband with maxEpochs \(maxEpochs), factor \(factor) and \(iterations) iteration(s) would run \(perIteration) trials per iteration; lower maxEpochs or raise factor")
+        }
         self.iterations = iterations
         var slots: [Slot] = []
         for _ in 0..<iterations {

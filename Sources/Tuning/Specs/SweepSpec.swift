@@ -193,9 +193,13 @@ public struct SweepSpec: Sendable {
             guard let maxIter = try keys["max_iter"]?.int(), let s = keys["s"] else {
                 throw node.error("early_terminate needs min_iter, or max_iter and s")
             }
-            return try WandbHyperband(maxIter: maxIter, s: Int(try s.double()), eta: eta, strict: strict, direction: objective.direction)
-        } catch let error as TuningError {
-            throw node.error("\(error)")
+            let steps = try s.double()
+            guard steps.isFinite, steps >= 1, steps <= 64, steps == steps.rounded() else {
+                throw s.error("s is the number of bands, a whole number from 1 to 64, not \(steps)")
+            }
+            return try WandbHyperband(maxIter: maxIter, s: Int(steps), eta: eta, strict: strict, direction: objective.direction)
+        } catch TuningError.invalidSearch(let message) {
+            throw node.error(message.hasPrefix("early_terminate: ") ? String(message.dropFirst("early_terminate: ".count)) : message)
         }
     }
 
