@@ -155,7 +155,7 @@ final class SweepSession: @unchecked Sendable {
         header += inProcess ? ", trials trained in this process" : ", trials run as commands"
         header += options.parallel > 1 ? ", \(options.parallel) at once" : ""
         if resumed && done > 0 { header += "; resuming: \(done) trial\(done == 1 ? " done is" : "s done are") kept" }
-        print(header)
+        print(TerminalText.visible(header))
         fflush(nil)
         runner.onProgress = { [view] progress in view.progress(progress) }
         runner.onTrialEnd = { [view] trial in view.ended(trial) }

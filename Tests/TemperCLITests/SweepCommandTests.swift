@@ -212,6 +212,15 @@ struct SweepCommandTests {
         #expect(try runTemper(["sweep", "show", "--dir", folder + "/runs", "sweep"]).output.contains("best: trial"))
     }
 
+    @Test func aSweepNamedWithEscapeSequencesPrintsThemInert() throws {
+        let folder = try sweepFolder(epochs: 1, sweep: Self.randomSweep.replacingOccurrences(of: "run_cap: 8", with: "run_cap: 1")
+            + "\nname: \"n\\e]0;pwned\\a\"\nproject: \"<b>\\e[31m\"\n")
+        let result = try runTemper(["sweep", folder + "/sweep.yaml", "--dir", folder + "/runs"])
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(!result.output.contains("\u{1B}") && !result.output.contains("\u{07}"), "\(result.output)")
+        #expect(result.output.contains("project <b>"))
+    }
+
     @Test func hyperbandInterruptsACommandTrial() throws {
         let folder = temporaryStore()
         try """
