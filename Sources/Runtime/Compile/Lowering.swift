@@ -23,6 +23,8 @@ struct Lowering<T: TensorScalar> {
     private enum Location {
         case arena(value: Int, offset: Int)
         case external(UnsafeMutablePointer<T>)
+        /// A node that does not run (no root needs it): never read.
+        case unplaced
     }
 
     /// The nodes that run, in order: computing nodes in graph order, then the assigns.
@@ -54,6 +56,7 @@ struct Lowering<T: TensorScalar> {
             switch location[id.index] {
             case .arena(let v, let offset): return arena + layout.plan.offsets[v] + offset
             case .external(let p): return p
+            case .unplaced: preconditionFailure("internal invariant: \(graph[id].name) is read but was not placed")
             }
         }
         var (kernels, releases) = try computingKernels(schedule.computing, shapes: shapes, pointer: pointer, buffers: buffers)
@@ -141,7 +144,7 @@ struct Lowering<T: TensorScalar> {
     /// arena, or (aliases and assigns) its input's place.
     private func locate(_ needed: [Bool], layout: ArenaLayout, inPlace: [NodeID: NodeID], shapes: [[[Int]]],
                         buffers: OwnedBuffers<T>) throws -> [Location] {
-        var location = [Location](repeating: .external(buffers.unusedSlot), count: graph.nodes.count)
+        var location = [Location](repeating: .unplaced, count: graph.nodes.count)
         for node in graph.nodes where needed[node.id.index] {
             location[node.id.index] = try place(node, location: location, layout: layout, inPlace: inPlace, shapes: shapes, buffers: buffers)
         }
@@ -165,6 +168,7 @@ struct Lowering<T: TensorScalar> {
             switch location[source] {
             case .arena(let v, let o): return .arena(value: v, offset: o + offset)
             case .external(let p): return .external(p + offset)
+            case .unplaced: return .unplaced
             }
         case .assign, .reshape, .stopGradient:
             return location[node.inputs[0].index]
@@ -295,8 +299,6 @@ struct Lowering<T: TensorScalar> {
 /// Zeroed, 64-byte-aligned buffers that the program owns and frees.
 private final class OwnedBuffers<T: TensorScalar> {
     private(set) var owned: [UnsafeMutableRawPointer] = []
-    /// The location of nodes that do not run (never read).
-    lazy var unusedSlot: UnsafeMutablePointer<T> = allocate(1)
 
     func allocate(_ count: Int) -> UnsafeMutablePointer<T> {
         let raw = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(count, 1) * MemoryLayout<T>.stride, alignment: 64)

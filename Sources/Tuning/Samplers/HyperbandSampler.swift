@@ -51,6 +51,7 @@ public struct HyperbandSampler: Sampler {
     }
 
     public var needsHistory: Bool { true }
+    public var waitsForEarlierTrials: Bool { true }
     public func capacity(_ space: SearchSpace) throws -> Int? { slots.count }
 
     /// A promoted round waits for every earlier trial (its previous round among them).

@@ -44,12 +44,16 @@ public protocol Sampler: Sendable {
     /// How many leading trials must have ended before `trial` is proposed (the lag rule gives
     /// `trial − lag`; Hyperband the first trial of the round). Nil when none need to.
     func endedPrefix(before trial: Int) -> Int?
+    /// Whether proposals depend on earlier trials' results (then claims read the history and
+    /// results are recorded at once).
+    var waitsForEarlierTrials: Bool { get }
 }
 
 extension Sampler {
     public var maxBatch: Int { Int.max }
     public var lag: Int? { nil }
     public func endedPrefix(before trial: Int) -> Int? { lag.map { Swift.max(0, trial - $0) } }
+    public var waitsForEarlierTrials: Bool { lag != nil }
 }
 
 /// Sees each trial's intermediate values and may stop it (Hyperband, ASHA, W&B's

@@ -80,7 +80,6 @@ public struct SweepPlan: Sendable {
     }
 
     /// The lag rule's `k` when it applies: a learning sampler's, or the plan's with early termination.
-    var effectiveLag: Int? { sampler.lag ?? (earlyTermination != nil ? lag : nil) }
 
     /// How many leading trials must have ended before `trial` is proposed: the sampler's rule,
     /// and the lag rule when early termination judges trials against earlier ones.
@@ -90,7 +89,7 @@ public struct SweepPlan: Sendable {
     }
 
     /// Whether claims must see the trials before them (a learning sampler, early termination, Hyperband).
-    var waitsForResults: Bool { effectiveLag != nil || sampler is HyperbandSampler }
+    var waitsForResults: Bool { sampler.waitsForEarlierTrials || earlyTermination != nil }
 
     /// A hash of what determines the trials (not the seed, stored beside it).
     public var specHash: String {
