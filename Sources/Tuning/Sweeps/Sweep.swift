@@ -79,8 +79,6 @@ public struct SweepPlan: Sendable {
         hyperbandSampler = hyperband
     }
 
-    /// The lag rule's `k` when it applies: a learning sampler's, or the plan's with early termination.
-
     /// How many leading trials must have ended before `trial` is proposed: the sampler's rule,
     /// and the lag rule when early termination judges trials against earlier ones.
     func endedPrefix(before trial: Int) -> Int? {
