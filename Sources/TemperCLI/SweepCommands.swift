@@ -149,8 +149,8 @@ final class SweepSession: @unchecked Sendable {
                 + (plan.maxTrials.map { "\($0) trials (run_cap)" } ?? "until stopped (no run_cap)")
         }
         header += ", \(plan.objective.direction.rawValue) \(plan.objective.name)" + (plan.objective.target.map { " (target \($0))" } ?? "")
-        if let rule = plan.earlyTermination {
-            header += ", hyperband early termination at \(rule.bands.prefix(4).map(String.init).joined(separator: ", "))… epochs (lag \(plan.lag))"
+        if let termination = plan.earlyTermination {
+            header += ", \(termination.policy.summary) (lag \(plan.lag))"
         }
         header += inProcess ? ", trials trained in this process" : ", trials run as commands"
         header += options.parallel > 1 ? ", \(options.parallel) at once" : ""

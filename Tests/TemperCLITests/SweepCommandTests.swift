@@ -307,8 +307,13 @@ struct SweepCommandTests {
         #expect(try runTemper(["sweep", "show", "digits-bayes", "--dir", folder + "/runs"]).output.contains("importance: "))
     }
 
-    @Test func hyperbandStopsTrialsAndTheSameAtAnyParallelism() throws {
-        let folder = try sweepFolder(epochs: 12, sweep: Self.randomSweep + "\nearly_terminate: {type: hyperband, min_iter: 2, eta: 2}\n")
+    @Test(arguments: [
+        ("{type: hyperband, min_iter: 2, eta: 2}", "stopped by hyperband after", [2, 4, 8]),
+        ("{type: asha, min_iter: 2, eta: 2}", "stopped by ASHA at rung", [2, 4, 8]),
+        ("{type: async_hyperband, min_iter: 2, max_iter: 8, eta: 2}", "stopped by hyperband bracket", [2, 4]),
+    ])
+    func earlyTerminationStopsTrialsAndTheSameAtAnyParallelism(policy: String, reason: String, rungs: [Int]) throws {
+        let folder = try sweepFolder(epochs: 12, sweep: Self.randomSweep + "\nearly_terminate: \(policy)\n")
         let one = try runTemper(["sweep", folder + "/sweep.yaml", "--dir", folder + "/one"])
         #expect(one.status == 0, "\(one.errors)")
         #expect(try runTemper(["sweep", folder + "/sweep.yaml", "--dir", folder + "/two", "--parallel", "3"]).status == 0)
@@ -318,10 +323,10 @@ struct SweepCommandTests {
         let stopped = trials.filter { $0.state == .stopped }
         #expect(!stopped.isEmpty && stopped.count < trials.count, "\(trials.map(\.state))")
         for trial in stopped {
-            #expect(trial.error?.contains("stopped by hyperband after") == true && trial.score != nil)
-            // Stopped at a band (2, 4 or 8 epochs), before the twelfth.
+            #expect(trial.error?.contains(reason) == true && trial.score != nil, "\(trial.error ?? "")")
+            // Stopped at a rung, before the twelfth epoch.
             let epochs = try store.history(try #require(trial.runIDs.first))["val_accuracy"]?.count ?? 0
-            #expect([2, 4, 8].contains(epochs), "\(epochs)")
+            #expect(rungs.contains(epochs), "\(epochs)")
         }
         // A trial is judged only against trials before it by more than the lag (1): the first two run whole.
         #expect(trials.prefix(2).allSatisfy { $0.state == .finished })

@@ -60,11 +60,17 @@ struct SweepSpecTests {
 
     @Test func earlyTerminateIsReadAsWandBFillsIt() throws {
         let base = "method: random\nmetric: {name: acc, goal: maximize}\nparameters:\n  lr: {values: [1, 2]}\nprogram: p\n"
-        let minIter = try #require(try spec(base + "early_terminate: {type: hyperband, min_iter: 3}").earlyTermination)
+        guard case .wandbHyperband(let minIter)? = try spec(base + "early_terminate: {type: hyperband, min_iter: 3}").earlyTermination,
+              case .wandbHyperband(let maxIter)? = try spec(base + "early_terminate: {type: hyperband, max_iter: 27, s: 2, eta: 3, strict: false}").earlyTermination
+        else { Issue.record("type: hyperband is W&B's rule"); return }
         #expect(minIter.bands.prefix(3) == [3, 9, 27] && minIter.eta == 3 && minIter.strict && minIter.direction == .maximize)
-        let maxIter = try #require(try spec(base + "early_terminate: {type: hyperband, max_iter: 27, s: 2, eta: 3, strict: false}").earlyTermination)
         #expect(maxIter.bands == [3, 9] && !maxIter.strict)
         #expect(try spec(base).earlyTermination == nil)
+        guard case .asha(let asha)? = try spec(base + "early_terminate: {type: asha, min_iter: 2, eta: 2, max_iter: 20}").earlyTermination,
+              case .hyperband(let hyperband)? = try spec(base + "early_terminate: {type: async_hyperband, max_iter: 27}").earlyTermination
+        else { Issue.record("asha and async_hyperband are Temper's policies"); return }
+        #expect(asha.rungs == [2, 4, 8, 16] && asha.direction == .maximize && asha.minEarlyStoppingRate == 0)
+        #expect(hyperband.minIter == 1 && hyperband.eta == 3 && hyperband.weights == [27, 12, 6, 4])
         // Early termination is part of what makes the trials: another rule is another sweep.
         #expect(try spec(base).plan(defaultProject: "p").specHash != spec(base + "early_terminate: {type: hyperband, min_iter: 3}").plan(defaultProject: "p").specHash)
     }
@@ -77,8 +83,18 @@ struct SweepSpecTests {
         expectError("method: grid\nmetric: {name: l}\nparameters:\n  lr: {min: 0.1, max: 1.0}\nprogram: p", "lr is uniform, which a grid cannot enumerate")
         expectError("method: random\nmetric: {name: l}\nparameters:\n  lr: {values: [1]}\nprogram: p\nearly_terminate: {type: hyperband}",
                     "needs min_iter, or max_iter and s")
-        expectError("method: random\nmetric: {name: l}\nparameters:\n  lr: {values: [1]}\nprogram: p\nearly_terminate: {type: asha, min_iter: 3}",
-                    "early_terminate type must be hyperband")
+        expectError("method: random\nmetric: {name: l}\nparameters:\n  lr: {values: [1]}\nprogram: p\nearly_terminate: {type: median, min_iter: 3}",
+                    "early_terminate type must be hyperband (W&B's rule), asha or async_hyperband, not \"median\"")
+        expectError("method: random\nmetric: {name: l}\nparameters:\n  lr: {values: [1]}\nprogram: p\nearly_terminate: {type: asha, min_iter: 3, s: 2}",
+                    "unknown key")
+        expectError("method: random\nmetric: {name: l}\nparameters:\n  lr: {values: [1]}\nprogram: p\nearly_terminate: {type: asha, min_early_stopping_rate: .nan}",
+                    "min_early_stopping_rate must be a whole number from 0 to 64, not nan")
+        expectError("method: random\nmetric: {name: l}\nparameters:\n  lr: {values: [1]}\nprogram: p\nearly_terminate: {type: async_hyperband, min_iter: 3}",
+                    "async_hyperband needs max_iter")
+        expectError("method: random\nmetric: {name: l}\nparameters:\n  lr: {values: [1]}\nprogram: p\nearly_terminate: {type: async_hyperband, max_iter: 27, eta: 2.5}",
+                    "eta of async_hyperband must be a whole number from 2 to 1000000, not 2.5")
+        expectError("method: random\nmetric: {name: l}\nparameters:\n  lr: {values: [1]}\nprogram: p\nearly_terminate: {type: async_hyperband, max_iter: 9, min_iter: 10}",
+                    "sweep.yaml:6: early_terminate: async_hyperband needs 1 ≤ min_iter ≤ max_iter")
         expectError("method: random\nmetric: {name: l}\nparameters:\n  lr: {values: [1]}\nprogram: p\nearly_terminate: {type: hyperband, min_iter: 3, eta: 1}",
                     "eta must be a number above 1")
         expectError("method: random\nmetric: {name: l}\nparameters:\n  lr: {values: [1]}\nprogram: p\nearly_terminate: {type: hyperband, max_iter: 9, s: .nan}",

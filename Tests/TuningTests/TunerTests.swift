@@ -164,4 +164,29 @@ struct SweepStateTests {
         #expect(trials.map(\.state) == [.running] + Array(repeating: .finished, count: 5), "\(trials.map { "\($0.state) \($0.error ?? "")" })")
         #expect(try tracker.store.sweep(sweep.info.id).state == .running)
     }
+
+    @Test func aTunerStopsTrialsWithASHAAndTheSameAtAnyParallelism() throws {
+        let (train, test) = try circleData()
+        func search(parallel: Int) throws -> [TrialInfo] {
+            let tuner = try RandomSearch(objective: .maximize("val_accuracy"), maxTrials: 8, seed: 3, directory: temporaryDirectory("asha\(parallel)"),
+                                         projectName: "asha", parallel: parallel, deckModel)
+            tuner.earlyTermination = .asha(try ASHA(minIter: 2, eta: 2, direction: .maximize))
+            try tuner.search(x: train.x, y: train.y, epochs: 9, batchSize: 16, validationData: test, verbose: 0)
+            return try tuner.sweep?.trials() ?? []
+        }
+        let one = try search(parallel: 1), two = try search(parallel: 3)
+        #expect(one.map(\.state) == two.map(\.state) && one.map(\.score) == two.map(\.score) && one.map(\.config) == two.map(\.config))
+        let stopped = one.filter { $0.state == .stopped }
+        #expect(!stopped.isEmpty && stopped.count < one.count, "\(one.map(\.state))")
+        #expect(stopped.allSatisfy { $0.error?.contains("stopped by ASHA at rung") == true })
+        // A trial judged at its last epoch has trained to its end: it finished, it was not stopped.
+        let ends = try RandomSearch(objective: .maximize("val_accuracy"), maxTrials: 6, seed: 3, directory: temporaryDirectory("ends"), projectName: "ends", deckModel)
+        ends.earlyTermination = .asha(try ASHA(minIter: 2, eta: 2, direction: .maximize))
+        try ends.search(x: train.x, y: train.y, epochs: 2, batchSize: 16, validationData: test, verbose: 0)
+        #expect(try ends.sweep?.trials().map(\.state) == Array(repeating: .finished, count: 6))
+        // Built for the other direction, the policy is refused before any trial runs.
+        let wrong = try RandomSearch(objective: .maximize("val_accuracy"), maxTrials: 2, directory: temporaryDirectory("wrong"), deckModel)
+        wrong.earlyTermination = .asha(try ASHA(direction: .minimize))
+        #expect(throws: TuningError.self) { try wrong.search(x: train.x, y: train.y, epochs: 2, validationData: test, verbose: 0) }
+    }
 }

@@ -1,31 +1,30 @@
 import Foundation
 import Tracking
 
-/// The early-termination rule as one run of a trial sees it: W&B's hyperband rule judging the
-/// run's objective values, epoch by epoch, against the histories of the runs of the trials before
-/// it by more than the sweep's lag — which have all ended when it starts (the lag rule), so the
-/// decision is the same at any parallelism and in any agent.
+/// The early-termination policy as one run of a trial sees it: the run's objective values, epoch
+/// by epoch, judged against the runs of the trials before it by more than the sweep's lag —
+/// which have all ended when it starts (the lag rule), so the verdict is the same at any
+/// parallelism and in any agent.
 final class TrialStopRule: @unchecked Sendable {
-    let rule: WandbHyperband
-    let others: [[Double]]
+    let policy: any StoppingPolicy
+    let trial: Int
+    let earlier: [EarlierRun]
     private(set) var values: [Double] = []
     /// Why the run was stopped, once it was.
     private(set) var reason: String?
 
-    init(rule: WandbHyperband, others: [[Double]]) {
-        self.rule = rule
-        self.others = others
+    init(policy: any StoppingPolicy, trial: Int, earlier: [EarlierRun]) {
+        self.policy = policy
+        self.trial = trial
+        self.earlier = earlier
     }
 
     /// Records the objective's value at the end of an epoch; true when the run should stop now.
-    func record(_ value: Double) -> Bool {
+    /// A run's last epoch is recorded but not judged: a run that trained to its end finished.
+    func record(_ value: Double, isLast: Bool = false) -> Bool {
         values.append(value)
-        guard reason == nil, rule.shouldStop(values, histories: others + [values]) else { return false }
-        let reached = values.filter(\.isFinite).count
-        let band = rule.bands.last { $0 <= reached } ?? reached
-        let threshold = rule.thresholds(others + [values])[rule.bands.lastIndex { $0 <= reached } ?? 0]
-        let shown = rule.direction == .maximize ? -threshold : threshold
-        reason = "stopped by hyperband after \(values.count) epoch\(values.count == 1 ? "" : "s"): at band \(band) the threshold was \(shown)"
+        guard reason == nil, !isLast, let why = policy.stopReason(trial: trial, history: values, earlier: earlier) else { return false }
+        reason = why
         return true
     }
 }
@@ -33,14 +32,15 @@ final class TrialStopRule: @unchecked Sendable {
 extension Sweep {
     /// A fresh stop rule for a run of `trial`, or nil without early termination.
     func stopRule(for trial: TrialInfo) throws -> TrialStopRule? {
-        guard let rule = plan.earlyTermination else { return nil }
+        guard let termination = plan.earlyTermination else { return nil }
         let visible = try trials().filter { $0.number < trial.number - plan.lag }
-        var histories: [[Double]] = []
-        for earlier in visible where earlier.state == .finished || earlier.state == .stopped {
-            for runID in earlier.runIDs {
-                histories.append(try store.history(runID, keys: [plan.objective.name])[plan.objective.name]?.map(\.value) ?? [])
+        var earlier: [EarlierRun] = []
+        for run in visible where run.state == .finished || run.state == .stopped {
+            for runID in run.runIDs {
+                let values = try store.history(runID, keys: [plan.objective.name])[plan.objective.name]?.map(\.value) ?? []
+                earlier.append(EarlierRun(trial: run.number, values: values))
             }
         }
-        return TrialStopRule(rule: rule, others: histories)
+        return TrialStopRule(policy: termination.policy, trial: trial.number, earlier: earlier)
     }
 }

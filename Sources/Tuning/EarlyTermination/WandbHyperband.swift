@@ -10,7 +10,7 @@
 ///   or its best value so far (not strict) is worse than that band's threshold.
 ///
 /// Non-finite values are left out of every history, as W&B leaves out values that are not numbers.
-public struct WandbHyperband: Sendable, Equatable {
+public struct WandbHyperband: StoppingPolicy, Equatable {
     public let bands: [Int]
     public let eta: Double
     public let strict: Bool
@@ -78,4 +78,19 @@ public struct WandbHyperband: Sendable, Equatable {
     private func orient(_ history: [Double]) -> [Double] {
         history.filter(\.isFinite).map { direction == .maximize ? -$0 : $0 }
     }
+
+    public func stopReason(trial: Int, history: [Double], earlier: [EarlierRun]) -> String? {
+        let histories = earlier.map(\.values) + [history]
+        guard shouldStop(history, histories: histories) else { return nil }
+        let reached = history.filter(\.isFinite).count
+        let index = bands.lastIndex { $0 <= reached } ?? 0
+        let threshold = thresholds(histories)[index]
+        let shown = direction == .maximize ? -threshold : threshold
+        return "stopped by hyperband after \(history.count) epoch\(history.count == 1 ? "" : "s"): at band \(bands[index]) the threshold was \(shown)"
+    }
+
+    public var summary: String { "hyperband early termination at \(RungList.text(bands)) epochs" }
+
+    /// As stored by the first Temper with early termination, so its sweeps resume.
+    public var signature: [String] { ["hyperband", bands.prefix(8).map(String.init).joined(separator: ","), "\(eta)", "\(strict)"] }
 }

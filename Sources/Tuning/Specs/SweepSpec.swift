@@ -30,7 +30,7 @@ public struct SweepSpec: Sendable {
     public var objective: Objective
     public var space: SearchSpace
     /// W&B's hyperband early termination, when `early_terminate` is given.
-    public var earlyTermination: WandbHyperband?
+    public var earlyTermination: EarlyTermination?
     public var runCap: Int?
     public var seed: UInt64?
     public var executions: Int
@@ -178,29 +178,53 @@ public struct SweepSpec: Sendable {
         return result
     }
 
-    /// `early_terminate: {type: hyperband, min_iter | max_iter + s, eta (3), strict (true)}`, as
-    /// W&B's schema fills it.
-    static func earlyTermination(_ node: SpecNode, objective: Objective) throws -> WandbHyperband {
-        let keys = try node.dictionary(known: ["type", "min_iter", "max_iter", "s", "eta", "strict"])
-        let type = try keys["type"]?.string() ?? ""
-        guard type == "hyperband" else { throw node.error("early_terminate type must be hyperband, not \"\(type)\"") }
-        let eta = try keys["eta"]?.double() ?? 3
-        let strict = try keys["strict"]?.bool() ?? true
+    /// `early_terminate:` — W&B's `{type: hyperband, min_iter | max_iter + s, eta (3), strict (true)}`,
+    /// as W&B's schema fills it, and Temper's `{type: asha, min_iter (1), eta (3),
+    /// min_early_stopping_rate (0), max_iter}` and `{type: async_hyperband, max_iter, min_iter (1), eta (3)}`.
+    static func earlyTermination(_ node: SpecNode, objective: Objective) throws -> EarlyTermination {
+        let type = try node.dictionary()["type"]?.string() ?? ""
         do {
-            if let minIter = try keys["min_iter"]?.int() {
-                return try WandbHyperband(minIter: minIter, eta: eta, strict: strict, direction: objective.direction)
+            switch type {
+            case "hyperband": return .wandbHyperband(try wandbHyperband(node, objective: objective))
+            case "asha":
+                let keys = try node.dictionary(known: ["type", "min_iter", "eta", "min_early_stopping_rate", "max_iter"])
+                let rate = try keys["min_early_stopping_rate"].map { try wholeNumber($0, "min_early_stopping_rate must be", in: 0...64) } ?? 0
+                return .asha(try ASHA(minIter: try keys["min_iter"]?.int() ?? 1, eta: try keys["eta"]?.double() ?? 3, minEarlyStoppingRate: rate,
+                                      maxIter: try keys["max_iter"]?.int(), direction: objective.direction))
+            case "async_hyperband":
+                let keys = try node.dictionary(known: ["type", "min_iter", "max_iter", "eta"])
+                guard let maxIter = try keys["max_iter"]?.int() else { throw node.error("early_terminate: async_hyperband needs max_iter (the epochs of a whole trial)") }
+                let eta = try keys["eta"].map { try wholeNumber($0, "eta of async_hyperband must be", in: 2...1_000_000) } ?? 3
+                return .hyperband(try AsyncHyperband(minIter: try keys["min_iter"]?.int() ?? 1, maxIter: maxIter, eta: eta, direction: objective.direction))
+            default:
+                throw node.error("early_terminate type must be hyperband (W&B's rule), asha or async_hyperband, not \"\(type)\"")
             }
-            guard let maxIter = try keys["max_iter"]?.int(), let s = keys["s"] else {
-                throw node.error("early_terminate needs min_iter, or max_iter and s")
-            }
-            let steps = try s.double()
-            guard steps.isFinite, steps >= 1, steps <= 64, steps == steps.rounded() else {
-                throw s.error("s is the number of bands, a whole number from 1 to 64, not \(steps)")
-            }
-            return try WandbHyperband(maxIter: maxIter, s: Int(steps), eta: eta, strict: strict, direction: objective.direction)
         } catch TuningError.invalidSearch(let message) {
             throw node.error(message.hasPrefix("early_terminate: ") ? String(message.dropFirst("early_terminate: ".count)) : message)
         }
+    }
+
+    private static func wandbHyperband(_ node: SpecNode, objective: Objective) throws -> WandbHyperband {
+        let keys = try node.dictionary(known: ["type", "min_iter", "max_iter", "s", "eta", "strict"])
+        let eta = try keys["eta"]?.double() ?? 3
+        let strict = try keys["strict"]?.bool() ?? true
+        if let minIter = try keys["min_iter"]?.int() {
+            return try WandbHyperband(minIter: minIter, eta: eta, strict: strict, direction: objective.direction)
+        }
+        guard let maxIter = try keys["max_iter"]?.int(), let s = keys["s"] else {
+            throw node.error("early_terminate needs min_iter, or max_iter and s")
+        }
+        let steps = try wholeNumber(s, "s is the number of bands,", in: 1...64)
+        return try WandbHyperband(maxIter: maxIter, s: steps, eta: eta, strict: strict, direction: objective.direction)
+    }
+
+    /// A whole number in `range` (a NaN or 1e30 would trap converting to Int).
+    private static func wholeNumber(_ node: SpecNode, _ name: String, in range: ClosedRange<Int>) throws -> Int {
+        let value = try node.double()
+        guard value.isFinite, value >= Double(range.lowerBound), value <= Double(range.upperBound), value == value.rounded() else {
+            throw node.error("\(name) a whole number from \(range.lowerBound) to \(range.upperBound), not \(value)")
+        }
+        return Int(value)
     }
 
     /// The sweep's plan: its project, name, seed (`--seed` over the file's, else 1).

@@ -113,7 +113,7 @@ final class ObjectiveRecorder: Callback {
             training.stopTraining = true
             training.stopReason = "the sweep was stopped"
         }
-        if let stopRule, stopRule.record(logs[objective.name] ?? .nan) {
+        if let stopRule, stopRule.record(logs[objective.name] ?? .nan, isLast: epoch + 1 >= training.epochs) {
             training.stopTraining = true
             training.stopReason = stopRule.reason
         }

@@ -50,18 +50,21 @@ public struct SweepPlan: Sendable {
     /// Bayesian optimization and early termination: trial `i` learns from, and is judged
     /// against, trials before `i − lag` only (see `Sampler.lag`).
     public var lag: Int
-    /// W&B's hyperband early termination (`early_terminate`), nil for none.
-    public var earlyTermination: WandbHyperband?
+    /// The early-termination policy (`early_terminate`), nil for none.
+    public var earlyTermination: EarlyTermination?
     /// Keras Tuner's Hyperband schedule, for `method: .hyperband`.
     public private(set) var hyperbandSampler: HyperbandSampler?
 
     public init(project: String, name: String, method: SearchMethod, space: SearchSpace, objective: Objective, maxTrials: Int? = nil,
                 seed: UInt64 = 1, executionsPerTrial: Int = 1, skipsDuplicates: Bool = false, spec: String = "",
-                initialPoints: Int? = nil, lag: Int = 1, earlyTermination: WandbHyperband? = nil, hyperband: HyperbandSampler? = nil) throws {
+                initialPoints: Int? = nil, lag: Int = 1, earlyTermination: EarlyTermination? = nil, hyperband: HyperbandSampler? = nil) throws {
         if method == .hyperband && hyperband == nil { throw TuningError.invalidSearch("a Hyperband search needs its schedule (maxEpochs, factor)") }
         if let initialPoints, initialPoints < 0 { throw TuningError.invalidSearch("the number of initial random trials must be at least 0, not \(initialPoints)") }
         guard lag >= 0 else { throw TuningError.invalidSearch("the lag of a Bayesian search must be at least 0, not \(lag)") }
         guard executionsPerTrial >= 1 else { throw TuningError.invalidSearch("executionsPerTrial must be at least 1, not \(executionsPerTrial)") }
+        if let policy = earlyTermination?.policy, policy.direction != objective.direction {
+            throw TuningError.invalidSearch("the early-termination policy was made to \(policy.direction.rawValue) but the objective \(objective.name) is to \(objective.direction.rawValue); build the policy with direction: .\(objective.direction.rawValue)")
+        }
         if let maxTrials, maxTrials < 1 { throw TuningError.invalidSearch("the number of trials (max_trials, run_cap) must be at least 1, not \(maxTrials)") }
         self.project = project
         self.name = name
@@ -95,7 +98,7 @@ public struct SweepPlan: Sendable {
         parts += [objective.target.map { "\($0)" } ?? "-", maxTrials.map(String.init) ?? "-", String(executionsPerTrial), String(skipsDuplicates)]
         if method == .bayes || method == .tpe { parts += [initialPoints.map(String.init) ?? "-", String(lag)] }
         if let h = hyperbandSampler { parts += ["keras-hyperband", String(h.schedule.maxResource), String(h.schedule.eta), String(h.iterations)] }
-        if let e = earlyTermination { parts += ["hyperband", e.bands.prefix(8).map(String.init).joined(separator: ","), "\(e.eta)", "\(e.strict)", String(lag)] }
+        if let e = earlyTermination { parts += e.policy.signature + [String(lag)] }
         let joined = parts.joined(separator: "\u{1F}")
         return String(SweepSeeds.fnv1a(joined), radix: 16)
     }

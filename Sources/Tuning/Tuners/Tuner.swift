@@ -47,6 +47,10 @@ public class Tuner {
     var lag = 1
     /// Keras Tuner's Hyperband schedule (the `Hyperband` tuner).
     var hyperband: HyperbandSampler?
+    /// Stops trials early (`.asha`, `.hyperband` or W&B's rule), judged against the trials before
+    /// them by more than the lag; nil (the default) trains every trial whole. Its direction must be
+    /// the objective's. A different policy makes a different search (it does not resume this one).
+    public var earlyTermination: EarlyTermination?
     let build: @Sendable (HyperParameters) throws -> Sequential
     /// The search space, known after the first `search` (or `searchSpaceSummary`).
     public private(set) var space: SearchSpace?
@@ -81,7 +85,7 @@ public class Tuner {
         inputColumns = x.columns
         let plan = try SweepPlan(project: projectName, name: projectName, method: method, space: space, objective: objective, maxTrials: maxTrials,
                                  seed: seed, executionsPerTrial: executionsPerTrial, skipsDuplicates: true, spec: "swift",
-                                 initialPoints: initialPoints, lag: lag, hyperband: hyperband)
+                                 initialPoints: initialPoints, lag: lag, earlyTermination: earlyTermination, hyperband: hyperband)
         let tracker = try Tracker(dir: directory, systemMetricsInterval: nil)
         let (sweep, resumed) = try Sweep.open(plan, in: tracker.store, resume: !overwrite)
         self.sweep = sweep

@@ -25,10 +25,11 @@ struct GaussianProcess: Sendable {
     static func fitted(points: [Double], dimensions: Int, targets: [Double], seed: UInt64, restarts: Int = 4) throws -> GaussianProcess {
         var random = SeededRandom(seed: seed)
         var best: (theta: [Double], value: Double)?
+        let likelihood = MarginalLikelihood(points: points, dimensions: dimensions, targets: targets)
         for start in 0..<restarts {
             var theta = [Double](repeating: log(0.5), count: dimensions) + [0, log(1e-3)]
             if start > 0 { theta = theta.map { $0 + random.normal(standardDeviation: 1) } }
-            guard let (fitted, value) = try? maximize(theta, points: points, dimensions: dimensions, targets: targets) else { continue }
+            guard let (fitted, value) = try? maximize(theta, likelihood: likelihood) else { continue }
             if best.map({ value > $0.value }) ?? true { best = (fitted, value) }
         }
         guard let best else { throw TuningError.invalidSearch("the Gaussian process could not be fitted to \(targets.count) points") }
@@ -85,43 +86,19 @@ struct GaussianProcess: Sendable {
 
     /// The log marginal likelihood plus the log priors, and its gradient in θ.
     static func objective(_ theta: [Double], points: [Double], dimensions d: Int, targets y: [Double]) throws -> (Double, [Double]) {
-        let n = y.count
-        let (kernel, noise) = unpack(theta, dimensions: d)
-        let factor = try Cholesky(covariance(points, count: n, kernel: kernel, noise: noise), n: n)
-        let alpha = try factor.solve(y)
-        let inverse = try factor.inverse()
-        var value = -0.5 * zip(y, alpha).reduce(0) { $0 + $1.0 * $1.1 } - 0.5 * factor.logDeterminant - Double(n) / 2 * log(2 * Double.pi)
-        var gradient = [Double](repeating: 0, count: d + 2)
-        for i in 0..<n {
-            for j in 0..<n {
-                let w = 0.5 * (alpha[i] * alpha[j] - inverse[i * n + j])  // ½ (ααᵀ − K⁻¹)_ij
-                let a = points[(i * d)..<((i + 1) * d)], b = points[(j * d)..<((j + 1) * d)]
-                let signal = kernel(a, b)
-                for (k, g) in kernel.lengthScaleGradients(a, b).enumerated() { gradient[k] += w * g }
-                gradient[d] += w * signal
-                if i == j { gradient[d + 1] += w * noise }
-            }
-        }
-        // Log-normal priors: −(θ − centre)²/(2·width²) for each component.
-        let centres = [Double](repeating: log(0.5), count: d) + [0, log(1e-3)]
-        let widths = [Double](repeating: 1.5, count: d) + [2, 2]
-        for k in theta.indices {
-            value -= (theta[k] - centres[k]) * (theta[k] - centres[k]) / (2 * widths[k] * widths[k])
-            gradient[k] -= (theta[k] - centres[k]) / (widths[k] * widths[k])
-        }
-        return (value, gradient)
+        try MarginalLikelihood(points: points, dimensions: d, targets: y).evaluate(theta)
     }
 
     /// Adam ascent on the objective, θ kept in a box that keeps K well conditioned.
-    private static func maximize(_ start: [Double], points: [Double], dimensions d: Int, targets: [Double],
-                                 steps: Int = 150, rate: Double = 0.05) throws -> ([Double], Double) {
+    private static func maximize(_ start: [Double], likelihood: MarginalLikelihood, steps: Int = 150, rate: Double = 0.05) throws -> ([Double], Double) {
+        let d = likelihood.dimensions
         let low = [Double](repeating: log(1e-2), count: d) + [log(1e-2), log(1e-6)]
         let high = [Double](repeating: log(20), count: d) + [log(20), log(2)]
         var theta = zip(start, zip(low, high)).map { Swift.min(Swift.max($0, $1.0), $1.1) }
         var m = [Double](repeating: 0, count: theta.count), v = m
-        var best = (theta, try objective(theta, points: points, dimensions: d, targets: targets).0)
+        var best = (theta, try likelihood.evaluate(theta).0)
         for t in 1...steps {
-            let (value, gradient) = try objective(theta, points: points, dimensions: d, targets: targets)
+            let (value, gradient) = try likelihood.evaluate(theta)
             if value > best.1 { best = (theta, value) }
             for k in theta.indices {
                 m[k] = 0.9 * m[k] + 0.1 * gradient[k]
@@ -130,7 +107,7 @@ struct GaussianProcess: Sendable {
                 theta[k] = Swift.min(Swift.max(theta[k] + step, low[k]), high[k])
             }
         }
-        let last = try objective(theta, points: points, dimensions: d, targets: targets).0
+        let last = try likelihood.evaluate(theta).0
         return last > best.1 ? (theta, last) : best
     }
 }
