@@ -185,6 +185,7 @@ final class SweepSession: @unchecked Sendable {
                 print("the target \(sweep.plan.objective.name) \(LiveView.number(target)) was reached, so no further trial was started")
             }
         }
+        if let line = SweepShowCommand.importanceLine(trials) { print(TerminalText.visible(line)) }
         if stopped {
             print("stopped; go on with: temper sweep resume \(sweep.info.id)" + (options.dir.map { " --dir \($0)" } ?? ""))
         }

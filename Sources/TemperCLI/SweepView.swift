@@ -13,6 +13,8 @@ final class LiveView: @unchecked Sendable {
     private let terminal = isatty(STDOUT_FILENO) == 1
     private let lock = NSLock()
     private var status = ""
+    /// The scored trials when the parameters were last ranked.
+    private var rankedAt = 0
 
     init(sweep: Sweep, quiet: Bool) {
         self.sweep = sweep
@@ -45,7 +47,24 @@ final class LiveView: @unchecked Sendable {
         case .running, .pending: result = trial.state.rawValue
         }
         note("trial \(trial.number) \(result) — \(Self.describe(trial.config))")
+        noteImportance(after: trial)
     }
+
+    /// Each time the scored trials pass another multiple of `importanceEvery` (trials end in
+    /// batches, so the count may jump), the parameters ranked by importance so far.
+    private func noteImportance(after trial: TrialInfo) {
+        guard trial.state == .finished || trial.state == .stopped, let trials = try? sweep.trials() else { return }
+        let scored = trials.filter { ($0.state == .finished || $0.state == .stopped) && $0.score?.isFinite == true }.count
+        lock.lock()
+        let due = scored / Self.importanceEvery > rankedAt / Self.importanceEvery
+        if due { rankedAt = scored }
+        lock.unlock()
+        guard due, let line = SweepShowCommand.importanceLine(trials, hint: false) else { return }
+        note("after \(scored) trials, " + line)
+    }
+
+    /// How often (in scored trials) the live view ranks the parameters.
+    static let importanceEvery = 10
 
     /// A line of its own (above the live line on a terminal).
     func note(_ text: String) {
@@ -129,13 +148,13 @@ struct SweepShowCommand: ParsableCommand {
     }
 
     /// The parameters by importance (`temper sweep importance` has the rest), once 5 trials have scores.
-    static func importanceLine(_ trials: [TrialInfo]) -> String? {
+    static func importanceLine(_ trials: [TrialInfo], hint: Bool = true) -> String? {
         let scored = trials.filter { ($0.state == .finished || $0.state == .stopped) && $0.score?.isFinite == true }
         guard scored.count >= 5 else { return nil }
         let flat = scored.map { (config: Dictionary($0.config.flattened.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }), score: $0.score ?? .nan) }
         guard let entries = try? ParameterImportance.compute(flat), !entries.isEmpty else { return nil }
         return "importance: " + entries.map { "\($0.parameter) \(String(format: "%.2f", $0.importance))" }.joined(separator: ", ")
-            + " (temper sweep importance for correlations, variance explained and intervals)"
+            + (hint ? " (temper sweep importance for correlations, variance explained and intervals)" : "")
     }
 
     /// A cell of at most 40 characters (the best configuration below shows values whole).

@@ -307,6 +307,20 @@ struct SweepCommandTests {
         #expect(try runTemper(["sweep", "show", "digits-bayes", "--dir", folder + "/runs"]).output.contains("importance: "))
     }
 
+    @Test func theLiveViewRanksTheParametersEveryTenTrials() throws {
+        let folder = try sweepFolder(epochs: 2, sweep: Self.randomSweep.replacingOccurrences(of: "run_cap: 8", with: "run_cap: 12"))
+        let result = try runTemper(["sweep", folder + "/sweep.yaml", "--dir", folder + "/runs"])
+        #expect(result.status == 0, "\(result.errors)")
+        let lines = result.output.split(separator: "\n").map(String.init)
+        // Once, when the tenth scored trial is recorded (trials are recorded in batches: 10 to 12).
+        let live = lines.filter { $0.hasPrefix("after ") && $0.contains(" trials, importance: ") }
+        #expect(live.count == 1, "\(result.output)")
+        let count = try #require(live.first.flatMap { Int($0.split(separator: " ")[1]) })
+        #expect((10...12).contains(count))
+        #expect(["units", "lr", "batchnorm"].allSatisfy { live[0].contains($0) })
+        #expect(lines.contains { $0.hasPrefix("importance: ") && $0.contains("(temper sweep importance") })
+    }
+
     @Test(arguments: [
         ("{type: hyperband, min_iter: 2, eta: 2}", "stopped by hyperband after", [2, 4, 8]),
         ("{type: asha, min_iter: 2, eta: 2}", "stopped by ASHA at rung", [2, 4, 8]),
