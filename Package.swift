@@ -14,6 +14,8 @@ let package = Package(
         .executable(name: "temper", targets: ["TemperCLI"]),
         .executable(name: "temper-bench", targets: ["TemperBench"]),
         .executable(name: "keras-tuner-example", targets: ["KerasTunerExample"]),
+        // The live dashboard: a program of its own, so `temper` builds without a web server.
+        .executable(name: "temper-dashboard", targets: ["TemperDashboard"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -21,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
     ],
     targets: [
         .systemLibrary(
@@ -61,6 +64,9 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // The dashboard's JSON API and pages over a run store (Hummingbird), and its program.
+        .target(name: "Dashboard", dependencies: ["Tracking", "Tuning", .product(name: "Hummingbird", package: "hummingbird")], resources: [.copy("Pages")]),
+        .executableTarget(name: "TemperDashboard", dependencies: ["Dashboard", "Tracking", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "KerasTunerExample", dependencies: ["Models", "Tuning"], path: "Examples/keras-tuner", exclude: ["README.md"]),
         // The README's examples, for the tests that hold them (not a product).
         .target(name: "ReadmeSupport", path: "Tests/ReadmeSupport"),
@@ -81,6 +87,8 @@ let package = Package(
         .testTarget(name: "TemperCLITests", dependencies: ["TemperCLI", "TerminalOutput", "Tracking", "Models", "TrackingProbe", "ProcessSupport",
                                                          .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ModelsTests", dependencies: ["Graph", "Runtime", "Models", "ReadmeSupport"], resources: [.copy("Data")]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Tracking", "Tuning", "Models", "ProcessSupport",
+                                                         .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "RuntimeTests", dependencies: ["Graph", "Autodiff", "Runtime", "Workloads", "AllocationCounting", "ReadmeSupport"]),
     ]
 )

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Dashboard
+import Foundation
+import Tracking
+
+/// `temper dashboard` (this program, which `temper dashboard` starts): the live dashboard over a
+/// run store, read-only, on loopback unless asked otherwise.
+@main
+struct TemperDashboard: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "temper dashboard", abstract: "A live local dashboard over the run store (read-only).")
+
+    @Option(help: "The run store (default: $TEMPER_DIR, else ./temper-runs).") var dir: String?
+    @Option(help: "The port (0: any free one).") var port: Int = 6006
+    @Option(help: "The address to listen on; anything but loopback lets anyone on the network read the runs.") var host: String = "127.0.0.1"
+
+    func run() async throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535, not \(port)") }
+        let store = try RunStore(directory: dir, access: .readOnly)
+        let assets = DashboardAssets()
+        if !["127.0.0.1", "localhost", "::1"].contains(host) {
+            FileHandle.standardError.write(Data("warning: listening on \(host): anyone who can reach this machine can read every run in \(store.path)\n".utf8))
+        }
+        if !assets.hasChartLibrary {
+            FileHandle.standardError.write(Data("warning: \(assets.vendorDirectory)/dygraph.min.js is missing, so the pages cannot draw charts; install Debian's libjs-dygraphs (scripts/install-dependencies does)\n".utf8))
+        }
+        let app = DashboardServer.application(api: DashboardAPI(store: store), host: host, port: port) { bound in
+            let shown = host.contains(":") ? "[\(host)]" : host
+            print("temper dashboard: http://\(shown):\(bound)/ (store \(store.path); Ctrl-C to stop)")
+            fflush(nil)
+        }
+        try await app.runService()
+    }
+}
