@@ -59,7 +59,13 @@ extension DashboardAPI {
         var summary: [String: Summary]
         var histograms: [String]
         var systemMetrics: [String]
-        struct Summary: Encodable { var last: Double?, lastStep: Int, min: Double?, max: Double?, count: Int }
+        struct Summary: Encodable {
+            var last: Double?
+            var lastStep: Int
+            var min: Double?
+            var max: Double?
+            var count: Int
+        }
     }
 
     /// `GET /api/runs/{id}`: configuration, summary, notes, and the names of its metrics,

@@ -45,6 +45,6 @@ struct Temper: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "temper",
         abstract: "Train neural networks well: a graph compiler on OpenBLAS, with checks and benchmarks.",
-        subcommands: [CaseStudyCommand.self, TrainCommand.self, SweepCommand.self, SweepsCommand.self, AgentCommand.self, RunsCommand.self, RunCommand.self, ReportCommand.self, DotCommand.self, GradcheckCommand.self, BenchCommand.self, ProfileCommand.self]
+        subcommands: [CaseStudyCommand.self, TrainCommand.self, SweepCommand.self, SweepsCommand.self, AgentCommand.self, RunsCommand.self, RunCommand.self, ReportCommand.self, DotCommand.self, GradcheckCommand.self, BenchCommand.self, ProfileCommand.self, DashboardCommand.self]
     )
 }

@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+import ProcessSupport
+import Tracking
+@testable import Dashboard
+
+/// A store with three runs (one with a hostile name and tag, one still running) and the API over it.
+func dashboardStore(_ name: String = #function) throws -> (dir: String, tracker: Tracker, api: DashboardAPI, running: Run) {
+    let dir = temporaryStore(name)
+    let tracker = try Tracker(dir: dir, flushInterval: 0.05, systemMetricsInterval: nil)
+    for (index, runName) in ["alpha", "<script>alert(1)</script>"].enumerated() {
+        let run = try tracker.start(project: "p", name: runName, config: ["lr": .double(0.1 * Double(index + 1))],
+                                    tags: index == 1 ? ["\"><img src=x onerror=window.__xss=1>"] : ["bn"])
+        for step in 0..<50 { run.log(["loss": 1.0 / Double(step + 1 + index), "val_accuracy": 0.5 + 0.004 * Double(step) + 0.1 * Double(index)], step: step) }
+        run.log(["loss": .nan], step: 50)
+        try run.finish()
+    }
+    let running = try tracker.start(project: "q", name: "live", config: ["lr": .double(0.5)])
+    running.log(["loss": 2, "val_accuracy": 0.1], step: 0)
+    try running.flush()
+    try tracker.waitUntilWritten()
+    let api = DashboardAPI(store: try RunStore(directory: dir, access: .readOnly))
+    return (dir, tracker, api, running)
+}
+
+func decode(_ data: Data) throws -> [String: Any] {
+    try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+}
+
+struct DashboardAPITests {
+    @Test func theRunsPageFiltersSortsAndPagesAsTheCLIDoes() throws {
+        let (_, _, api, running) = try dashboardStore()
+        let all = try decode(try api.runsPage([:]))
+        #expect(all["total"] as? Int == 3)
+        let sorted = try decode(try api.runsPage(["sort": ["-val_accuracy"], "columns": ["name,val_accuracy,config.lr"]]))
+        let rows = try #require(sorted["rows"] as? [[String: Any]])
+        #expect(rows.map { $0["name"] as? String } == ["<script>alert(1)</script>", "alpha", "live"])
+        #expect(sorted["columns"] as? [String] == ["name", "val_accuracy", "config.lr"])
+        #expect((rows[0]["cells"] as? [String])?.first == "<script>alert(1)</script>")  // text, for textContent
+        let filtered = try decode(try api.runsPage(["filter": ["state=running"]]))
+        #expect(filtered["total"] as? Int == 1 && (filtered["rows"] as? [[String: Any]])?.first?["id"] as? String == running.id)
+        let twoFilters = try decode(try api.runsPage(["filter": ["state=finished", "val_accuracy>0.75"]]))
+        #expect(twoFilters["total"] as? Int == 1)
+        let page = try decode(try api.runsPage(["sort": ["name"], "offset": ["1"], "limit": ["1"]]))
+        #expect(page["total"] as? Int == 3 && (page["rows"] as? [[String: Any]])?.map { $0["name"] as? String } == ["alpha"])
+        #expect((all["available"] as? [String])?.contains("config.lr") == true)
+    }
+
+    @Test func badRequestsAreFourHundredsThatSayWhatToDo() throws {
+        let (_, _, api, _) = try dashboardStore()
+        func status(_ body: () throws -> Data) -> (Int, String)? {
+            do { _ = try body(); return nil } catch let error as DashboardError { return (error.status, error.message) } catch { return (500, "\(error)") }
+        }
+        #expect(status { try api.runsPage(["limit": ["1000000"]]) }?.0 == 400)
+        #expect(status { try api.runsPage(["limit": ["-1"]]) }?.1.contains("limit must be a whole number from 1 to 1000") == true)
+        #expect(status { try api.runsPage(["offset": ["1e99"]]) }?.0 == 400)
+        #expect(status { try api.runsPage(["filter": ["val_accuracy>>1"]]) }?.0 == 400)
+        #expect(status { try api.runsPage(["filter": ["nosuch=1"]]) }?.1.contains("no run has \"nosuch\"") == true)
+        #expect(status { try api.runsPage(["sort": ["nosuch"]]) }?.0 == 400)
+        #expect(status { try api.runDetail("nope") }?.0 == 404)
+        #expect(status { try api.history("nope", [:]) }?.0 == 404)
+        #expect(status { try api.history("alpha", ["points": ["3"]]) }?.0 == 400)
+        #expect(status { try api.histograms("alpha", ["name": ["nosuch"]]) }?.0 == 404)
+        #expect(status { try api.sweepDetail("nope") }?.0 == 404)
+        #expect(status { try api.importance("nope") }?.0 == 404)
+    }
+
+    @Test func historyIsDownsampledKeepingExtremesAndNaNIsNull() throws {
+        let (_, _, api, _) = try dashboardStore()
+        let whole = try decode(try api.history("alpha", [:]))
+        let series = try #require(whole["series"] as? [String: [[Any]]])
+        let loss = try #require(series["loss"])
+        #expect(loss.count == 51)
+        #expect(loss.last?[1] is NSNull)  // the NaN at step 50
+        let small = try decode(try api.history("alpha", ["keys": ["val_accuracy"], "points": ["10"]]))
+        let sampled = try #require((small["series"] as? [String: [[Double]]])?["val_accuracy"])
+        #expect(Set((small["series"] as? [String: Any])?.keys.map { $0 } ?? []) == ["val_accuracy"])
+        #expect(sampled.count <= 12 && sampled.count >= 6)
+        // The first and last points and the extremes survive.
+        #expect(sampled.first?[0] == 0 && sampled.last?[0] == 49)
+        #expect(sampled.map { $0[1] }.max() == 0.5 + 0.004 * 49)
+    }
+
+    @Test func theAPINeverWritesTheStore() throws {
+        let (dir, tracker, api, running) = try dashboardStore()
+        try running.finish()
+        try tracker.waitUntilWritten()
+        let path = dir + "/temper.sqlite"
+        let before = (contents(path), try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date, listing(dir))
+        for _ in 0..<20 {
+            _ = try api.runsPage(["sort": ["-loss"]])
+            _ = try api.runDetail("alpha")
+            _ = try api.history("alpha", [:])
+            _ = try api.systemMetrics("alpha", [:])
+            _ = try api.sweeps([:])
+        }
+        #expect(contents(path) == before.0)
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date == before.1)
+        #expect(listing(dir) == before.2)
+    }
+
+    @Test func theChangeTokenMovesWhenARunLogs() throws {
+        let (_, _, api, running) = try dashboardStore()
+        let before = api.changeToken()
+        #expect(api.changeToken() == before)
+        running.log(["loss": 1.5], step: 1)
+        try running.flush()
+        #expect(api.changeToken() != before)
+    }
+
+    @Test func downsamplingKeepsShapeAndEnds() {
+        let points = (0..<1000).map { (x: Double($0), y: $0 == 500 ? 100.0 : sin(Double($0) / 50)) }
+        let kept = Downsampling.minMax(points, width: 100)
+        #expect(kept.count <= 102 && kept.first?.x == 0 && kept.last?.x == 999)
+        #expect(kept.contains { $0.y == 100 })  // the spike
+        #expect(zip(kept, kept.dropFirst()).allSatisfy { $0.x < $1.x })
+        #expect(Downsampling.minMax(Array(points.prefix(50)), width: 100).count == 50)
+    }
+}
