@@ -80,6 +80,6 @@ extension DashboardAPI {
 
     static func isScored(_ trial: TrialInfo) -> Bool { trial.state == .finished || trial.state == .stopped }
 
-    /// The sweep's objective from its stored spec (a Swift tuner's sweep has none stored).
-    static func objective(_ info: SweepInfo) -> Objective? { try? SweepSpec.stored(info.spec).objective }
+    /// The sweep's objective from its stored spec.
+    static func objective(_ info: SweepInfo) -> Objective? { StoredObjective.objective(spec: info.spec) }
 }

@@ -160,9 +160,9 @@ struct SweepShowCommand: ParsableCommand {
     /// A cell of at most 40 characters (the best configuration below shows values whole).
     static func cut(_ text: String) -> String { text.count > 40 ? String(text.prefix(39)) + "…" : text }
 
-    /// The sweep's objective, from its stored spec (a Swift tuner's sweep has none stored).
+    /// The sweep's objective, from its stored spec.
     static func objective(_ info: SweepInfo) throws -> Objective? {
-        try? SweepSpec.stored(info.spec).objective
+        StoredObjective.objective(spec: info.spec)
     }
 }
 

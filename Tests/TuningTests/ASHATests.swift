@@ -89,4 +89,14 @@ struct ASHATests {
                           earlyTermination: .asha(try ASHA(direction: .minimize)))
         }
     }
+
+    @Test func aTunersStoredSpecNamesItsObjectiveAndKeepsTheFirstTunersHash() throws {
+        let spec = StoredObjective.tunerSpec(.minimize("val_loss"))
+        #expect(StoredObjective.objective(spec: spec) == .minimize("val_loss"))
+        #expect(StoredObjective.objective(spec: "swift") == nil)
+        let space = try SearchSpace([SearchParameter(name: "units", distribution: IntHyperparameter(name: "units", min: 4, max: 8, step: 4))])
+        func plan(_ spec: String) throws -> SweepPlan { try SweepPlan(project: "p", name: "n", method: .random, space: space, objective: .minimize("val_loss"), spec: spec) }
+        #expect(try plan(spec).specHash == plan("swift").specHash)
+        #expect(try plan(spec).specHash != plan("{\"yaml\": \"x\", \"source\": \"y\"}").specHash)
+    }
 }

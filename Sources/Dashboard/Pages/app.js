@@ -111,7 +111,7 @@ function addChart(grid, title, series, options) {
   const plot = el("div", { class: "plot" });
   const box = el("div", { class: "chart", "data-series": series.length }, el("h3", {}, title), plot);
   grid.appendChild(box);
-  later(() => lineChart(plot, series, options));
+  later(() => { const graph = lineChart(plot, series, options); if (graph) window.temperCharts.push({ title, graph }); });
 }
 
 // ---- Compare ----
@@ -212,6 +212,7 @@ async function render() {
   if (rendering) { again = true; return; }
   rendering = true;
   pending.length = 0;
+  window.temperCharts = [];  // the page's line charts, for scripts and tests
   try {
     const [path, queryText] = (location.hash.slice(1) || "/runs").split("?");
     const query = new URLSearchParams(queryText || "");

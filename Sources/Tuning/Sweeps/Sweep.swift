@@ -94,7 +94,8 @@ public struct SweepPlan: Sendable {
 
     /// A hash of what determines the trials (not the seed, stored beside it).
     public var specHash: String {
-        var parts: [String] = [spec, name, method.rawValue, space.description, objective.name, objective.direction.rawValue, objective.aggregation.rawValue]
+        // A tuner's spec is hashed as the first tuners stored it, so their searches resume.
+        var parts: [String] = [StoredObjective.isTunerSpec(spec) ? "swift" : spec, name, method.rawValue, space.description, objective.name, objective.direction.rawValue, objective.aggregation.rawValue]
         parts += [objective.target.map { "\($0)" } ?? "-", maxTrials.map(String.init) ?? "-", String(executionsPerTrial), String(skipsDuplicates)]
         if method == .bayes || method == .tpe { parts += [initialPoints.map(String.init) ?? "-", String(lag)] }
         if let h = hyperbandSampler { parts += ["keras-hyperband", String(h.schedule.maxResource), String(h.schedule.eta), String(h.iterations)] }

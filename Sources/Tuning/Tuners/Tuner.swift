@@ -84,7 +84,7 @@ public class Tuner {
         let space = try discoverSpace()
         inputColumns = x.columns
         let plan = try SweepPlan(project: projectName, name: projectName, method: method, space: space, objective: objective, maxTrials: maxTrials,
-                                 seed: seed, executionsPerTrial: executionsPerTrial, skipsDuplicates: true, spec: "swift",
+                                 seed: seed, executionsPerTrial: executionsPerTrial, skipsDuplicates: true, spec: StoredObjective.tunerSpec(objective),
                                  initialPoints: initialPoints, lag: lag, earlyTermination: earlyTermination, hyperband: hyperband)
         let tracker = try Tracker(dir: directory, systemMetricsInterval: nil)
         let (sweep, resumed) = try Sweep.open(plan, in: tracker.store, resume: !overwrite)
