@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "Models", dependencies: ["Graph", "Autodiff", "Runtime", .product(name: "CSV", package: "CSV.swift")]),
         .target(
             name: "Benchmarks",
-            dependencies: ["Graph", "Autodiff", "Runtime", "Workloads", "Models", "CaseStudies", "Tracking", "Tuning"],
+            dependencies: ["Graph", "Autodiff", "Runtime", "Workloads", "Models", "CaseStudies", "Tracking", "Tuning", "Dashboard"],
             path: "Benchmarks",
             exclude: ["Peers"]
         ),

@@ -12,7 +12,18 @@ public final class DashboardAPI: @unchecked Sendable {
     public let store: RunStore
     let watch: StoreWatch
     private let lock = NSLock()
-    private var cached: (token: String, runs: [RunInfo])?
+    private var cached: Snapshot?
+
+    /// The runs as last read, with their columns and when they were read.
+    struct Snapshot {
+        var token: String
+        var runs: [RunInfo]
+        var columns: [String]
+        var readAt: Double
+    }
+
+    /// How far back a refresh looks for changed runs, beyond the last read (writers' clocks may differ).
+    static let refreshMargin = 10.0
 
     /// Rows a page of the runs table may ask for at most, and points a chart at most.
     public static let maxPageSize = 1000
@@ -27,16 +38,44 @@ public final class DashboardAPI: @unchecked Sendable {
     public func changeToken() -> String { watch.token() }
 
     /// Every run, from the cache while the store is unchanged.
-    func allRuns() throws -> [RunInfo] {
+    func allRuns() throws -> [RunInfo] { try snapshot().runs }
+
+    /// Every column a runs table may show (metrics, their `.min`/`.max`, `config.` keys), cached likewise.
+    func availableColumns() throws -> [String] { try snapshot().columns }
+
+    /// The runs, read whole the first time; after a change only the runs that may have changed
+    /// (running, or created, ended or heartbeating since the last read) are read again, and the
+    /// whole store only when runs were deleted.
+    private func snapshot() throws -> (runs: [RunInfo], columns: [String]) {
         let token = watch.token()
         lock.lock()
-        if let cached, cached.token == token { lock.unlock(); return cached.runs }
+        let previous = cached
         lock.unlock()
-        let runs = try store.runs()
+        if let previous, previous.token == token { return (previous.runs, previous.columns) }
+        let now = Date().timeIntervalSince1970
+        var fresh: Snapshot?
+        if let previous {
+            let changed = try store.runs(changedSince: previous.readAt - Self.refreshMargin)
+            var runs = previous.runs
+            var position = Dictionary(uniqueKeysWithValues: runs.enumerated().map { ($1.id, $0) })
+            var added = false
+            for run in changed {
+                if let index = position[run.id] { runs[index] = run } else { position[run.id] = runs.count; runs.append(run); added = true }
+            }
+            if runs.count == (try store.runCount()) {
+                if added { runs.sort { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) } }
+                let columns = Set(previous.columns).isSuperset(of: Self.columns(of: changed)) ? previous.columns : Self.columns(of: runs)
+                fresh = Snapshot(token: token, runs: runs, columns: columns, readAt: now)
+            }
+        }
+        if fresh == nil {
+            let runs = try store.runs()
+            fresh = Snapshot(token: token, runs: runs, columns: Self.columns(of: runs), readAt: now)
+        }
         lock.lock()
-        cached = (token, runs)
+        cached = fresh
         lock.unlock()
-        return runs
+        return (fresh?.runs ?? [], fresh?.columns ?? [])
     }
 
     static func encode<T: Encodable>(_ value: T) throws -> Data {

@@ -26,24 +26,23 @@ extension DashboardAPI {
         let offset = try Self.integer(query, "offset", default: 0, in: 0...Int(Int32.max))
         let limit = try Self.integer(query, "limit", default: 100, in: 1...Self.maxPageSize)
         let columns = query["columns"]?.last.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
-        let table: (columns: [String], runs: [RunInfo], cells: [[String]])
+        let table: (columns: [String], runs: [RunInfo])
         do {
             let filters = try (query["filter"] ?? []).filter { !$0.isEmpty }.map(RunsTable.Filter.init)
             let sort = query["sort"]?.last.flatMap { $0.isEmpty ? nil : $0 }
-            table = try RunsTable(filters: filters, sort: sort, columns: columns?.isEmpty == false ? columns : nil).rows(runs)
+            table = try RunsTable(filters: filters, sort: sort, columns: columns?.isEmpty == false ? columns : nil).select(runs)
         } catch let error as TrackingError {
             throw DashboardError.badRequest("\(error)")
         }
-        let page = table.runs.indices.dropFirst(offset).prefix(limit)
-        let rows = page.map { i in
-            RunsPage.Row(id: table.runs[i].id, name: table.runs[i].name, state: table.runs[i].state.rawValue, project: table.runs[i].project,
-                         sweep: table.runs[i].sweepID, cells: table.cells[i])
+        let rows = table.runs.dropFirst(offset).prefix(limit).map { run in
+            RunsPage.Row(id: run.id, name: run.name, state: run.state.rawValue, project: run.project, sweep: run.sweepID,
+                         cells: RunsTable.cells(run, table.columns))
         }
         return try Self.encode(RunsPage(total: table.runs.count, offset: offset, limit: limit, columns: table.columns,
-                                        available: Self.availableColumns(runs), rows: Array(rows)))
+                                        available: try availableColumns(), rows: Array(rows)))
     }
 
-    static func availableColumns(_ runs: [RunInfo]) -> [String] {
+    static func columns(of runs: [RunInfo]) -> [String] {
         let metrics = Set(runs.flatMap { $0.summary.keys }).sorted()
         let config = Set(runs.flatMap { $0.config.flattened.map { "config." + $0.key } }).sorted()
         return ["name", "id", "state", "tags", "group", "project", "runtime", "created", "sweep", "trial"]

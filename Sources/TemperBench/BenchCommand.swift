@@ -30,7 +30,7 @@ struct BenchCommand: ParsableCommand {
 
     /// What to measure.
     enum Workload: String, CaseIterable, ExpressibleByArgument {
-        case casestudy, mlp, casestudyVariant = "casestudy-variant", tracking, tuner, sweep, hpo, all
+        case casestudy, mlp, casestudyVariant = "casestudy-variant", tracking, tuner, sweep, hpo, dashboard, all
     }
 
     @Option(help: "casestudy, mlp, casestudy-variant, tracking, tuner, sweep, hpo or all (all but tuner, sweep and hpo).")
@@ -50,6 +50,9 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "A Python with torch, numpy and scikit-learn, to run the peer scripts.")
     var python: String?
+
+    @Option(help: "Where the dashboard workload keeps its store of 10,000 runs (built on first use; default: a folder in the temporary directory).")
+    var dashboardStore: String?
 
     @Option(help: "The folder with the peer scripts.")
     var peers: String = "Benchmarks/Peers"
@@ -108,6 +111,7 @@ struct BenchCommand: ParsableCommand {
             case .tuner: try runTuner()
             case .sweep: try runSweep()
             case .hpo: try runHPO()
+            case .dashboard: try runDashboard()
             case .tracking: records.append(try trackingRecord())
             case .casestudyVariant: records.append(try variantRecord())
             case .casestudy: records.append(try stepRecord(try TrainingStepGraphs.caseStudy(), name: chosen, defaultSteps: 2000))
@@ -225,6 +229,20 @@ struct BenchCommand: ParsableCommand {
                           other.map { String(format: "%.2fx", $0.seconds / Swift.max(f.medianSeconds, 1e-9)) } ?? "-"])
         }
         print("hpo: 50-trial studies, seeds 1–10, medians (regret = best found − optimum)")
+        print(table.render())
+    }
+
+    /// The dashboard's API over a store of 10,000 runs × 100 epochs (built once in --dashboard-store).
+    private func runDashboard() throws {
+        let directory = dashboardStore ?? (FileManager.default.temporaryDirectory.path + "/temper-bench-dashboard")
+        let f = try DashboardBenchmark.run(directory: directory)
+        print("dashboard: \(f.runs) runs × \(f.epochs) epochs in \(directory) (built or checked in \(String(format: "%.1f", f.secondsToBuild)) s); milliseconds, median of 20:")
+        var table = TerminalTable(["request", "ms"])
+        table.append(["runs page, first (reads the store)", String(format: "%.1f", f.firstRunsPage)])
+        table.append(["runs page (100 rows)", String(format: "%.1f", f.runsPage)])
+        table.append(["runs page, 2 filters, sorted, offset 100", String(format: "%.1f", f.filteredSortedRunsPage)])
+        table.append(["runs page after a run logged (reads again)", String(format: "%.1f", f.afterAChange)])
+        table.append(["run page (run, history at 640 points, system)", String(format: "%.1f", f.runPage)])
         print(table.render())
     }
 

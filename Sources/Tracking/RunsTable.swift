@@ -55,6 +55,17 @@ public struct RunsTable: Sendable {
         }
 
         /// Columns whose cells are numbers: a filter on them needs a numeric value.
+        private func compare(_ actual: Double, _ number: Double) -> Bool {
+            switch op {
+            case "=": return actual == number
+            case "!=": return actual != number
+            case ">": return actual > number
+            case ">=": return actual >= number
+            case "<": return actual < number
+            default: return actual <= number
+            }
+        }
+
         func checkValue(against runs: [RunInfo]) throws {
             guard op == "=" || op == "!=", !Self.isDecimal(value) else { return }
             let numeric = ["runtime", "trial"].contains(column) || runs.contains { RunsTable.isMetricColumn($0, column) }
@@ -64,6 +75,11 @@ public struct RunsTable: Sendable {
         }
 
         func matches(_ run: RunInfo) -> Bool {
+            if Self.isDecimal(value), op != "~", let number = Double(value), RunsTable.isNumeric(column) {
+                // A run without the value (the metric never logged, or NaN) matches only `!=`.
+                guard let actual = RunsTable.number(run, column) else { return op == "!=" }
+                return compare(actual, number)
+            }
             let cell = RunsTable.cell(run, column)
             if op == "~" {
                 if column == "tags" { return run.tags.contains { $0.localizedCaseInsensitiveContains(value) } }
@@ -72,14 +88,7 @@ public struct RunsTable: Sendable {
             if Self.isDecimal(value), let number = Double(value) {
                 // A run without the value (the metric never logged, or NaN) matches only `!=`.
                 guard let actual = cell.number else { return op == "!=" }
-                switch op {
-                case "=": return actual == number
-                case "!=": return actual != number
-                case ">": return actual > number
-                case ">=": return actual >= number
-                case "<": return actual < number
-                default: return actual <= number
-                }
+                return compare(actual, number)
             }
             switch op {
             case "=": return column == "tags" ? run.tags.contains(value) : cell.text == value
@@ -113,6 +122,16 @@ public struct RunsTable: Sendable {
 
     /// The filtered, sorted runs and their cells for `columns` (or the defaults).
     public func rows(_ runs: [RunInfo]) throws -> (columns: [String], runs: [RunInfo], cells: [[String]]) {
+        let (columns, selected) = try select(runs)
+        return (columns, selected, selected.map { run in Self.cells(run, columns) })
+    }
+
+    /// A run's cells for `columns`, as the table shows them.
+    public static func cells(_ run: RunInfo, _ columns: [String]) -> [String] { columns.map { cell(run, $0).text } }
+
+    /// The columns (given or default) and the filtered, sorted runs, without their cells (a page
+    /// of a long table formats only its own rows).
+    public func select(_ runs: [RunInfo]) throws -> (columns: [String], runs: [RunInfo]) {
         // A column that no run has is a typo, not a filter that matches nothing.
         for filter in filters { try filter.checkValue(against: runs) }
         for column in filters.map(\.column) + (sort.map { [$0.hasPrefix("-") ? String($0.dropFirst()) : $0] } ?? []) + (columns ?? [])
@@ -125,9 +144,9 @@ public struct RunsTable: Sendable {
             let descending = sort.hasPrefix("-")
             let column = descending ? String(sort.dropFirst()) : sort
             // Each run's cell once, not once per comparison.
-            let keys = Dictionary(selected.map { ($0.id, Self.cell($0, column)) }, uniquingKeysWith: { a, _ in a })
-            selected.sort { a, b in
-                let x = keys[a.id]!, y = keys[b.id]!
+            let keyed = selected.map { run in (run, Self.isNumeric(column) ? (text: "", number: Self.number(run, column)) : Self.cell(run, column)) }
+            selected = keyed.sorted { a, b in
+                let x = a.1, y = b.1
                 let ascending: Bool
                 switch (x.number, y.number) {
                 case let (p?, q?): ascending = p < q
@@ -136,10 +155,9 @@ public struct RunsTable: Sendable {
                 default: ascending = x.text < y.text
                 }
                 return descending ? !ascending && (x.number != y.number || x.text != y.text) : ascending
-            }
+            }.map(\.0)
         }
-        let columns = self.columns ?? Self.defaultColumns(for: selected)
-        return (columns, selected, selected.map { run in columns.map { Self.cell(run, $0).text } })
+        return (self.columns ?? Self.defaultColumns(for: selected), selected)
     }
 
     /// A cell for export: numbers in full (a metric's last value round-trips; runtime in seconds),
@@ -162,6 +180,26 @@ public struct RunsTable: Sendable {
     static let fixedColumns = ["name", "project", "id", "state", "tags", "group", "runtime", "created", "host", "commit", "notes", "sweep", "trial"]
 
     /// The text and (when numeric) the value of one cell.
+    /// Whether a column's cells are numbers or empty (metrics, `.min`/`.max`, runtime, trial):
+    /// such columns filter and sort by `number` alone, without formatting text.
+    static func isNumeric(_ column: String) -> Bool {
+        !fixedColumns.contains(column) && !column.hasPrefix("config.") || column == "runtime" || column == "trial"
+    }
+
+    /// The number of a numeric column's cell (see `isNumeric`), nil where there is none.
+    static func number(_ run: RunInfo, _ column: String) -> Double? {
+        switch column {
+        case "runtime": return run.runtime
+        case "trial": return run.trial.map(Double.init)
+        default:
+            for suffix in [".min", ".max"] where column.hasSuffix(suffix) {
+                if let s = run.summary[String(column.dropLast(suffix.count))] { return suffix == ".min" ? s.min : s.max }
+            }
+            guard let s = run.summary[column], !s.last.isNaN else { return nil }
+            return s.last
+        }
+    }
+
     static func cell(_ run: RunInfo, _ column: String) -> (text: String, number: Double?) {
         switch column {
         case "name": return (run.name, nil)

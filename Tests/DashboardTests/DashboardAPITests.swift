@@ -108,6 +108,26 @@ struct DashboardAPITests {
         #expect(api.changeToken() != before)
     }
 
+    @Test func aRefreshAfterAChangeSeesNewRunsNewValuesAndDeletions() throws {
+        let (dir, tracker, api, running) = try dashboardStore()
+        #expect(try decode(try api.runsPage([:]))["total"] as? Int == 3)
+        running.log(["loss": 0.25, "val_accuracy": 0.99], step: 1)
+        try running.finish()
+        let added = try tracker.start(project: "p", name: "newcomer", config: ["lr": .double(0.7), "depth": .int(3)])
+        added.log(["loss": 0.5], step: 0)
+        try added.finish()
+        try tracker.waitUntilWritten()
+        let page = try decode(try api.runsPage(["sort": ["-val_accuracy"], "columns": ["name,state,val_accuracy"]]))
+        let rows = try #require(page["rows"] as? [[String: Any]])
+        #expect(page["total"] as? Int == 4)
+        #expect(rows.first?["name"] as? String == "live" && rows.first?["state"] as? String == "finished")
+        #expect((rows.first?["cells"] as? [String])?.last == "0.9900")
+        #expect((page["available"] as? [String])?.contains("config.depth") == true)  // a new config key
+        // Runs deleted by another process: the next answer reads the store again.
+        _ = try RunStore(directory: dir).delete([added.id, running.id])
+        #expect(try decode(try api.runsPage([:]))["total"] as? Int == 2)
+    }
+
     @Test func downsamplingKeepsShapeAndEnds() {
         let points = (0..<1000).map { (x: Double($0), y: $0 == 500 ? 100.0 : sin(Double($0) / 50)) }
         let kept = Downsampling.minMax(points, width: 100)

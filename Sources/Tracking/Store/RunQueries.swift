@@ -54,6 +54,20 @@ extension RunStore {
         }
     }
 
+    /// The runs that may have changed since `time` (seconds since 1970, by the writers' clocks):
+    /// every running run, and every run created, ended or heartbeating since then — for a reader
+    /// that keeps the runs and refreshes them when the store changes.
+    public func runs(changedSince time: Double) throws -> [RunInfo] {
+        try read { db in
+            try runInfos(db, where: "state = 'running' OR created_at >= ? OR heartbeat_at >= ? OR ended_at >= ?", arguments: [time, time, time])
+        }
+    }
+
+    /// How many runs the store holds.
+    public func runCount() throws -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM run") ?? 0 }
+    }
+
     /// The run with this id, or the one whose id starts with it, or whose name it is.
     public func run(_ idOrPrefix: String) throws -> RunInfo {
         let matches = try read { db -> [RunInfo] in

@@ -1,0 +1,74 @@
+import Dashboard
+import Foundation
+import Tracking
+
+/// `temper bench --workload dashboard`: the dashboard's API over a store of 10,000 runs × 100
+/// epochs (four metrics each): the runs page (first answer, which reads the store, and later
+/// ones, from the cache), filtered and sorted, and a run page's calls (the run and its history).
+public enum DashboardBenchmark {
+    public struct Figures: Sendable {
+        public var runs: Int
+        public var epochs: Int
+        public var secondsToBuild: Double
+        /// Milliseconds, median over repetitions.
+        public var firstRunsPage: Double
+        public var runsPage: Double
+        public var filteredSortedRunsPage: Double
+        public var runPage: Double
+        public var afterAChange: Double
+    }
+
+    /// Builds the store in `directory` unless it already holds `runs` runs, then times the API.
+    public static func run(directory: String, runs: Int = 10_000, epochs: Int = 100, repetitions: Int = 20) throws -> Figures {
+        let started = Date()
+        try build(directory, runs: runs, epochs: epochs)
+        let built = Date().timeIntervalSince(started)
+        let api = DashboardAPI(store: try RunStore(directory: directory, access: .readOnly))
+        let first = try time { _ = try api.runsPage([:]) }
+        let page = try median(repetitions) { _ = try api.runsPage([:]) }
+        let filtered = try median(repetitions) { _ = try api.runsPage(["filter": ["val_accuracy>0.5", "state=finished"], "sort": ["-val_accuracy"], "offset": ["100"]]) }
+        let some = try RunStore(directory: directory, access: .readOnly).runs().last?.id ?? ""
+        let runPage = try median(repetitions) {
+            _ = try api.runDetail(some)
+            _ = try api.history(some, ["points": ["640"]])
+            _ = try api.systemMetrics(some, [:])
+        }
+        // A run logs (the store changes): the next runs page reads the store again.
+        let tracker = try Tracker(dir: directory, systemMetricsInterval: nil)
+        let extra = try tracker.start(project: "bench", name: "one more")
+        extra.log(["loss": 1], step: 0)
+        try extra.finish()
+        let changed = try time { _ = try api.runsPage([:]) }
+        return Figures(runs: runs, epochs: epochs, secondsToBuild: built, firstRunsPage: first, runsPage: page, filteredSortedRunsPage: filtered,
+                       runPage: runPage, afterAChange: changed)
+    }
+
+    static func build(_ directory: String, runs: Int, epochs: Int) throws {
+        if let existing = try? RunStore(directory: directory, access: .readOnly), (try? existing.runs().count) ?? 0 >= runs { return }
+        let tracker = try Tracker(dir: directory, flushInterval: 5, systemMetricsInterval: nil)
+        var random = SystemRandomNumberGenerator()
+        for index in 0..<runs {
+            let lr = Double.random(in: 0.0001...0.1, using: &random)
+            let run = try tracker.start(project: "bench-\(index % 10)", name: "run-\(index)", config: ["lr": .double(lr), "units": .int(32 << (index % 4))],
+                                        tags: index % 3 == 0 ? ["bn"] : [])
+            for epoch in 0..<epochs {
+                let progress = Double(epoch + 1) / Double(epochs)
+                run.log(["loss": 1 / (1 + 10 * progress * lr * 10), "accuracy": 0.5 + 0.4 * progress, "val_loss": 1.1 / (1 + 9 * progress),
+                         "val_accuracy": 0.45 + 0.45 * progress * Double.random(in: 0.8...1, using: &random)], step: epoch)
+            }
+            try run.finish(wait: false)
+        }
+        try tracker.waitUntilWritten()
+    }
+
+    static func time(_ body: () throws -> Void) throws -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+    }
+
+    static func median(_ repetitions: Int, _ body: () throws -> Void) throws -> Double {
+        let times = try (0..<repetitions).map { _ in try time(body) }.sorted()
+        return times[times.count / 2]
+    }
+}
