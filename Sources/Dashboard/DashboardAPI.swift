@@ -22,6 +22,9 @@ public final class DashboardAPI: @unchecked Sendable {
         var readAt: Double
     }
 
+    /// Importance answers by sweep and scored trials.
+    let importanceCache = AnswerCache()
+
     /// How far back a refresh looks for changed runs, beyond the last read (writers' clocks may differ).
     static let refreshMargin = 10.0
 
@@ -103,5 +106,25 @@ public final class DashboardAPI: @unchecked Sendable {
         } catch let error as TrackingError {
             throw DashboardError.notFound("\(error)")
         }
+    }
+}
+
+/// Answers kept by key (the last 32).
+final class AnswerCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [(key: String, value: Data)] = []
+
+    func value(_ key: String) -> Data? {
+        lock.lock()
+        defer { lock.unlock() }
+        return entries.first { $0.key == key }?.value
+    }
+
+    func set(_ key: String, _ value: Data) {
+        lock.lock()
+        defer { lock.unlock() }
+        entries.removeAll { $0.key == key }
+        entries.append((key, value))
+        if entries.count > 32 { entries.removeFirst() }
     }
 }

@@ -57,9 +57,18 @@ extension DashboardAPI {
 
     /// `GET /api/sweeps/{id}/importance`: `temper sweep importance` (random-forest importance,
     /// correlation, variance explained, 90% bootstrap intervals); `[]` before 5 scored trials.
+    /// Computed once per set of scored trials (the forests take seconds on a thousand trials).
     public func importance(_ id: String) throws -> Data {
         let info = try sweepInfo(id)
         let scored = try store.trials(info.id).filter { Self.isScored($0) && $0.score?.isFinite == true }
+        let key = "\(info.id) \(scored.count) \(scored.map { $0.score ?? 0 }.reduce(0, +))"
+        if let known = importanceCache.value(key) { return known }
+        let answer = try computeImportance(scored)
+        importanceCache.set(key, answer)
+        return answer
+    }
+
+    private func computeImportance(_ scored: [TrialInfo]) throws -> Data {
         guard scored.count >= 5 else { return try Self.encode([ImportanceRow]()) }
         let flat = scored.map { (config: Dictionary($0.config.flattened.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }), score: $0.score ?? .nan) }
         let entries = try ParameterImportance.compute(flat)

@@ -50,20 +50,22 @@ final class LiveView: @unchecked Sendable {
         noteImportance(after: trial)
     }
 
-    /// Each time the scored trials pass another multiple of `importanceEvery` (trials end in
-    /// batches, so the count may jump), the parameters ranked by importance so far.
+    /// Each time the scored trials pass another multiple of `importanceEvery` (of 10 times that
+    /// from 100 trials on; trials end in batches, so the count may jump), the parameters ranked by
+    /// importance so far.
     private func noteImportance(after trial: TrialInfo) {
         guard trial.state == .finished || trial.state == .stopped, let trials = try? sweep.trials() else { return }
         let scored = trials.filter { ($0.state == .finished || $0.state == .stopped) && $0.score?.isFinite == true }.count
         lock.lock()
-        let due = scored / Self.importanceEvery > rankedAt / Self.importanceEvery
+        let every = scored < 100 ? Self.importanceEvery : 10 * Self.importanceEvery  // a ranking costs more with more trials
+        let due = scored / every > rankedAt / every
         if due { rankedAt = scored }
         lock.unlock()
         guard due, let line = SweepShowCommand.importanceLine(trials, hint: false) else { return }
         note("after \(scored) trials, " + line)
     }
 
-    /// How often (in scored trials) the live view ranks the parameters.
+    /// How often (in scored trials, ten times as seldom from 100 on) the live view ranks the parameters.
     static let importanceEvery = 10
 
     /// A line of its own (above the live line on a terminal).
@@ -152,7 +154,8 @@ struct SweepShowCommand: ParsableCommand {
         let scored = trials.filter { ($0.state == .finished || $0.state == .stopped) && $0.score?.isFinite == true }
         guard scored.count >= 5 else { return nil }
         let flat = scored.map { (config: Dictionary($0.config.flattened.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }), score: $0.score ?? .nan) }
-        guard let entries = try? ParameterImportance.compute(flat), !entries.isEmpty else { return nil }
+        // The ranking alone needs no intervals (20 bootstrap forests: seconds on 1,000 trials).
+        guard let entries = try? ParameterImportance.compute(flat, bootstraps: 0), !entries.isEmpty else { return nil }
         return "importance: " + entries.map { "\($0.parameter) \(String(format: "%.2f", $0.importance))" }.joined(separator: ", ")
             + (hint ? " (temper sweep importance for correlations, variance explained and intervals)" : "")
     }

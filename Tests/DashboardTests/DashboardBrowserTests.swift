@@ -99,7 +99,7 @@ struct DashboardBrowserTests {
                 try await browser.wait("return document.querySelectorAll('#parallel-coordinates polyline').length === 6 && window.temperCharts.length === 2", seconds: 15)
                 #expect(try await browser.run("return temperCharts.map(c => c.graph.numColumns() - 1)") as? [Int] == [2, 6])
                 #expect(try await browser.run("return document.querySelectorAll('#slices .chart').length") as? Int == 2)
-                #expect(try await browser.run("return document.querySelectorAll('#importance svg text').length") as? Int == 4)
+                try await browser.wait("return document.querySelectorAll('#importance svg text').length === 4")  // loaded after the rest
                 _ = try await browser.run("document.querySelector('#parallel-coordinates svg').brush(2, 0, 120)")
                 let shown = try await browser.run("return document.querySelectorAll('#trials-table tbody tr:not(.hidden)').length") as? Int ?? -1
                 #expect(shown >= 0 && shown < 6, "\(shown)")

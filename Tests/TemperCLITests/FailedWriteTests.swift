@@ -37,7 +37,9 @@ struct FailedWriteTests {
             #expect(!result.output.contains("logged 2 runs"))
             let store = try RunStore(directory: dir, access: .readOnly)
             let runs = try store.runs()
-            #expect(runs.count == 2)
+            // The second run is registered when it starts: if the disk filled up before (a slow,
+            // loaded machine), its registration failed and only the first run is there.
+            #expect((1...2).contains(runs.count), "\(runs.count)")
             #expect(runs.allSatisfy { $0.state == .failed || $0.state == .crashed }, "\(runs.map(\.state))")
             // Marking a run failed is itself a write: with the disk still full it may not land (the
             // run then reads as crashed). A run that is marked failed says why.

@@ -151,9 +151,8 @@ async function sweepsPage() {
 
 async function sweepPage(id) {
   const page = el("section", { id: "sweep-page" });
-  let sweep, importance;
-  try { [sweep, importance] = await Promise.all([api("/api/sweeps/" + encodeURIComponent(id)), api(`/api/sweeps/${encodeURIComponent(id)}/importance`)]); }
-  catch (e) { showError(page, e); return page; }
+  let sweep;
+  try { sweep = await api("/api/sweeps/" + encodeURIComponent(id)); } catch (e) { showError(page, e); return page; }
   const better = sweep.goal === "minimize" ? (a, b) => a < b : (a, b) => a > b;
   page.appendChild(el("h1", {}, `${sweep.name} `, el("span", { class: "state-" + sweep.state }, sweep.state)));
   page.appendChild(el("p", {}, `${sweep.project} · ${sweep.method} · seed ${sweep.seed} · ${sweep.goal || ""} ${sweep.objective || "score"} · ${sweep.trials.length} trials`));
@@ -181,7 +180,12 @@ async function sweepPage(id) {
   page.appendChild(el("h2", {}, "Parameter importance (90% intervals)"));
   const imp = el("div", { id: "importance" });
   page.appendChild(imp);
-  if (importance.length) importanceBars(imp, importance); else imp.textContent = "after 5 scored trials";
+  // Importance fits forests (seconds on a thousand trials): the rest of the page does not wait.
+  imp.textContent = "computing…";
+  later(() => api(`/api/sweeps/${encodeURIComponent(id)}/importance`).then(rows => {
+    imp.textContent = "";
+    if (rows.length) importanceBars(imp, rows); else imp.textContent = "after 5 scored trials";
+  }, e => { imp.textContent = ""; showError(imp, e); }));
   page.appendChild(el("h2", {}, "Score against each parameter"));
   const slices = el("div", { class: "charts", id: "slices" });
   page.appendChild(slices);

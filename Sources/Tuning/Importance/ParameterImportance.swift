@@ -29,8 +29,10 @@ public enum ParameterImportance {
     }
 
     /// Entries for the parameters that vary among `trials` (configurations flat, with finite
-    /// scores), most important first. Needs at least 3 trials.
-    public static func compute(_ trials: [(config: [String: ConfigValue], score: Double)], seed: UInt64 = 1) throws -> [Entry] {
+    /// scores), most important first. Needs at least 3 trials. The intervals come from
+    /// `bootstraps` resampled forests (0: no intervals, each one the point itself — about 20
+    /// times faster, for a ranking alone).
+    public static func compute(_ trials: [(config: [String: ConfigValue], score: Double)], seed: UInt64 = 1, bootstraps: Int = 20) throws -> [Entry] {
         let usable = trials.filter { $0.score.isFinite }
         guard usable.count >= 3 else { throw TuningError.invalidSearch("parameter importance needs at least 3 trials with a score, there are \(usable.count)") }
         let names = Set(usable.flatMap(\.config.keys)).sorted().filter { name in Set(usable.map { $0.config[name] }).count > 1 }
@@ -41,7 +43,7 @@ public enum ParameterImportance {
         let explained = mainEffects(forest, x: x, seed: seed)
         var random = SeededRandom(seed: SweepSeeds.mix(seed, 0x626f_6f74))
         var bootImportance = [[Double]](repeating: [], count: names.count), bootExplained = bootImportance
-        for b in 0..<20 {
+        for b in 0..<Swift.max(0, bootstraps) {
             let rows = (0..<y.count).map { _ in Int(random.next() % UInt64(y.count)) }
             let resampled = RegressionForest(x: rows.map { x[$0] }, y: rows.map { y[$0] }, trees: 50, seed: SweepSeeds.mix(seed, UInt64(b)))
             let effects = mainEffects(resampled, x: x, seed: seed)
@@ -51,9 +53,10 @@ public enum ParameterImportance {
             }
         }
         let entries = names.indices.map { j in
-            Entry(parameter: names[j], importance: forest.importances[j], importanceInterval: interval(bootImportance[j]),
+            Entry(parameter: names[j], importance: forest.importances[j],
+                  importanceInterval: bootstraps > 0 ? interval(bootImportance[j]) : forest.importances[j]...forest.importances[j],
                   correlation: correlation(usable.map { $0.config[names[j]]?.number }, y), varianceExplained: explained[j],
-                  varianceExplainedInterval: interval(bootExplained[j]))
+                  varianceExplainedInterval: bootstraps > 0 ? interval(bootExplained[j]) : explained[j]...explained[j])
         }
         return entries.sorted { ($0.importance, $1.parameter) > ($1.importance, $0.parameter) }
     }
