@@ -253,8 +253,12 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Draw weight and gradient histograms for at most this many runs (the first of each group first).") var histogramRuns: Int = 6
     @Option(help: "Comma-separated parts of histogram names to draw, or all (default: kernels when any were logged, else all).") var histograms: String?
     @Option(help: "The HTML file to write (never over the run store).") var out: String = "report.html"
+    @Option(help: "Instead, a sweep's report: the dashboard's sweep page as one file (runs temper-dashboard).") var sweep: String?
 
     func run() throws {
+        if let sweep {
+            try CompanionProgram(name: "temper-dashboard").exec(["--report-sweep", sweep, "--out", out] + (store.dir.map { ["--dir", $0] } ?? []))
+        }
         guard histogramRuns >= 0 else { throw ValidationError("--histogram-runs must be 0 or more, not \(histogramRuns)") }
         let store = try store.openForReading()
         try OutputFile.check(out, protecting: store.path)

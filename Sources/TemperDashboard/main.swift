@@ -13,9 +13,25 @@ struct TemperDashboard: AsyncParsableCommand {
     @Option(help: "The port (0: any free one).") var port: Int = 6006
     @Option(help: "The address to listen on; anything but loopback lets anyone on the network read the runs.") var host: String = "127.0.0.1"
 
+    @Option(help: "Write this sweep's page as one self-contained HTML file (--out) instead of serving (what `temper report --sweep` runs).")
+    var reportSweep: String?
+    @Option(help: "The file --report-sweep writes (never over the run store).") var out: String = "sweep.html"
+
     func run() async throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535, not \(port)") }
         let store = try RunStore(directory: dir, access: .readOnly)
+        if let reportSweep {
+            try OutputFile.check(out, protecting: store.path)
+            let html: String
+            do {
+                html = try SweepReport.html(api: DashboardAPI(store: store), sweep: reportSweep)
+            } catch let error as DashboardError {
+                throw ValidationError(error.message)
+            }
+            try OutputFile.write(html, to: out, protecting: store.path)
+            print("wrote \(out) (\(html.utf8.count / 1024) KiB): the sweep's page, self-contained; open it in a browser, no network needed")
+            return
+        }
         let assets = DashboardAssets()
         if !["127.0.0.1", "localhost", "::1"].contains(host) {
             FileHandle.standardError.write(Data("warning: listening on \(host): anyone who can reach this machine can read every run in \(store.path)\n".utf8))

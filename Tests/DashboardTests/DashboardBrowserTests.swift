@@ -108,6 +108,17 @@ struct DashboardBrowserTests {
                 try await browser.open(root + "#/sweeps")
                 try await browser.wait("return document.querySelectorAll('#sweeps-table tr').length === 2")
                 try await inert("sweeps")
+
+                // The sweep's offline report: one file, the same views, no server.
+                let report = dir + "/sweep.html"
+                try SweepReport.html(api: api, sweep: sweepID).write(toFile: report, atomically: true, encoding: .utf8)
+                let html = try String(contentsOfFile: report, encoding: .utf8)
+                #expect(!html.contains("src=\"/") && !html.contains("href=\"/"), "the report loads a file")
+                try await browser.open("file://" + report)
+                try await browser.wait("return document.querySelectorAll('#parallel-coordinates polyline').length === 6 && window.temperCharts.length === 2", seconds: 15)
+                try await browser.wait("return document.querySelectorAll('#importance svg text').length === 4")
+                #expect(try await browser.run("return temperCharts.map(c => c.graph.numColumns() - 1)") as? [Int] == [2, 6])
+                try await inert("sweep-report")
             } catch {
                 if let shots { try? await browser.screenshot(to: "\(shots)/dashboard-failure.png") }
                 let state = try? await browser.run("return [document.querySelectorAll('#parallel-coordinates polyline').length, (window.temperCharts || []).length, document.body.innerText.slice(0, 300)]")

@@ -18,6 +18,10 @@ function el(tag, attrs, ...children) {
 }
 
 async function api(path) {
+  if (window.TEMPER_OFFLINE) {  // a self-contained report: the answers are baked in
+    if (path in window.TEMPER_OFFLINE) return window.TEMPER_OFFLINE[path];
+    throw new Error("not in this report: " + path);
+  }
   const response = await fetch(path, { cache: "no-store" });
   const body = await response.json();
   if (!response.ok) throw new Error(body.error || response.statusText);
@@ -239,9 +243,11 @@ async function render() {
 }
 
 window.addEventListener("hashchange", () => { window.scrollTo(0, 0); render(); });
-const live = document.getElementById("live");
-const events = new EventSource("/api/events");
-events.addEventListener("hello", () => { live.textContent = "live"; });
-events.addEventListener("change", () => { live.textContent = "live · updated " + new Date().toLocaleTimeString(); render(); });
-events.onerror = () => { live.textContent = "reconnecting…"; };
+if (!window.TEMPER_OFFLINE) {
+  const live = document.getElementById("live");
+  const events = new EventSource("/api/events");
+  events.addEventListener("hello", () => { live.textContent = "live"; });
+  events.addEventListener("change", () => { live.textContent = "live · updated " + new Date().toLocaleTimeString(); render(); });
+  events.onerror = () => { live.textContent = "reconnecting…"; };
+}
 render();
