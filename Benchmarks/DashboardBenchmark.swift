@@ -18,6 +18,46 @@ public enum DashboardBenchmark {
         public var afterAChange: Double
     }
 
+    /// Seconds to log `steps` steps of four metrics in one run (written and flushed), alone and
+    /// while `pollers` threads call the API as hard as they can; paired repetitions, medians.
+    public static func loggingUnderPolling(directory: String, steps: Int = 20_000, pollers: Int = 2, repetitions: Int = 5) throws -> (alone: Double, polled: Double, lost: Int) {
+        let tracker = try Tracker(dir: directory, flushInterval: 0.05, systemMetricsInterval: nil)
+        let api = DashboardAPI(store: try RunStore(directory: directory, access: .readOnly))
+        var alone: [Double] = [], polled: [Double] = [], lost = 0
+        for _ in 0..<repetitions {
+            for hammered in [false, true] {
+                let stop = Flag()
+                let threads = (0..<(hammered ? pollers : 0)).map { _ in
+                    Thread {
+                        while !stop.isSet {
+                            _ = try? api.runsPage(["sort": ["-loss"]])
+                            if let id = (try? api.store.runs().last)?.id { _ = try? api.history(id, ["points": ["640"]]) }
+                            _ = api.changeToken()
+                        }
+                    }
+                }
+                threads.forEach { $0.start() }
+                let started = Date()
+                let run = try tracker.start(project: "polled", name: hammered ? "polled" : "alone")
+                for step in 0..<steps { run.log(["loss": 1 / Double(step + 1), "accuracy": 0.5, "val_loss": 1, "val_accuracy": 0.5], step: step) }
+                try run.finish()
+                let seconds = Date().timeIntervalSince(started)
+                stop.set()
+                (hammered ? { polled.append(seconds) } : { alone.append(seconds) })()
+                let logged = try api.store.history(run.id, keys: ["loss"])["loss"]?.count ?? 0
+                lost += steps - logged
+            }
+        }
+        return (alone.sorted()[alone.count / 2], polled.sorted()[polled.count / 2], lost)
+    }
+
+    final class Flag: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = false
+        var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+        func set() { lock.lock(); value = true; lock.unlock() }
+    }
+
     /// Builds the store in `directory` unless it already holds `runs` runs, then times the API.
     public static func run(directory: String, runs: Int = 10_000, epochs: Int = 100, repetitions: Int = 20) throws -> Figures {
         let started = Date()

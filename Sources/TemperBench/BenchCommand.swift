@@ -244,6 +244,8 @@ struct BenchCommand: ParsableCommand {
         table.append(["runs page after a run logged (reads again)", String(format: "%.1f", f.afterAChange)])
         table.append(["run page (run, history at 640 points, system)", String(format: "%.1f", f.runPage)])
         print(table.render())
+        let polled = try DashboardBenchmark.loggingUnderPolling(directory: directory + "-logging")
+        print("logging 20,000 steps of 4 metrics in one run: \(String(format: "%.3f", polled.alone)) s alone, \(String(format: "%.3f", polled.polled)) s while 2 threads poll the API without pause (\(String(format: "%+.1f", 100 * (polled.polled / polled.alone - 1)))%); steps lost: \(polled.lost)")
     }
 
     private func runTuner() throws {

@@ -128,6 +128,34 @@ struct DashboardAPITests {
         #expect(try decode(try api.runsPage([:]))["total"] as? Int == 2)
     }
 
+    @Test func aRunLoggingWhileTheDashboardIsPolledHardLosesNothing() async throws {
+        let (_, tracker, api, running) = try dashboardStore()
+        let answers = Counter()
+        let polling = Task.detached {
+            while !Task.isCancelled {
+                _ = try api.runsPage(["sort": ["-loss"]])
+                _ = try api.history(running.id, ["points": ["100"]])
+                _ = try api.runDetail(running.id)
+                answers.increment()
+            }
+        }
+        // Thirty flushed batches, each written while the API answers (it answers between them).
+        for batch in 0..<30 {
+            for step in (batch * 100 + 1)...(batch * 100 + 100) { running.log(["loss": 1 / Double(step), "val_accuracy": Double(step) / 3000], step: step) }
+            try running.flush()
+            let seen = answers.value
+            for _ in 0..<200 where answers.value == seen { try await Task.sleep(nanoseconds: 5_000_000) }
+        }
+        try running.finish()
+        try tracker.waitUntilWritten()
+        polling.cancel()
+        try await polling.value
+        #expect(answers.value >= 30)
+        let logged = try api.store.history(running.id, keys: ["loss", "val_accuracy"])
+        #expect(logged["loss"]?.map(\.step) == Array(0...3000) && logged["val_accuracy"]?.count == 3001)
+        #expect(try api.store.run(running.id).state == .finished)
+    }
+
     @Test func downsamplingKeepsShapeAndEnds() {
         let points = (0..<1000).map { (x: Double($0), y: $0 == 500 ? 100.0 : sin(Double($0) / 50)) }
         let kept = Downsampling.minMax(points, width: 100)
@@ -136,4 +164,11 @@ struct DashboardAPITests {
         #expect(zip(kept, kept.dropFirst()).allSatisfy { $0.x < $1.x })
         #expect(Downsampling.minMax(Array(points.prefix(50)), width: 100).count == 50)
     }
+}
+
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+    func increment() { lock.lock(); count += 1; lock.unlock() }
 }
