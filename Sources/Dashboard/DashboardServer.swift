@@ -15,7 +15,9 @@ public enum DashboardServer {
         router.get("/api/runs/{id}/system") { request, context in json { try api.systemMetrics(try parameter(context, "id"), query(request)) } }
         router.get("/api/sweeps") { request, _ in json { try api.sweeps(query(request)) } }
         router.get("/api/sweeps/{id}") { _, context in json { try api.sweepDetail(try parameter(context, "id")) } }
-        router.get("/api/sweeps/{id}/importance") { _, context in json { try api.importance(try parameter(context, "id")) } }
+        router.get("/api/sweeps/{id}/importance") { _, context in
+            await json { try await api.importanceAnswer(try parameter(context, "id")) }
+        }
         router.get("/api/events") { request, _ in events(api: api, query: query(request)) }
         router.get("/api/**") { request, _ in
             json { throw DashboardError.notFound("no API endpoint \(request.uri.path.prefix(120)); the endpoints are listed in the README (Dashboard)") }
@@ -35,7 +37,7 @@ public enum DashboardServer {
 
     static func parameter(_ context: BasicRequestContext, _ name: String) throws -> String {
         guard let value = context.parameters.get(name) else { throw DashboardError.badRequest("the path lacks \(name)") }
-        return value
+        return value.removingPercentEncoding ?? value  // ids as the pages' encodeURIComponent wrote them
     }
 
     static let commonHeaders: HTTPFields = [
@@ -46,13 +48,26 @@ public enum DashboardServer {
 
     /// A JSON answer, or the error as `{"error": …}` with its status (500 for the unexpected).
     static func json(_ body: () throws -> Data) -> Response {
+        jsonResponse(Result { try body() })
+    }
+
+    static func json(_ body: () async throws -> Data) async -> Response {
+        do {
+            return jsonResponse(.success(try await body()))
+        } catch {
+            return jsonResponse(.failure(error))
+        }
+    }
+
+    static func jsonResponse(_ answer: Result<Data, any Error>) -> Response {
         var headers = commonHeaders
         headers[.contentType] = "application/json; charset=utf-8"
-        do {
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try body())))
-        } catch let error as DashboardError {
+        switch answer {
+        case .success(let data):
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        case .failure(let error as DashboardError):
             return Response(status: HTTPResponse.Status(code: error.status), headers: headers, body: errorBody(error.message))
-        } catch {
+        case .failure(let error):
             return Response(status: .internalServerError, headers: headers, body: errorBody("\(error)"))
         }
     }

@@ -25,7 +25,14 @@ extension DashboardAPI {
         if let sweep = query["sweep"]?.last, !sweep.isEmpty { runs = runs.filter { $0.sweepID == sweep } }
         let offset = try Self.integer(query, "offset", default: 0, in: 0...Int(Int32.max))
         let limit = try Self.integer(query, "limit", default: 100, in: 1...Self.maxPageSize)
-        let columns = query["columns"]?.last.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        var columns = query["columns"]?.last.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        if let chosen = columns {
+            var seen = Set<String>()
+            columns = chosen.filter { seen.insert($0).inserted }  // each column once
+            guard seen.count <= Self.maxColumns else {
+                throw DashboardError.badRequest("at most \(Self.maxColumns) columns, not \(seen.count)")
+            }
+        }
         let table: (columns: [String], runs: [RunInfo])
         do {
             let filters = try (query["filter"] ?? []).filter { !$0.isEmpty }.map(RunsTable.Filter.init)
@@ -41,6 +48,9 @@ extension DashboardAPI {
         return try Self.encode(RunsPage(total: table.runs.count, offset: offset, limit: limit, columns: table.columns,
                                         available: try availableColumns(), rows: Array(rows)))
     }
+
+    /// Columns a runs page may ask for at most.
+    static let maxColumns = 200
 
     static func columns(of runs: [RunInfo]) -> [String] {
         let metrics = Set(runs.flatMap { $0.summary.keys }).sorted()

@@ -7,6 +7,7 @@ import Tracking
 /// with no server and no network, with the same interactive views (brushing, hover, zoom).
 public enum SweepReport {
     public static func html(api: DashboardAPI, sweep id: String, assets: DashboardAssets = DashboardAssets()) throws -> String {
+        guard !id.isEmpty else { throw DashboardError.badRequest("name the sweep: an id, a prefix of one or a name (`temper sweeps` lists them)") }
         let detail = try api.sweepDetail(id)
         let info = try api.sweepInfo(id)
         var answers: [String: Data] = ["/api/sweeps/\(path(info.id))": detail, "/api/sweeps/\(path(info.id))/importance": try api.importance(info.id)]

@@ -59,9 +59,30 @@ extension DashboardAPI {
     /// correlation, variance explained, 90% bootstrap intervals); `[]` before 5 scored trials.
     /// Computed once per set of scored trials (the forests take seconds on a thousand trials).
     public func importance(_ id: String) throws -> Data {
+        let (key, scored) = try importanceInputs(id)
+        return try cachedImportance(key, scored)
+    }
+
+    /// `importance(_:)` without holding Swift's shared threads: a cached answer comes at once;
+    /// otherwise the forests grow on the API's own serial queue, so the server goes on answering
+    /// everything else, and a request for an answer being computed waits behind it and then
+    /// takes it from the cache.
+    public func importanceAnswer(_ id: String) async throws -> Data {
+        let (key, scored) = try importanceInputs(id)
+        if let known = importanceCache.value(key) { return known }
+        return try await withCheckedThrowingContinuation { continuation in
+            heavyWork.async { continuation.resume(with: Result { try self.cachedImportance(key, scored) }) }
+        }
+    }
+
+    /// The sweep's scored trials, and the cache key that changes with them.
+    private func importanceInputs(_ id: String) throws -> (key: String, scored: [TrialInfo]) {
         let info = try sweepInfo(id)
         let scored = try store.trials(info.id).filter { Self.isScored($0) && $0.score?.isFinite == true }
-        let key = "\(info.id) \(scored.count) \(scored.map { $0.score ?? 0 }.reduce(0, +))"
+        return ("\(info.id) \(scored.count) \(scored.map { $0.score ?? 0 }.reduce(0, +))", scored)
+    }
+
+    private func cachedImportance(_ key: String, _ scored: [TrialInfo]) throws -> Data {
         if let known = importanceCache.value(key) { return known }
         let answer = try computeImportance(scored)
         importanceCache.set(key, answer)

@@ -331,6 +331,15 @@ public final class Run: @unchecked Sendable {
         writeRoundsEnded += 1
         lastFailure = failure
         clock.lastWrite = now
+        if failure != nil, OpenStores.shared.closedForExit {
+            // The process is exiting: what it logged was written before its stores closed, and a
+            // run left running is seen `crashed` once the process is gone. Nothing to warn about.
+            writerExited = true
+            condition.broadcast()
+            condition.unlock()
+            LiveRuns.shared.remove(self)
+            return true
+        }
         if let failure {
             if !clock.failing { warn("cannot write run \(name) (\(id)) to \(store.path): \(StoreFile.cause(failure)); keeping \(queue.unwrittenDescription) in memory and retrying every second") }
             clock.failing = true

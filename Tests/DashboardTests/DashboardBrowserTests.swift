@@ -30,7 +30,11 @@ struct DashboardBrowserTests {
     }
 
     @Test func thePagesLoadUpdateLiveAndKeepHostileNamesInert() async throws {
-        let (dir, tracker, api, running) = try dashboardStore()
+        try await onOwnThread { try await pagesLoadUpdateLiveAndKeepHostileNamesInert() }
+    }
+
+    func pagesLoadUpdateLiveAndKeepHostileNamesInert() async throws {
+        let (dir, tracker, api, running) = try dashboardStore("thePagesLoadUpdateLiveAndKeepHostileNamesInert")
         let sweepID = try addSweep(dir)
         let alpha = try #require(try api.store.runs().first { $0.name == "alpha" }?.id)
         let hostile = try #require(try api.store.runs().first { $0.name.hasPrefix("<script>") }?.id)

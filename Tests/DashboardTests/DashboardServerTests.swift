@@ -23,7 +23,7 @@ struct DashboardServerTests {
             }
             for (uri, status, message) in [
                 ("/api/runs?limit=0", 400, "limit must be"), ("/api/runs?filter=state%3D%3Dfinished", 400, "filter"),
-                ("/api/runs/%3Cscript%3Ealert(1)%3C%2Fscript%3E", 404, "no run"), ("/api/runs/alpha/history?points=99999999", 400, "points"),
+                ("/api/runs/%3Cnope%3E", 404, "no run \"<nope>\""), ("/api/runs/alpha/history?points=99999999", 400, "points"),
                 ("/api/sweeps/none", 404, "sweep"), ("/api/nothing/here", 404, "no API endpoint"),
             ] {
                 try await client.execute(uri: uri, method: .get) { response in
@@ -34,6 +34,15 @@ struct DashboardServerTests {
                 }
             }
             try await client.execute(uri: "/static/..%2F..%2FPackage.swift", method: .get) { #expect($0.status == .notFound) }
+            // A hostile review found these: duplicate columns multiplied the answer (12,000 × "name"
+            // gave 215 MB); percent-encoded ids were not decoded.
+            let many = Array(repeating: "name", count: 12_000).joined(separator: ",")
+            try await client.execute(uri: "/api/runs?limit=1000&columns=" + many, method: .get) { response in
+                #expect(response.status == .ok && response.body.readableBytes < 10_000, "\(response.body.readableBytes) bytes")
+            }
+            let distinct = (0..<300).map { "c\($0)" }.joined(separator: ",")
+            try await client.execute(uri: "/api/runs?columns=" + distinct, method: .get) { #expect($0.status == .badRequest) }
+            try await client.execute(uri: "/api/runs/%61lpha", method: .get) { #expect($0.status == .ok) }
             try await client.execute(uri: "/vendor/..%2Fjquery%2Fjquery.js", method: .get) { #expect($0.status == .notFound) }
         }
     }
@@ -56,20 +65,22 @@ struct DashboardServerTests {
     }
 
     @Test func aRunThatLogsSendsAChangeEvent() async throws {
-        let (_, tracker, api, running) = try dashboardStore()
-        let logger = Task {
-            try await Task.sleep(nanoseconds: 800_000_000)
-            running.log(["loss": 1.25], step: 1)
-            try running.flush()
-            try tracker.waitUntilWritten()
-        }
-        try await application(api).test(.live) { client in
-            try await client.execute(uri: "/api/events?maxEvents=1", method: .get) { response in
-                #expect(response.headers[.contentType] == "text/event-stream")
-                let text = String(buffer: response.body)
-                #expect(text.contains("event: hello") && text.contains("event: change"), "\(text)")
+        try await onOwnThread {
+            let (_, tracker, api, running) = try dashboardStore("aRunThatLogsSendsAChangeEvent")
+            async let logged: Void = {
+                try await Task.sleep(nanoseconds: 800_000_000)
+                running.log(["loss": 1.25], step: 1)
+                try running.flush()
+                try tracker.waitUntilWritten()
+            }()
+            try await application(api).test(.live) { client in
+                try await client.execute(uri: "/api/events?maxEvents=1", method: .get) { response in
+                    #expect(response.headers[.contentType] == "text/event-stream")
+                    let text = String(buffer: response.body)
+                    #expect(text.contains("event: hello") && text.contains("event: change"), "\(text)")
+                }
             }
+            try await logged
         }
-        try await logger.value
     }
 }

@@ -71,21 +71,25 @@ final class WebDriver: @unchecked Sendable {
     }
 
     /// One WebDriver command through curl (swift-corelibs' URLSession failed on chromedriver's
-    /// answers here: "Failed writing header").
+    /// answers here: "Failed writing header"), waited for on a thread of its own so that the
+    /// test's server goes on answering the browser meanwhile.
     private func call(_ method: String, _ path: String, _ body: [String: Any]?) async throws -> Any {
-        let curl = Process()
-        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         var arguments = ["-s", "-m", "60", "-X", method, base + path]
         if let body {
             arguments += ["-H", "Content-Type: application/json", "--data-binary", String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)]
         }
-        curl.arguments = arguments
-        let output = Pipe()
-        curl.standardOutput = output
-        try curl.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        curl.waitUntilExit()
-        guard curl.terminationStatus == 0 else { throw TestSupportError("curl \(method) \(path) failed with exit \(curl.terminationStatus)") }
+        let data = try await onNewThread { [arguments] in
+            let curl = Process()
+            curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+            curl.arguments = arguments
+            let output = Pipe()
+            curl.standardOutput = output
+            try curl.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            curl.waitUntilExit()
+            guard curl.terminationStatus == 0 else { throw TestSupportError("curl \(method) \(path) failed with exit \(curl.terminationStatus)") }
+            return data
+        }
         let answer = try JSONSerialization.jsonObject(with: data) as? [String: Any]
         if let value = answer?["value"] as? [String: Any], let error = value["error"] as? String {
             throw TestSupportError("WebDriver \(method) \(path): \(error): \((value["message"] as? String ?? "").prefix(300))")

@@ -6,6 +6,7 @@ import Tracking
 /// fast as asked and prints each step once it has been handed to the run.
 @main
 struct TrackingProbe: ParsableCommand {
+    nonisolated(unsafe) static var linger = 0.0
     static let configuration = CommandConfiguration(commandName: "tracking-probe", abstract: "Log synthetic steps (for tests).")
 
     @Option var dir: String
@@ -14,8 +15,14 @@ struct TrackingProbe: ParsableCommand {
     @Option var steps: Int = 100
     @Option(help: "Milliseconds between steps.") var interval: Double = 0
     @Flag var finish = false
+    @Option(help: "Seconds the process lingers at exit after the run store closed its files.") var lingerAtExit: Double = 0
 
     func run() throws {
+        if lingerAtExit > 0 {
+            // Registered before the store's own exit handler, so it runs after it.
+            Self.linger = lingerAtExit
+            atexit { usleep(useconds_t(TrackingProbe.linger * 1_000_000)) }
+        }
         let tracker = try Tracker(dir: dir, heartbeatInterval: 0.5, systemMetricsInterval: nil)
         for r in 0..<runs {
             let run = try tracker.start(project: project, name: "probe-\(ProcessInfo.processInfo.processIdentifier)-\(r)", config: ["run": .int(r)])

@@ -31,6 +31,21 @@ struct ProcessTests {
         }
     }
 
+    /// A process that exits with a run still running: what it logged is in the store, and its
+    /// writer, which wakes after the store closed (the heartbeat is due every 0.5 s and the
+    /// process lingers 1.5 s at exit), stops without warning that it cannot write (it warned
+    /// "SQLite error 21" before).
+    @Test func aRunLeftRunningAtExitIsWrittenAndItsWriterStopsQuietly() throws {
+        let dir = temporaryStore()
+        let (process, output) = try launchTemper(program: "TrackingProbe", ["--dir", dir, "--steps", "10", "--linger-at-exit", "1.5"], mergingErrors: true)
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(!text.contains("cannot write"), "\(text.suffix(400))")
+        let run = try #require(try RunStore(directory: dir).runs(project: "probe").first)
+        #expect(run.summary["value"]?.count == 10)
+    }
+
     @Test func aKilledProcessLosesAtMostTheLastSecond() throws {
         let dir = temporaryStore()
         let (process, output) = try launchTemper(program: "TrackingProbe", ["--dir", dir, "--steps", "100000", "--interval", "5"])

@@ -230,10 +230,19 @@ final class OpenStores: @unchecked Sendable {
         _ = LiveRuns.shared  // its exit handler closes the stores
     }
 
+    /// Whether the process is exiting and its stores were closed (writers left running then stop quietly).
+    var closedForExit: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return closed
+    }
+    private var closed = false
+
     func closeAll() {
         lock.lock()
         let open = pools.compactMap(\.pool)
         pools = []
+        closed = true
         lock.unlock()
         for pool in open {
             // Fold the log into the file first: the close below skips that when a reader of
