@@ -106,9 +106,15 @@ public final class DashboardAPI: @unchecked Sendable {
     func run(_ id: String) throws -> RunInfo {
         do {
             return try store.run(id)
-        } catch let error as TrackingError {
-            throw DashboardError.notFound("\(error)")
+        } catch TrackingError.unknownRun(let message) {
+            throw Self.unknown("run", id, message)
         }
+    }
+
+    /// A 404 for an id that names no run or sweep (without the store's path), or several.
+    static func unknown(_ kind: String, _ id: String, _ message: String) -> DashboardError {
+        guard message.hasPrefix("no \(kind)") else { return .notFound(message) }  // several: it lists their ids
+        return .notFound("no \(kind) \"\(id.prefix(80))\" in this store (an id, a unique prefix of one, or a name); the \(kind)s page lists them")
     }
 }
 

@@ -6,8 +6,10 @@ import Tracking
 /// events at `/api/events`, the pages at `/`, and the chart library from Debian's
 /// `libjs-dygraphs` at `/vendor/` — nothing is fetched from the network.
 public enum DashboardServer {
-    public static func router(api: DashboardAPI, assets: DashboardAssets = DashboardAssets()) -> Router<BasicRequestContext> {
-        let router = Router()
+    public static func router(api: DashboardAPI, assets: DashboardAssets = DashboardAssets(), host: String = "127.0.0.1") -> Router<BasicRequestContext> {
+        let router = Router(options: .autoGenerateHeadEndpoints)
+        router.add(middleware: DashboardGate(listeningOn: host))
+        let streams = LiveStreams(limit: maxLiveStreams)
         router.get("/api/runs") { request, _ in json { try api.runsPage(query(request)) } }
         router.get("/api/runs/{id}") { _, context in json { try api.runDetail(try parameter(context, "id")) } }
         router.get("/api/runs/{id}/history") { request, context in json { try api.history(try parameter(context, "id"), query(request)) } }
@@ -18,10 +20,7 @@ public enum DashboardServer {
         router.get("/api/sweeps/{id}/importance") { _, context in
             await json { try await api.importanceAnswer(try parameter(context, "id")) }
         }
-        router.get("/api/events") { request, _ in events(api: api, query: query(request)) }
-        router.get("/api/**") { request, _ in
-            json { throw DashboardError.notFound("no API endpoint \(request.uri.path.prefix(120)); the endpoints are listed in the README (Dashboard)") }
-        }
+        router.get("/api/events") { request, _ in events(api: api, query: query(request), streams: streams) }
         router.get("/") { _, _ in asset { try assets.page("index.html") } }
         router.get("/static/{file}") { _, context in asset { try assets.page(try parameter(context, "file")) } }
         router.get("/vendor/{file}") { _, context in asset { try assets.vendor(try parameter(context, "file")) } }
@@ -35,10 +34,16 @@ public enum DashboardServer {
         return result
     }
 
+    /// A path parameter, percent-decoded (as the pages' `encodeURIComponent` wrote it).
     static func parameter(_ context: BasicRequestContext, _ name: String) throws -> String {
         guard let value = context.parameters.get(name) else { throw DashboardError.badRequest("the path lacks \(name)") }
-        return value.removingPercentEncoding ?? value  // ids as the pages' encodeURIComponent wrote them
+        guard value.utf8.count <= maxParameterLength else {
+            throw DashboardError.notFound("no \(name) is \(value.utf8.count) bytes long (at most \(maxParameterLength)); ids are 8 characters")
+        }
+        return value.removingPercentEncoding ?? value
     }
+
+    static let maxParameterLength = 512
 
     static let commonHeaders: HTTPFields = [
         .cacheControl: "no-store",
@@ -60,46 +65,56 @@ public enum DashboardServer {
     }
 
     static func jsonResponse(_ answer: Result<Data, any Error>) -> Response {
-        var headers = commonHeaders
-        headers[.contentType] = "application/json; charset=utf-8"
         switch answer {
         case .success(let data):
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+            return Response(status: .ok, headers: [.contentType: jsonType], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
         case .failure(let error as DashboardError):
-            return Response(status: HTTPResponse.Status(code: error.status), headers: headers, body: errorBody(error.message))
+            return errorResponse(error, api: true)
         case .failure(let error):
-            return Response(status: .internalServerError, headers: headers, body: errorBody("\(error)"))
+            return errorResponse(DashboardError(500, "\(error)"), api: true)
         }
     }
 
-    static func errorBody(_ message: String) -> ResponseBody {
-        let data = (try? JSONEncoder().encode(["error": message])) ?? Data("{\"error\":\"unknown\"}".utf8)
-        return ResponseBody(byteBuffer: ByteBuffer(bytes: data))
+    static let jsonType = "application/json; charset=utf-8"
+
+    /// The error with its status: `{"error": message}` for the API, the message as text for pages.
+    static func errorResponse(_ error: DashboardError, api: Bool) -> Response {
+        let status = HTTPResponse.Status(code: error.status)
+        guard api else {
+            return Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: error.message)))
+        }
+        let data = (try? JSONEncoder().encode(["error": error.message])) ?? Data("{\"error\":\"unknown\"}".utf8)
+        return Response(status: status, headers: [.contentType: jsonType], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     static func asset(_ body: () throws -> (data: Data, contentType: String)) -> Response {
         do {
             let (data, type) = try body()
-            var headers = commonHeaders
-            headers[.contentType] = type
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+            return Response(status: .ok, headers: [.contentType: type], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
         } catch let error as DashboardError {
-            return Response(status: HTTPResponse.Status(code: error.status), headers: [.contentType: "text/plain; charset=utf-8"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: error.message)))
+            return errorResponse(error, api: false)
         } catch {
-            return Response(status: .internalServerError, body: ResponseBody(byteBuffer: ByteBuffer(string: "\(error)")))
+            return errorResponse(DashboardError(500, "\(error)"), api: false)
         }
     }
 
     /// `GET /api/events[?maxEvents=N]`: server-sent events. Every half second the store's change
     /// token is checked (two `stat` calls, no read); when it changed, a `change` event goes out
-    /// and the pages fetch what they show again. A comment every 15 s keeps proxies from closing
-    /// the stream. `maxEvents` ends the stream after that many events (for scripts and tests).
-    static func events(api: DashboardAPI, query: [String: [String]]) -> Response {
-        let limit = (query["maxEvents"]?.last).flatMap(Int.init).map { Swift.max(1, $0) } ?? Int.max
-        var headers = commonHeaders
-        headers[.contentType] = "text/event-stream"
-        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+    /// and the pages fetch what they show again. A comment every 5 s keeps proxies from closing
+    /// the stream and finds a reader that left. `maxEvents` ends the stream after that many
+    /// events (for scripts and tests). At most `maxLiveStreams` streams are open at once.
+    static func events(api: DashboardAPI, query: [String: [String]], streams: LiveStreams) -> Response {
+        let limit: Int
+        do {
+            limit = try DashboardAPI.integer(query, "maxEvents", default: Int.max, in: 1...Int.max)
+        } catch {
+            return jsonResponse(.failure(error))
+        }
+        guard let ticket = streams.open() else {
+            return errorResponse(DashboardError(503, "\(streams.limit) live streams are open already: close some dashboard tabs"), api: true)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: ResponseBody { writer in
+            _ = ticket  // held while the stream lives
             var last = api.changeToken(), sent = 0, quiet = 0
             try await writer.write(ByteBuffer(string: "retry: 1000\nevent: hello\ndata: {}\n\n"))
             while sent < limit {
@@ -112,17 +127,54 @@ public enum DashboardServer {
                     try await writer.write(ByteBuffer(string: "event: change\ndata: {}\n\n"))
                 } else {
                     quiet += 1
-                    if quiet % 30 == 0 { try await writer.write(ByteBuffer(string: ": still here\n\n")) }
+                    if quiet % 10 == 0 { try await writer.write(ByteBuffer(string: ": still here\n\n")) }
                 }
             }
             try await writer.finish(nil)
         })
     }
 
+    /// Live event streams a server keeps open at most.
+    public static let maxLiveStreams = 64
+
+    /// Seconds a connection may stay idle, or take to send its request, before it is closed.
+    static let idleTimeout: Int64 = 30
+
     /// The application on `host:port`; `onRunning` gets the bound port (useful with port 0).
     public static func application(api: DashboardAPI, host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
         -> some ApplicationProtocol {
-        Application(router: router(api: api), configuration: .init(address: .hostname(host, port: port), serverName: "temper-dashboard"),
+        Application(router: router(api: api, host: host), server: .http1(configuration: .init(idleTimeout: .seconds(idleTimeout))), configuration: .init(address: .hostname(host, port: port), serverName: "temper-dashboard"),
                     onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) })
+    }
+}
+
+/// How many event streams are open, up to a limit: each holds a ticket, given back when the
+/// stream (or the answer that would have carried it) is gone.
+final class LiveStreams: @unchecked Sendable {
+    let limit: Int
+    private let lock = NSLock()
+    private var count = 0
+
+    init(limit: Int) { self.limit = limit }
+
+    /// A ticket for one more stream, unless `limit` are open.
+    func open() -> Ticket? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard count < limit else { return nil }
+        count += 1
+        return Ticket(streams: self)
+    }
+
+    fileprivate func close() {
+        lock.lock()
+        count -= 1
+        lock.unlock()
+    }
+
+    final class Ticket: @unchecked Sendable {
+        private let streams: LiveStreams
+        fileprivate init(streams: LiveStreams) { self.streams = streams }
+        deinit { streams.close() }
     }
 }

@@ -90,12 +90,16 @@ extension DashboardAPI {
     }
 
     /// `GET /api/runs/{id}/history?keys=a,b&points=1000`: each metric's `[step, value]` pairs,
-    /// downsampled to `points` (min and max per bucket); all metrics without `keys`.
+    /// downsampled to `points` (min and max per bucket); all metrics without `keys`, 404 for a key
+    /// the run never logged.
     public func history(_ id: String, _ query: [String: [String]]) throws -> Data {
         let run = try run(id)
         let keys = query["keys"]?.last.map { $0.split(separator: ",").map(String.init) }
         let points = try Self.integer(query, "points", default: 1000, in: 4...Self.maxPoints)
         let history = try store.history(run.id, keys: keys)
+        if let missing = keys?.first(where: { history[$0] == nil }) {
+            throw DashboardError.notFound("run \(run.id) logged no \"\(missing.prefix(80))\"; it logged: \(run.summary.keys.sorted().joined(separator: ", "))")
+        }
         var series: [String: [[Double?]]] = [:]
         for (key, values) in history {
             let sampled = Downsampling.minMax(values.map { (Double($0.step), $0.value) }, width: points)

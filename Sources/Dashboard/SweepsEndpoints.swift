@@ -103,8 +103,8 @@ extension DashboardAPI {
     func sweepInfo(_ id: String) throws -> SweepInfo {
         do {
             return try store.sweep(id)
-        } catch let error as TrackingError {
-            throw DashboardError.notFound("\(error)")
+        } catch TrackingError.unknownRun(let message) {
+            throw Self.unknown("sweep", id, message)
         }
     }
 

@@ -33,17 +33,34 @@ struct TemperDashboard: AsyncParsableCommand {
             return
         }
         let assets = DashboardAssets()
-        if !["127.0.0.1", "localhost", "::1"].contains(host) {
-            FileHandle.standardError.write(Data("warning: listening on \(host): anyone who can reach this machine can read every run in \(store.path)\n".utf8))
-        }
         if !assets.hasChartLibrary {
             FileHandle.standardError.write(Data("warning: \(assets.vendorDirectory)/dygraph.min.js is missing, so the pages cannot draw charts; install Debian's libjs-dygraphs (scripts/install-dependencies does)\n".utf8))
         }
         let app = DashboardServer.application(api: DashboardAPI(store: store), host: host, port: port) { bound in
             let shown = host.contains(":") ? "[\(host)]" : host
+            if !["127.0.0.1", "localhost", "::1"].contains(host) {
+                FileHandle.standardError.write(Data("warning: listening on \(host): anyone who can reach this machine can read every run in \(store.path)\n".utf8))
+            }
             print("temper dashboard: http://\(shown):\(bound)/ (store \(store.path); Ctrl-C to stop)")
             fflush(nil)
         }
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch {
+            FileHandle.standardError.write(Data("error: \(Self.cannotListen(host: host, port: port, because: error))\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    /// Why the server could not start, and what to do.
+    static func cannotListen(host: String, port: Int, because error: Error) -> String {
+        let cause = "\(error)"
+        if cause.contains("Address already in use") {
+            return "port \(port) on \(host) is taken (by another temper dashboard?): pass --port with another number, or --port 0 for any free one"
+        }
+        if cause.contains("Cannot assign requested address") || cause.lowercased().contains("unknown") || cause.contains("resolve") {
+            return "cannot listen on \(host.prefix(100)): it is not an address of this machine; --host takes 127.0.0.1 (the default), ::1, or 0.0.0.0 for every interface"
+        }
+        return "cannot serve on \(host.prefix(100)):\(port): \(cause)"
     }
 }

@@ -24,15 +24,36 @@ struct DashboardServerTests {
             for (uri, status, message) in [
                 ("/api/runs?limit=0", 400, "limit must be"), ("/api/runs?filter=state%3D%3Dfinished", 400, "filter"),
                 ("/api/runs/%3Cnope%3E", 404, "no run \"<nope>\""), ("/api/runs/alpha/history?points=99999999", 400, "points"),
-                ("/api/sweeps/none", 404, "sweep"), ("/api/nothing/here", 404, "no API endpoint"),
+                ("/api/sweeps/none", 404, "no sweep \"none\" in this store"), ("/api/nothing/here", 404, "no API endpoint"),
+                ("/api", 404, "no API endpoint"), ("/api/", 404, "no API endpoint"), ("/api/events?maxEvents=abc", 400, "maxEvents"),
+                ("/api/runs/alpha/history?keys=loss,nope", 404, "logged no \"nope\"; it logged: loss, val_accuracy"),
+                ("/api/runs/" + String(repeating: "x", count: 60_000), 404, "at most 512"),
             ] {
                 try await client.execute(uri: uri, method: .get) { response in
-                    #expect(Int(response.status.code) == status, "\(uri)")
-                    #expect(response.headers[.contentType] == "application/json; charset=utf-8", "\(uri)")
+                    #expect(Int(response.status.code) == status, "\(uri.prefix(80))")
+                    #expect(response.headers[.contentType] == "application/json; charset=utf-8", "\(uri.prefix(80))")
+                    #expect(response.headers[.init("X-Content-Type-Options")!] == "nosniff", "\(uri.prefix(80))")
+                    #expect(response.body.readableBytes < 1000, "the answer echoes the request: \(uri.prefix(80))")
                     let body = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: String])
-                    #expect(body["error"]?.contains(message) == true, "\(uri): \(body)")
+                    #expect(body["error"]?.contains(message) == true, "\(uri.prefix(80)): \(body)")
+                    #expect(body["error"]?.contains(api.store.path) == false, "the answer shows where the store is")
                 }
             }
+            // Pages and their files: text, with the same headers.
+            for uri in ["/nope", "/static/nope.js"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == .notFound && response.headers[.contentType] == "text/plain; charset=utf-8", "\(uri)")
+                    #expect(response.headers[.init("Content-Security-Policy")!] != nil && !String(buffer: response.body).isEmpty, "\(uri)")
+                }
+            }
+            // It only reads: other methods are refused, HEAD is GET without a body.
+            for method in [HTTPRequest.Method.post, .put, .delete, .patch] {
+                try await client.execute(uri: "/api/runs", method: method) { response in
+                    #expect(response.status == .methodNotAllowed && response.headers[.allow] == "GET, HEAD", "\(method)")
+                    #expect(response.headers[.init("X-Content-Type-Options")!] == "nosniff", "\(method)")
+                }
+            }
+            try await client.execute(uri: "/", method: .head) { #expect($0.status == .ok && $0.body.readableBytes == 0) }
             try await client.execute(uri: "/static/..%2F..%2FPackage.swift", method: .get) { #expect($0.status == .notFound) }
             // A hostile review found these: duplicate columns multiplied the answer (12,000 × "name"
             // gave 215 MB); percent-encoded ids were not decoded.
@@ -82,5 +103,31 @@ struct DashboardServerTests {
             }
             try await logged
         }
+    }
+
+    /// A page elsewhere that renames its host to this machine (DNS rebinding) must not read the
+    /// runs: on loopback only loopback names are served. Checked with curl, which sends any `Host`.
+    @Test func onLoopbackOnlyLoopbackHostNamesAreServed() async throws {
+        try await onOwnThread {
+            let (_, _, api, _) = try dashboardStore("onLoopbackOnlyLoopbackHostNamesAreServed")
+            try await application(api).test(.live) { client in
+                let url = "http://127.0.0.1:\(try #require(client.port))/api/runs"
+                for (host, status) in [("evil.example", "403"), ("evil.example:80", "403"), ("localhost:1", "200"), ("127.0.0.1", "200"), ("[::1]:6006", "200")] {
+                    let answer = try await curl(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: \(host)", url], describing: host)
+                    #expect(String(decoding: answer, as: UTF8.self) == status, "Host: \(host)")
+                }
+            }
+        }
+        #expect(DashboardGate<BasicRequestContext>(listeningOn: "0.0.0.0").allowedHosts == nil)  // serving the network was asked for
+    }
+
+    @Test func liveStreamsAreCountedUntilTheirAnswerIsGone() {
+        let streams = LiveStreams(limit: 2)
+        var first = streams.open()
+        let second = streams.open()
+        #expect(first != nil && second != nil && streams.open() == nil)
+        first = nil
+        #expect(streams.open() != nil)  // the third, once the first was given back
+        _ = second
     }
 }

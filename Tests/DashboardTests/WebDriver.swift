@@ -78,22 +78,28 @@ final class WebDriver: @unchecked Sendable {
         if let body {
             arguments += ["-H", "Content-Type: application/json", "--data-binary", String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)]
         }
-        let data = try await onNewThread { [arguments] in
-            let curl = Process()
-            curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-            curl.arguments = arguments
-            let output = Pipe()
-            curl.standardOutput = output
-            try curl.run()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            curl.waitUntilExit()
-            guard curl.terminationStatus == 0 else { throw TestSupportError("curl \(method) \(path) failed with exit \(curl.terminationStatus)") }
-            return data
-        }
+        let data = try await curl(arguments, describing: "\(method) \(path)")
         let answer = try JSONSerialization.jsonObject(with: data) as? [String: Any]
         if let value = answer?["value"] as? [String: Any], let error = value["error"] as? String {
             throw TestSupportError("WebDriver \(method) \(path): \(error): \((value["message"] as? String ?? "").prefix(300))")
         }
         return answer?["value"] ?? NSNull()
+    }
+}
+
+/// What curl prints for `arguments`, waited for on a thread of its own (so that a server in the
+/// test process goes on answering meanwhile); an error when curl fails.
+func curl(_ arguments: [String], describing request: String) async throws -> Data {
+    try await onNewThread {
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        curl.arguments = arguments
+        let output = Pipe()
+        curl.standardOutput = output
+        try curl.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        curl.waitUntilExit()
+        guard curl.terminationStatus == 0 else { throw TestSupportError("curl \(request) failed with exit \(curl.terminationStatus)") }
+        return data
     }
 }
