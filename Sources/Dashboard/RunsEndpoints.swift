@@ -89,23 +89,39 @@ extension DashboardAPI {
         return try Self.encode(detail)
     }
 
-    /// `GET /api/runs/{id}/history?keys=a,b&points=1000`: each metric's `[step, value]` pairs,
-    /// downsampled to `points` (min and max per bucket); all metrics without `keys`, 404 for a key
-    /// the run never logged.
+    /// What a history's x is: the step, or the seconds from the run's start to when the step
+    /// was logged (W&B's "relative time").
+    enum HistoryAxis: String {
+        case step, time
+    }
+
+    /// `GET /api/runs/{id}/history?keys=a,b&points=1000&x=step|time`: each metric's `[x, value]`
+    /// pairs, downsampled to `points` (min and max per bucket); all metrics without `keys`, 404 for
+    /// a key the run never logged. With `x=time`, x is seconds since the run started, and steps
+    /// logged by a Temper that did not record times are left out.
     public func history(_ id: String, _ query: [String: [String]]) throws -> Data {
         let run = try run(id)
         let keys = query["keys"]?.last.map { $0.split(separator: ",").map(String.init) }
         let points = try Self.integer(query, "points", default: 1000, in: 4...Self.maxPoints)
+        let axisName = query["x"]?.last ?? "step"
+        guard let axis = HistoryAxis(rawValue: axisName) else {
+            throw DashboardError.badRequest("x must be step or time, not \"\(axisName.prefix(40))\"")
+        }
         let history = try store.history(run.id, keys: keys)
         if let missing = keys?.first(where: { history[$0] == nil }) {
             throw DashboardError.notFound("run \(run.id) logged no \"\(missing.prefix(80))\"; it logged: \(run.summary.keys.sorted().joined(separator: ", "))")
         }
+        let times = axis == .time ? try store.stepTimes(run.id) : [:]
         var series: [String: [[Double?]]] = [:]
         for (key, values) in history {
-            let sampled = Downsampling.minMax(values.map { (Double($0.step), $0.value) }, width: points)
-            series[key] = sampled.map { [$0.x, Self.finite($0.y)] }
+            var pairs = values.compactMap { point -> (x: Double, y: Double)? in
+                guard axis == .time else { return (Double(point.step), point.value) }
+                return times[point.step].map { ($0 - run.createdAt, point.value) }
+            }
+            if axis == .time { pairs.sort { $0.x < $1.x } }  // a step logged again later moves
+            series[key] = Downsampling.minMax(pairs, width: points).map { [$0.x, Self.finite($0.y)] }
         }
-        return try Self.encode(HistoryAnswer(run: ["id": run.id, "state": run.state.rawValue], series: series))
+        return try Self.encode(HistoryAnswer(run: ["id": run.id, "state": run.state.rawValue], x: axis.rawValue, series: series))
     }
 
     /// `GET /api/runs/{id}/histograms?name=…`: a histogram's bins at each logged step (all
@@ -141,5 +157,6 @@ extension DashboardAPI {
 /// A run's id and state, and its series by metric.
 struct HistoryAnswer: Encodable {
     var run: [String: String]
+    var x: String
     var series: [String: [[Double?]]]
 }

@@ -36,7 +36,9 @@ struct TemperDashboard: AsyncParsableCommand {
         if !assets.hasChartLibrary {
             FileHandle.standardError.write(Data("warning: \(assets.vendorDirectory)/dygraph.min.js is missing, so the pages cannot draw charts; install Debian's libjs-dygraphs (scripts/install-dependencies does)\n".utf8))
         }
-        let app = DashboardServer.application(api: DashboardAPI(store: store), host: host, port: port) { bound in
+        let api = DashboardAPI(store: store)
+        try api.warmUp()
+        let app = DashboardServer.application(api: api, host: host, port: port) { bound in
             let shown = host.contains(":") ? "[\(host)]" : host
             if !["127.0.0.1", "localhost", "::1"].contains(host) {
                 FileHandle.standardError.write(Data("warning: listening on \(host): anyone who can reach this machine can read every run in \(store.path)\n".utf8))

@@ -73,8 +73,9 @@ public final class Run: @unchecked Sendable {
     /// Records metric values at a step (an epoch, a batch …). Non-finite values are kept. Values
     /// logged after `finish()` are not recorded.
     public func log(_ values: [String: Double], step: Int) {
+        let time = Date().timeIntervalSince1970
         condition.lock()
-        if endRequest == nil { pending.metrics.append(PendingMetrics(step: step, keys: Array(values.keys), values: Array(values.values))) }
+        if endRequest == nil { pending.metrics.append(PendingMetrics(step: step, time: time, keys: Array(values.keys), values: Array(values.values))) }
         condition.unlock()
     }
 
@@ -84,8 +85,9 @@ public final class Run: @unchecked Sendable {
         guard keys.count == values.count else {
             throw TrackingError.invalidLog("run \(name) (\(id)) at step \(step): \(keys.count) keys but \(values.count) values; pass one value per key")
         }
+        let time = Date().timeIntervalSince1970
         condition.lock()
-        if endRequest == nil { pending.metrics.append(PendingMetrics(step: step, keys: keys, values: values)) }
+        if endRequest == nil { pending.metrics.append(PendingMetrics(step: step, time: time, keys: keys, values: values)) }
         condition.unlock()
     }
 

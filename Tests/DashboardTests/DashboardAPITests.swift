@@ -81,6 +81,21 @@ struct DashboardAPITests {
         #expect(sampled.map { $0[1] }.max() == 0.5 + 0.004 * 49)
     }
 
+    @Test func historyAgainstTimeIsSecondsSinceTheRunStarted() throws {
+        let (_, tracker, api, running) = try dashboardStore("historyAgainstTimeIsSecondsSinceTheRunStarted")
+        Thread.sleep(forTimeInterval: 0.3)
+        running.log(["loss": 1.5], step: 1)
+        try running.flush()
+        try tracker.waitUntilWritten()
+        let answer = try decode(try api.history(running.id, ["x": ["time"], "keys": ["loss"]]))
+        #expect(answer["x"] as? String == "time")
+        let loss = try #require((answer["series"] as? [String: [[Double]]])?["loss"])
+        let started = try #require(try api.store.run(running.id).createdAt), now = Date().timeIntervalSince1970
+        #expect(loss.count == 2 && loss[0][0] >= 0 && loss[1][0] - loss[0][0] >= 0.25 && loss[1][0] <= now - started, "\(loss)")
+        #expect(loss.map { $0[1] } == [2, 1.5])
+        #expect(throws: DashboardError.badRequest("x must be step or time, not \"date\"")) { try api.history(running.id, ["x": ["date"]]) }
+    }
+
     @Test func theAPINeverWritesTheStore() throws {
         let (dir, tracker, api, running) = try dashboardStore()
         try running.finish()

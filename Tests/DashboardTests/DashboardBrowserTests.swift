@@ -96,6 +96,13 @@ struct DashboardBrowserTests {
                 try await browser.open(root + "#/compare?runs=\(alpha),\(hostile)")
                 try await browser.wait("return window.temperCharts && window.temperCharts.length === 1")
                 #expect(try await browser.run("return temperCharts[0].graph.numColumns() - 1") as? Int == 2)
+                // Both metrics, one chart each; then against the time since each run started.
+                _ = try await browser.run("const s = document.getElementById('metrics'); for (const o of s.options) o.selected = true; s.dispatchEvent(new Event('change'))")
+                try await browser.wait("return temperCharts.length === 2 && temperCharts.map(c => c.title).sort().join() === 'loss,val_accuracy'")
+                _ = try await browser.run("const x = document.getElementById('x-axis'); x.value = 'time'; x.dispatchEvent(new Event('change'))")
+                try await browser.wait("return temperCharts.length === 2 && temperCharts.every(c => c.graph.getLabels()[0] === 'seconds since start')")
+                let seconds = try await browser.run("return temperCharts[0].graph.xAxisExtremes()") as? [Double] ?? []
+                #expect(seconds.count == 2 && seconds[0] >= 0 && seconds[1] < 600, "\(seconds)")
                 try await inert("compare")
 
                 // A sweep: history, parallel coordinates whose brush filters the trials, importance, slices, curves.
@@ -103,6 +110,7 @@ struct DashboardBrowserTests {
                 try await browser.wait("return document.querySelectorAll('#parallel-coordinates polyline').length === 6 && window.temperCharts.length === 2", seconds: 15)
                 #expect(try await browser.run("return temperCharts.map(c => c.graph.numColumns() - 1)") as? [Int] == [2, 6])
                 #expect(try await browser.run("return document.querySelectorAll('#slices .chart').length") as? Int == 2)
+                #expect(try await browser.run("return document.querySelectorAll('#trials-table a').length") as? Int == 6)  // each trial's run
                 try await browser.wait("return document.querySelectorAll('#importance svg text').length === 4")  // loaded after the rest
                 _ = try await browser.run("document.querySelector('#parallel-coordinates svg').brush(2, 0, 120)")
                 let shown = try await browser.run("return document.querySelectorAll('#trials-table tbody tr:not(.hidden)').length") as? Int ?? -1
@@ -122,6 +130,7 @@ struct DashboardBrowserTests {
                 try await browser.wait("return document.querySelectorAll('#parallel-coordinates polyline').length === 6 && window.temperCharts.length === 2", seconds: 15)
                 try await browser.wait("return document.querySelectorAll('#importance svg text').length === 4")
                 #expect(try await browser.run("return temperCharts.map(c => c.graph.numColumns() - 1)") as? [Int] == [2, 6])
+                #expect(try await browser.run("return document.querySelectorAll('#trials-table a').length") as? Int == 0)  // runs' pages are the server's
                 try await inert("sweep-report")
             } catch {
                 if let shots { try? await browser.screenshot(to: "\(shots)/dashboard-failure.png") }

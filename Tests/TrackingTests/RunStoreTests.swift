@@ -3,7 +3,7 @@ import GRDB
 import Testing
 import ProcessSupport
 import Charts
-import Tracking
+@testable import Tracking
 
 struct RunStoreTests {
     @Test func aRunRecordsConfigMetricsHistogramsAndState() throws {
@@ -207,6 +207,45 @@ struct RunStoreTests {
             guard case TrackingError.incompatibleStore(let m) = error else { return false }
             return m.contains("v9: from the future") && m.contains("--dir")
         }
+    }
+
+    @Test func eachStepRecordsWhenItWasLogged() throws {
+        let dir = temporaryStore()
+        let tracker = try Tracker(dir: dir, systemMetricsInterval: nil)
+        let run = try tracker.start(project: "p")
+        let before = Date().timeIntervalSince1970
+        run.log(["loss": 1], step: 0)
+        Thread.sleep(forTimeInterval: 0.3)
+        try run.log(keys: ["loss", "acc"], values: [0.5, 0.9], step: 1)
+        let after = Date().timeIntervalSince1970
+        try run.finish()
+        let times = try RunStore(directory: dir, access: .readOnly).stepTimes(run.id)
+        let first = try #require(times[0]), second = try #require(times[1])
+        #expect(before <= first && second <= after && second - first >= 0.25, "\(before) \(first) \(second) \(after)")
+    }
+
+    /// A store written before times were recorded (schema v3): read-only it is read as it is (no
+    /// times, the history whole); opened to write, it gains the column and old steps stay timeless.
+    @Test func aStoreFromBeforeStepTimesIsReadAndMigrated() throws {
+        let dir = temporaryStore()
+        let queue = try DatabaseQueue(path: dir + "/temper.sqlite")
+        try Schema.migrator.migrate(queue, upTo: "v3: sweeps' trials")
+        try queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO run (id, project, name, state, created_at, heartbeat_at, host, command) VALUES ('old12345', 'p', 'old', 'finished', 1, 1, 'h', 'c');
+                INSERT INTO history (run_id, step, data) VALUES ('old12345', 0, '{"loss":2}'), ('old12345', 1, '{"loss":1}');
+                """)
+        }
+        try queue.close()
+        let reader = try RunStore(directory: dir, access: .readOnly)
+        #expect(try reader.stepTimes("old12345").isEmpty)
+        #expect(try reader.history("old12345")["loss"]?.map(\.value) == [2, 1])
+        let tracker = try Tracker(dir: dir, systemMetricsInterval: nil)
+        let run = try tracker.start(project: "p")
+        run.log(["loss": 3], step: 0)
+        try run.finish()
+        let store = try RunStore(directory: dir)
+        #expect(try store.stepTimes("old12345").isEmpty && store.stepTimes(run.id).keys.sorted() == [0])
     }
 
     @Test func defaultDirectoryFollowsTheEnvironment() {

@@ -2,7 +2,7 @@
 // #/compare?runs=a,b, #/sweeps, #/sweep/ID); data from /api/; live through server-sent events.
 "use strict";
 const main = document.getElementById("main");
-const state = { runs: { filters: "", sort: "", columns: "", offset: 0, limit: 100, selected: new Set() }, compare: { metric: "", smoothing: 1, log: false } };
+const state = { runs: { filters: "", sort: "", columns: "", offset: 0, limit: 100, selected: new Set() }, compare: { metrics: [], smoothing: 1, log: false, x: "step" } };
 
 // Drawing that needs the page in the document (sizes): run once the page is shown.
 const pending = [];
@@ -124,21 +124,30 @@ async function comparePage(query) {
   const ids = (query.get("runs") || "").split(",").filter(Boolean);
   page.appendChild(el("h1", {}, `Compare ${ids.length} runs`));
   if (!ids.length) { page.appendChild(el("p", {}, "Select runs on the runs page first.")); return page; }
+  const c = state.compare;
   let runs, histories;
   try {
     runs = await Promise.all(ids.map(id => api("/api/runs/" + encodeURIComponent(id))));
-    histories = await Promise.all(ids.map(id => api(`/api/runs/${encodeURIComponent(id)}/history?points=${chartWidth()}`)));
+    histories = await Promise.all(ids.map(id => api(`/api/runs/${encodeURIComponent(id)}/history?points=${chartWidth()}&x=${c.x}`)));
   } catch (e) { showError(page, e); return page; }
-  const metrics = Array.from(new Set(histories.flatMap(h => Object.keys(h.series)))).sort();
-  const c = state.compare;
-  if (!metrics.includes(c.metric)) c.metric = metrics.includes("val_accuracy") ? "val_accuracy" : metrics[0] || "";
-  const select = el("select", { id: "metric", onchange: e => { c.metric = e.target.value; render(); } }, metrics.map(m => el("option", { value: m, selected: m === c.metric }, m)));
+  // Chosen metrics, one chart each with every run on it; x is the step or the time since each run started.
+  const metrics = Array.from(new Set(runs.flatMap(r => Object.keys(r.summary)))).sort();
+  c.metrics = c.metrics.filter(m => metrics.includes(m));
+  if (!c.metrics.length) c.metrics = [metrics.includes("val_accuracy") ? "val_accuracy" : metrics[0]].filter(Boolean);
+  const select = el("select", { id: "metrics", multiple: true, size: Math.min(6, Math.max(2, metrics.length)),
+    onchange: e => { c.metrics = Array.from(e.target.selectedOptions).map(o => o.value); render(); } },
+    metrics.map(m => el("option", { value: m, selected: c.metrics.includes(m) }, m)));
+  const axis = el("select", { id: "x-axis", onchange: e => { c.x = e.target.value; render(); } },
+    [["step", "step"], ["time", "time (s since start)"]].map(([v, label]) => el("option", { value: v, selected: v === c.x }, label)));
   const smoothing = el("input", { type: "number", min: 1, max: 100, value: c.smoothing, id: "smoothing", onchange: e => { c.smoothing = Math.max(1, Number(e.target.value) || 1); render(); } });
   const log = el("input", { type: "checkbox", checked: c.log, id: "logscale", onchange: e => { c.log = e.target.checked; render(); } });
-  page.appendChild(el("div", { class: "controls" }, "metric ", select, " smoothing ", smoothing, el("label", {}, log, " log scale")));
+  page.appendChild(el("div", { class: "controls" }, "metrics ", select, " x ", axis, " smoothing ", smoothing, el("label", {}, log, " log scale")));
   const grid = el("div", { class: "charts", id: "compare-charts" });
   page.appendChild(grid);
-  addChart(grid, c.metric, runs.map((r, i) => ({ name: `${r.name} (${r.id})`, points: histories[i].series[c.metric] || [] })), { logscale: c.log, smoothing: c.smoothing });
+  const xlabel = c.x === "time" ? "seconds since start" : "step";
+  for (const metric of c.metrics) {
+    addChart(grid, metric, runs.map((r, i) => ({ name: `${r.name} (${r.id})`, points: histories[i].series[metric] || [] })), { logscale: c.log, smoothing: c.smoothing, xlabel });
+  }
   return page;
 }
 
@@ -210,7 +219,7 @@ async function sweepPage(id) {
 function trialsTable(sweep) {
   const order = sweep.trials.slice().sort((a, b) => (a.score == null) - (b.score == null) || (sweep.goal === "minimize" ? a.score - b.score : b.score - a.score) || a.number - b.number);
   return el("table", { id: "trials-table" }, el("thead", {}, el("tr", {}, ["trial", "state", sweep.objective || "score"].concat(sweep.parameters, ["why"]).map(h => el("th", {}, h)))),
-    el("tbody", {}, order.map(t => el("tr", { "data-trial": String(t.number) }, el("td", {}, t.runs.length ? el("a", { href: "#/run/" + encodeURIComponent(t.runs[t.runs.length - 1]) }, String(t.number)) : String(t.number)),
+    el("tbody", {}, order.map(t => el("tr", { "data-trial": String(t.number) }, el("td", {}, t.runs.length && !window.TEMPER_OFFLINE ? el("a", { href: "#/run/" + encodeURIComponent(t.runs[t.runs.length - 1]) }, String(t.number)) : String(t.number)),
       stateCell(t.state), el("td", {}, fmt(t.score)), sweep.parameters.map(p => el("td", {}, fmt(t.config[p]))), el("td", { title: t.error || "" }, t.error || "")))));
 }
 

@@ -114,6 +114,18 @@ extension RunStore {
         return result
     }
 
+    /// When each step of a run's history was logged (seconds since 1970; the last write of the
+    /// step), for the steps written by a Temper that records it (schema v4; a store opened
+    /// read-only and not yet migrated has none).
+    public func stepTimes(_ runID: String) throws -> [Int: Double] {
+        try read { db in
+            guard try db.columns(in: "history").contains(where: { $0.name == "time" }) else { return [:] }
+            let rows = try Row.fetchAll(db, sql: "SELECT step, MAX(time) AS time FROM history WHERE run_id = ? AND time IS NOT NULL GROUP BY step",
+                                        arguments: [runID])
+            return Dictionary(rows.map { ($0["step"] as Int, $0["time"] as Double) }, uniquingKeysWith: { a, _ in a })
+        }
+    }
+
     /// A run's histograms by name, in step order.
     public func histograms(_ runID: String) throws -> [String: [(step: Int, histogram: Histogram)]] {
         var result: [String: [(step: Int, histogram: Histogram)]] = [:]

@@ -17,6 +17,8 @@ import GRDB
 ///   `trial` table: per sweep and trial number, the configuration, seed, state, attempt, score
 ///   and error, and who claimed it (host, process, heartbeat). A trial's runs are the runs with
 ///   its sweep_id and trial number.
+/// - v4 adds to `history` the time each row was logged (seconds since 1970; NULL in rows written
+///   before), for charts against wall-clock time.
 ///
 /// Query it with any SQLite client, e.g.
 /// `SELECT step, data ->> '$.val_accuracy' FROM history WHERE run_id = ?`.
@@ -122,6 +124,9 @@ enum Schema {
                     PRIMARY KEY (sweep_id, number)
                 );
                 """)
+        }
+        migrator.registerMigration("v4: when each step was logged") { db in
+            try db.execute(sql: "ALTER TABLE history ADD COLUMN time REAL")
         }
         return migrator
     }

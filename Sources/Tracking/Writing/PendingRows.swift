@@ -25,9 +25,11 @@ struct PendingRows {
     }
 }
 
-/// Metric values logged at a step in one call, `keys[i]` with `values[i]`.
+/// Metric values logged at a step in one call, `keys[i]` with `values[i]`, at `time` (seconds
+/// since 1970).
 struct PendingMetrics {
     let step: Int
+    let time: Double
     let keys: [String]
     let values: [Double]
 }

@@ -11,7 +11,8 @@ import GRDB
 /// keep logging cheap (a 100-epoch run is a few hundred rows, not thousands; the writer prepares
 /// what was logged in rounds, and a step split across rounds gets a row per round, merged on read).
 struct PreparedRows {
-    var history: [(step: Int, json: String)] = []
+    /// Per step: when it was last logged (seconds since 1970) and its metrics as a JSON object.
+    var history: [(step: Int, time: Double, json: String)] = []
     var histograms: [(step: Int, json: String)] = []
     /// Per key, in first-logged order: last (by step), min and max (NaN skipped), count.
     var summaries: [(key: String, summary: MetricSummary)] = []
@@ -22,10 +23,10 @@ struct PreparedRows {
     init() {}
 
     init(_ rows: PendingRows) {
-        var metrics: [(step: Int, key: String, value: Double)] = []
+        var metrics: [(step: Int, time: Double, key: String, value: Double)] = []
         metrics.reserveCapacity(rows.metrics.reduce(0) { $0 + $1.keys.count })
         for row in rows.metrics {
-            for (key, value) in zip(row.keys, row.values) { metrics.append((row.step, key, value)) }
+            for (key, value) in zip(row.keys, row.values) { metrics.append((row.step, row.time, key, value)) }
         }
         prepareHistory(metrics)
         var histograms: [PendingHistogram] = []
@@ -39,7 +40,7 @@ struct PreparedRows {
         system = rows.system
     }
 
-    private mutating func prepareHistory(_ metrics: [(step: Int, key: String, value: Double)]) {
+    private mutating func prepareHistory(_ metrics: [(step: Int, time: Double, key: String, value: Double)]) {
         for group in groupedByStep(metrics, step: \.step) {
             // Within a step, a key logged twice keeps its later value.
             var latest: [String: Double] = [:], order: [String] = []
@@ -53,7 +54,7 @@ struct PreparedRows {
                 json.number(latest[key]!)
             }
             json.raw("}")
-            history.append((group.step, json.text))
+            history.append((group.step, group.rows.map(\.time).max() ?? 0, json.text))
             for m in group.rows {
                 let single = MetricSummary(last: m.value, lastStep: m.step, min: m.value.isNaN ? .infinity : m.value,
                                            max: m.value.isNaN ? -.infinity : m.value, count: 1)
@@ -196,8 +197,8 @@ enum RunWriter {
     /// Inserts `rows` and upserts their summaries.
     static func insert(_ rows: PreparedRows, run: String, db: Database) throws {
         if !rows.history.isEmpty {
-            let insert = try db.cachedStatement(sql: "INSERT INTO history (run_id, step, data) VALUES (?, ?, ?)")
-            for row in rows.history { try insert.execute(arguments: [run, row.step, row.json]) }
+            let insert = try db.cachedStatement(sql: "INSERT INTO history (run_id, step, time, data) VALUES (?, ?, ?, ?)")
+            for row in rows.history { try insert.execute(arguments: [run, row.step, row.time, row.json]) }
         }
         if !rows.summaries.isEmpty {
             let upsert = try db.cachedStatement(sql: """
