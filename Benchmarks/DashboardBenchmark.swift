@@ -20,37 +20,50 @@ public enum DashboardBenchmark {
         public var afterAChange: Double
     }
 
-    /// Seconds to log `steps` steps of four metrics in one run (written and flushed), alone and
-    /// while `pollers` threads call the API as hard as they can; paired repetitions, medians.
-    public static func loggingUnderPolling(directory: String, steps: Int = 20_000, pollers: Int = 2, repetitions: Int = 5) throws -> (alone: Double, polled: Double, lost: Int) {
+    /// What runs beside a run that logs: nothing, threads that only compute (the CPU a poller
+    /// takes, without touching the store), or threads polling the dashboard's API without pause.
+    public enum Neighbour: CaseIterable, Sendable {
+        case nothing, computing, polling
+    }
+
+    /// Seconds to log `steps` steps of 4 metrics in one run and finish it, median of
+    /// `repetitions`, beside each `Neighbour` (`pollers` threads); and the steps lost beside pollers.
+    /// On a machine with few cores, `computing` against `nothing` is what sharing the CPU costs;
+    /// `polling` against `computing` is what the dashboard's reads cost the writer beyond that.
+    public static func loggingUnderPolling(directory: String, steps: Int = 20_000, pollers: Int = 2, repetitions: Int = 5)
+        throws -> (seconds: [Neighbour: Double], lost: Int) {
         let tracker = try Tracker(dir: directory, flushInterval: 0.05, systemMetricsInterval: nil)
         let api = DashboardAPI(store: try RunStore(directory: directory, access: .readOnly))
-        var alone: [Double] = [], polled: [Double] = [], lost = 0
+        var seconds: [Neighbour: [Double]] = [:], lost = 0
         for _ in 0..<repetitions {
-            for hammered in [false, true] {
+            for neighbour in Neighbour.allCases {
                 let stop = Flag()
-                let threads = (0..<(hammered ? pollers : 0)).map { _ in
+                let threads = (0..<(neighbour == .nothing ? 0 : pollers)).map { _ in
                     Thread {
+                        var sink = 0.0
                         while !stop.isSet {
+                            if neighbour == .computing {
+                                for i in 0..<100_000 { sink += sin(Double(i)) }
+                                continue
+                            }
                             _ = try? api.runsPage(["sort": ["-loss"]])
                             if let id = (try? api.store.runs().last)?.id { _ = try? api.history(id, ["points": ["640"]]) }
                             _ = api.changeToken()
                         }
+                        if sink == .pi { print(sink) }  // keeps the computation
                     }
                 }
                 threads.forEach { $0.start() }
                 let started = Date()
-                let run = try tracker.start(project: "polled", name: hammered ? "polled" : "alone")
+                let run = try tracker.start(project: "polled", name: "\(neighbour)")
                 for step in 0..<steps { run.log(["loss": 1 / Double(step + 1), "accuracy": 0.5, "val_loss": 1, "val_accuracy": 0.5], step: step) }
                 try run.finish()
-                let seconds = Date().timeIntervalSince(started)
+                seconds[neighbour, default: []].append(Date().timeIntervalSince(started))
                 stop.set()
-                (hammered ? { polled.append(seconds) } : { alone.append(seconds) })()
-                let logged = try api.store.history(run.id, keys: ["loss"])["loss"]?.count ?? 0
-                lost += steps - logged
+                if neighbour == .polling { lost += steps - (try api.store.history(run.id, keys: ["loss"])["loss"]?.count ?? 0) }
             }
         }
-        return (alone.sorted()[alone.count / 2], polled.sorted()[polled.count / 2], lost)
+        return (seconds.mapValues { $0.sorted()[$0.count / 2] }, lost)
     }
 
     final class Flag: @unchecked Sendable {
