@@ -26,7 +26,9 @@ struct TemperDashboard: AsyncParsableCommand {
             do {
                 html = try SweepReport.html(api: DashboardAPI(store: store), sweep: reportSweep)
             } catch let error as DashboardError {
-                throw ValidationError(error.message)
+                // Not a usage mistake of this program (`temper report --sweep` runs it): no usage text.
+                FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+                throw ExitCode.failure
             }
             try OutputFile.write(html, to: out, protecting: store.path)
             print("wrote \(out) (\(html.utf8.count / 1024) KiB): the sweep's page, self-contained; open it in a browser, no network needed")

@@ -283,6 +283,15 @@ struct SweepCommandTests {
         let runs = try runTemper(["runs", "--dir", folder + "/runs", "--sweep", sweep.id])
         #expect(runs.status == 0 && runs.output.contains("2 runs"))
         #expect(try runTemper(["sweeps", "--dir", folder + "/runs"]).output.contains(sweep.id))
+        // Its offline report (temper-dashboard writes it); a sweep not named is a plain error, not usage text.
+        let report = try runTemper(["report", "--sweep", String(sweep.id.prefix(4)), "--dir", folder + "/runs", "--out", folder + "/sweep.html"])
+        #expect(report.status == 0, "\(report.errors)")
+        #expect(try String(contentsOfFile: folder + "/sweep.html", encoding: .utf8).hasPrefix("<!doctype html>"))
+        for name in ["", "nonsense"] {
+            let refused = try runTemper(["report", "--sweep", name, "--dir", folder + "/runs", "--out", folder + "/other.html"])
+            #expect(refused.status == 1 && refused.errors.contains(name.isEmpty ? "name the sweep" : "no sweep \"nonsense\""), "\(refused.errors)")
+            #expect(!refused.errors.contains("Usage") && !FileManager.default.fileExists(atPath: folder + "/other.html"))
+        }
     }
 
     @Test func theDigitsBayesExampleRuns() throws {
