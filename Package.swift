@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -65,7 +66,8 @@ let package = Package(
             ]
         ),
         // The dashboard's JSON API and pages over a run store (Hummingbird), and its program.
-        .target(name: "Dashboard", dependencies: ["Tracking", "Tuning", .product(name: "Hummingbird", package: "hummingbird")], resources: [.copy("Pages")]),
+        .target(name: "Dashboard", dependencies: ["Tracking", "Tuning", .product(name: "Hummingbird", package: "hummingbird"),
+                                                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")], resources: [.copy("Pages")]),
         .executableTarget(name: "TemperDashboard", dependencies: ["Dashboard", "Tracking", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "KerasTunerExample", dependencies: ["Models", "Tuning"], path: "Examples/keras-tuner", exclude: ["README.md"]),
         // The README's examples, for the tests that hold them (not a product).
@@ -87,7 +89,7 @@ let package = Package(
         .testTarget(name: "TemperCLITests", dependencies: ["TemperCLI", "TerminalOutput", "Tracking", "Models", "TrackingProbe", "ProcessSupport",
                                                          .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ModelsTests", dependencies: ["Graph", "Runtime", "Models", "ReadmeSupport"], resources: [.copy("Data")]),
-        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Tracking", "Tuning", "Models", "ProcessSupport",
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TemperDashboard", "Tracking", "Tuning", "Models", "ProcessSupport",
                                                          .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "RuntimeTests", dependencies: ["Graph", "Autodiff", "Runtime", "Workloads", "AllocationCounting", "ReadmeSupport"]),
     ]

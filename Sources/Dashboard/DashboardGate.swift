@@ -15,7 +15,7 @@ struct DashboardGate<Context: RequestContext>: RouterMiddleware {
 
     /// The gate for a server listening on `host`.
     init(listeningOn host: String) {
-        allowedHosts = Self.loopbackNames.contains(host.lowercased()) ? Self.loopbackNames : nil
+        allowedHosts = DashboardServer.isLoopback(host) ? Self.loopbackNames.union([host.lowercased()]) : nil
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -54,6 +54,7 @@ struct DashboardGate<Context: RequestContext>: RouterMiddleware {
         guard let authority, !authority.isEmpty else { return nil }
         let lowered = authority.lowercased()
         if lowered.hasPrefix("["), let close = lowered.firstIndex(of: "]") { return String(lowered[...close]) }
+        if lowered.filter({ $0 == ":" }).count > 1 { return lowered }  // an IPv6 address without brackets or port
         return String(lowered.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
     }
 }

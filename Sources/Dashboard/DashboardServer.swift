@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 import Tracking
 
 /// The dashboard's HTTP routes over a `DashboardAPI`: the JSON API under `/api/`, server-sent
@@ -40,7 +41,11 @@ public enum DashboardServer {
         guard value.utf8.count <= maxParameterLength else {
             throw DashboardError.notFound("no \(name) is \(value.utf8.count) bytes long (at most \(maxParameterLength)); ids are 8 characters")
         }
-        return value.removingPercentEncoding ?? value
+        let decoded = value.removingPercentEncoding ?? value
+        guard !decoded.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw DashboardError.notFound("no \(name) contains control characters (\(printable(decoded).prefix(80)))")
+        }
+        return decoded
     }
 
     static let maxParameterLength = 512
@@ -76,10 +81,20 @@ public enum DashboardServer {
     }
 
     static let jsonType = "application/json; charset=utf-8"
+    static let maxMessageLength = 1000
 
-    /// The error with its status: `{"error": message}` for the API, the message as text for pages.
+    /// `text` with control characters (escape, NUL …) as `?`.
+    static func printable<S: StringProtocol>(_ text: S) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control && $0 != "\n" ? "?" : $0 }))
+    }
+
+    /// The error with its status: `{"error": message}` for the API, the message as text for pages;
+    /// at most `maxMessageLength` characters, control characters shown as `?` (a message may
+    /// quote the request).
     static func errorResponse(_ error: DashboardError, api: Bool) -> Response {
         let status = HTTPResponse.Status(code: error.status)
+        var error = error
+        error.message = printable(error.message.count > maxMessageLength ? error.message.prefix(maxMessageLength) + "…" : error.message)
         guard api else {
             return Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: error.message)))
         }
@@ -117,7 +132,7 @@ public enum DashboardServer {
             _ = ticket  // held while the stream lives
             var last = api.changeToken(), sent = 0, quiet = 0
             try await writer.write(ByteBuffer(string: "retry: 1000\nevent: hello\ndata: {}\n\n"))
-            while sent < limit {
+            while sent < limit && !Task.isShuttingDownGracefully {  // Ctrl-C ends the streams, so the server stops
                 try await Task.sleep(nanoseconds: 500_000_000)
                 let token = api.changeToken()
                 if token != last {
@@ -136,6 +151,14 @@ public enum DashboardServer {
 
     /// Live event streams a server keeps open at most.
     public static let maxLiveStreams = 64
+
+    /// Whether `host` is this machine's loopback: `localhost`, `::1` or an address in 127.0.0.0/8.
+    public static func isLoopback(_ host: String) -> Bool {
+        let name = host.lowercased()
+        if ["localhost", "127.0.0.1", "[::1]", "::1"].contains(name) { return true }
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
 
     /// Seconds a connection may stay idle, or take to send its request, before it is closed.
     static let idleTimeout: Int64 = 30

@@ -21,8 +21,18 @@ extension DashboardAPI {
     /// table of `temper runs` (the same filter syntax, repeatable), a page of it.
     public func runsPage(_ query: [String: [String]]) throws -> Data {
         var runs = try allRuns()
-        if let project = query["project"]?.last, !project.isEmpty { runs = runs.filter { $0.project == project } }
-        if let sweep = query["sweep"]?.last, !sweep.isEmpty { runs = runs.filter { $0.sweepID == sweep } }
+        if let project = query["project"]?.last, !project.isEmpty {
+            let all = runs
+            runs = runs.filter { $0.project == project }
+            // As `temper runs --project`: naming nothing is a mistake, not an empty table.
+            if runs.isEmpty {
+                throw DashboardError.notFound("no runs in project \"\(project.prefix(80))\"; projects: \(Set(all.map(\.project)).sorted().joined(separator: ", "))")
+            }
+        }
+        if let sweep = query["sweep"]?.last, !sweep.isEmpty {
+            let id = try sweepInfo(sweep).id  // an id, a prefix of one or a name, as elsewhere
+            runs = runs.filter { $0.sweepID == id }
+        }
         let offset = try Self.integer(query, "offset", default: 0, in: 0...Int(Int32.max))
         let limit = try Self.integer(query, "limit", default: 100, in: 1...Self.maxPageSize)
         var columns = query["columns"]?.last.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }

@@ -42,7 +42,7 @@ struct TemperDashboard: AsyncParsableCommand {
         try api.warmUp()
         let app = DashboardServer.application(api: api, host: host, port: port) { bound in
             let shown = host.contains(":") ? "[\(host)]" : host
-            if !["127.0.0.1", "localhost", "::1"].contains(host) {
+            if !DashboardServer.isLoopback(host) {
                 FileHandle.standardError.write(Data("warning: listening on \(host): anyone who can reach this machine can read every run in \(store.path)\n".utf8))
             }
             print("temper dashboard: http://\(shown):\(bound)/ (store \(store.path); Ctrl-C to stop)")

@@ -28,22 +28,26 @@ struct DashboardServerTests {
                 ("/api", 404, "no API endpoint"), ("/api/", 404, "no API endpoint"), ("/api/events?maxEvents=abc", 400, "maxEvents"),
                 ("/api/runs/alpha/history?keys=loss,nope", 404, "logged no \"nope\"; it logged: loss, val_accuracy"),
                 ("/api/runs/" + String(repeating: "x", count: 60_000), 404, "at most 512"),
+                ("/api/runs/alph%00zzz", 404, "control characters"), ("/api/sweeps/%00", 404, "control characters"),
+                ("/api/runs?sort=" + String(repeating: "A", count: 60_000), 400, "no run has"),
+                ("/api/runs?project=nope", 404, "no runs in project \"nope\"; projects: p, q"), ("/api/runs?sweep=nope", 404, "no sweep \"nope\""),
             ] {
                 try await client.execute(uri: uri, method: .get) { response in
                     #expect(Int(response.status.code) == status, "\(uri.prefix(80))")
                     #expect(response.headers[.contentType] == "application/json; charset=utf-8", "\(uri.prefix(80))")
                     #expect(response.headers[.init("X-Content-Type-Options")!] == "nosniff", "\(uri.prefix(80))")
-                    #expect(response.body.readableBytes < 1000, "the answer echoes the request: \(uri.prefix(80))")
+                    #expect(response.body.readableBytes < 1200, "the answer echoes the request: \(uri.prefix(80))")
                     let body = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: String])
                     #expect(body["error"]?.contains(message) == true, "\(uri.prefix(80)): \(body)")
                     #expect(body["error"]?.contains(api.store.path) == false, "the answer shows where the store is")
                 }
             }
             // Pages and their files: text, with the same headers.
-            for uri in ["/nope", "/static/nope.js"] {
+            for uri in ["/nope", "/static/nope.js", "/static/%1b%5b2J"] {
                 try await client.execute(uri: uri, method: .get) { response in
                     #expect(response.status == .notFound && response.headers[.contentType] == "text/plain; charset=utf-8", "\(uri)")
                     #expect(response.headers[.init("Content-Security-Policy")!] != nil && !String(buffer: response.body).isEmpty, "\(uri)")
+                    #expect(!String(buffer: response.body).contains("\u{1b}"), "a terminal escape went back as it came: \(uri)")
                 }
             }
             // It only reads: other methods are refused, HEAD is GET without a body.
@@ -119,6 +123,8 @@ struct DashboardServerTests {
             }
         }
         #expect(DashboardGate<BasicRequestContext>(listeningOn: "0.0.0.0").allowedHosts == nil)  // serving the network was asked for
+        #expect(DashboardGate<BasicRequestContext>(listeningOn: "127.0.0.2").allowedHosts?.contains("127.0.0.2") == true)  // loopback too
+        #expect(DashboardServer.isLoopback("127.1.2.3") && !DashboardServer.isLoopback("127.evil.com") && !DashboardServer.isLoopback("10.0.0.1"))
     }
 
     @Test func liveStreamsAreCountedUntilTheirAnswerIsGone() {

@@ -143,6 +143,11 @@ struct RunStoreTests {
         let file = temporaryStore() + "/a-file"
         try Data("x".utf8).write(to: URL(fileURLWithPath: file))
         #expect { try RunStore(directory: file) } throws: { "\($0)".contains("is a file, not a directory") }
+        // Read-only, naming the store file itself (a common slip) says to name its folder.
+        let store = temporaryStore()
+        try Tracker(dir: store, systemMetricsInterval: nil).start(project: "p").finish()
+        #expect { try RunStore(directory: store + "/temper.sqlite", access: .readOnly) } throws: { "\($0)".contains("is a file, not the store's folder; pass the folder that holds temper.sqlite (--dir \(store))") }
+        #expect { try RunStore(directory: "", access: .readOnly) } throws: { "\($0)".contains("the store directory is empty") }
     }
 
     @Test func nonFiniteValuesAndRepeatedStepsRoundTrip() throws {

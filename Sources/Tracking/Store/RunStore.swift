@@ -32,6 +32,8 @@ public final class RunStore: @unchecked Sendable {
     public let path: String
     public let access: Access
     let database: any DatabaseWriter
+    /// Read-only: the connection reads go through, reopened when the file changed under it.
+    private let reader: ReadOnlyConnection?
     /// A run still `running` whose heartbeat is older than this is shown as `crashed`.
     public let staleAfter: TimeInterval
 
@@ -64,7 +66,9 @@ public final class RunStore: @unchecked Sendable {
         do {
             switch access {
             case .readOnly:
-                database = try StoreFile.openReadOnly(path: path, busyTimeout: busyTimeout)
+                let connection = try ReadOnlyConnection(path: path, busyTimeout: busyTimeout)
+                self.reader = connection
+                database = try connection.current()
                 try Self.checkIdentity(database, path: path, access: access)
                 try Self.checkSchemaVersion(database, path: path)
             case .readWrite:
@@ -81,6 +85,7 @@ public final class RunStore: @unchecked Sendable {
                 }
                 let pool = try StoreFile.openReadWrite(path: path, busyTimeout: busyTimeout)
                 database = pool
+                self.reader = nil
                 try Self.checkIdentity(pool, path: path, access: access)
                 try Self.checkSchemaVersion(pool, path: path)
                 try Self.migrate(pool)
@@ -192,12 +197,13 @@ public final class RunStore: @unchecked Sendable {
     func read<T>(settling: Bool = true, _ body: (Database) throws -> T) throws -> T {
         if settling { LiveRuns.shared.settle(storePath: path) }
         do {
+            guard let reader else { return try database.read(body) }
             do {
-                return try database.read(body)
-            } catch let error as DatabaseError where access == .readOnly && (error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB) {
-                // Read as an immutable file, the store may have changed under the reader (a writer
-                // started meanwhile): read it once more, sharing the writer's log.
-                return try StoreFile.openReadOnly(path: path, busyTimeout: 5, immutableAllowed: false).read(body)
+                return try reader.current().read(body)
+            } catch let error as DatabaseError where (error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB) && reader.writerAppeared() {
+                // Read as an immutable file, the store changed under the reader (a writer started
+                // between the check and the read): read it once more, sharing the writer's log.
+                return try reader.current().read(body)
             }
         } catch let error as TrackingError {
             throw error

@@ -15,6 +15,15 @@ enum StoreFile {
         if let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: path), !FileManager.default.fileExists(atPath: path) {
             throw TrackingError.storeLocation("\(path) is a symbolic link to \(destination), which does not exist; fix or remove the link, or pass --dir for another store")
         }
+        var isDirectory: ObjCBool = false
+        if directory.isEmpty {
+            throw TrackingError.storeLocation("the store directory is empty (--dir '' or TEMPER_DIR=''); name the folder that holds \(RunStore.fileName)")
+        }
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
+            let folder = (directory as NSString).deletingLastPathComponent
+            throw TrackingError.storeLocation("\(directory) is a file, not the store's folder; pass the folder that holds \(RunStore.fileName)"
+                + ((directory as NSString).lastPathComponent == RunStore.fileName ? " (--dir \(folder.isEmpty ? "." : folder))" : ""))
+        }
         guard FileManager.default.fileExists(atPath: path) else {
             throw TrackingError.storeLocation("no run store in \(directory) (no \(RunStore.fileName)); runs are recorded there by `temper casestudy batchnorm` or `Tracker(dir:)`; pass --dir or set TEMPER_DIR to read another directory")
         }
@@ -117,6 +126,9 @@ enum StoreFile {
 
     /// Whether this SQLite takes `file:` URIs as file names (Debian's is built so).
     private static let usesURIs: Bool = (try? DatabaseQueue().read { try Bool.fetchOne($0, sql: "SELECT sqlite_compileoption_used('USE_URI')") } ?? false) ?? false
+
+    /// Whether `openReadOnly` opened the file as immutable.
+    static func isImmutable(_ queue: DatabaseQueue) -> Bool { queue.path.hasPrefix("file:") && queue.path.hasSuffix("immutable=1") }
 
     /// An SQLite URI that opens `path` read-only as a file no one changes.
     private static func immutableURI(_ path: String) -> String {

@@ -1,0 +1,66 @@
+import Foundation
+import GRDB
+
+/// A store's read-only connection that follows the file. While no process has the store open it
+/// is read as an immutable file (nothing is created beside it), and SQLite then never looks for
+/// changes: so before each read the file is compared with what was opened (its size, time and
+/// inode, and whether a writer's `-wal` appeared), and the connection is opened again when it
+/// changed — sharing the writer's log while there is one. A reader that lives long (the
+/// dashboard) thus sees runs logged after it started.
+final class ReadOnlyConnection: @unchecked Sendable {
+    let path: String
+    let busyTimeout: TimeInterval
+    private let lock = NSLock()
+    private var queue: DatabaseQueue
+    /// The file as it was when opened immutable; nil while sharing a writer's log.
+    private var openedAs: FileStamp?
+
+    init(path: String, busyTimeout: TimeInterval) throws {
+        self.path = path
+        self.busyTimeout = busyTimeout
+        (queue, openedAs) = try Self.open(path, busyTimeout: busyTimeout)
+    }
+
+    /// The connection to read with, opened again first if the file changed under an immutable one.
+    func current() throws -> DatabaseQueue {
+        lock.lock()
+        defer { lock.unlock() }
+        if let openedAs, FileStamp.exists(path + "-wal") || FileStamp(path) != openedAs {
+            (queue, self.openedAs) = try Self.open(path, busyTimeout: busyTimeout)
+        }
+        return queue
+    }
+
+    /// Whether a writer's log appeared since the connection was opened immutable (a read that
+    /// failed then may have met the writer's changes halfway).
+    func writerAppeared() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return openedAs != nil && FileStamp.exists(path + "-wal")
+    }
+
+    private static func open(_ path: String, busyTimeout: TimeInterval) throws -> (DatabaseQueue, FileStamp?) {
+        let stamp = FileStamp(path)
+        let queue = try StoreFile.openReadOnly(path: path, busyTimeout: busyTimeout)
+        return (queue, StoreFile.isImmutable(queue) ? stamp : nil)
+    }
+}
+
+/// What identifies a file's contents without reading it: inode, size and modification time.
+struct FileStamp: Equatable {
+    var inode: UInt64 = 0, size: Int64 = -1, seconds: Int = 0, nanoseconds: Int = 0
+
+    init(_ path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return }
+        inode = UInt64(info.st_ino)
+        size = Int64(info.st_size)
+        seconds = info.st_mtim.tv_sec
+        nanoseconds = info.st_mtim.tv_nsec
+    }
+
+    static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0
+    }
+}
