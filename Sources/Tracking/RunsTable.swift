@@ -134,6 +134,9 @@ public struct RunsTable: Sendable {
     public func select(_ runs: [RunInfo]) throws -> (columns: [String], runs: [RunInfo]) {
         // A column that no run has is a typo, not a filter that matches nothing.
         for filter in filters { try filter.checkValue(against: runs) }
+        if let sort, sort.isEmpty || sort == "-" {
+            throw TrackingError.invalidQuery("sort names a column (descending as -column, e.g. -val_accuracy), not \"\(sort)\"")
+        }
         for column in filters.map(\.column) + (sort.map { [$0.hasPrefix("-") ? String($0.dropFirst()) : $0] } ?? []) + (columns ?? [])
         where !runs.isEmpty && !Self.fixedColumns.contains(column) && runs.allSatisfy({ Self.cell($0, column).text.isEmpty }) {
             let metrics = Set(runs.flatMap { $0.summary.keys }).sorted()

@@ -21,6 +21,9 @@ struct RunsTableTests {
         let sorted = try RunsTable(sort: "-val_accuracy").rows(runs)
         #expect(sorted.runs.map(\.name) == ["b", "c", "a"])
         #expect(sorted.columns == ["name", "id", "state", "tags", "val_accuracy", "runtime"])
+        for empty in ["", "-"] {  // said "no run has \"\"" before
+            #expect { try RunsTable(sort: empty).rows(runs) } throws: { "\($0)".contains("sort names a column (descending as -column") }
+        }
         let finished = try RunsTable(filters: [try .init("state=finished")], sort: "name").rows(runs)
         #expect(finished.runs.map(\.name) == ["a", "b"])
         #expect(try RunsTable(filters: [try .init("val_accuracy>0.75")]).rows(runs).runs.map(\.name).sorted() == ["b", "c"])
