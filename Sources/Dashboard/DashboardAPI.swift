@@ -25,7 +25,8 @@ public final class DashboardAPI: @unchecked Sendable {
     /// Importance answers by sweep and scored trials.
     let importanceCache = AnswerCache()
 
-    /// Where answers that take seconds are computed: one thread of its own, never Swift's shared pool.
+    /// Where answers that take seconds are computed: a serial queue of its own (one at a time,
+    /// on a thread that is not one of Swift's shared pool).
     let heavyWork = DispatchQueue(label: "temper.dashboard.heavy-work")
 
     /// How far back a refresh looks for changed runs, beyond the last read (writers' clocks may differ).

@@ -11,11 +11,9 @@ struct DashboardGate<Context: RequestContext>: RouterMiddleware {
     /// The `Host` names accepted; nil accepts any (serving beyond loopback was asked for).
     let allowedHosts: Set<String>?
 
-    static var loopbackNames: Set<String> { ["localhost", "127.0.0.1", "[::1]", "::1"] }
-
     /// The gate for a server listening on `host`.
     init(listeningOn host: String) {
-        allowedHosts = DashboardServer.isLoopback(host) ? Self.loopbackNames.union([host.lowercased()]) : nil
+        allowedHosts = DashboardServer.isLoopback(host) ? DashboardServer.loopbackNames.union([host.lowercased()]) : nil
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

@@ -7,10 +7,11 @@ import Tracking
 /// events at `/api/events`, the pages at `/`, and the chart library from Debian's
 /// `libjs-dygraphs` at `/vendor/` — nothing is fetched from the network.
 public enum DashboardServer {
-    public static func router(api: DashboardAPI, assets: DashboardAssets = DashboardAssets(), host: String = "127.0.0.1") -> Router<BasicRequestContext> {
+    public static func router(api: DashboardAPI, assets: DashboardAssets = DashboardAssets(), host: String = "127.0.0.1",
+                              maxStreams: Int = maxLiveStreams) -> Router<BasicRequestContext> {
         let router = Router(options: .autoGenerateHeadEndpoints)
         router.add(middleware: DashboardGate(listeningOn: host))
-        let streams = LiveStreams(limit: maxLiveStreams)
+        let streams = LiveStreams(limit: maxStreams)
         router.get("/api/runs") { request, _ in json { try api.runsPage(query(request)) } }
         router.get("/api/runs/{id}") { _, context in json { try api.runDetail(try parameter(context, "id")) } }
         router.get("/api/runs/{id}/history") { request, context in json { try api.history(try parameter(context, "id"), query(request)) } }
@@ -39,7 +40,7 @@ public enum DashboardServer {
     static func parameter(_ context: BasicRequestContext, _ name: String) throws -> String {
         guard let value = context.parameters.get(name) else { throw DashboardError.badRequest("the path lacks \(name)") }
         guard value.utf8.count <= maxParameterLength else {
-            throw DashboardError.notFound("no \(name) is \(value.utf8.count) bytes long (at most \(maxParameterLength)); ids are 8 characters")
+            throw DashboardError.notFound("no \(name) is \(value.utf8.count) bytes long (at most \(maxParameterLength))" + (name == "id" ? "; ids are 8 characters" : ""))
         }
         let decoded = value.removingPercentEncoding ?? value
         guard !decoded.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
@@ -115,8 +116,8 @@ public enum DashboardServer {
 
     /// `GET /api/events[?maxEvents=N]`: server-sent events. Every half second the store's change
     /// token is checked (two `stat` calls, no read); when it changed, a `change` event goes out
-    /// and the pages fetch what they show again. A comment every 5 s keeps proxies from closing
-    /// the stream and finds a reader that left. `maxEvents` ends the stream after that many
+    /// and the pages fetch what they show again. A comment every 2 s keeps proxies from closing
+    /// the stream and finds a reader that left (the second write after it left fails: within 4 s). `maxEvents` ends the stream after that many
     /// events (for scripts and tests). At most `maxLiveStreams` streams are open at once.
     static func events(api: DashboardAPI, query: [String: [String]], streams: LiveStreams) -> Response {
         let limit: Int
@@ -142,7 +143,7 @@ public enum DashboardServer {
                     try await writer.write(ByteBuffer(string: "event: change\ndata: {}\n\n"))
                 } else {
                     quiet += 1
-                    if quiet % 10 == 0 { try await writer.write(ByteBuffer(string: ": still here\n\n")) }
+                    if quiet % 4 == 0 { try await writer.write(ByteBuffer(string: ": still here\n\n")) }
                 }
             }
             try await writer.finish(nil)
@@ -152,10 +153,13 @@ public enum DashboardServer {
     /// Live event streams a server keeps open at most.
     public static let maxLiveStreams = 64
 
+    /// The names of this machine's loopback a `Host` header may carry.
+    static let loopbackNames: Set<String> = ["localhost", "127.0.0.1", "[::1]", "::1"]
+
     /// Whether `host` is this machine's loopback: `localhost`, `::1` or an address in 127.0.0.0/8.
     public static func isLoopback(_ host: String) -> Bool {
         let name = host.lowercased()
-        if ["localhost", "127.0.0.1", "[::1]", "::1"].contains(name) { return true }
+        if loopbackNames.contains(name) { return true }
         let parts = name.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
@@ -164,9 +168,9 @@ public enum DashboardServer {
     static let idleTimeout: Int64 = 30
 
     /// The application on `host:port`; `onRunning` gets the bound port (useful with port 0).
-    public static func application(api: DashboardAPI, host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
-        -> some ApplicationProtocol {
-        Application(router: router(api: api, host: host), server: .http1(configuration: .init(idleTimeout: .seconds(idleTimeout))), configuration: .init(address: .hostname(host, port: port), serverName: "temper-dashboard"),
+    public static func application(api: DashboardAPI, host: String, port: Int, maxStreams: Int = maxLiveStreams,
+                                   onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(router: router(api: api, host: host, maxStreams: maxStreams), server: .http1(configuration: .init(idleTimeout: .seconds(idleTimeout))), configuration: .init(address: .hostname(host, port: port), serverName: "temper-dashboard"),
                     onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) })
     }
 }

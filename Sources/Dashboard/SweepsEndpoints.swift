@@ -65,13 +65,14 @@ extension DashboardAPI {
 
     /// `importance(_:)` without holding Swift's shared threads: a cached answer comes at once;
     /// otherwise the forests grow on the API's own serial queue, so the server goes on answering
-    /// everything else, and a request for an answer being computed waits behind it and then
-    /// takes it from the cache.
+    /// everything else. A request waiting there reads the trials again when its turn comes, so
+    /// requests queued while a sweep scores more trials all take the newest answer (computed once),
+    /// not one stale answer each.
     public func importanceAnswer(_ id: String) async throws -> Data {
-        let (key, scored) = try importanceInputs(id)
+        let (key, _) = try importanceInputs(id)
         if let known = importanceCache.value(key) { return known }
         return try await withCheckedThrowingContinuation { continuation in
-            heavyWork.async { continuation.resume(with: Result { try self.cachedImportance(key, scored) }) }
+            heavyWork.async { continuation.resume(with: Result { try self.importance(id) }) }
         }
     }
 

@@ -62,7 +62,7 @@ struct TemperDashboard: AsyncParsableCommand {
         if cause.contains("Address already in use") {
             return "port \(port) on \(host) is taken (by another temper dashboard?): pass --port with another number, or --port 0 for any free one"
         }
-        if cause.contains("Cannot assign requested address") || cause.lowercased().contains("unknown") || cause.contains("resolve") {
+        if cause.contains("Cannot assign requested address") || cause.contains("unknown(host") || cause.contains("resolve") {
             return "cannot listen on \(host.prefix(100)): it is not an address of this machine; --host takes 127.0.0.1 (the default), ::1, or 0.0.0.0 for every interface"
         }
         return "cannot serve on \(host.prefix(100)):\(port): \(cause)"

@@ -333,9 +333,10 @@ public final class Run: @unchecked Sendable {
         writeRoundsEnded += 1
         lastFailure = failure
         clock.lastWrite = now
-        if failure != nil, OpenStores.shared.closedForExit {
-            // The process is exiting: what it logged was written before its stores closed, and a
-            // run left running is seen `crashed` once the process is gone. Nothing to warn about.
+        if failure != nil, OpenStores.shared.closedForExit, queue.isEmpty, pending.isEmpty {
+            // The process is exiting and only a heartbeat could not be written: what the run
+            // logged was written before its stores closed, and a run left running is seen
+            // `crashed` once the process is gone. (Rows logged after that still warn.)
             writerExited = true
             condition.broadcast()
             condition.unlock()

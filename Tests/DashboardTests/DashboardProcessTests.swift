@@ -24,14 +24,15 @@ struct DashboardProcessTests {
     @Test func ctrlCStopsTheDashboardWhileAPageIsOpen() async throws {
         let (dir, _, _, _) = try dashboardStore("ctrlCStopsTheDashboardWhileAPageIsOpen")
         let (dashboard, address) = try startDashboard(dir)
-        defer { if dashboard.isRunning { dashboard.terminate() } }
+        // SIGKILL below: a test process that ran a live server ignores SIGTERM, and so do its children.
+        defer { if dashboard.isRunning { kill(dashboard.processIdentifier, SIGKILL) } }
         let stream = Process()
         stream.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         stream.arguments = ["-sN", "-m", "60", address + "api/events"]
         let received = Pipe()
         stream.standardOutput = received
         try stream.run()
-        defer { if stream.isRunning { stream.terminate() } }
+        defer { if stream.isRunning { kill(stream.processIdentifier, SIGKILL) } }
         let hello = try await onNewThread { String(decoding: received.fileHandleForReading.availableData, as: UTF8.self) }
         #expect(hello.contains("event: hello"))
         kill(dashboard.processIdentifier, SIGINT)

@@ -127,6 +127,50 @@ struct DashboardServerTests {
         #expect(DashboardServer.isLoopback("127.1.2.3") && !DashboardServer.isLoopback("127.evil.com") && !DashboardServer.isLoopback("10.0.0.1"))
     }
 
+    /// The status of a GET (curl gives up after a second: a stream that was accepted still says 200).
+    func status(_ url: String) async throws -> String {
+        try await onNewThread {
+            let probe = Process()
+            probe.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+            probe.arguments = ["-s", "-m", "1", "-o", "/dev/null", "-w", "%{http_code}", url]
+            let output = Pipe()
+            probe.standardOutput = output
+            try probe.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            probe.waitUntilExit()
+            return text
+        }
+    }
+
+    /// Through the server: a stream holds its slot while its reader stays, the next one is refused
+    /// with 503, and the slot is free again once the reader left (noticed at the next keep-alive).
+    @Test func aStreamHoldsItsSlotUntilItsReaderLeaves() async throws {
+        try await onOwnThread {
+            let (_, _, api, _) = try dashboardStore("aStreamHoldsItsSlotUntilItsReaderLeaves")
+            try await DashboardServer.application(api: api, host: "127.0.0.1", port: 0, maxStreams: 1).test(.live) { client in
+                let url = "http://127.0.0.1:\(try #require(client.port))/api/events"
+                let reader = Process()
+                reader.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+                reader.arguments = ["-sN", "-m", "60", url]
+                let received = Pipe()
+                reader.standardOutput = received
+                try reader.run()
+                let hello = try await onNewThread { String(decoding: received.fileHandleForReading.availableData, as: UTF8.self) }
+                #expect(hello.contains("event: hello"))
+                #expect(try await status(url) == "503")
+                // SIGKILL: after a live test the test process ignores SIGTERM (the server's signal
+                // handling), and its children inherit that.
+                kill(reader.processIdentifier, SIGKILL)
+                var again = ""
+                for _ in 0..<60 where again != "200" {
+                    again = try await status(url)
+                    if again != "200" { try await Task.sleep(nanoseconds: 250_000_000) }
+                }
+                #expect(again == "200", "the slot was not given back")
+            }
+        }
+    }
+
     @Test func liveStreamsAreCountedUntilTheirAnswerIsGone() {
         let streams = LiveStreams(limit: 2)
         var first = streams.open()

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Runs a test's tasks on a thread of their own instead of Swift's shared pool. Other suites'
+/// Runs a test's tasks one at a time on a serial queue of their own, whose thread is not one of
+/// Swift's shared pool. Other suites'
 /// CPU-bound tests hold the shared threads (two on a two-core machine) for minutes at a time, and
 /// a server inside the test process must still answer a browser meanwhile: the test body, the
 /// server's connection tasks and the test client are structured children, so they all run here.

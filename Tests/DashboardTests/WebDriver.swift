@@ -39,7 +39,9 @@ final class WebDriver: @unchecked Sendable {
 
     func quit() async {
         if !session.isEmpty { _ = try? await call("DELETE", "/session/\(session)", nil) }
-        driver.terminate()
+        // SIGKILL: a test process that ran a live server ignores SIGTERM (the server's signal
+        // handling), and chromedriver inherits that: terminate() left it running.
+        kill(driver.processIdentifier, SIGKILL)
     }
 
     func open(_ url: String) async throws { _ = try await call("POST", "/session/\(session)/url", ["url": url]) }

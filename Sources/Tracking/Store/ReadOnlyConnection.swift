@@ -21,22 +21,37 @@ final class ReadOnlyConnection: @unchecked Sendable {
         (queue, openedAs) = try Self.open(path, busyTimeout: busyTimeout)
     }
 
-    /// The connection to read with, opened again first if the file changed under an immutable one.
+    /// The connection to read with, opened again first if the file changed under an immutable
+    /// one. The reopen happens outside the lock; if it fails while the main file itself is as it
+    /// was (a writer only started its log), the last snapshot is still served.
     func current() throws -> DatabaseQueue {
         lock.lock()
-        defer { lock.unlock() }
-        if let openedAs, FileStamp.exists(path + "-wal") || FileStamp(path) != openedAs {
-            (queue, self.openedAs) = try Self.open(path, busyTimeout: busyTimeout)
+        let (queue, openedAs) = (self.queue, self.openedAs)
+        lock.unlock()
+        guard let openedAs, Self.changed(path, since: openedAs) else { return queue }
+        let reopened: (DatabaseQueue, FileStamp?)
+        do {
+            reopened = try Self.open(path, busyTimeout: busyTimeout)
+        } catch {
+            if FileStamp(path) == openedAs { return queue }
+            throw error
         }
-        return queue
+        lock.lock()
+        (self.queue, self.openedAs) = reopened
+        lock.unlock()
+        return reopened.0
     }
 
-    /// Whether a writer's log appeared since the connection was opened immutable (a read that
-    /// failed then may have met the writer's changes halfway).
-    func writerAppeared() -> Bool {
+    /// Whether the file changed since the connection was opened immutable (a read that failed
+    /// then may have met a writer's changes halfway, and is worth one more try).
+    var isStale: Bool {
         lock.lock()
         defer { lock.unlock() }
-        return openedAs != nil && FileStamp.exists(path + "-wal")
+        return openedAs.map { Self.changed(path, since: $0) } ?? false
+    }
+
+    private static func changed(_ path: String, since stamp: FileStamp) -> Bool {
+        FileStamp.exists(path + "-wal") || FileStamp(path) != stamp
     }
 
     private static func open(_ path: String, busyTimeout: TimeInterval) throws -> (DatabaseQueue, FileStamp?) {

@@ -120,8 +120,11 @@ extension RunStore {
     public func stepTimes(_ runID: String) throws -> [Int: Double] {
         try read { db in
             guard try db.columns(in: "history").contains(where: { $0.name == "time" }) else { return [:] }
-            let rows = try Row.fetchAll(db, sql: "SELECT step, MAX(time) AS time FROM history WHERE run_id = ? AND time IS NOT NULL GROUP BY step",
-                                        arguments: [runID])
+            // Only numbers (a hand-edited row may hold anything).
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT CAST(step AS INTEGER) AS step, MAX(time) AS time FROM history
+                WHERE run_id = ? AND typeof(time) IN ('real', 'integer') GROUP BY step
+                """, arguments: [runID])
             return Dictionary(rows.map { ($0["step"] as Int, $0["time"] as Double) }, uniquingKeysWith: { a, _ in a })
         }
     }

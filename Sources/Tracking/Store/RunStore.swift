@@ -200,9 +200,9 @@ public final class RunStore: @unchecked Sendable {
             guard let reader else { return try database.read(body) }
             do {
                 return try reader.current().read(body)
-            } catch let error as DatabaseError where (error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB) && reader.writerAppeared() {
-                // Read as an immutable file, the store changed under the reader (a writer started
-                // between the check and the read): read it once more, sharing the writer's log.
+            } catch let error as DatabaseError where (error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB) && reader.isStale {
+                // Read as an immutable file, the store changed under the reader (a writer came
+                // between the check and the read): read it once more, as it is now.
                 return try reader.current().read(body)
             }
         } catch let error as TrackingError {
