@@ -254,6 +254,10 @@ final class OpenStores: @unchecked Sendable {
             // Fold the log into the file first: the close below skips that when a reader of
             // another process holds the log.
             _ = try? pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            // `close()` closes the writer before the readers (GRDB), so the writer is not the last
+            // connection and cannot remove the log, and the last one, read-only, cannot either:
+            // the readers are closed first (what `releaseMemory` does), as when a pool is freed.
+            pool.releaseMemory()
             try? pool.close()
         }
     }
