@@ -7,7 +7,7 @@ import Testing
 struct DashboardProcessTests {
     /// Starts `temper-dashboard` on `dir` at a free port; its process and address.
     func startDashboard(_ dir: String) throws -> (Process, String) {
-        let (process, output) = try launchTemper(program: "temper-dashboard", ["--dir", dir, "--port", "0"])
+        let (process, output) = try launchTemper(program: "temper-dashboard", ["--dir", dir, "--port", "0"])  // on a lasting thread (see onNewThread)
         var text = ""
         let deadline = Date().addingTimeInterval(30)
         while !text.contains("/ (store"), Date() < deadline {
@@ -23,7 +23,7 @@ struct DashboardProcessTests {
     /// was open.
     @Test func ctrlCStopsTheDashboardWhileAPageIsOpen() async throws {
         let (dir, _, _, _) = try dashboardStore("ctrlCStopsTheDashboardWhileAPageIsOpen")
-        let (dashboard, address) = try startDashboard(dir)
+        let (dashboard, address) = try await onNewThread { try startDashboard(dir) }
         // SIGKILL below: a test process that ran a live server ignores SIGTERM, and so do its children.
         defer { if dashboard.isRunning { kill(dashboard.processIdentifier, SIGKILL) } }
         let stream = Process()
@@ -31,7 +31,7 @@ struct DashboardProcessTests {
         stream.arguments = ["-sN", "-m", "60", address + "api/events"]
         let received = Pipe()
         stream.standardOutput = received
-        try stream.run()
+        try await onNewThread { try stream.run() }
         defer { if stream.isRunning { kill(stream.processIdentifier, SIGKILL) } }
         let hello = try await onNewThread { String(decoding: received.fileHandleForReading.availableData, as: UTF8.self) }
         #expect(hello.contains("event: hello"))
@@ -42,5 +42,11 @@ struct DashboardProcessTests {
             return !dashboard.isRunning
         }
         #expect(exited, "the dashboard still runs 10 s after Ctrl-C with a page open")
+        kill(stream.processIdentifier, SIGKILL)
+        try await onNewThread {
+            stream.waitUntilExit()
+            if dashboard.isRunning { kill(dashboard.processIdentifier, SIGKILL) }
+            dashboard.waitUntilExit()
+        }
     }
 }

@@ -154,13 +154,14 @@ struct DashboardServerTests {
                 reader.arguments = ["-sN", "-m", "60", url]
                 let received = Pipe()
                 reader.standardOutput = received
-                try reader.run()
+                try await onNewThread { try reader.run() }
                 let hello = try await onNewThread { String(decoding: received.fileHandleForReading.availableData, as: UTF8.self) }
                 #expect(hello.contains("event: hello"))
                 #expect(try await status(url) == "503")
                 // SIGKILL: after a live test the test process ignores SIGTERM (the server's signal
                 // handling), and its children inherit that.
                 kill(reader.processIdentifier, SIGKILL)
+                try await onNewThread { reader.waitUntilExit() }
                 var again = ""
                 for _ in 0..<60 where again != "200" {
                     again = try await status(url)

@@ -18,11 +18,12 @@ final class WebDriver: @unchecked Sendable {
         driver.arguments = ["--port=\(port)"]
         driver.standardOutput = FileHandle.nullDevice
         driver.standardError = FileHandle.nullDevice
-        try driver.run()
         base = "http://127.0.0.1:\(port)"
     }
 
     func start() async throws {
+        let driver = self.driver
+        try await onNewThread { try driver.run() }  // on a lasting thread (see onNewThread)
         let options: [String: Any] = ["args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,800"]]
         let capabilities: [String: Any] = ["browserName": "chrome", "goog:chromeOptions": options, "goog:loggingPrefs": ["browser": "ALL"]]
         for attempt in 0..<50 {
@@ -41,7 +42,10 @@ final class WebDriver: @unchecked Sendable {
         if !session.isEmpty { _ = try? await call("DELETE", "/session/\(session)", nil) }
         // SIGKILL: a test process that ran a live server ignores SIGTERM (the server's signal
         // handling), and chromedriver inherits that: terminate() left it running.
+        guard driver.processIdentifier > 0 else { return }
         kill(driver.processIdentifier, SIGKILL)
+        let driver = self.driver
+        _ = try? await onNewThread { driver.waitUntilExit() }
     }
 
     func open(_ url: String) async throws { _ = try await call("POST", "/session/\(session)/url", ["url": url]) }
