@@ -66,7 +66,7 @@ let package = Package(
             ]
         ),
         // The dashboard's JSON API and pages over a run store (Hummingbird), and its program.
-        .target(name: "Dashboard", dependencies: ["Tracking", "Tuning", .product(name: "Hummingbird", package: "hummingbird"),
+        .target(name: "Dashboard", dependencies: ["Tracking", "Tuning", "Charts", .product(name: "Hummingbird", package: "hummingbird"),
                                                  .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")], resources: [.copy("Pages")]),
         .executableTarget(name: "TemperDashboard", dependencies: ["Dashboard", "Tracking", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "KerasTunerExample", dependencies: ["Models", "Tuning"], path: "Examples/keras-tuner", exclude: ["README.md"]),
@@ -90,6 +90,7 @@ let package = Package(
                                                          .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ModelsTests", dependencies: ["Graph", "Runtime", "Models", "ReadmeSupport"], resources: [.copy("Data")]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TemperDashboard", "Tracking", "Tuning", "Models", "ProcessSupport",
+                                                         .product(name: "GRDB", package: "GRDB.swift"),
                                                          .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "RuntimeTests", dependencies: ["Graph", "Autodiff", "Runtime", "Workloads", "AllocationCounting", "ReadmeSupport"]),
     ]

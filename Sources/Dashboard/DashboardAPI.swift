@@ -16,7 +16,7 @@ public final class DashboardAPI: @unchecked Sendable {
 
     /// The runs as last read, with their columns and when they were read.
     struct Snapshot {
-        var token: String
+        var token: [FileStamp]
         var runs: [RunInfo]
         var columns: [String]
         var readAt: Double
@@ -42,7 +42,7 @@ public final class DashboardAPI: @unchecked Sendable {
     }
 
     /// Changes whenever the store does (for server-sent events).
-    public func changeToken() -> String { watch.token() }
+    public func changeToken() -> [FileStamp] { watch.token() }
 
     /// Reads the runs now, so that the first page opened answers from the cache (the first read
     /// of 10,000 runs takes about 0.3 s; `temper-dashboard` does it before it prints its address).

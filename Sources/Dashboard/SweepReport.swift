@@ -1,4 +1,5 @@
 import Foundation
+import Charts
 import Tracking
 
 /// `temper report --sweep ID --out sweep.html`: the dashboard's sweep page as one self-contained
@@ -56,8 +57,5 @@ public enum SweepReport {
         script.replacingOccurrences(of: "</script", with: "<\\/script", options: .caseInsensitive).replacingOccurrences(of: "<!--", with: "<\\!--")
     }
 
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-            .replacingOccurrences(of: "\"", with: "&quot;")
-    }
+    static func escape(_ text: String) -> String { Markup.escape(text) }
 }

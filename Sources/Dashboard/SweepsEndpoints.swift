@@ -80,7 +80,8 @@ extension DashboardAPI {
     private func importanceInputs(_ id: String) throws -> (key: String, scored: [TrialInfo]) {
         let info = try sweepInfo(id)
         let scored = try store.trials(info.id).filter { Self.isScored($0) && $0.score?.isFinite == true }
-        return ("\(info.id) \(scored.count) \(scored.map { $0.score ?? 0 }.reduce(0, +))", scored)
+        // Every scored trial and its score: two trials that swap scores are another set.
+        return (info.id + " " + scored.map { "\($0.number):\($0.score ?? 0)" }.joined(separator: ","), scored)
     }
 
     private func cachedImportance(_ key: String, _ scored: [TrialInfo]) throws -> Data {

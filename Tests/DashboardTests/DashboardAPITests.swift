@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import ProcessSupport
 import Tracking
@@ -204,6 +205,19 @@ struct DashboardAPITests {
             #expect(rows.first?["parameter"] as? String == "x")
             // The same answer as a fresh API computes in place.
             #expect(try await answer == (try DashboardAPI(store: RunStore(directory: dir, access: .readOnly)).importance(sweep)))
+            // Two trials that swap scores make another set: the answer is computed again (the
+            // cache key was the count and the sum of the scores, the same for both; whole-number
+            // scores keep the sums exact).
+            let queue = try DatabaseQueue(path: dir + "/temper.sqlite")
+            try await queue.write { db in try db.execute(sql: "UPDATE trial SET score = number WHERE sweep_id = ?", arguments: [sweep]) }
+            let before = try await api.importanceAnswer(sweep)
+            try await queue.write { db in
+                try db.execute(sql: "UPDATE trial SET score = 39 - score WHERE sweep_id = ? AND number IN (0, 39)", arguments: [sweep])
+            }
+            try queue.close()
+            let after = try await api.importanceAnswer(sweep)
+            #expect(after != before)
+            #expect(after == (try DashboardAPI(store: RunStore(directory: dir, access: .readOnly)).importance(sweep)))
         }
     }
 

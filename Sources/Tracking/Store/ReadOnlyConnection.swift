@@ -56,16 +56,17 @@ final class ReadOnlyConnection: @unchecked Sendable {
 
     private static func open(_ path: String, busyTimeout: TimeInterval) throws -> (DatabaseQueue, FileStamp?) {
         let stamp = FileStamp(path)
-        let queue = try StoreFile.openReadOnly(path: path, busyTimeout: busyTimeout)
-        return (queue, StoreFile.isImmutable(queue) ? stamp : nil)
+        let (queue, immutable) = try StoreFile.openReadOnlyNoting(path: path, busyTimeout: busyTimeout)
+        return (queue, immutable ? stamp : nil)
     }
 }
 
 /// What identifies a file's contents without reading it: inode, size and modification time.
-struct FileStamp: Equatable {
-    var inode: UInt64 = 0, size: Int64 = -1, seconds: Int = 0, nanoseconds: Int = 0
+public struct FileStamp: Equatable, Sendable {
+    public private(set) var inode: UInt64 = 0, size: Int64 = -1, seconds: Int = 0, nanoseconds: Int = 0
 
-    init(_ path: String) {
+    /// The file's stamp; size −1 when there is no file.
+    public init(_ path: String) {
         var info = stat()
         guard stat(path, &info) == 0 else { return }
         inode = UInt64(info.st_ino)
@@ -74,7 +75,7 @@ struct FileStamp: Equatable {
         nanoseconds = info.st_mtim.tv_nsec
     }
 
-    static func exists(_ path: String) -> Bool {
+    public static func exists(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0
     }

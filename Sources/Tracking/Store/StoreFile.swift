@@ -88,6 +88,11 @@ enum StoreFile {
     /// writer has it open, the reader shares the writer's `-wal` and `-shm` and sees every
     /// committed row, without waiting for the writer's lock.
     static func openReadOnly(path: String, busyTimeout: TimeInterval, immutableAllowed: Bool = true) throws -> DatabaseQueue {
+        try openReadOnlyNoting(path: path, busyTimeout: busyTimeout, immutableAllowed: immutableAllowed).queue
+    }
+
+    /// `openReadOnly`, and whether it opened the file as immutable.
+    static func openReadOnlyNoting(path: String, busyTimeout: TimeInterval, immutableAllowed: Bool = true) throws -> (queue: DatabaseQueue, immutable: Bool) {
         var configuration = Configuration()
         configuration.readonly = true
         configuration.busyMode = .timeout(busyTimeout)
@@ -105,10 +110,10 @@ enum StoreFile {
             }
         }
         if immutableAllowed && usesURIs && !manager.fileExists(atPath: path + "-wal") {
-            return try DatabaseQueue(path: immutableURI(path), configuration: configuration)
+            return (try DatabaseQueue(path: immutableURI(path), configuration: configuration), true)
         }
         do {
-            return try DatabaseQueue(path: path, configuration: configuration)
+            return (try DatabaseQueue(path: path, configuration: configuration), false)
         } catch let error as DatabaseError where [.SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM].contains(error.resultCode) {
             throw TrackingError.storeLocation("cannot read \(path) (\(error.message ?? "\(error.resultCode)")): a process is writing it and this user may not share its -shm file; read it as the store's owner, or when no run is being logged")
         }
@@ -126,9 +131,6 @@ enum StoreFile {
 
     /// Whether this SQLite takes `file:` URIs as file names (Debian's is built so).
     private static let usesURIs: Bool = (try? DatabaseQueue().read { try Bool.fetchOne($0, sql: "SELECT sqlite_compileoption_used('USE_URI')") } ?? false) ?? false
-
-    /// Whether `openReadOnly` opened the file as immutable.
-    static func isImmutable(_ queue: DatabaseQueue) -> Bool { queue.path.hasPrefix("file:") && queue.path.hasSuffix("immutable=1") }
 
     /// An SQLite URI that opens `path` read-only as a file no one changes.
     private static func immutableURI(_ path: String) -> String {

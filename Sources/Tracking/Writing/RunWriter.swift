@@ -54,7 +54,7 @@ struct PreparedRows {
                 json.number(latest[key]!)
             }
             json.raw("}")
-            history.append((group.step, group.rows.map(\.time).max() ?? 0, json.text))
+            history.append((group.step, group.rows.reduce(0) { Swift.max($0, $1.time) }, json.text))
             for m in group.rows {
                 let single = MetricSummary(last: m.value, lastStep: m.step, min: m.value.isNaN ? .infinity : m.value,
                                            max: m.value.isNaN ? -.infinity : m.value, count: 1)
