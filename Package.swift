@@ -11,11 +11,15 @@ let package = Package(
         .library(name: "Temper", targets: ["Graph", "Autodiff", "Runtime", "GradientCheck", "Models", "Charts"]),
         .library(name: "TemperTracking", targets: ["Tracking"]),
         .library(name: "TemperTuning", targets: ["Tuning"]),
-        .executable(name: "temper", targets: ["TemperCLI"]),
+        .executable(name: "temper", targets: ["TemperProgram"]),
         .executable(name: "temper-bench", targets: ["TemperBench"]),
         .executable(name: "keras-tuner-example", targets: ["KerasTunerExample"]),
         // The live dashboard: a program of its own, so `temper` builds without a web server.
         .executable(name: "temper-dashboard", targets: ["TemperDashboard"]),
+        // `temper` with PostgreSQL stores (many machines): a program of its own, so `temper`
+        // builds without a PostgreSQL client; `temper` hands `postgres://` stores to it.
+        .executable(name: "temper-postgres", targets: ["TemperPostgresProgram"]),
+        .library(name: "TrackingPostgres", targets: ["TrackingPostgres"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -25,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         .systemLibrary(
@@ -55,9 +60,11 @@ let package = Package(
         .target(name: "AllocationCounting", dependencies: [.product(name: "MallocInterposerSwift", package: "malloc-interposer")]),
         .executableTarget(
             name: "TemperBench",
-            dependencies: ["Benchmarks", "AllocationCounting", "Runtime", "Workloads", "TerminalOutput", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Benchmarks", "AllocationCounting", "Runtime", "Workloads", "TerminalOutput", "TrackingPostgres", "ProcessSupport",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .executableTarget(
+        // The command line's commands, for `temper` and `temper-postgres`.
+        .target(
             name: "TemperCLI",
             dependencies: [
                 "Graph", "Autodiff", "Runtime", "GradientCheck", "Workloads", "Models", "CaseStudies", "Tracking", "Charts", "Tuning", "TerminalOutput",
@@ -65,10 +72,14 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        .executableTarget(name: "TemperProgram", dependencies: ["TemperCLI"]),
+        .executableTarget(name: "TemperPostgresProgram", dependencies: ["TemperCLI", "TrackingPostgres"]),
+        // The run store on PostgreSQL (postgres-nio): its own module, so the core builds without it.
+        .target(name: "TrackingPostgres", dependencies: ["Tracking", .product(name: "PostgresNIO", package: "postgres-nio")]),
         // The dashboard's JSON API and pages over a run store (Hummingbird), and its program.
         .target(name: "Dashboard", dependencies: ["Tracking", "Tuning", "Charts", .product(name: "Hummingbird", package: "hummingbird"),
                                                  .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")], resources: [.copy("Pages")]),
-        .executableTarget(name: "TemperDashboard", dependencies: ["Dashboard", "Tracking", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "TemperDashboard", dependencies: ["Dashboard", "Tracking", "TrackingPostgres", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "KerasTunerExample", dependencies: ["Models", "Tuning"], path: "Examples/keras-tuner", exclude: ["README.md"]),
         // The README's examples, for the tests that hold them (not a product).
         .target(name: "ReadmeSupport", path: "Tests/ReadmeSupport"),
@@ -86,12 +97,14 @@ let package = Package(
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Graph", "Runtime"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "AllocationCounting", "Workloads", "CaseStudies"]),
         // The command line as a user runs it: the `temper` program, over the run store.
-        .testTarget(name: "TemperCLITests", dependencies: ["TemperCLI", "TerminalOutput", "Tracking", "Models", "TrackingProbe", "ProcessSupport",
+        .testTarget(name: "TemperCLITests", dependencies: ["TemperCLI", "TemperProgram", "TerminalOutput", "Tracking", "Models", "TrackingProbe", "ProcessSupport",
                                                          .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ModelsTests", dependencies: ["Graph", "Runtime", "Models", "ReadmeSupport"], resources: [.copy("Data")]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TemperDashboard", "Tracking", "Tuning", "Models", "ProcessSupport",
                                                          .product(name: "GRDB", package: "GRDB.swift"),
                                                          .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        // The run store on a real PostgreSQL server (started by the tests on loopback), and agents.
+        .testTarget(name: "PostgresTests", dependencies: ["TrackingPostgres", "Tracking", "Tuning", "ProcessSupport", "TemperProgram", "TemperPostgresProgram"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Graph", "Autodiff", "Runtime", "Workloads", "AllocationCounting", "ReadmeSupport"]),
     ]
 )

@@ -16,7 +16,7 @@ public final class DashboardAPI: @unchecked Sendable {
 
     /// The runs as last read, with their columns and when they were read.
     struct Snapshot {
-        var token: [FileStamp]
+        var token: String
         var runs: [RunInfo]
         var columns: [String]
         var readAt: Double
@@ -38,11 +38,11 @@ public final class DashboardAPI: @unchecked Sendable {
 
     public init(store: RunStore) {
         self.store = store
-        watch = StoreWatch(path: store.path)
+        watch = StoreWatch(store: store)
     }
 
     /// Changes whenever the store does (for server-sent events).
-    public func changeToken() -> [FileStamp] { watch.token() }
+    public func changeToken() -> String { watch.token() }
 
     /// Reads the runs now, so that the first page opened answers from the cache (the first read
     /// of 10,000 runs takes about 0.3 s; `temper-dashboard` does it before it prints its address).
@@ -63,7 +63,7 @@ public final class DashboardAPI: @unchecked Sendable {
         let previous = cached
         lock.unlock()
         if let previous, previous.token == token { return (previous.runs, previous.columns) }
-        let now = Date().timeIntervalSince1970
+        let now = store.now()
         var fresh: Snapshot?
         if let previous {
             let changed = try store.runs(changedSince: previous.readAt - Self.refreshMargin)

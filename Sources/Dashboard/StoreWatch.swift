@@ -1,11 +1,12 @@
 import Tracking
 
-/// Whether a run store changed, without reading it: the stamps (inode, size, modification time)
-/// of the SQLite file and its write-ahead log, which every commit changes. Costs two `stat` calls
-/// and takes no lock, so polling it never slows a run that is logging.
+/// Whether a run store changed, without reading what it holds: the engine's change token (for
+/// SQLite the stamps of the file and its write-ahead log, two `stat` calls and no lock, so polling
+/// never slows a run that is logging; for PostgreSQL one small query).
 struct StoreWatch: Sendable {
-    let path: String
+    let store: RunStore
 
-    /// A value that changes whenever a writer commits.
-    func token() -> [FileStamp] { [FileStamp(path), FileStamp(path + "-wal")] }
+    /// A value that changes whenever a writer commits (a store out of reach reads as one value,
+    /// so a page is not told to reload while it stays so).
+    func token() -> String { (try? store.changeToken()) ?? "unreachable" }
 }

@@ -2,6 +2,8 @@ import AllocationCounting
 import ArgumentParser
 import Benchmarks
 import Foundation
+import ProcessSupport
+import TrackingPostgres
 import Runtime
 import TerminalOutput
 import Workloads
@@ -30,7 +32,7 @@ struct BenchCommand: ParsableCommand {
 
     /// What to measure.
     enum Workload: String, CaseIterable, ExpressibleByArgument {
-        case casestudy, mlp, casestudyVariant = "casestudy-variant", tracking, tuner, sweep, hpo, dashboard, all
+        case casestudy, mlp, casestudyVariant = "casestudy-variant", tracking, tuner, sweep, hpo, dashboard, agents, all
     }
 
     @Option(help: "casestudy, mlp, casestudy-variant, tracking, tuner, sweep, hpo or all (all but tuner, sweep and hpo).")
@@ -56,6 +58,9 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "The folder with the peer scripts.")
     var peers: String = "Benchmarks/Peers"
+
+    @Option(help: "The PostgreSQL store the agents workload uses (default: a throwaway server started for the bench, which needs Debian's postgresql).")
+    var agentsStore: String?
 
     @Flag(help: "Print one JSON object per workload instead of a table.")
     var json = false
@@ -103,6 +108,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        PostgresEngine.register()
         BLAS.setThreads(threads)
         var records: [Record] = []
         let selected: [Workload] = workload == .all ? [.casestudy, .mlp, .casestudyVariant, .tracking] : [workload]
@@ -112,6 +118,7 @@ struct BenchCommand: ParsableCommand {
             case .sweep: try runSweep()
             case .hpo: try runHPO()
             case .dashboard: try runDashboard()
+            case .agents: try runAgents()
             case .tracking: records.append(try trackingRecord())
             case .casestudyVariant: records.append(try variantRecord())
             case .casestudy: records.append(try stepRecord(try TrainingStepGraphs.caseStudy(), name: chosen, defaultSteps: 2000))
@@ -251,6 +258,28 @@ struct BenchCommand: ParsableCommand {
             + "\(String(format: "%.3f", computing)) s beside 2 threads that only compute (\(String(format: "%+.0f", 100 * (computing / alone - 1)))%: the CPU shared); "
             + "\(String(format: "%.3f", polling)) s beside 2 threads polling the API without pause (\(String(format: "%+.0f", 100 * (polling / alone - 1)))%); "
             + "steps lost: \(polled.lost)")
+    }
+
+    private func runAgents() throws {
+        let postgres: String
+        if let agentsStore {
+            postgres = agentsStore
+        } else {
+            let server = try TestPostgres.start()
+            postgres = try server.database("bench_agents")
+            print("agents: a throwaway PostgreSQL server on 127.0.0.1:\(server.port) (fsync off; pass --agents-store URL for your own)")
+        }
+        let sqlite = FileManager.default.temporaryDirectory.path + "/temper-bench-agents-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: sqlite) }
+        var table = TerminalTable(["store", "agents", "trials", "trials/s", "store ms/trial (median)", "90th pct"])
+        for (name, location) in [("PostgreSQL", postgres), ("SQLite", sqlite)] {
+            for f in try AgentsBenchmark.run(location: location) {
+                table.append([name, "\(f.agents)", "\(f.trials)", String(format: "%.0f", f.trialsPerSecond),
+                              String(format: "%.2f", f.storeMilliseconds), String(format: "%.2f", f.storeMilliseconds90)])
+            }
+        }
+        print("agents: each claims a trial (reporting the last one's result in the same transaction), sends a heartbeat, trains 2 ms; 40 trials per agent")
+        print(table.render())
     }
 
     private func runTuner() throws {

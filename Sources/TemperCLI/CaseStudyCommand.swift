@@ -36,7 +36,8 @@ struct BatchNormCaseStudyCommand: ParsableCommand {
     @Option(help: "Threads for OpenBLAS (one is fastest for this small model).")
     var threads: Int = 1
 
-    @Option(help: "The run store to log every run to (default: $TEMPER_DIR, else ./temper-runs).")
+    @Option(name: [.customLong("store"), .customLong("dir")],
+            help: "The run store to log every run to: a directory, or a postgres://user:password@host:port/database URL (default: $TEMPER_STORE, else $TEMPER_DIR, else ./temper-runs).")
     var dir: String?
 
     @Flag(help: "Do not log the runs.")
@@ -56,7 +57,8 @@ struct BatchNormCaseStudyCommand: ParsableCommand {
         guard seeds > 0, epochs > 0 else { throw ValidationError("--seeds and --epochs must be positive (got \(seeds) and \(epochs))") }
         guard threads > 0 else { throw ValidationError("--threads must be at least 1, not \(threads)") }
         // Output paths are checked before the store is opened and before training, not after.
-        let storePath = noTrack ? nil : RunStore.filePath(directory: dir)
+        let storePath: String?
+        if !noTrack, case .directory(let directory) = StoreLocation(dir) { storePath = RunStore.filePath(directory: directory) } else { storePath = nil }
         if let json { try OutputFile.check(json, protecting: storePath) }
         if let out { try Self.preparePictureFolder(out, protecting: storePath) }
         let tracker = noTrack ? nil : try Tracker(dir: dir)
@@ -93,7 +95,7 @@ struct BatchNormCaseStudyCommand: ParsableCommand {
             // Every run is written before saying so; a write that failed (disk full, a damaged
             // store) ends the command with an error naming the store, the cause and what was lost.
             try tracker.waitUntilWritten()
-            let dirOption = dir.map { " --dir \($0)" } ?? ""
+            let dirOption = dir.map { " --store \($0)" } ?? ""
             print("\nlogged \(runs.count) runs to \(tracker.store.path); see them with")
             print("  temper runs --project \(project) --sort -val_accuracy\(dirOption)")
             print("  temper report --project \(project) --out report.html\(dirOption)")

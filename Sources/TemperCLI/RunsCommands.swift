@@ -6,18 +6,18 @@ import Tracking
 
 /// Options every run-store command takes.
 struct StoreOptions: ParsableArguments {
-    @Option(help: "The run store directory (default: $TEMPER_DIR, else ./temper-runs).")
+    @Option(name: [.customLong("store"), .customLong("dir")], help: "The run store: a directory, or a postgres://user:password@host:port/database URL (default: $TEMPER_STORE, else $TEMPER_DIR, else ./temper-runs).")
     var dir: String?
 
     /// Opens an existing store read-only: these commands never create, migrate or write it, and
     /// never wait for a writer's lock.
     func openForReading() throws -> RunStore {
-        try RunStore(directory: dir, access: .readOnly)
+        try RunStore(location: dir, access: .readOnly)
     }
 
     /// Opens an existing store to change it (`runs delete`).
     func openForChanging() throws -> RunStore {
-        try RunStore(directory: dir, mustExist: true)
+        try RunStore(location: dir, mustExist: true)
     }
 }
 
@@ -257,7 +257,7 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         if let sweep {
-            try CompanionProgram(name: "temper-dashboard").exec(["--report-sweep", sweep, "--out", out] + (store.dir.map { ["--dir", $0] } ?? []))
+            try CompanionProgram(name: "temper-dashboard").exec(["--report-sweep", sweep, "--out", out] + (store.dir.map { ["--store", $0] } ?? []))
         }
         guard histogramRuns >= 0 else { throw ValidationError("--histogram-runs must be 0 or more, not \(histogramRuns)") }
         let store = try store.openForReading()

@@ -17,11 +17,21 @@ struct SweepCommand: ParsableCommand {
 struct SweepRunOptions: ParsableArguments {
     @Option(help: "Trials trained at once (threads of this process; each trial's program runs as its own process when it is not a Temper spec).")
     var parallel: Int = 1
-    @Option(help: "The run store (default: $TEMPER_DIR, else ./temper-runs).") var dir: String?
+    @Option(name: [.customLong("store"), .customLong("dir")], help: "The run store: a directory, or a postgres://user:password@host:port/database URL (default: $TEMPER_STORE, else $TEMPER_DIR, else ./temper-runs).") var dir: String?
     @Flag(help: "Print nothing while the sweep runs (errors and the final summary only).") var quiet = false
+    @Option(help: "Seconds without a heartbeat after which another agent's trial counts as crashed and is run again (same configuration and seed); heartbeats go out every sixth of it. Give every agent of a sweep the same value.")
+    var staleAfter: Double = 60
 
     func validate() throws {
         guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1, not \(parallel)") }
+        guard staleAfter.isFinite, staleAfter >= 1, staleAfter <= 86_400 else {
+            throw ValidationError("--stale-after must be from 1 to 86400 seconds, not \(staleAfter)")
+        }
+    }
+
+    /// The tracker the sweep's runs and claims go through.
+    func tracker() throws -> Tracker {
+        try Tracker(dir: dir, heartbeatInterval: min(5, staleAfter / 6), systemMetricsInterval: nil, staleAfter: staleAfter)
     }
 }
 
@@ -42,6 +52,8 @@ struct SweepStartCommand: ParsableCommand {
     @Option(help: "The sweep's seed (default: the file's seed:, else 1): trials' configurations and training seeds derive from it.")
     var seed: UInt64?
     @Flag(help: "Start a new sweep even when one of this file and seed exists.") var new = false
+    @Flag(help: "Create the sweep and print its id, training nothing: agents (`temper agent ID`, on any machine that reaches the store) run its trials, as after W&B's `wandb sweep`.")
+    var createOnly = false
     @OptionGroup var options: SweepRunOptions
 
     func run() throws {
@@ -60,8 +72,13 @@ struct SweepStartCommand: ParsableCommand {
         }
         let defaultProject = trainSpec?.project ?? ((file as NSString).lastPathComponent as NSString).deletingPathExtension
         let plan = try spec.plan(seed: seed, defaultProject: defaultProject)
-        let tracker = try Tracker(dir: options.dir, systemMetricsInterval: nil)
+        let tracker = try options.tracker()
         let (sweep, resumed) = try Sweep.open(plan, in: tracker.store, resume: !new)
+        if createOnly {
+            print(sweep.info.id)
+            FileHandle.standardError.write(Data("temper: \(resumed ? "found" : "created") sweep \(sweep.info.id) (\(sweep.info.name)) in \(sweep.store.path); run its trials with: temper agent \(sweep.info.id)\(options.dir.map { " --store \($0)" } ?? "")\n".utf8))
+            return
+        }
         let executor: TrialExecutor = try trainSpec.map { try SpecTrialExecutor(spec: $0) } ?? CommandTrialExecutor(spec: spec)
         try SweepSession(sweep: sweep, tracker: tracker, executor: executor, options: options).run(resumed: resumed, inProcess: trainSpec != nil)
     }
@@ -102,12 +119,13 @@ final class SweepSession: @unchecked Sendable {
         self.tracker = tracker
         self.options = options
         runner = try SweepRunner(sweep: sweep, tracker: tracker, executor: executor, workers: options.parallel)
+        runner.heartbeatInterval = min(5, options.staleAfter / 6)
         view = LiveView(sweep: sweep, quiet: options.quiet)
     }
 
     /// Joins the sweep `id` of the store (resume, agent).
     static func join(_ id: String, options: SweepRunOptions, resuming: Bool) throws {
-        let tracker = try Tracker(dir: options.dir, systemMetricsInterval: nil)
+        let tracker = try options.tracker()
         let info = try tracker.store.sweep(id)
         let spec = try SweepSpec.stored(info.spec)
         let trainSpec = try spec.inProcessTrainSpec()
@@ -187,9 +205,9 @@ final class SweepSession: @unchecked Sendable {
         }
         if let line = SweepShowCommand.importanceLine(trials) { print(TerminalText.visible(line)) }
         if stopped {
-            print("stopped; go on with: temper sweep resume \(sweep.info.id)" + (options.dir.map { " --dir \($0)" } ?? ""))
+            print("stopped; go on with: temper sweep resume \(sweep.info.id)" + (options.dir.map { " --store \($0)" } ?? ""))
         }
-        print("see the trials with: temper sweep show \(sweep.info.id)" + (options.dir.map { " --dir \($0)" } ?? ""))
+        print("see the trials with: temper sweep show \(sweep.info.id)" + (options.dir.map { " --store \($0)" } ?? ""))
     }
 }
 

@@ -10,11 +10,11 @@ struct SweepImportanceCommand: ParsableCommand {
         abstract: "Which hyperparameters mattered: W&B's importance (random forest) and correlation, and the variance each explains (fANOVA main effect), with bootstrap intervals.")
 
     @Argument(help: "The sweep id (or a unique prefix, or its name).") var id: String
-    @Option(help: "The run store (default: $TEMPER_DIR, else ./temper-runs).") var dir: String?
+    @Option(name: [.customLong("store"), .customLong("dir")], help: "The run store: a directory, or a postgres://user:password@host:port/database URL (default: $TEMPER_STORE, else $TEMPER_DIR, else ./temper-runs).") var dir: String?
     @Option(help: "The seed of the forests and bootstraps (the same trials and seed give the same numbers).") var seed: UInt64 = 1
 
     func run() throws {
-        let store = try RunStore(directory: dir, access: .readOnly)
+        let store = try RunStore(location: dir, access: .readOnly)
         let info = try store.sweep(id)
         let trials = try store.trials(info.id).filter { ($0.state == .finished || $0.state == .stopped) && $0.score?.isFinite == true }
         let flat = trials.map { trial in

@@ -109,10 +109,10 @@ struct SweepShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "A sweep's trials, best first, with their configurations, states and the best configuration.")
 
     @Argument(help: "The sweep id (or a unique prefix, or its name).") var id: String
-    @Option(help: "The run store (default: $TEMPER_DIR, else ./temper-runs).") var dir: String?
+    @Option(name: [.customLong("store"), .customLong("dir")], help: "The run store: a directory, or a postgres://user:password@host:port/database URL (default: $TEMPER_STORE, else $TEMPER_DIR, else ./temper-runs).") var dir: String?
 
     func run() throws {
-        let store = try RunStore(directory: dir, access: .readOnly)
+        let store = try RunStore(location: dir, access: .readOnly)
         let info = try store.sweep(id)
         let trials = try store.trials(info.id)
         let objective = try Self.objective(info)
@@ -173,10 +173,10 @@ struct SweepsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "sweeps", abstract: "The sweeps in the store: id, name, method, state, trials, best score.")
 
     @Option(help: "Only sweeps of this project.") var project: String?
-    @Option(help: "The run store (default: $TEMPER_DIR, else ./temper-runs).") var dir: String?
+    @Option(name: [.customLong("store"), .customLong("dir")], help: "The run store: a directory, or a postgres://user:password@host:port/database URL (default: $TEMPER_STORE, else $TEMPER_DIR, else ./temper-runs).") var dir: String?
 
     func run() throws {
-        let store = try RunStore(directory: dir, access: .readOnly)
+        let store = try RunStore(location: dir, access: .readOnly)
         let sweeps = try store.sweeps(project: project)
         var table = TerminalTable(["id", "name", "project", "method", "state", "trials", "finished", "best", "created"])
         for info in sweeps {

@@ -1,13 +1,23 @@
 import ArgumentParser
 import Foundation
 import Runtime
+import Tracking
 
-/// `temper`: the command line of the Temper toolkit.
-@main
-enum TemperMain {
-    static func main() {
+/// `temper`: the command line of the Temper toolkit (run by the `temper` and `temper-postgres`
+/// programs).
+public enum TemperMain {
+    public static func main() {
         // OpenBLAS on a CPU newer than itself falls back to generic kernels (4× slower GEMM).
         BLAS.reexecuteWithRecommendedCoreType()
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if namesPostgresStore(arguments) && !StoreEngines.canOpen(scheme: "postgres") {
+            // `temper` has no PostgreSQL client: the program that has one runs the command.
+            do {
+                try CompanionProgram(name: "temper-postgres").exec(arguments)
+            } catch {
+                Temper.exit(withError: error)
+            }
+        }
         var command: ParsableCommand
         do {
             command = try Temper.parseAsRoot()
@@ -20,6 +30,18 @@ enum TemperMain {
             Temper.exit(withError: VisibleError.wrapping(error))
         }
     }
+}
+
+/// Whether the command names a PostgreSQL store: an argument (`--store URL`, `--store=URL`,
+/// `--to URL`) or `TEMPER_STORE` that is a `postgres://` or `postgresql://` URL.
+func namesPostgresStore(_ arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+    let values = arguments.map { argument -> String in
+        guard argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") else { return argument }
+        return String(argument[argument.index(after: equals)...])
+    }
+    let explicit = values.contains { StoreLocation($0, environment: [:]).isPostgres }
+    let usesDefault = !arguments.contains { $0 == "--store" || $0 == "--dir" || $0.hasPrefix("--store=") || $0.hasPrefix("--dir=") }
+    return explicit || (usesDefault && StoreLocation(nil, environment: environment).isPostgres)
 }
 
 /// An error whose message may quote a store or a file (a run's name, a config key): printed with
@@ -45,6 +67,6 @@ struct Temper: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "temper",
         abstract: "Train neural networks well: a graph compiler on OpenBLAS, with checks and benchmarks.",
-        subcommands: [CaseStudyCommand.self, TrainCommand.self, SweepCommand.self, SweepsCommand.self, AgentCommand.self, RunsCommand.self, RunCommand.self, ReportCommand.self, DotCommand.self, GradcheckCommand.self, BenchCommand.self, ProfileCommand.self, DashboardCommand.self]
+        subcommands: [CaseStudyCommand.self, TrainCommand.self, SweepCommand.self, SweepsCommand.self, AgentCommand.self, StoreCommand.self, RunsCommand.self, RunCommand.self, ReportCommand.self, DotCommand.self, GradcheckCommand.self, BenchCommand.self, ProfileCommand.self, DashboardCommand.self]
     )
 }

@@ -19,7 +19,7 @@ struct TrainCommand: ParsableCommand {
     )
 
     @Argument(help: "The train spec (YAML).") var spec: String
-    @Option(help: "The run store to log the run to (default: $TEMPER_DIR, else ./temper-runs).") var dir: String?
+    @Option(name: [.customLong("store"), .customLong("dir")], help: "The run store: a directory, or a postgres://user:password@host:port/database URL (default: $TEMPER_STORE, else $TEMPER_DIR, else ./temper-runs).") var dir: String?
     @Flag(help: "Do not log the run.") var noTrack = false
     @Option(help: "The run's name (default: the spec's name, else generated).") var name: String?
     @Option(help: "Threads for OpenBLAS.") var threads: Int = 1

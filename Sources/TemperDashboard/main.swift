@@ -2,6 +2,7 @@ import ArgumentParser
 import Dashboard
 import Foundation
 import Tracking
+import TrackingPostgres
 
 /// `temper dashboard` (this program, which `temper dashboard` starts): the live dashboard over a
 /// run store, read-only, on loopback unless asked otherwise.
@@ -9,7 +10,7 @@ import Tracking
 struct TemperDashboard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "temper dashboard", abstract: "A live local dashboard over the run store (read-only).")
 
-    @Option(help: "The run store (default: $TEMPER_DIR, else ./temper-runs).") var dir: String?
+    @Option(name: [.customLong("store"), .customLong("dir")], help: "The run store: a directory, or a postgres://user:password@host:port/database URL (default: $TEMPER_STORE, else $TEMPER_DIR, else ./temper-runs).") var dir: String?
     @Option(help: "The port (0: any free one).") var port: Int = 6006
     @Option(help: "The address to listen on; anything but loopback lets anyone on the network read the runs.") var host: String = "127.0.0.1"
 
@@ -19,7 +20,8 @@ struct TemperDashboard: AsyncParsableCommand {
 
     func run() async throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535, not \(port)") }
-        let store = try RunStore(directory: dir, access: .readOnly)
+        PostgresEngine.register()
+        let store = try RunStore(location: dir, access: .readOnly)
         if let reportSweep {
             try OutputFile.check(out, protecting: store.path)
             let html: String

@@ -1,6 +1,5 @@
 import Charts
 import Foundation
-import GRDB
 
 /// A run being recorded: metrics by step, histograms, system metrics, and its state.
 ///
@@ -301,7 +300,8 @@ public final class Run: @unchecked Sendable {
                 try store.write { db in
                     try register?.insert(db)
                     for piece in queue.pieces.prefix(count) { try RunWriter.insert(piece, run: id, db: db) }
-                    try RunWriter.update(run: id, now: now, end: last ? end : nil, db: db)
+                    // The heartbeat by the store's clock (a server's, compared with other machines' claims).
+                    try RunWriter.update(run: id, now: store.now(), end: last ? end : nil, db: db)
                 }
             } catch {
                 return error
@@ -344,7 +344,7 @@ public final class Run: @unchecked Sendable {
             return true
         }
         if let failure {
-            if !clock.failing { warn("cannot write run \(name) (\(id)) to \(store.path): \(StoreFile.cause(failure)); keeping \(queue.unwrittenDescription) in memory and retrying every second") }
+            if !clock.failing { warn("cannot write run \(name) (\(id)) to \(store.path): \(store.engine.cause(of: failure)); keeping \(queue.unwrittenDescription) in memory and retrying every second") }
             clock.failing = true
             clock.retryAfter = now + 1
         } else {
@@ -367,7 +367,7 @@ public final class Run: @unchecked Sendable {
             return false
         }
         if let failure {
-            let lost = TrackingError.writeFailed("run \(name) (\(id)) could not be written to \(store.path): \(StoreFile.cause(failure)); \(queue.unwrittenDescription) were lost (earlier writes are not undone by this failure)")
+            let lost = TrackingError.writeFailed("run \(name) (\(id)) could not be written to \(store.path): \(store.engine.cause(of: failure)); \(queue.unwrittenDescription) were lost (earlier writes are not undone by this failure)")
             endFailure = lost
             failures.record(lost)
             warn("\(lost)")
@@ -386,11 +386,12 @@ public final class Run: @unchecked Sendable {
     /// still takes that one small update (a reader on this machine sees the run `crashed` anyway
     /// once this process is gone).
     private func markFailed(because failure: Error, end: (state: RunState, error: String?), now: Double) {
-        let message = "not all it logged could be written: \(StoreFile.cause(failure))" + (end.error.map { "; then: \($0)" } ?? "")
+        let message = "not all it logged could be written: \(store.engine.cause(of: failure))" + (end.error.map { "; then: \($0)" } ?? "")
         let register = registrationToWrite()
         _ = try? store.write { db in
             try register?.insert(db)
-            try db.execute(sql: "UPDATE run SET state = 'failed', error = ?, ended_at = ?, heartbeat_at = ? WHERE id = ?", arguments: [message, now, now, id])
+            let now = store.now()
+            try db.execute("UPDATE run SET state = 'failed', error = ?, ended_at = ?, heartbeat_at = ? WHERE id = ?", message, now, now, id)
         }
     }
 }

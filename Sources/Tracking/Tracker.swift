@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Starts runs in a run store (W&B's `wandb.init`, local and offline):
 ///
@@ -36,14 +35,23 @@ public final class Tracker: Sendable {
     }
 
     /// - Parameters:
-    ///   - dir: the store directory (default: `TEMPER_DIR`, else `./temper-runs`).
+    ///   - dir: the store: a directory, or a `postgres://user:password@host:port/database` URL
+    ///     (with `TrackingPostgres.PostgresEngine.register()` called first); default:
+    ///     `TEMPER_STORE`, else `TEMPER_DIR`, else `./temper-runs`.
     ///   - warnings: told (in a sentence naming the run, the store and the cause) when a run's writes
     ///     start failing (the disk full, the file damaged …: the rows are kept and retried every
     ///     second), succeed again, or fail for good at the end; standard error by default.
-    public init(dir: String? = nil, flushInterval: TimeInterval = 0.5, heartbeatInterval: TimeInterval = 5,
-                systemMetricsInterval: TimeInterval? = 10, staleAfter: TimeInterval = 60,
-                warnings: @escaping @Sendable (String) -> Void = Tracker.standardErrorWarning) throws {
-        store = try RunStore(directory: dir, staleAfter: staleAfter)
+    public convenience init(dir: String? = nil, flushInterval: TimeInterval = 0.5, heartbeatInterval: TimeInterval = 5,
+                            systemMetricsInterval: TimeInterval? = 10, staleAfter: TimeInterval = 60,
+                            warnings: @escaping @Sendable (String) -> Void = Tracker.standardErrorWarning) throws {
+        try self.init(store: RunStore(location: dir, staleAfter: staleAfter), flushInterval: flushInterval, heartbeatInterval: heartbeatInterval,
+                      systemMetricsInterval: systemMetricsInterval, warnings: warnings)
+    }
+
+    /// A tracker of runs in `store` (opened read-write).
+    public init(store: RunStore, flushInterval: TimeInterval = 0.5, heartbeatInterval: TimeInterval = 5,
+                systemMetricsInterval: TimeInterval? = 10, warnings: @escaping @Sendable (String) -> Void = Tracker.standardErrorWarning) {
+        self.store = store
         warn = warnings
         self.flushInterval = flushInterval
         self.heartbeatInterval = heartbeatInterval
@@ -79,13 +87,13 @@ public final class Tracker: Sendable {
                       notes: String = "", sweep: (id: String, trial: Int)?) throws -> Run {
         let name = name ?? "run-\(id)"
         if let sweep, !knownSweeps.contains(sweep.id) {
-            let exists = try store.read(settling: false) { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM sweep WHERE id = ?", arguments: [sweep.id]) ?? false }
+            let exists = try store.read(settling: false) { db in try !db.fetch("SELECT 1 FROM sweep WHERE id = ?", sweep.id).isEmpty }
             guard exists else { throw TrackingError.unknownRun("no sweep \"\(sweep.id)\" in \(store.path) for run \"\(name)\"; create the sweep first") }
             knownSweeps.insert(sweep.id)
         }
         let record = RunRecord(id: id, project: project, name: name, group: group,
                                tags: tags, notes: notes, config: config,
-                               createdAt: Date().timeIntervalSince1970, host: Self.host, command: Self.command, gitCommit: Self.gitCommit,
+                               createdAt: store.now(), host: Self.host, command: Self.command, gitCommit: Self.gitCommit,
                                sweepID: sweep?.id, trial: sweep?.trial)
         return Run(record: record, store: store, flushInterval: flushInterval, heartbeatInterval: heartbeatInterval,
                    systemMetricsInterval: systemMetricsInterval, buffers: buffers, writers: writers, failures: failures, warn: warn)

@@ -110,7 +110,7 @@ struct FailedWriteTests {
         run.log(["x": 1], step: 1)
         // Make the store unwritable from under the run: its writes now fail (a read-only file
         // system, a revoked permission … behave alike).
-        try tracker.store.write { db in try db.execute(sql: "CREATE TRIGGER no_history BEFORE INSERT ON history BEGIN SELECT RAISE(FAIL, 'no space'); END") }
+        try tracker.store.write { db in try db.execute("CREATE TRIGGER no_history BEFORE INSERT ON history BEGIN SELECT RAISE(FAIL, 'no space'); END") }
         try run.finish(wait: false)
         #expect { try tracker.waitUntilWritten() } throws: { error in
             "\(error)".contains("doomed") && "\(error)".contains(dir + "/temper.sqlite") && "\(error)".contains("were lost")

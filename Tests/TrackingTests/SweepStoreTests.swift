@@ -19,7 +19,7 @@ struct SweepStoreTests {
         let store = try RunStore(directory: temporaryStore())
         let info = try sweep(store)
         #expect(try store.sweep(info.id).state == .running)
-        try store.write { db in try db.execute(sql: "UPDATE sweep SET state = 'paused'") }
+        try store.write { db in try db.execute("UPDATE sweep SET state = 'paused'") }
         #expect { try store.sweep(info.id) } throws: { error in
             "\(error)".contains("sweep \(info.id) has state \"paused\"") && "\(error)".contains("running, finished, stopped")
         }
@@ -31,7 +31,7 @@ struct SweepStoreTests {
         let first = try #require(try store.claimTrial(info.id, propose: propose))
         #expect(first.trial.number == 0 && first.trial.attempt == 1 && first.trial.seed == 100)
         // No heartbeat for longer than staleAfter (this process lives on, so only the heartbeat says it).
-        try store.write { db in try db.execute(sql: "UPDATE trial SET pid = NULL WHERE number = 0") }
+        try store.write { db in try db.execute("UPDATE trial SET pid = NULL WHERE number = 0") }
         Thread.sleep(forTimeInterval: 0.3)
         let again = try #require(try store.claimTrial(info.id, propose: propose))
         #expect(again.trial.number == 0 && again.trial.attempt == 2 && again.trial.config == ["n": 0] && again.trial.seed == 100)

@@ -91,7 +91,7 @@ public enum OutputFile {
     static func isTemperStore(_ path: String) -> Bool {
         guard let header = header(path), header.count == 72 else { return false }
         let id = header[68..<72].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        return id == UInt32(bitPattern: RunStore.applicationID)
+        return id == UInt32(bitPattern: SQLiteEngine.applicationID)
     }
 
     /// Whether `path` is a regular file that starts like a SQLite database (a Temper store whose

@@ -1,6 +1,5 @@
 import Charts
 import Foundation
-import GRDB
 
 /// The last, smallest and largest value of one metric of a run.
 public struct MetricSummary: Sendable, Equatable, Codable {
@@ -49,8 +48,11 @@ public struct RunInfo: Sendable, Codable {
 extension RunStore {
     /// Every run (of a project, of a sweep), oldest first, with summaries.
     public func runs(project: String? = nil, sweep: String? = nil) throws -> [RunInfo] {
-        try read { db in
-            try runInfos(db, where: "(? IS NULL OR project = ?) AND (? IS NULL OR sweep_id = ?)", arguments: [project, project, sweep, sweep])
+        var conditions: [String] = [], arguments: [StoreValue] = []
+        if let project { conditions.append("project = ?"); arguments.append(.text(project)) }
+        if let sweep { conditions.append("sweep_id = ?"); arguments.append(.text(sweep)) }
+        return try read { db in
+            try runInfos(db, where: conditions.isEmpty ? "TRUE" : conditions.joined(separator: " AND "), arguments: arguments)
         }
     }
 
@@ -59,20 +61,20 @@ extension RunStore {
     /// that keeps the runs and refreshes them when the store changes.
     public func runs(changedSince time: Double) throws -> [RunInfo] {
         try read { db in
-            try runInfos(db, where: "state = 'running' OR created_at >= ? OR heartbeat_at >= ? OR ended_at >= ?", arguments: [time, time, time])
+            try runInfos(db, where: "state = 'running' OR created_at >= ? OR heartbeat_at >= ? OR ended_at >= ?", arguments: [.real(time), .real(time), .real(time)])
         }
     }
 
     /// How many runs the store holds.
     public func runCount() throws -> Int {
-        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM run") ?? 0 }
+        try read { db in try db.fetch("SELECT count(*) AS n FROM run").first?.int("n") ?? 0 }
     }
 
     /// The run with this id, or the one whose id starts with it, or whose name it is.
     public func run(_ idOrPrefix: String) throws -> RunInfo {
         let matches = try read { db -> [RunInfo] in
-            let exact = try runInfos(db, where: "id = ?", arguments: [idOrPrefix])
-            return exact.isEmpty ? try runInfos(db, where: "substr(id, 1, length(?)) = ? OR name = ?", arguments: [idOrPrefix, idOrPrefix, idOrPrefix]) : exact
+            let exact = try runInfos(db, where: "id = ?", arguments: [.text(idOrPrefix)])
+            return exact.isEmpty ? try runInfos(db, where: "substr(id, 1, length(?)) = ? OR name = ?", arguments: Array(repeating: .text(idOrPrefix), count: 3)) : exact
         }
         guard matches.count == 1 else {
             throw TrackingError.unknownRun(matches.isEmpty
@@ -83,16 +85,16 @@ extension RunStore {
     }
 
     /// The runs matching an SQL condition on the `run` table, oldest first, with their summaries.
-    private func runInfos(_ db: Database, where condition: String, arguments: StatementArguments) throws -> [RunInfo] {
-        let rows = try Row.fetchAll(db, sql: "SELECT * FROM run WHERE \(condition) ORDER BY created_at, id", arguments: arguments)
-        let summaries = try Row.fetchAll(db, sql: "SELECT * FROM summary WHERE run_id IN (SELECT id FROM run WHERE \(condition))", arguments: arguments)
+    private func runInfos(_ db: any StoreTransaction, where condition: String, arguments: [StoreValue]) throws -> [RunInfo] {
+        let rows = try db.fetch("SELECT * FROM run WHERE \(condition) ORDER BY created_at, id", arguments)
+        let summaries = try db.fetch("SELECT * FROM summary WHERE run_id IN (SELECT id FROM run WHERE \(condition))", arguments)
         var byRun: [String: [String: MetricSummary]] = [:]
         for s in summaries {
-            let value: Double? = s["last"]
-            let low: Double? = s["min"], high: Double? = s["max"]
-            byRun[s["run_id"], default: [:]][s["key"]] = MetricSummary(last: value ?? .nan, lastStep: s["last_step"], min: low ?? .nan, max: high ?? .nan, count: s["count"])
+            byRun[try s.text("run_id"), default: [:]][try s.text("key")] = MetricSummary(
+                last: try s.optionalDouble("last") ?? .nan, lastStep: try s.int("last_step"), min: try s.optionalDouble("min") ?? .nan,
+                max: try s.optionalDouble("max") ?? .nan, count: try s.int("count"))
         }
-        return try rows.map { row in try runInfo(row, summary: byRun[row["id"]] ?? [:]) }
+        return try rows.map { row in try runInfo(row, summary: byRun[try row.text("id")] ?? [:]) }
     }
 
     /// The step-indexed history of a run's metrics (all, or the named ones), by key, in step order.
@@ -119,13 +121,21 @@ extension RunStore {
     /// read-only and not yet migrated has none).
     public func stepTimes(_ runID: String) throws -> [Int: Double] {
         try read { db in
-            guard try db.columns(in: "history").contains(where: { $0.name == "time" }) else { return [:] }
-            // Only numbers (a hand-edited row may hold anything).
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT CAST(step AS INTEGER) AS step, MAX(time) AS time FROM history
-                WHERE run_id = ? AND typeof(time) IN ('real', 'integer') GROUP BY step
-                """, arguments: [runID])
-            return Dictionary(rows.map { ($0["step"] as Int, $0["time"] as Double) }, uniquingKeysWith: { a, _ in a })
+            let rows: [StoreRow]
+            switch db.dialect {
+            case .sqlite:
+                guard try db.fetch("SELECT 1 FROM pragma_table_info('history') WHERE name = 'time'").count == 1 else { return [:] }
+                // Only numbers (a hand-edited row may hold anything).
+                rows = try db.fetch("""
+                    SELECT CAST(step AS INTEGER) AS step, MAX(time) AS time FROM history
+                    WHERE run_id = ? AND typeof(time) IN ('real', 'integer') GROUP BY step
+                    """, runID)
+            case .postgres:
+                rows = try db.fetch("SELECT step, MAX(time) AS time FROM history WHERE run_id = ? AND time IS NOT NULL GROUP BY step", runID)
+            }
+            var times: [Int: Double] = [:]
+            for row in rows { times[try row.int("step")] = try row.double("time") }
+            return times
         }
     }
 
@@ -150,20 +160,24 @@ extension RunStore {
     /// The names of a run's histograms, sorted (read without decoding the histograms).
     public func histogramNames(_ runID: String) throws -> [String] {
         try read { db in
-            try String.fetchAll(db, sql: "SELECT DISTINCT entry.key FROM histogram, json_each(histogram.data) AS entry WHERE histogram.run_id = ? ORDER BY entry.key",
-                                arguments: [runID])
+            let sql: String
+            switch db.dialect {
+            case .sqlite: sql = "SELECT DISTINCT entry.key AS name FROM histogram, json_each(histogram.data) AS entry WHERE histogram.run_id = ? ORDER BY entry.key"
+            case .postgres: sql = "SELECT DISTINCT jsonb_object_keys(data::jsonb) AS name FROM histogram WHERE run_id = ? ORDER BY name"
+            }
+            return try db.fetch(sql, runID).map { try $0.text("name") }
         }
     }
 
     /// The `data` column of a run's rows in `table` (`history` or `histogram`), decoded, with
     /// their steps, in step order then write order.
     private func stepRows<T: Decodable>(_ table: String, of runID: String, as type: T.Type) throws -> [(step: Int, data: T)] {
-        let rows = try read { db in try Row.fetchAll(db, sql: "SELECT step, data FROM \(table) WHERE run_id = ? ORDER BY step, rowid", arguments: [runID]) }
+        let rows = try read { db in try db.fetch("SELECT step, data FROM \(table) WHERE run_id = ? ORDER BY step, \(db.dialect.writeOrder)", runID) }
         let decoder = JSONDecoder()
         return try rows.map { row in
-            let text: String = row["data"]
+            let text = try row.text("data")
             do {
-                return (row["step"], try decoder.decode(type, from: Data(text.utf8)))
+                return (try row.int("step"), try decoder.decode(type, from: Data(text.utf8)))
             } catch {
                 throw TrackingError.corruptStore("a \(table) row of run \(runID) is malformed (\(error)): \(text.prefix(80))")
             }
@@ -174,9 +188,8 @@ extension RunStore {
     public func systemMetrics(_ runID: String) throws -> [String: [(time: Double, value: Double)]] {
         try read { db in
             var result: [String: [(time: Double, value: Double)]] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT time, key, value FROM system_metric WHERE run_id = ? ORDER BY key, time", arguments: [runID]) {
-                let value: Double? = row["value"]
-                result[row["key"], default: []].append((row["time"], value ?? .nan))
+            for row in try db.fetch("SELECT time, key, value FROM system_metric WHERE run_id = ? ORDER BY key, time", runID) {
+                result[try row.text("key"), default: []].append((try row.double("time"), try row.optionalDouble("value") ?? .nan))
             }
             return result
         }
@@ -184,7 +197,7 @@ extension RunStore {
 
     /// Project names, alphabetically.
     public func projects() throws -> [String] {
-        try read { db in try String.fetchAll(db, sql: "SELECT DISTINCT project FROM run ORDER BY project") }
+        try read { db in try db.fetch("SELECT DISTINCT project FROM run ORDER BY project").map { try $0.text("project") } }
     }
 
     /// Deletes runs and everything they logged; returns how many were deleted.
@@ -192,20 +205,18 @@ extension RunStore {
     public func delete(_ ids: [String]) throws -> Int {
         try write { db in
             var count = 0
-            for id in ids {
-                try db.execute(sql: "DELETE FROM run WHERE id = ?", arguments: [id])
-                count += db.changesCount
-            }
+            for id in ids { count += try db.execute("DELETE FROM run WHERE id = ?", id) }
             return count
         }
     }
 
     /// Whether the run's process is known to be gone: it ran on this machine since its last boot,
     /// and no process with its id and start time exists (stores from before v2 lack the columns).
-    private static func processIsGone(_ row: Row) -> Bool {
+    static func processIsGone(_ row: StoreRow) -> Bool {
         guard row.hasColumn("pid") else { return false }
-        let pid: Int64? = row["pid"], start: Int64? = row["process_start"]
-        return ProcessIdentity.isAlive(pid: pid.flatMap { Int32(exactly: $0) }, bootID: row["boot_id"], startTicks: start, host: row["host"]) == false
+        let pid = try? row.optionalInt64("pid"), start = try? row.optionalInt64("process_start")
+        let bootID = try? row.optionalText("boot_id"), host = try? row.text("host")
+        return ProcessIdentity.isAlive(pid: (pid ?? nil).flatMap { Int32(exactly: $0) }, bootID: bootID ?? nil, startTicks: start ?? nil, host: host ?? "") == false
     }
 
     /// A stored configuration: integers and reals as written (`ConfigJSON`); configurations
@@ -214,16 +225,18 @@ extension RunStore {
         ConfigJSON.config(text) ?? (try? JSONDecoder().decode(RunConfig.self, from: Data(text.utf8))) ?? [:]
     }
 
-    private func runInfo(_ row: Row, summary: [String: MetricSummary]) throws -> RunInfo {
+    private func runInfo(_ row: StoreRow, summary: [String: MetricSummary]) throws -> RunInfo {
         let decoder = JSONDecoder()
-        let stored = try RunState.stored(row["state"], of: "run \(row["id"] as String)")
-        let heartbeat: Double = row["heartbeat_at"]
-        let stale = stored == .running && (Self.processIsGone(row) || Date().timeIntervalSince1970 - heartbeat > staleAfter)
-        return RunInfo(id: row["id"], project: row["project"], name: row["name"], group: row["group_name"],
-                       tags: (try? decoder.decode([String].self, from: Data((row["tags"] as String).utf8))) ?? [],
-                       notes: row["notes"], config: Self.config(row["config"]),
-                       state: stale ? .crashed : stored, error: row["error"], createdAt: row["created_at"], endedAt: row["ended_at"],
-                       heartbeatAt: heartbeat, host: row["host"], command: row["command"], gitCommit: row["git_commit"],
-                       sweepID: row["sweep_id"], trial: row["trial"], summary: summary)
+        let id = try row.text("id")
+        let stored = try RunState.stored(try row.text("state"), of: "run \(id)")
+        let heartbeat = try row.double("heartbeat_at")
+        let stale = stored == .running && (Self.processIsGone(row) || now() - heartbeat > staleAfter)
+        return RunInfo(id: id, project: try row.text("project"), name: try row.text("name"), group: try row.optionalText("group_name"),
+                       tags: (try? decoder.decode([String].self, from: Data(try row.text("tags").utf8))) ?? [],
+                       notes: try row.text("notes"), config: Self.config(try row.text("config")),
+                       state: stale ? .crashed : stored, error: try row.optionalText("error"), createdAt: try row.double("created_at"),
+                       endedAt: try row.optionalDouble("ended_at"), heartbeatAt: heartbeat, host: try row.text("host"), command: try row.text("command"),
+                       gitCommit: try row.optionalText("git_commit"), sweepID: try row.optionalText("sweep_id"), trial: try row.optionalInt("trial"),
+                       summary: summary)
     }
 }

@@ -26,7 +26,7 @@ enum Schema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: runs, history, summaries, histograms, system metrics, sweeps") { db in
-            try db.execute(sql: "PRAGMA application_id = \(RunStore.applicationID)")
+            try db.execute(sql: "PRAGMA application_id = \(SQLiteEngine.applicationID)")
             try db.execute(sql: """
                 CREATE TABLE sweep (
                     id TEXT PRIMARY KEY,

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A hyperparameter sweep as stored: its spec (JSON), method, seed and state.
 public struct SweepInfo: Sendable, Codable, Equatable {
@@ -75,11 +74,11 @@ extension RunStore {
     /// Creates a sweep (state `running`).
     public func createSweep(project: String, name: String, method: String, spec: String, seed: UInt64, specHash: String) throws -> SweepInfo {
         let sweep = SweepInfo(id: Tracker.newID(), project: project, name: name, method: method, spec: spec, state: .running,
-                              createdAt: Date().timeIntervalSince1970, endedAt: nil, seed: seed, specHash: specHash)
+                              createdAt: now(), endedAt: nil, seed: seed, specHash: specHash)
         try write { db in
-            try db.execute(sql: """
+            try db.execute("""
                 INSERT INTO sweep (id, project, name, method, config, state, created_at, seed, spec_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [sweep.id, project, name, method, spec, sweep.state.rawValue, sweep.createdAt, Int64(bitPattern: seed), specHash])
+                """, sweep.id, project, name, method, spec, sweep.state.rawValue, sweep.createdAt, Int64(bitPattern: seed), specHash)
         }
         return sweep
     }
@@ -87,9 +86,9 @@ extension RunStore {
     /// The sweep with this id, or the one whose id starts with it, or whose name it is.
     public func sweep(_ idOrPrefix: String) throws -> SweepInfo {
         let matches = try read { db -> [SweepInfo] in
-            let exact = try Row.fetchAll(db, sql: "SELECT * FROM sweep WHERE id = ?", arguments: [idOrPrefix])
+            let exact = try db.fetch("SELECT * FROM sweep WHERE id = ?", idOrPrefix)
             let rows = exact.isEmpty
-                ? try Row.fetchAll(db, sql: "SELECT * FROM sweep WHERE substr(id, 1, length(?)) = ? OR name = ? ORDER BY created_at", arguments: [idOrPrefix, idOrPrefix, idOrPrefix])
+                ? try db.fetch("SELECT * FROM sweep WHERE substr(id, 1, length(?)) = ? OR name = ? ORDER BY created_at", idOrPrefix, idOrPrefix, idOrPrefix)
                 : exact
             return try rows.map(Self.sweepInfo)
         }
@@ -104,30 +103,31 @@ extension RunStore {
     /// Every sweep (of a project), oldest first.
     public func sweeps(project: String? = nil) throws -> [SweepInfo] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM sweep WHERE ? IS NULL OR project = ? ORDER BY created_at, id", arguments: [project, project]).map(Self.sweepInfo)
+            let rows = try project.map { try db.fetch("SELECT * FROM sweep WHERE project = ? ORDER BY created_at, id", $0) }
+                ?? db.fetch("SELECT * FROM sweep ORDER BY created_at, id")
+            return try rows.map(Self.sweepInfo)
         }
     }
 
     /// The newest sweep of `project` with this spec hash and seed (to resume it), if any.
     public func sweep(project: String, specHash: String, seed: UInt64) throws -> SweepInfo? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM sweep WHERE project = ? AND spec_hash = ? AND seed = ? ORDER BY created_at DESC LIMIT 1",
-                             arguments: [project, specHash, Int64(bitPattern: seed)]).map(Self.sweepInfo)
+            try db.fetch("SELECT * FROM sweep WHERE project = ? AND spec_hash = ? AND seed = ? ORDER BY created_at DESC LIMIT 1",
+                         project, specHash, Int64(bitPattern: seed)).first.map(Self.sweepInfo)
         }
     }
 
     /// Sets a sweep's state; an end time unless it is running.
     public func setSweepState(_ id: String, _ state: SweepState) throws {
         try write { db in
-            try db.execute(sql: "UPDATE sweep SET state = ?, ended_at = ? WHERE id = ?",
-                           arguments: [state.rawValue, state == .running ? nil : Date().timeIntervalSince1970, id])
+            try db.execute("UPDATE sweep SET state = ?, ended_at = ? WHERE id = ?", state.rawValue, state == .running ? nil : now(), id)
         }
     }
 
     /// Whether a trial of the sweep is running, given back, or crashed (so the sweep is not done).
     public func hasOpenTrials(_ sweepID: String) throws -> Bool {
         try read(settling: false) { db in
-            try Bool.fetchOne(db, sql: "SELECT 1 FROM trial WHERE sweep_id = ? AND state IN ('running', 'pending', 'crashed') LIMIT 1", arguments: [sweepID]) ?? false
+            try !db.fetch("SELECT 1 FROM trial WHERE sweep_id = ? AND state IN ('running', 'pending', 'crashed') LIMIT 1", sweepID).isEmpty
         }
     }
 
@@ -138,14 +138,15 @@ extension RunStore {
 
     /// The trials (meeting `condition`), with their runs unless `withRuns` is false (claiming
     /// needs none: reading every run of the sweep at every claim would grow with the sweep).
-    private func trialInfos(_ db: Database, _ sweepID: String, where condition: String = "1", withRuns: Bool = true) throws -> [TrialInfo] {
+    private func trialInfos(_ db: any StoreTransaction, _ sweepID: String, where condition: String = "TRUE", suffix: String = "",
+                            withRuns: Bool = true) throws -> [TrialInfo] {
         var runs: [Int: [String]] = [:]
         if withRuns {
-            for row in try Row.fetchAll(db, sql: "SELECT id, trial FROM run WHERE sweep_id = ? ORDER BY created_at, rowid", arguments: [sweepID]) {
-                if let trial: Int = row["trial"] { runs[trial, default: []].append(row["id"]) }
+            for row in try db.fetch("SELECT id, trial FROM run WHERE sweep_id = ? ORDER BY created_at, id", sweepID) {
+                if let trial = try row.optionalInt("trial") { runs[trial, default: []].append(try row.text("id")) }
             }
         }
-        return try Row.fetchAll(db, sql: "SELECT * FROM trial WHERE sweep_id = ? AND (\(condition)) ORDER BY number", arguments: [sweepID])
+        return try db.fetch("SELECT * FROM trial WHERE sweep_id = ? AND (\(condition)) ORDER BY number \(suffix)", sweepID)
             .map { try trialInfo($0, runs: runs) }
     }
 
@@ -186,34 +187,38 @@ extension RunStore {
     public func claimTrials(_ sweepID: String, count: Int, withHistory: Bool = false, results: [TrialResult] = [],
                             propose: (ClaimContext) throws -> TrialProposal?) throws -> [TrialClaim] {
         let me = ProcessIdentity.current
-        return try writeImmediate { db -> [TrialClaim] in
+        return try write { db -> [TrialClaim] in
             for result in results { try record(result, db) }
-            let now = Date().timeIntervalSince1970
+            let now = now()
             var claims: [TrialClaim] = []
-            let open = try trialInfos(db, sweepID, where: "state IN ('pending', 'running', 'crashed')", withRuns: false)
+            // SQLite's immediate transaction holds the store's write lock; PostgreSQL locks the
+            // open trials no other agent is recording (SKIP LOCKED), then the sweep's row, which
+            // every claim of new trial numbers takes.
+            let open = try trialInfos(db, sweepID, where: "state IN ('pending', 'running', 'crashed')",
+                                      suffix: db.dialect == .postgres ? "FOR UPDATE SKIP LOCKED" : "", withRuns: false)
             for var again in open where claims.count < count && (again.state == .crashed || again.state == .pending) {
                 if again.state == .crashed { again.attempt += 1 }
                 again.state = .running
-                try db.execute(sql: """
+                try db.execute("""
                     UPDATE trial SET state = 'running', attempt = ?, error = NULL, score = NULL, claimed_at = ?, heartbeat_at = ?, ended_at = NULL,
                                      host = ?, pid = ?, boot_id = ?, process_start = ? WHERE sweep_id = ? AND number = ?
-                    """, arguments: [again.attempt, now, now, Tracker.host, me?.pid, me?.bootID, me?.startTicks, sweepID, again.number])
+                    """, again.attempt, now, now, Tracker.host, me?.pid, me?.bootID, me?.startTicks, sweepID, again.number)
                 claims.append(TrialClaim(trial: again))
             }
             guard claims.count < count else { return claims }
-            var number = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(number), -1) + 1 FROM trial WHERE sweep_id = ?", arguments: [sweepID]) ?? 0
-            let scores = try Double.fetchAll(db, sql: "SELECT score FROM trial WHERE sweep_id = ? AND state IN ('finished', 'stopped') AND score IS NOT NULL",
-                                             arguments: [sweepID])
+            if db.dialect == .postgres { try db.execute("SELECT id FROM sweep WHERE id = ? FOR UPDATE", sweepID) }
+            var number = try db.fetch("SELECT COALESCE(MAX(number), -1) + 1 AS next FROM trial WHERE sweep_id = ?", sweepID).first?.int("next") ?? 0
+            let scores = try db.fetch("SELECT score FROM trial WHERE sweep_id = ? AND state IN ('finished', 'stopped') AND score IS NOT NULL", sweepID)
+                .map { try $0.double("score") }
             var previous = withHistory ? try trialInfos(db, sweepID, withRuns: false) : []
             while claims.count < count, let proposal = try propose(ClaimContext(number: number, previous: previous, finishedScores: scores)) {
                 let trial = TrialInfo(sweepID: sweepID, number: number, config: proposal.config, seed: proposal.seed, state: .running, attempt: 1,
                                       runIDs: [], score: nil, error: nil, claimedAt: now, heartbeatAt: now, endedAt: nil, host: Tracker.host)
-                // Cached statements: a batch inserts many trials.
-                try db.cachedStatement(sql: """
+                try db.execute("""
                     INSERT INTO trial (sweep_id, number, config, seed, state, attempt, claimed_at, heartbeat_at, host, pid, boot_id, process_start)
                     VALUES (?, ?, ?, ?, 'running', 1, ?, ?, ?, ?, ?, ?)
-                    """).execute(arguments: [sweepID, number, JSONText.config(proposal.config), Int64(bitPattern: proposal.seed), now, now, Tracker.host,
-                                             me?.pid, me?.bootID, me?.startTicks])
+                    """, sweepID, number, JSONText.config(proposal.config), Int64(bitPattern: proposal.seed), now, now, Tracker.host,
+                    me?.pid, me?.bootID, me?.startTicks)
                 claims.append(TrialClaim(trial: trial))
                 if withHistory { previous.append(trial) }
                 number += 1
@@ -229,31 +234,29 @@ extension RunStore {
         try write { db in
             for result in results { try record(result, db) }
             for claim in claims {
-                try db.execute(sql: "UPDATE trial SET state = 'pending' WHERE sweep_id = ? AND number = ? AND attempt = ? AND state = 'running'",
-                               arguments: [claim.trial.sweepID, claim.trial.number, claim.trial.attempt])
+                try db.execute("UPDATE trial SET state = 'pending' WHERE sweep_id = ? AND number = ? AND attempt = ? AND state = 'running'",
+                               claim.trial.sweepID, claim.trial.number, claim.trial.attempt)
             }
         }
     }
 
     /// Writes one result, unless the claim was lost meanwhile (returns whether it was written).
     @discardableResult
-    private func record(_ result: TrialResult, _ db: Database) throws -> Bool {
-        let now = Date().timeIntervalSince1970
-        try db.cachedStatement(sql: """
+    private func record(_ result: TrialResult, _ db: any StoreTransaction) throws -> Bool {
+        let now = now()
+        return try db.execute("""
             UPDATE trial SET state = ?, score = ?, error = ?, ended_at = ?, heartbeat_at = ?
             WHERE sweep_id = ? AND number = ? AND attempt = ? AND state = 'running'
-            """).execute(arguments: [result.state.rawValue, result.score.flatMap { $0.isFinite ? $0 : nil }, result.error, now, now,
-                                     result.claim.trial.sweepID, result.claim.trial.number, result.claim.trial.attempt])
-        return db.changesCount == 1
+            """, result.state.rawValue, result.score.flatMap { $0.isFinite ? $0 : nil }, result.error, now, now,
+            result.claim.trial.sweepID, result.claim.trial.number, result.claim.trial.attempt) == 1
     }
 
     /// Refreshes a claimed trial's heartbeat (while it trains); false when the claim is lost.
     @discardableResult
     public func heartbeat(_ claim: TrialClaim) throws -> Bool {
         try write { db in
-            try db.execute(sql: "UPDATE trial SET heartbeat_at = ? WHERE sweep_id = ? AND number = ? AND attempt = ? AND state = 'running'",
-                           arguments: [Date().timeIntervalSince1970, claim.trial.sweepID, claim.trial.number, claim.trial.attempt])
-            return db.changesCount == 1
+            try db.execute("UPDATE trial SET heartbeat_at = ? WHERE sweep_id = ? AND number = ? AND attempt = ? AND state = 'running'",
+                           now(), claim.trial.sweepID, claim.trial.number, claim.trial.attempt) == 1
         }
     }
 
@@ -265,25 +268,24 @@ extension RunStore {
         try write { db in try record(TrialResult(claim: claim, state: state, score: score, error: error), db) }
     }
 
-    private static func sweepInfo(_ row: Row) throws -> SweepInfo {
-        let seed: Int64 = row["seed"] ?? 0
-        return SweepInfo(id: row["id"], project: row["project"], name: row["name"], method: row["method"], spec: row["config"], state: try SweepState.stored(row["state"], of: "sweep \(row["id"] as String)"),
-                         createdAt: row["created_at"], endedAt: row["ended_at"], seed: UInt64(bitPattern: seed), specHash: row["spec_hash"] ?? "")
+    private static func sweepInfo(_ row: StoreRow) throws -> SweepInfo {
+        let id = try row.text("id")
+        return SweepInfo(id: id, project: try row.text("project"), name: try row.text("name"), method: try row.text("method"), spec: try row.text("config"),
+                         state: try SweepState.stored(try row.text("state"), of: "sweep \(id)"), createdAt: try row.double("created_at"),
+                         endedAt: try row.optionalDouble("ended_at"), seed: UInt64(bitPattern: try row.optionalInt64("seed") ?? 0),
+                         specHash: try row.optionalText("spec_hash") ?? "")
     }
 
-    private func trialInfo(_ row: Row, runs: [Int: [String]]) throws -> TrialInfo {
-        let stored = try TrialState.stored(row["state"], of: "trial \(row["number"] as Int? ?? -1)")
-        let heartbeat: Double = row["heartbeat_at"]
-        let pid: Int64? = row["pid"], start: Int64? = row["process_start"]
-        let gone = ProcessIdentity.isAlive(pid: pid.flatMap { Int32(exactly: $0) }, bootID: row["boot_id"], startTicks: start, host: row["host"]) == false
-        let stale = stored == .running && (gone || Date().timeIntervalSince1970 - heartbeat > staleAfter)
-        let seed: Int64 = row["seed"]
-        return TrialInfo(sweepID: row["sweep_id"], number: row["number"],
-                         config: Self.config(row["config"]),
-                         seed: UInt64(bitPattern: seed), state: stale ? .crashed : stored, attempt: row["attempt"],
-                         runIDs: runs[row["number"]] ?? [],
-                         score: row["score"], error: row["error"], claimedAt: row["claimed_at"], heartbeatAt: heartbeat, endedAt: row["ended_at"],
-                         host: row["host"])
+    private func trialInfo(_ row: StoreRow, runs: [Int: [String]]) throws -> TrialInfo {
+        let number = try row.int("number")
+        let stored = try TrialState.stored(try row.text("state"), of: "trial \(number)")
+        let heartbeat = try row.double("heartbeat_at")
+        let stale = stored == .running && (Self.processIsGone(row) || now() - heartbeat > staleAfter)
+        return TrialInfo(sweepID: try row.text("sweep_id"), number: number, config: Self.config(try row.text("config")),
+                         seed: UInt64(bitPattern: try row.int64("seed")), state: stale ? .crashed : stored, attempt: try row.int("attempt"),
+                         runIDs: runs[number] ?? [], score: try row.optionalDouble("score"), error: try row.optionalText("error"),
+                         claimedAt: try row.double("claimed_at"), heartbeatAt: heartbeat, endedAt: try row.optionalDouble("ended_at"),
+                         host: try row.text("host"))
     }
 
     static func json<T: Encodable>(_ value: T) throws -> String {

@@ -1,5 +1,4 @@
 import Charts
-import GRDB
 
 /// Logged rows made ready for the store outside any transaction (histograms binned, JSON
 /// written, summaries folded), so the write transaction itself stays short.
@@ -195,45 +194,37 @@ extension MetricSummary {
 /// Writes prepared rows in the writer's transaction.
 enum RunWriter {
     /// Inserts `rows` and upserts their summaries.
-    static func insert(_ rows: PreparedRows, run: String, db: Database) throws {
-        if !rows.history.isEmpty {
-            let insert = try db.cachedStatement(sql: "INSERT INTO history (run_id, step, time, data) VALUES (?, ?, ?, ?)")
-            for row in rows.history { try insert.execute(arguments: [run, row.step, row.time, row.json]) }
+    static func insert(_ rows: PreparedRows, run: String, db: any StoreTransaction) throws {
+        let runID = StoreValue.text(run)
+        try db.insert(into: "history", columns: ["run_id", "step", "time", "data"],
+                      rows: rows.history.map { [runID, .integer(Int64($0.step)), .real($0.time), .text($0.json)] }, suffix: "")
+        // SQL keeps ±infinity; NaN, and a min/max never set (every value NaN), as NULL.
+        let summaries = rows.summaries.map { key, s -> [StoreValue] in
+            let unset = s.min == .infinity && s.max == -.infinity
+            return [runID, .text(key), s.last.isNaN ? .null : .real(s.last), .integer(Int64(s.lastStep)),
+                    unset ? .null : .real(s.min), unset ? .null : .real(s.max), .integer(Int64(s.count))]
         }
-        if !rows.summaries.isEmpty {
-            let upsert = try db.cachedStatement(sql: """
-                INSERT INTO summary (run_id, key, last, last_step, min, max, count) VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (run_id, key) DO UPDATE SET
-                    last = CASE WHEN excluded.last_step >= summary.last_step THEN excluded.last ELSE summary.last END,
-                    last_step = MAX(summary.last_step, excluded.last_step),
-                    min = CASE WHEN summary.min IS NULL OR excluded.min < summary.min THEN excluded.min ELSE summary.min END,
-                    max = CASE WHEN summary.max IS NULL OR excluded.max > summary.max THEN excluded.max ELSE summary.max END,
-                    count = summary.count + excluded.count
-                """)
-            for (key, s) in rows.summaries {
-                // SQLite keeps ±infinity as REAL; NaN, and a min/max never set (every value NaN), as NULL.
-                let unset = s.min == .infinity && s.max == -.infinity
-                try upsert.execute(arguments: [run, key, s.last.isNaN ? nil : s.last, s.lastStep, unset ? nil : s.min, unset ? nil : s.max, s.count])
-            }
-        }
-        if !rows.histograms.isEmpty {
-            let insert = try db.cachedStatement(sql: "INSERT INTO histogram (run_id, step, data) VALUES (?, ?, ?)")
-            for row in rows.histograms { try insert.execute(arguments: [run, row.step, row.json]) }
-        }
-        if !rows.system.isEmpty {
-            let insert = try db.cachedStatement(sql: "INSERT INTO system_metric (run_id, time, key, value) VALUES (?, ?, ?, ?)")
-            for s in rows.system { try insert.execute(arguments: [run, s.time, s.key, s.value.isNaN ? nil : s.value]) }
-        }
+        try db.insert(into: "summary", columns: ["run_id", "key", "last", "last_step", "min", "max", "count"], rows: summaries, suffix: """
+            ON CONFLICT (run_id, key) DO UPDATE SET
+                last = CASE WHEN excluded.last_step >= summary.last_step THEN excluded.last ELSE summary.last END,
+                last_step = \(db.dialect.greatest("summary.last_step", "excluded.last_step")),
+                min = CASE WHEN summary.min IS NULL OR excluded.min < summary.min THEN excluded.min ELSE summary.min END,
+                max = CASE WHEN summary.max IS NULL OR excluded.max > summary.max THEN excluded.max ELSE summary.max END,
+                count = summary.count + excluded.count
+            """)
+        try db.insert(into: "histogram", columns: ["run_id", "step", "data"],
+                      rows: rows.histograms.map { [runID, .integer(Int64($0.step)), .text($0.json)] }, suffix: "")
+        try db.insert(into: "system_metric", columns: ["run_id", "time", "key", "value"],
+                      rows: rows.system.map { [runID, .real($0.time), .text($0.key), $0.value.isNaN ? .null : .real($0.value)] }, suffix: "")
     }
 
     /// Refreshes the heartbeat to `now`, and when `end` is given sets the final state, error
     /// message and end time.
-    static func update(run: String, now: Double, end: (state: RunState, error: String?)?, db: Database) throws {
+    static func update(run: String, now: Double, end: (state: RunState, error: String?)?, db: any StoreTransaction) throws {
         if let end {
-            try db.execute(sql: "UPDATE run SET state = ?, error = ?, ended_at = ?, heartbeat_at = ? WHERE id = ?",
-                           arguments: [end.state.rawValue, end.error, now, now, run])
+            try db.execute("UPDATE run SET state = ?, error = ?, ended_at = ?, heartbeat_at = ? WHERE id = ?", end.state.rawValue, end.error, now, now, run)
         } else {
-            try db.execute(sql: "UPDATE run SET heartbeat_at = ? WHERE id = ?", arguments: [now, run])
+            try db.execute("UPDATE run SET heartbeat_at = ? WHERE id = ?", now, run)
         }
     }
 }

@@ -2,23 +2,29 @@ import Foundation
 import Tracking
 
 /// Runs a trial as a subprocess: W&B's `command` with its macros expanded, the environment
-/// holding `TEMPER_DIR`, `TEMPER_SWEEP_ID`, `TEMPER_RUN_ID`, `TEMPER_TRIAL` and `TEMPER_SEED`.
+/// holding `TEMPER_STORE` (and `TEMPER_DIR` for a store directory), `TEMPER_SWEEP_ID`, `TEMPER_RUN_ID`, `TEMPER_TRIAL` and `TEMPER_SEED`.
 ///
 /// The trial's run is registered first (with the trial's config). The program reports metrics
 /// either through the Tracking API (`Tracker().start(…)` picks the run up from the environment) or
 /// by printing JSON lines to standard output (`{"epoch": 3, "val_accuracy": 0.84}`: numbers are
 /// logged at the line's `step` or `epoch`, else at the line's count). Its output goes to
-/// `<store>/sweeps/<sweep id>/trial-<n>.log`. A non-zero exit fails the trial, with the log's
+/// `<store>/sweeps/<sweep id>/trial-<n>.log` (for a PostgreSQL store, under `./temper-runs/sweeps`
+/// on the machine that runs the trial). A non-zero exit fails the trial, with the log's
 /// last lines; the trial's score is the metric's last logged value.
 public struct CommandTrialExecutor: TrialExecutor {
     public let spec: SweepSpec
 
     public init(spec: SweepSpec) { self.spec = spec }
 
+    /// Where trials' output is kept: beside a store file, else in the local default directory.
+    static func logFolder(_ store: RunStore) -> String {
+        let base = store.engine.dialect == .sqlite ? (store.path as NSString).deletingLastPathComponent : RunStore.defaultDirectory(nil, environment: [:])
+        return (base as NSString).appendingPathComponent("sweeps")
+    }
+
     public func execute(_ claim: TrialClaim, of sweep: Sweep, tracker: Tracker, control: TrialControl) throws -> TrialOutcome {
         let plan = sweep.plan, trial = claim.trial
-        let logs = (((sweep.store.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("sweeps") as NSString)
-            .appendingPathComponent(sweep.info.id)
+        let logs = (Self.logFolder(sweep.store) as NSString).appendingPathComponent(sweep.info.id)
         try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
         var scores: [Double] = []
         var stopReasons: [String] = []
@@ -32,7 +38,9 @@ public struct CommandTrialExecutor: TrialExecutor {
             let base = (logs as NSString).appendingPathComponent("trial-\(trial.number)\(suffix)")
             let arguments = try CommandMacros.expand(spec.command, program: spec.programPath, config: trial.config, jsonFile: base + ".json")
             var environment = ProcessInfo.processInfo.environment
-            environment["TEMPER_DIR"] = (sweep.store.path as NSString).deletingLastPathComponent
+            // The store as this process opened it (a directory, or a URL with its password).
+            environment["TEMPER_STORE"] = sweep.store.address
+            environment["TEMPER_DIR"] = sweep.store.engine.dialect == .sqlite ? sweep.store.address : nil
             environment["TEMPER_SWEEP_ID"] = sweep.info.id
             environment["TEMPER_RUN_ID"] = run.id
             environment["TEMPER_TRIAL"] = String(trial.number)

@@ -1,0 +1,68 @@
+import Foundation
+
+/// Where a store is: a directory holding `temper.sqlite`, or a database URL (`postgres://…`).
+public enum StoreLocation: Sendable, Equatable {
+    case directory(String)
+    case url(URLComponents)
+
+    /// From `--store`/`--dir` as given, else `TEMPER_STORE`, else `TEMPER_DIR`, else
+    /// `./temper-runs`. A value with a scheme (`name://`) is a URL, anything else a directory.
+    public init(_ explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        let given = explicit ?? environment["TEMPER_STORE"].flatMap { $0.isEmpty ? nil : $0 }
+        if let given, Self.hasScheme(given), let url = URLComponents(string: given) {
+            self = .url(url)
+        } else {
+            self = .directory(RunStore.defaultDirectory(given, environment: environment))
+        }
+    }
+
+    /// Whether `text` starts like a URL (`letters://`), not like a path.
+    public static func hasScheme(_ text: String) -> Bool {
+        guard let range = text.range(of: "://") else { return false }
+        let scheme = text[..<range.lowerBound]
+        return !scheme.isEmpty && scheme.allSatisfy { $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." }
+    }
+
+    /// Whether the location names a PostgreSQL database.
+    public var isPostgres: Bool {
+        if case .url(let url) = self { return ["postgres", "postgresql"].contains(url.scheme?.lowercased() ?? "") }
+        return false
+    }
+}
+
+/// The engines a process can open by URL scheme (PostgreSQL's is registered by
+/// `TrackingPostgres.PostgresEngine.register()`; `temper` hands a `postgres://` store to
+/// `temper-postgres`, which does).
+public enum StoreEngines {
+    public typealias Opener = @Sendable (URLComponents, RunStore.Access) throws -> any StoreEngine
+    nonisolated(unsafe) private static var openers: [String: Opener] = [:]
+    private static let lock = NSLock()
+
+    /// Makes `scheme` (`postgres`) open stores with `opener`.
+    public static func register(scheme: String, _ opener: @escaping Opener) {
+        lock.lock()
+        openers[scheme.lowercased()] = opener
+        lock.unlock()
+    }
+
+    /// Whether an engine is registered for `scheme`.
+    public static func canOpen(scheme: String) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return openers[scheme.lowercased()] != nil
+    }
+
+    static func open(_ url: URLComponents, access: RunStore.Access) throws -> any StoreEngine {
+        let scheme = url.scheme?.lowercased() ?? ""
+        lock.lock()
+        let opener = openers[scheme]
+        lock.unlock()
+        guard let opener else {
+            let known = ["postgres", "postgresql"].contains(scheme)
+            throw TrackingError.storeLocation(known
+                ? "this program has no PostgreSQL client: `temper` runs `temper-postgres` for postgres:// stores; from Swift, import TrackingPostgres and call PostgresEngine.register()"
+                : "unknown store scheme \"\(scheme)://\": a store is a directory, or a postgres://user:password@host:port/database URL")
+        }
+        return try opener(url, access)
+    }
+}

@@ -1,0 +1,215 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+import Tracking
+
+/// The run store on PostgreSQL, for sweeps and runs across many machines: the same schema and
+/// behaviour as the SQLite store (`PostgresSchema`), through postgres-nio. Transactions run on
+/// pooled connections; a connection that breaks (the server restarted, the network dropped) is
+/// dropped and the transaction run again on a new one, for up to `reconnectFor` seconds, so
+/// agents and run writers go on after a restart. Time is the server's (`now()`), so heartbeats
+/// written by machines whose clocks differ compare fairly.
+///
+/// `temper` opens `postgres://` stores through `temper-postgres`; Swift code calls
+/// `PostgresEngine.register()` once, then names the URL where it would name a directory
+/// (`Tracker(store:)`, `RunStore(location:)`).
+public final class PostgresEngine: StoreEngine, @unchecked Sendable {
+    public let location: String
+    public let isReadOnly: Bool
+    public var dialect: StoreDialect { .postgres }
+    /// How long a transaction is tried again while the server cannot be reached.
+    public let reconnectFor: TimeInterval
+    private let url: PostgresURL
+    private let configuration: PostgresConnection.Configuration
+    private let logger: Logger
+    private let lock = NSLock()
+    private var idle: [PostgresConnection] = []
+    private var closed = false
+    private var nextID = 0
+    /// The server's clock minus this machine's, measured when the store was opened.
+    private var clockOffset: Double = 0
+
+    /// Makes `postgres://` and `postgresql://` store URLs open with this engine in this process.
+    public static func register() {
+        for scheme in ["postgres", "postgresql"] {
+            StoreEngines.register(scheme: scheme) { url, access in try PostgresEngine(url: url, access: access) }
+        }
+    }
+
+    /// Connects to the database at `url`, checks that it is a Temper store (or empty) of a schema
+    /// this version knows, and (read-write) applies the migrations it lacks. Nothing is written
+    /// to a database that belongs to another program or to a newer Temper.
+    public init(url: URLComponents, access: RunStore.Access = .readWrite, reconnectFor: TimeInterval = 60) throws {
+        location = PostgresURL.redacted(url)
+        isReadOnly = access == .readOnly
+        self.reconnectFor = reconnectFor
+        self.url = try PostgresURL(url)
+        configuration = try self.url.configuration()
+        var logger = Logger(label: "temper.postgres")
+        logger.logLevel = .critical
+        self.logger = logger
+        let connection: PostgresConnection
+        do {
+            connection = try connect()
+        } catch {
+            throw TrackingError.storeLocation("cannot open \(location): \(Self.openCause(error, url: self.url))")
+        }
+        defer { giveBack(connection) }
+        do {
+            try measureClock(connection)
+            try PostgresSchema.prepare(PostgresTransaction(connection: connection, logger: logger), location: location, readOnly: isReadOnly)
+        } catch let error as TrackingError {
+            throw error
+        } catch {
+            throw TrackingError.database("cannot open \(location): \(PostgresFailure.describe(error))")
+        }
+    }
+
+    /// Why the first connection failed, with the fix.
+    private static func openCause(_ error: any Error, url: PostgresURL) -> String {
+        switch PostgresFailure.sqlState(error) {
+        case "28P01", "28000": return "the server refused user \"\(url.user)\" (\(PostgresFailure.describe(error))); check the user and password in the URL"
+        case "3D000": return "database \"\(url.database)\" does not exist on \(url.host):\(url.port); create it (createdb \(url.database)) or name another"
+        default:
+            if error is NIOConnectionError || (error as? PSQLError)?.code == .connectionError {
+                return "no PostgreSQL server answers at \(url.host):\(url.port) (\(PostgresFailure.describe(error))); start it, or check the host and port"
+            }
+            return PostgresFailure.describe(error)
+        }
+    }
+
+    private func connect() throws -> PostgresConnection {
+        lock.lock()
+        nextID += 1
+        let id = nextID
+        lock.unlock()
+        return try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: id, logger: logger).wait()
+    }
+
+    private func measureClock(_ connection: PostgresConnection) throws {
+        let before = Date().timeIntervalSince1970
+        let rows = try PostgresTransaction(connection: connection, logger: logger).fetch("SELECT extract(epoch FROM clock_timestamp())::float8 AS now", [])
+        let after = Date().timeIntervalSince1970
+        let server = try rows.first?.double("now") ?? (before + after) / 2
+        lock.lock()
+        clockOffset = server - (before + after) / 2
+        lock.unlock()
+    }
+
+    private func takeConnection() throws -> PostgresConnection {
+        lock.lock()
+        if closed {
+            lock.unlock()
+            throw TrackingError.database("\(location) was closed (the process is exiting)")
+        }
+        while let connection = idle.popLast() {
+            if !connection.isClosed {
+                lock.unlock()
+                return connection
+            }
+        }
+        lock.unlock()
+        return try connect()
+    }
+
+    private func giveBack(_ connection: PostgresConnection) {
+        lock.lock()
+        let keep = !closed && !connection.isClosed && idle.count < 16
+        if keep { idle.append(connection) }
+        lock.unlock()
+        if !keep { _ = try? connection.close().wait() }
+    }
+
+    private func discard(_ connection: PostgresConnection) {
+        _ = try? connection.close().wait()
+    }
+
+    public func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        try transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+    }
+
+    public func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        guard !isReadOnly else {
+            throw TrackingError.storeLocation("\(location) was opened read-only; open it with RunStore(access: .readWrite) to change it")
+        }
+        return try transaction(begin: "BEGIN", body)
+    }
+
+    /// Runs `body` between `begin` and `COMMIT` on a pooled connection; a transient failure (the
+    /// connection lost, the server restarting, a deadlock) drops the connection when it is broken
+    /// and runs the whole transaction again, waiting longer each time, for up to `reconnectFor`.
+    private func transaction<T>(begin: String, _ body: (any StoreTransaction) throws -> T) throws -> T {
+        let deadline = Date().addingTimeInterval(reconnectFor)
+        var pause = 0.05
+        while true {
+            var connection: PostgresConnection?
+            do {
+                let open = try takeConnection()
+                connection = open
+                let transaction = PostgresTransaction(connection: open, logger: logger)
+                try transaction.simple(begin)
+                let result: T
+                do {
+                    result = try body(transaction)
+                } catch {
+                    if PostgresFailure.connectionSurvives(error) { try? transaction.simple("ROLLBACK") }
+                    throw error
+                }
+                try transaction.simple("COMMIT")
+                giveBack(open)
+                return result
+            } catch {
+                if let connection {
+                    if PostgresFailure.connectionSurvives(error) && !connection.isClosed { giveBack(connection) } else { discard(connection) }
+                }
+                guard PostgresFailure.isTransient(error), Date() < deadline, !isClosed else {
+                    if let error = error as? TrackingError { throw error }
+                    throw StoreFailure(location: location, underlying: error)
+                }
+                Thread.sleep(forTimeInterval: pause)
+                pause = min(pause * 2, 1)
+            }
+        }
+    }
+
+    private var isClosed: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return closed
+    }
+
+    public func now() -> Double {
+        lock.lock()
+        defer { lock.unlock() }
+        return Date().timeIntervalSince1970 + clockOffset
+    }
+
+    /// The server's snapshot of running and committed transactions (`pg_current_snapshot()`):
+    /// it changes whenever a transaction that wrote commits.
+    public func changeToken() throws -> String {
+        try read { db in try db.fetch("SELECT pg_current_snapshot()::text AS token", []).first?.text("token") ?? "" }
+    }
+
+    public func cause(of error: any Error) -> String {
+        if let failure = error as? StoreFailure { return PostgresFailure.describe(failure.underlying) }
+        return PostgresFailure.describe(error)
+    }
+
+    public func close() {
+        lock.lock()
+        closed = true
+        let connections = idle
+        idle = []
+        lock.unlock()
+        for connection in connections { _ = try? connection.close().wait() }
+    }
+}
+
+/// A failed transaction on a PostgreSQL store, after the retries.
+public struct StoreFailure: Error, CustomStringConvertible {
+    public let location: String
+    public let underlying: any Error
+    public var description: String { "run store \(location): \(PostgresFailure.describe(underlying))" }
+}

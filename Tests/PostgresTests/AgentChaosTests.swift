@@ -1,0 +1,112 @@
+import Foundation
+import ProcessSupport
+import Testing
+import Tracking
+import TrackingPostgres
+
+/// `temper agent` processes sharing a sweep on PostgreSQL while they are killed, paused, and
+/// while the server restarts: every trial ends once, with the trials one agent on SQLite makes.
+@Suite(.serialized) struct AgentChaosTests {
+    init() { PostgresEngine.register() }
+
+    /// A command trial of about 0.3 s whose score is a function of its configuration.
+    private func sweepFolder(trials: Int) throws -> String {
+        let folder = temporaryStore()
+        try """
+        import json, sys, time
+        args = dict(a[2:].split("=", 1) for a in sys.argv[1:])
+        x = float(args["x"])
+        for epoch in range(4):
+            time.sleep(0.07)
+            print(json.dumps({"epoch": epoch, "score": x * (epoch + 1)}), flush=True)
+        """.write(toFile: folder + "/train.py", atomically: true, encoding: .utf8)
+        try """
+        program: train.py
+        method: random
+        seed: 5
+        metric: {name: score, goal: maximize}
+        run_cap: \(trials)
+        parameters:
+          x: {min: 0.0, max: 1.0}
+        """.write(toFile: folder + "/sweep.yaml", atomically: true, encoding: .utf8)
+        return folder
+    }
+
+    private func createSweep(_ folder: String, store: String) throws -> String {
+        let created = try runTemper(["sweep", folder + "/sweep.yaml", "--store", store, "--create-only"])
+        #expect(created.status == 0, "\(created.errors)")
+        return created.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private func agent(_ id: String, store: String) throws -> Process {
+        try launchTemper(["agent", id, "--store", store, "--quiet", "--stale-after", "2"]).0
+    }
+
+    /// (number, x, score) of every trial, in number order.
+    private func table(_ store: String, sweep: String) throws -> [String] {
+        try RunStore(location: store, access: .readOnly).trials(sweep).map { "\($0.number) \($0.config["x"].map { "\($0)" } ?? "-") \($0.score.map { "\($0.bitPattern)" } ?? "-") \($0.state)" }
+    }
+
+    @Test func fourAgentsKilledAndPausedFinishEveryTrialOnce() throws {
+        let folder = try sweepFolder(trials: 40)
+        let url = try TestPostgres.shared().database()
+        let id = try createSweep(folder, store: url)
+        var agents = try (0..<4).map { _ in try agent(id, store: url) }
+        var schedule: [String] = []
+        var generator = SystemRandomNumberGenerator()
+        let start = Date()
+        var paused = false, kills = 0
+        while agents.contains(where: \.isRunning) && Date().timeIntervalSince(start) < 240 {
+            Thread.sleep(forTimeInterval: Double.random(in: 0.4...1.2, using: &generator))
+            if agents[0].isRunning && kills < 6 {
+                kill(agents[0].processIdentifier, SIGKILL)
+                agents[0].waitUntilExit()
+                kills += 1
+                schedule.append(String(format: "%.1f s: killed agent 0", Date().timeIntervalSince(start)))
+                agents[0] = try agent(id, store: url)
+            }
+            if !paused && Date().timeIntervalSince(start) > 1.5 && agents[1].isRunning {
+                paused = true
+                kill(agents[1].processIdentifier, SIGSTOP)
+                schedule.append(String(format: "%.1f s: paused agent 1 for 3.5 s", Date().timeIntervalSince(start)))
+                Thread.sleep(forTimeInterval: 3.5)
+                kill(agents[1].processIdentifier, SIGCONT)
+            }
+        }
+        for agent in agents { agent.waitUntilExit() }
+        #expect(agents.dropFirst().allSatisfy { $0.terminationStatus == 0 }, "\(agents.map(\.terminationStatus)) \(schedule)")
+        let store = try RunStore(location: url, access: .readOnly)
+        let trials = try store.trials(id)
+        #expect(trials.map(\.number) == Array(0..<40), "\(schedule)")
+        #expect(trials.allSatisfy { $0.state == .finished }, "\(trials.filter { $0.state != .finished }.map { "\($0.number): \($0.state)" }) \(schedule)")
+        #expect(trials.contains { $0.attempt > 1 }, "no trial was taken again: the chaos did not hit a running trial (\(schedule))")
+        // One agent on SQLite, with the same file and seed.
+        let sqlite = folder + "/one"
+        let one = try runTemper(["sweep", folder + "/sweep.yaml", "--store", sqlite, "--quiet"], timeout: 300)
+        #expect(one.status == 0, "\(one.errors)")
+        let single = try #require(try RunStore(location: sqlite, access: .readOnly).sweeps().first).id
+        #expect(try table(url, sweep: id) == table(sqlite, sweep: single), "\(schedule)")
+    }
+
+    @Test func agentsGoOnWhenTheServerRestarts() throws {
+        let server = try TestPostgres.start()
+        let folder = try sweepFolder(trials: 16)
+        let url = try server.database()
+        let id = try createSweep(folder, store: url)
+        let agents = try (0..<2).map { _ in try agent(id, store: url) }
+        Thread.sleep(forTimeInterval: 1.5)
+        let store = try RunStore(location: url, access: .readOnly)
+        let before = try store.trials(id).filter { $0.state == .finished }.count
+        try server.restart()
+        for agent in agents { agent.waitUntilExit() }
+        #expect(agents.allSatisfy { $0.terminationStatus == 0 }, "\(agents.map(\.terminationStatus))")
+        let trials = try store.trials(id)
+        #expect(before > 0 && before < 16, "the restart came \(before == 0 ? "before any" : "after every") trial ended")
+        #expect(trials.count == 16 && trials.allSatisfy { $0.state == .finished })
+        for trial in trials {
+            // Every epoch of the run that counted was logged, restart or not.
+            let counted = try #require(trial.runIDs.last)
+            #expect(try store.history(counted)["score"]?.map(\.step) == [0, 1, 2, 3], "trial \(trial.number)")
+        }
+    }
+}
