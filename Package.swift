@@ -104,7 +104,7 @@ let package = Package(
                                                          .product(name: "GRDB", package: "GRDB.swift"),
                                                          .product(name: "HummingbirdTesting", package: "hummingbird")]),
         // The run store on a real PostgreSQL server (started by the tests on loopback), and agents.
-        .testTarget(name: "PostgresTests", dependencies: ["TrackingPostgres", "Tracking", "Tuning", "ProcessSupport", "TemperProgram", "TemperPostgresProgram"]),
+        .testTarget(name: "PostgresTests", dependencies: ["TrackingPostgres", "Tracking", "Tuning", "Dashboard", "ProcessSupport", "TemperProgram", "TemperPostgresProgram"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Graph", "Autodiff", "Runtime", "Workloads", "AllocationCounting", "ReadmeSupport"]),
     ]
 )

@@ -95,7 +95,7 @@ struct BatchNormCaseStudyCommand: ParsableCommand {
             // Every run is written before saying so; a write that failed (disk full, a damaged
             // store) ends the command with an error naming the store, the cause and what was lost.
             try tracker.waitUntilWritten()
-            let dirOption = dir.map { " --store \($0)" } ?? ""
+            let dirOption = dir.map { " --store \(StoreLocation.redactingPasswords($0))" } ?? ""
             print("\nlogged \(runs.count) runs to \(tracker.store.path); see them with")
             print("  temper runs --project \(project) --sort -val_accuracy\(dirOption)")
             print("  temper report --project \(project) --out report.html\(dirOption)")

@@ -16,7 +16,8 @@ struct StoreCopyCommand: ParsableCommand {
         abstract: "Copy every sweep and run of one store into another, without loss.",
         discussion: """
             Ids, configurations, histories, histograms and system metrics are copied exactly (numbers bit for bit). \
-            Sweeps and runs the target already holds are skipped, so an interrupted copy is finished by running it again. \
+            Sweeps and runs the target already holds are skipped, so an interrupted copy is finished by running it again; \
+            one the target holds as running while the source has it ended (it was copied while it ran) is copied again. \
             The source is only read.
             """)
 
@@ -27,7 +28,7 @@ struct StoreCopyCommand: ParsableCommand {
         let source = try RunStore(location: from, access: .readOnly)
         let target = try RunStore(location: to)
         let report = try StoreCopy.copy(from: source, to: target)
-        var line = "copied \(report.sweeps) sweep\(report.sweeps == 1 ? "" : "s") (\(report.trials) trials) and \(report.runs) run\(report.runs == 1 ? "" : "s") (\(report.rows) rows of history, histograms and system metrics) from \(source.path) to \(target.path)"
+        var line = "copied \(report.sweeps) sweep\(report.sweeps == 1 ? "" : "s") (\(report.trials) trials) and \(report.runs) run\(report.runs == 1 ? "" : "s") (\(report.rows) rows of history, summaries, histograms and system metrics) from \(source.path) to \(target.path)"
         if report.skippedSweeps + report.skippedRuns > 0 {
             line += "; skipped \(report.skippedSweeps) sweeps and \(report.skippedRuns) runs the target already holds"
         }

@@ -76,7 +76,7 @@ struct SweepStartCommand: ParsableCommand {
         let (sweep, resumed) = try Sweep.open(plan, in: tracker.store, resume: !new)
         if createOnly {
             print(sweep.info.id)
-            FileHandle.standardError.write(Data("temper: \(resumed ? "found" : "created") sweep \(sweep.info.id) (\(sweep.info.name)) in \(sweep.store.path); run its trials with: temper agent \(sweep.info.id)\(options.dir.map { " --store \($0)" } ?? "")\n".utf8))
+            FileHandle.standardError.write(Data("temper: \(resumed ? "found" : "created") sweep \(sweep.info.id) (\(sweep.info.name)) in \(sweep.store.path); run its trials with: temper agent \(sweep.info.id)\(options.dir.map { " --store \(StoreLocation.redactingPasswords($0))" } ?? "")\n".utf8))
             return
         }
         let executor: TrialExecutor = try trainSpec.map { try SpecTrialExecutor(spec: $0) } ?? CommandTrialExecutor(spec: spec)
@@ -205,9 +205,9 @@ final class SweepSession: @unchecked Sendable {
         }
         if let line = SweepShowCommand.importanceLine(trials) { print(TerminalText.visible(line)) }
         if stopped {
-            print("stopped; go on with: temper sweep resume \(sweep.info.id)" + (options.dir.map { " --store \($0)" } ?? ""))
+            print("stopped; go on with: temper sweep resume \(sweep.info.id)" + (options.dir.map { " --store \(StoreLocation.redactingPasswords($0))" } ?? ""))
         }
-        print("see the trials with: temper sweep show \(sweep.info.id)" + (options.dir.map { " --store \($0)" } ?? ""))
+        print("see the trials with: temper sweep show \(sweep.info.id)" + (options.dir.map { " --store \(StoreLocation.redactingPasswords($0))" } ?? ""))
     }
 }
 

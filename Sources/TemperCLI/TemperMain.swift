@@ -32,9 +32,15 @@ public enum TemperMain {
     }
 }
 
-/// Whether the command names a PostgreSQL store: an argument (`--store URL`, `--store=URL`,
-/// `--to URL`) or `TEMPER_STORE` that is a `postgres://` or `postgresql://` URL.
+/// The subcommands that open a run store in this program (`dashboard` and `bench` run programs
+/// that open PostgreSQL stores themselves).
+let storeSubcommands: Set<String> = ["casestudy", "train", "sweep", "sweeps", "agent", "store", "runs", "run", "report"]
+
+/// Whether the command opens a PostgreSQL store: a subcommand that opens a store, with an
+/// argument (`--store URL`, `--store=URL`, `--to URL`) or `TEMPER_STORE` that is a `postgres://`
+/// or `postgresql://` URL.
 func namesPostgresStore(_ arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+    guard let subcommand = arguments.first(where: { !$0.hasPrefix("-") }), storeSubcommands.contains(subcommand) else { return false }
     let values = arguments.map { argument -> String in
         guard argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") else { return argument }
         return String(argument[argument.index(after: equals)...])

@@ -121,7 +121,8 @@ public final class Tracker: Sendable {
     /// This machine's name, looked up once per process.
     static let host = ProcessInfo.processInfo.hostName
     /// This process's command line, shell-quoted where needed.
-    static let command = CommandLine.arguments.map(quoted).joined(separator: " ")
+    /// The command line, with the passwords of store URLs in it replaced by `***`.
+    static let command = StoreLocation.redactingPasswords(CommandLine.arguments.map(quoted).joined(separator: " "))
 
     /// An 8-character lowercase base-36 id (W&B's form), from one 64-bit random number.
     public static func newID() -> String {

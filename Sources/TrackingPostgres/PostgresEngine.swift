@@ -127,24 +127,28 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
     }
 
     public func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
-        try transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+        try transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", writes: false, retryFor: reconnectFor, body)
     }
 
     public func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
         guard !isReadOnly else {
             throw TrackingError.storeLocation("\(location) was opened read-only; open it with RunStore(access: .readWrite) to change it")
         }
-        return try transaction(begin: "BEGIN", body)
+        return try transaction(begin: "BEGIN", writes: true, retryFor: reconnectFor, body)
     }
 
     /// Runs `body` between `begin` and `COMMIT` on a pooled connection; a transient failure (the
     /// connection lost, the server restarting, a deadlock) drops the connection when it is broken
-    /// and runs the whole transaction again, waiting longer each time, for up to `reconnectFor`.
-    private func transaction<T>(begin: String, _ body: (any StoreTransaction) throws -> T) throws -> T {
-        let deadline = Date().addingTimeInterval(reconnectFor)
+    /// and runs the whole transaction again, waiting longer each time, for up to `retryFor`
+    /// seconds. A write whose COMMIT got no answer may have been applied: its transaction id is
+    /// asked about (`txid_status`) on a new connection, and it is run again only if it was not,
+    /// so nothing is written twice.
+    private func transaction<T>(begin: String, writes: Bool, retryFor: TimeInterval, _ body: (any StoreTransaction) throws -> T) throws -> T {
+        let deadline = Date().addingTimeInterval(retryFor)
         var pause = 0.05
         while true {
             var connection: PostgresConnection?
+            var committing: (id: Int64, result: T)?
             do {
                 let open = try takeConnection()
                 connection = open
@@ -152,9 +156,19 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
                 try transaction.simple(begin)
                 let result: T
                 do {
+                    let id = writes ? try transaction.fetch("SELECT txid_current() AS id", []).first?.int64("id") : nil
                     result = try body(transaction)
+                    committing = id.map { ($0, result) }
                 } catch {
-                    if PostgresFailure.connectionSurvives(error) { try? transaction.simple("ROLLBACK") }
+                    if PostgresFailure.connectionSurvives(error) {
+                        do {
+                            try transaction.simple("ROLLBACK")
+                        } catch {
+                            // A connection still in a transaction is never pooled.
+                            discard(open)
+                            connection = nil
+                        }
+                    }
                     throw error
                 }
                 try transaction.simple("COMMIT")
@@ -162,15 +176,41 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
                 return result
             } catch {
                 if let connection {
-                    if PostgresFailure.connectionSurvives(error) && !connection.isClosed { giveBack(connection) } else { discard(connection) }
+                    if committing == nil && PostgresFailure.connectionSurvives(error) && !connection.isClosed { giveBack(connection) } else { discard(connection) }
                 }
                 guard PostgresFailure.isTransient(error), Date() < deadline, !isClosed else {
                     if let error = error as? TrackingError { throw error }
                     throw StoreFailure(location: location, underlying: error)
                 }
+                if let committing, try wasCommitted(committing.id, until: deadline) {
+                    // The answer to COMMIT was lost, the commit was not: the result stands.
+                    return committing.result
+                }
                 Thread.sleep(forTimeInterval: pause)
                 pause = min(pause * 2, 1)
             }
+        }
+    }
+
+    /// Whether the transaction `id` committed, asked on a new connection until the server answers.
+    private func wasCommitted(_ id: Int64, until deadline: Date) throws -> Bool {
+        var pause = 0.05
+        while true {
+            do {
+                let status = try transaction(begin: "BEGIN READ ONLY", writes: false, retryFor: 0) { db in
+                    try db.fetch("SELECT txid_status(?)::text AS status", [.integer(id)]).first?.optionalText("status")
+                }
+                switch status {
+                case "committed": return true
+                case "in progress": break  // the server is still finishing it
+                default: return false  // aborted, or too old to know (then it did not happen in this run)
+                }
+            } catch where Date() < deadline {
+                // still out of reach
+            }
+            guard Date() < deadline else { throw TrackingError.database("\(location): cannot learn whether a transaction committed (the server did not answer for \(Int(reconnectFor)) s)") }
+            Thread.sleep(forTimeInterval: pause)
+            pause = min(pause * 2, 1)
         }
     }
 
@@ -186,11 +226,19 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
         return Date().timeIntervalSince1970 + clockOffset
     }
 
-    /// The server's snapshot of running and committed transactions (`pg_current_snapshot()`):
-    /// it changes whenever a transaction that wrote commits.
+    /// Asked once, not retried: a dashboard polling a server out of reach gets an error at once.
     public func changeToken() throws -> String {
-        try read { db in try db.fetch("SELECT pg_current_snapshot()::text AS token", []).first?.text("token") ?? "" }
+        try transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", writes: false, retryFor: 0) { db in
+            try db.fetch(Self.changeQuery, []).first?.text("token") ?? ""
+        }
     }
+
+    /// Per table the row count and the newest row version (`xmin`, the id of the transaction
+    /// that wrote it): a commit that inserts, updates or deletes a run, trial or sweep changes it
+    /// (every write of a run refreshes its heartbeat), and nothing in another database does.
+    private static let changeQuery = "SELECT " + ["run", "trial", "sweep"].map {
+        "(SELECT count(*)::text || ':' || coalesce(max(xmin::text::bigint), 0)::text FROM \($0))"
+    }.joined(separator: " || '/' || ") + " AS token"
 
     public func cause(of error: any Error) -> String {
         if let failure = error as? StoreFailure { return PostgresFailure.describe(failure.underlying) }

@@ -21,13 +21,22 @@ enum PostgresFailure {
             default: return false
             }
         }
+        if let error = error as? PostgresError {
+            switch error {
+            case .connectionClosed, .protocol: return true
+            case .server(let message): return message.fields[.sqlState].map(transientStates.contains) ?? false
+            }
+        }
         return error is ChannelError || error is IOError || error is NIOConnectionError || "\(type(of: error))".contains("ConnectTimeout")
     }
 
     /// Whether the connection can go on being used after this error (a statement's error inside
     /// a transaction leaves the connection fine once rolled back).
     static func connectionSurvives(_ error: any Error) -> Bool {
-        guard let error = error as? PSQLError else { return !(error is ChannelError || error is IOError || error is NIOConnectionError) }
+        if let error = error as? PostgresError, case .server = error { return true }
+        guard let error = error as? PSQLError else {
+            return !(error is ChannelError || error is IOError || error is NIOConnectionError || error is PostgresError)
+        }
         return error.code == .server && !["57P01", "57P02", "57P03"].contains(error.serverInfo?[.sqlState] ?? "")
     }
 
@@ -51,6 +60,14 @@ enum PostgresFailure {
             case .sslUnsupported: return "the server does not offer TLS (sslmode=require); use sslmode=prefer or disable"
             case .authMechanismRequiresPassword: return "the server asks for a password and the URL gives none"
             default: return "PostgreSQL client error \(error.code)" + (error.underlying.map { ": \($0)" } ?? "")
+            }
+        }
+        if let error = error as? PostgresError {
+            switch error {
+            case .connectionClosed: return "the server closed the connection"
+            case .protocol(let message): return "PostgreSQL protocol: \(message)"
+            case .server(let message):
+                return "\(message.fields[.message] ?? "error") [SQLSTATE \(message.fields[.sqlState] ?? "?")]"
             }
         }
         if let error = error as? NIOConnectionError {

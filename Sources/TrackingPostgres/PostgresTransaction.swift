@@ -47,12 +47,40 @@ struct PostgresTransaction: StoreTransaction {
             }
         }
         let query = PostgresQuery(unsafeSQL: Self.numbered(sql), binds: bindings)
-        return try connection.query(query, logger: logger).wait()
+        return try answer(connection.query(query, logger: logger))
     }
 
-    /// Runs statements that take no parameters (`BEGIN`, `COMMIT`) through the simple protocol.
+    /// Runs one statement that takes no parameters (`BEGIN`, `COMMIT`, DDL).
     func simple(_ sql: String) throws {
-        _ = try connection.simpleQuery(sql).wait()
+        _ = try answer(connection.query(PostgresQuery(unsafeSQL: sql), logger: logger))
+    }
+
+    /// How long a statement may go unanswered on an open connection before the connection is
+    /// closed and the statement fails (then the transaction is tried again on a new one).
+    static let statementTimeout: TimeAmount = .seconds(120)
+
+    /// Waits for a statement's answer. A statement sent on a connection that the server closed
+    /// as it went down (`pg_ctl restart`) was seen to wait forever: the connection is checked
+    /// every half second, and the wait fails once it is closed (or after `statementTimeout`).
+    private func answer(_ future: EventLoopFuture<PostgresQueryResult>) throws -> PostgresQueryResult {
+        let loop = future.eventLoop
+        let promise = loop.makePromise(of: PostgresQueryResult.self)
+        future.cascade(to: promise)
+        let connection = self.connection
+        let deadline = NIODeadline.now() + Self.statementTimeout
+        let watch = loop.scheduleRepeatedTask(initialDelay: .milliseconds(500), delay: .milliseconds(500)) { task in
+            if connection.isClosed {
+                promise.fail(PostgresError.connectionClosed)  // ignored when the answer came first
+                task.cancel()
+            } else if NIODeadline.now() > deadline {
+                promise.fail(PostgresError.connectionClosed)
+                let closing: EventLoopFuture<Void> = connection.close()
+                _ = closing
+                task.cancel()
+            }
+        }
+        defer { watch.cancel() }
+        return try promise.futureResult.wait()
     }
 
     /// `?` placeholders numbered `$1`, `$2` … (none inside quotes).

@@ -24,18 +24,22 @@ struct PostgresURL: Sendable {
         guard let scheme = url.scheme?.lowercased(), ["postgres", "postgresql"].contains(scheme) else {
             throw TrackingError.storeLocation("\(shown) is not a PostgreSQL URL; write postgres://user:password@host:port/database")
         }
-        host = url.host.flatMap { $0.isEmpty ? nil : $0 } ?? "localhost"
+        // An IPv6 address comes in brackets ([::1]), a zone id percent-encoded.
+        let rawHost = url.percentEncodedHost.flatMap { $0.isEmpty ? nil : $0 } ?? "localhost"
+        let unbracketed = rawHost.hasPrefix("[") && rawHost.hasSuffix("]") ? String(rawHost.dropFirst().dropLast()) : rawHost
+        host = unbracketed.removingPercentEncoding ?? unbracketed
         port = url.port ?? 5432
         guard (1...65535).contains(port) else {
             throw TrackingError.storeLocation("\(shown): port \(port) is not from 1 to 65535")
         }
-        user = url.user.flatMap { $0.removingPercentEncoding }.flatMap { $0.isEmpty ? nil : $0 } ?? "postgres"
-        password = url.password.flatMap { $0.removingPercentEncoding }
-        let path = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
-        guard !path.contains("/") else {
-            throw TrackingError.storeLocation("\(shown): \"\(path)\" is not a database name (the path of the URL is one name)")
+        // Decoded once, from the encoded parts (a password "50%25off" is "50%off").
+        user = url.percentEncodedUser.flatMap { $0.removingPercentEncoding }.flatMap { $0.isEmpty ? nil : $0 } ?? "postgres"
+        password = url.percentEncodedPassword.flatMap { $0.removingPercentEncoding }
+        let encodedPath = url.percentEncodedPath.hasPrefix("/") ? String(url.percentEncodedPath.dropFirst()) : url.percentEncodedPath
+        guard !encodedPath.contains("/") else {
+            throw TrackingError.storeLocation("\(shown): \"\(encodedPath)\" is not a database name (the path of the URL is one name)")
         }
-        database = path.isEmpty ? user : (path.removingPercentEncoding ?? path)
+        database = encodedPath.isEmpty ? user : (encodedPath.removingPercentEncoding ?? encodedPath)
         sslMode = .prefer
         for item in url.queryItems ?? [] {
             switch item.name {
@@ -44,18 +48,25 @@ struct PostgresURL: Sendable {
                     throw TrackingError.storeLocation("\(shown): sslmode \"\(item.value ?? "")\" is not one of \(SSLMode.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 sslMode = mode
-            case "application_name", "connect_timeout":
+            case _ where Self.knownParameters.contains(item.name):
                 continue
             default:
-                throw TrackingError.storeLocation("\(shown): unknown parameter \"\(item.name)\"; Temper reads sslmode only")
+                throw TrackingError.storeLocation("\(shown): unknown parameter \"\(item.name)\"; Temper reads sslmode only (the password goes before the host: postgres://user:password@host/database)")
             }
         }
     }
 
-    /// The URL as shown to users and recorded: without the password.
+    /// The parameters Temper reads or lets pass; the values of any other are not shown.
+    static let knownParameters: Set<String> = ["sslmode", "application_name", "connect_timeout"]
+
+    /// The URL as shown to users and recorded: without the password (nor the value of a query
+    /// parameter Temper does not know, such as `password=`).
     static func redacted(_ url: URLComponents) -> String {
         var shown = url
-        if shown.password != nil { shown.password = "***" }
+        if shown.percentEncodedPassword != nil { shown.percentEncodedPassword = "***" }
+        if let items = shown.queryItems {
+            shown.queryItems = items.map { knownParameters.contains($0.name) ? $0 : URLQueryItem(name: $0.name, value: "***") }
+        }
         return shown.string ?? "postgres://?"
     }
 

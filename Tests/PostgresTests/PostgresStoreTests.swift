@@ -102,6 +102,47 @@ import TrackingPostgres
         #expect(try server.sql("SELECT count(*) FROM temper_migrations", database: newerName).hasPrefix("5"))
     }
 
+    @Test func urlsAreReadAsLibpqReadsThem() throws {
+        let server = try TestPostgres.shared()
+        // A user whose password holds every character a URL must escape, and a percent sign.
+        let role = "pct_\(UUID().uuidString.prefix(6).lowercased())", password = "50%off/#@:?x"
+        try server.sql("CREATE ROLE \(role) LOGIN PASSWORD '\(password)'")
+        let database = "db_\(role)"
+        try server.sql("CREATE DATABASE \(database) OWNER \(role)")
+        let encoded = try #require(password.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+        let store = try RunStore(location: "postgres://\(role):\(encoded)@127.0.0.1:\(server.port)/\(database)?sslmode=disable")
+        #expect(try store.runCount() == 0 && !store.path.contains("off") && store.path.contains("\(role):***@"))
+        // An IPv6 address is the host without its brackets (nothing listens on port 1).
+        do {
+            _ = try RunStore(location: "postgres://u:p@[::1]:1/db?sslmode=disable")
+            Issue.record("opened a store on port 1")
+        } catch {
+            #expect("\(error)".contains("no PostgreSQL server answers at ::1:1") && !"\(error)".contains("DNS"), "\(error)")
+        }
+        // A password in the query is never shown; a URL that is not one is an error, not a directory.
+        for (location, expected) in [("postgres://u@127.0.0.1/db?password=s3cret", "unknown parameter \"password\""),
+                                     ("postgres://u:pa/s3cret@127.0.0.1/db", "the postgres:// store given is not a valid URL"),
+                                     ("postgres://u:s3cret@127.0.0.1:port/db", "the postgres:// store given is not a valid URL")] {
+            let folder = temporaryStore()
+            let result = try runTemper(["runs", "--store", location], environment: ["TEMPER_DIR": folder])
+            #expect(result.status != 0 && result.errors.contains(expected) && !result.errors.contains("s3cret"), "\(location): \(result.errors)")
+            #expect(listing(folder).isEmpty && !FileManager.default.fileExists(atPath: "postgres:"), "\(location) made a store")
+        }
+    }
+
+    @Test func theChangeTokenIgnoresOtherDatabases() throws {
+        let server = try TestPostgres.shared()
+        let watched = try RunStore(location: try server.database(), access: .readWrite)
+        let other = try Tracker(dir: try server.database(), systemMetricsInterval: nil)
+        let before = try watched.changeToken()
+        let run = try other.start(project: "p", name: "elsewhere")
+        run.log(["loss": 1], step: 0)
+        try run.finish()
+        #expect(try watched.changeToken() == before)
+        _ = try watched.createSweep(project: "p", name: "s", method: "grid", spec: "{}", seed: 1, specHash: "h")
+        #expect(try watched.changeToken() != before)
+    }
+
     @Test func agentsNeverTakeTheSameTrial() throws {
         let url = try TestPostgres.shared().database()
         let sweep = try RunStore(location: url).createSweep(project: "p", name: "s", method: "random", spec: "{}", seed: 7, specHash: "h")

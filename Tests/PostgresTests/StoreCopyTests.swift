@@ -59,7 +59,8 @@ import TrackingPostgres
     @Test func aStoreCopiedToPostgresAndBackIsTheSameRowForRow() throws {
         let source = temporaryStore(), back = temporaryStore()
         try fillSource(source)
-        let before = try contents(source + "/temper.sqlite")
+        // What the source holds, read with its writer gone (which folds its log into the file).
+        let before = try dump(RunStore(location: source, access: .readOnly))
         let url = try TestPostgres.shared().database()
         // `temper` hands the postgres:// store to temper-postgres.
         let copied = try runTemper(["store", "copy", "--from", source, "--to", url])
@@ -76,10 +77,49 @@ import TrackingPostgres
             #expect(identical(rows, postgres[table] ?? []), "\(table) differs in PostgreSQL")
             #expect(identical(rows, returned[table] ?? []), "\(table) differs after the round trip")
         }
-        #expect(try contents(source + "/temper.sqlite") == before, "the source was written")
+        let after = try dump(RunStore(location: source, access: .readOnly))
+        #expect(before.keys.allSatisfy { identical(before[$0] ?? [], after[$0] ?? []) }, "the source changed")
         // Again: everything is there already.
         let again = try runTemper(["store", "copy", "--from", source, "--to", url])
         #expect(again.status == 0 && again.output.contains("copied 0 sweeps (0 trials) and 0 runs") && again.output.contains("skipped 1 sweeps and 3 runs"), "\(again.output)")
         #expect(identical(try dump(RunStore(location: url, access: .readOnly))["history"] ?? [], original["history"] ?? []))
+    }
+
+    @Test func aRunCopiedWhileItRanIsCopiedAgainOnceItEnded() throws {
+        let source = temporaryStore()
+        let tracker = try Tracker(dir: source, systemMetricsInterval: nil)
+        let run = try tracker.start(project: "p", name: "live")
+        run.log(["loss": 1], step: 0)
+        try run.flush()
+        let url = try TestPostgres.shared().database()
+        let first = try StoreCopy.copy(from: RunStore(location: source, access: .readOnly), to: RunStore(location: url))
+        let copiedFirst = try RunStore(location: url, access: .readOnly).run(run.id).summary["loss"]?.count
+        #expect(first.runs == 1 && copiedFirst == 1)
+        for step in 1..<5 { run.log(["loss": Double(step)], step: step) }
+        try run.finish()
+        let second = try StoreCopy.copy(from: RunStore(location: source, access: .readOnly), to: RunStore(location: url))
+        #expect(second.runs == 1 && second.skippedRuns == 0)
+        let copied = try RunStore(location: url, access: .readOnly)
+        #expect(try copied.run(run.id).state == .finished && copied.history(run.id)["loss"]?.count == 5 && copied.runCount() == 1)
+        // Once ended in both, it is left alone.
+        #expect(try StoreCopy.copy(from: RunStore(location: source, access: .readOnly), to: RunStore(location: url)).skippedRuns == 1)
+    }
+
+    @Test func aStoreOfAnOlderSchemaIsCopied() throws {
+        let source = temporaryStore()
+        let tracker = try Tracker(dir: source, systemMetricsInterval: nil)
+        let run = try tracker.start(project: "p", name: "old")
+        for step in 0..<3 { run.log(["loss": Double(step)], step: step) }
+        try run.finish()
+        // What a Temper before schema v4 left: no time per history row.
+        try tracker.store.engine.write { db in
+            try db.execute("ALTER TABLE history DROP COLUMN time", [])
+            try db.execute("DELETE FROM grdb_migrations WHERE identifier LIKE 'v4%'", [])
+        }
+        let url = try TestPostgres.shared().database()
+        let report = try StoreCopy.copy(from: RunStore(location: source, access: .readOnly), to: RunStore(location: url))
+        #expect(report.runs == 1)
+        let copied = try RunStore(location: url, access: .readOnly)
+        #expect(try copied.history(run.id)["loss"]?.map(\.value) == [0, 1, 2] && copied.stepTimes(run.id).isEmpty)
     }
 }

@@ -44,3 +44,17 @@ struct SparklineTests {
         #expect(Sparkline.render([], width: 4).isEmpty && Sparkline.render([1], width: 0).isEmpty)
     }
 }
+
+/// When `temper` hands a command to `temper-postgres`.
+@Suite struct PostgresHandOverTests {
+    @Test func onlyCommandsThatOpenAPostgresStoreAreHandedOver() {
+        let postgres = ["TEMPER_STORE": "postgres://u:p@h/db"]
+        #expect(namesPostgresStore(["runs"], environment: postgres))
+        #expect(namesPostgresStore(["store", "copy", "--from", "dir", "--to=postgresql://u@h/db"], environment: [:]))
+        #expect(namesPostgresStore(["agent", "abc", "--store", "postgres://u@h/db"], environment: [:]))
+        // A command that opens no store, or a store given as a directory, stays here.
+        #expect(!namesPostgresStore(["dot"], environment: postgres) && !namesPostgresStore(["gradcheck"], environment: postgres))
+        #expect(!namesPostgresStore(["runs", "--dir", "local"], environment: postgres))
+        #expect(!namesPostgresStore(["runs", "--filter", "name~postgres"], environment: [:]))
+    }
+}

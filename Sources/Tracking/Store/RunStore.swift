@@ -77,6 +77,10 @@ public final class RunStore: @unchecked Sendable {
         switch location {
         case .directory(let directory):
             try self.init(directory: directory, access: access, staleAfter: staleAfter, mustExist: mustExist)
+        case .invalidURL(let text):
+            // Not echoed: a password may be in it, and where it ends cannot be told.
+            let scheme = text.range(of: "://").map { String(text[..<$0.lowerBound]) } ?? ""
+            throw TrackingError.storeLocation("the \(scheme):// store given is not a valid URL; write postgres://user:password@host:port/database, with /, ?, #, @ and : in the user or password percent-encoded (%2F, %3F, %23, %40, %3A)")
         case .url(let url):
             let engine = try StoreEngines.open(url, access: access)
             self.init(engine: engine, directory: engine.location, staleAfter: staleAfter)

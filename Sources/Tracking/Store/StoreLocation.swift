@@ -4,13 +4,16 @@ import Foundation
 public enum StoreLocation: Sendable, Equatable {
     case directory(String)
     case url(URLComponents)
+    /// Starts like a URL (`name://`) but is not one (an unescaped `/` or `#` in a password, a port
+    /// that is not a number): an error, never taken for a directory.
+    case invalidURL(String)
 
     /// From `--store`/`--dir` as given, else `TEMPER_STORE`, else `TEMPER_DIR`, else
     /// `./temper-runs`. A value with a scheme (`name://`) is a URL, anything else a directory.
     public init(_ explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) {
         let given = explicit ?? environment["TEMPER_STORE"].flatMap { $0.isEmpty ? nil : $0 }
-        if let given, Self.hasScheme(given), let url = URLComponents(string: given) {
-            self = .url(url)
+        if let given, Self.hasScheme(given) {
+            self = URLComponents(string: given).map(StoreLocation.url) ?? .invalidURL(given)
         } else {
             self = .directory(RunStore.defaultDirectory(given, environment: environment))
         }
@@ -21,6 +24,24 @@ public enum StoreLocation: Sendable, Equatable {
         guard let range = text.range(of: "://") else { return false }
         let scheme = text[..<range.lowerBound]
         return !scheme.isEmpty && scheme.allSatisfy { $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." }
+    }
+
+    /// `text` with the password of every URL in it (`scheme://user:password@host`) replaced by
+    /// `***`: what is recorded or printed of a command line that names a store.
+    public static func redactingPasswords(_ text: String) -> String {
+        var result = "", rest = Substring(text)
+        while let scheme = rest.range(of: "://") {
+            result += rest[..<scheme.upperBound]
+            rest = rest[scheme.upperBound...]
+            // The authority ends at the first '/', '?', '#' or space; its user information at its last '@'.
+            let end = rest.firstIndex { "/?# \t\n'\"".contains($0) } ?? rest.endIndex
+            let authority = rest[..<end]
+            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
+                result += authority[...colon] + "***" + authority[at...]
+                rest = rest[end...]
+            }
+        }
+        return result + rest
     }
 
     /// Whether the location names a PostgreSQL database.

@@ -138,15 +138,15 @@ extension RunStore {
 
     /// The trials (meeting `condition`), with their runs unless `withRuns` is false (claiming
     /// needs none: reading every run of the sweep at every claim would grow with the sweep).
-    private func trialInfos(_ db: any StoreTransaction, _ sweepID: String, where condition: String = "TRUE", suffix: String = "",
-                            withRuns: Bool = true) throws -> [TrialInfo] {
+    private func trialInfos(_ db: any StoreTransaction, _ sweepID: String, where condition: String = "TRUE", _ arguments: [StoreValue] = [],
+                            suffix: String = "", withRuns: Bool = true) throws -> [TrialInfo] {
         var runs: [Int: [String]] = [:]
         if withRuns {
             for row in try db.fetch("SELECT id, trial FROM run WHERE sweep_id = ? ORDER BY created_at, id", sweepID) {
                 if let trial = try row.optionalInt("trial") { runs[trial, default: []].append(try row.text("id")) }
             }
         }
-        return try db.fetch("SELECT * FROM trial WHERE sweep_id = ? AND (\(condition)) ORDER BY number \(suffix)", sweepID)
+        return try db.fetch("SELECT * FROM trial WHERE sweep_id = ? AND (\(condition)) ORDER BY number \(suffix)", [.text(sweepID)] + arguments)
             .map { try trialInfo($0, runs: runs) }
     }
 
@@ -191,11 +191,19 @@ extension RunStore {
             for result in results { try record(result, db) }
             let now = now()
             var claims: [TrialClaim] = []
-            // SQLite's immediate transaction holds the store's write lock; PostgreSQL locks the
-            // open trials no other agent is recording (SKIP LOCKED), then the sweep's row, which
-            // every claim of new trial numbers takes.
-            let open = try trialInfos(db, sweepID, where: "state IN ('pending', 'running', 'crashed')",
-                                      suffix: db.dialect == .postgres ? "FOR UPDATE SKIP LOCKED" : "", withRuns: false)
+            // SQLite's immediate transaction holds the store's write lock. PostgreSQL locks the
+            // trials this claim may take that no other agent is recording (SKIP LOCKED): given
+            // back, crashed, or running without a recent heartbeat or on this machine (whose
+            // process may be gone); then the sweep's row, which every claim of new trial numbers
+            // takes (NO KEY UPDATE: runs of the sweep may still be registered meanwhile).
+            let open: [TrialInfo]
+            switch db.dialect {
+            case .sqlite:
+                open = try trialInfos(db, sweepID, where: "state IN ('pending', 'running', 'crashed')", withRuns: false)
+            case .postgres:
+                open = try trialInfos(db, sweepID, where: "state IN ('pending', 'crashed') OR (state = 'running' AND (heartbeat_at < ? OR host = ?))",
+                                      [.real(now - staleAfter), .text(Tracker.host)], suffix: "FOR UPDATE SKIP LOCKED", withRuns: false)
+            }
             for var again in open where claims.count < count && (again.state == .crashed || again.state == .pending) {
                 if again.state == .crashed { again.attempt += 1 }
                 again.state = .running
@@ -206,7 +214,7 @@ extension RunStore {
                 claims.append(TrialClaim(trial: again))
             }
             guard claims.count < count else { return claims }
-            if db.dialect == .postgres { try db.execute("SELECT id FROM sweep WHERE id = ? FOR UPDATE", sweepID) }
+            if db.dialect == .postgres { try db.execute("SELECT id FROM sweep WHERE id = ? FOR NO KEY UPDATE", sweepID) }
             var number = try db.fetch("SELECT COALESCE(MAX(number), -1) + 1 AS next FROM trial WHERE sweep_id = ?", sweepID).first?.int("next") ?? 0
             let scores = try db.fetch("SELECT score FROM trial WHERE sweep_id = ? AND state IN ('finished', 'stopped') AND score IS NOT NULL", sweepID)
                 .map { try $0.double("score") }
