@@ -271,14 +271,15 @@ struct BenchCommand: ParsableCommand {
         }
         let sqlite = FileManager.default.temporaryDirectory.path + "/temper-bench-agents-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: sqlite) }
-        var table = TerminalTable(["store", "agents", "trials", "trials/s", "store ms/trial (median)", "90th pct"])
+        var table = TerminalTable(["store", "trials per claim", "agents", "trials", "trials/s", "claim+report ms/trial (median)", "90th pct", "heartbeat ms"])
         for (name, location) in [("PostgreSQL", postgres), ("SQLite", sqlite)] {
             for f in try AgentsBenchmark.run(location: location) {
-                table.append([name, "\(f.agents)", "\(f.trials)", String(format: "%.0f", f.trialsPerSecond),
-                              String(format: "%.2f", f.storeMilliseconds), String(format: "%.2f", f.storeMilliseconds90)])
+                table.append([name, "\(f.batch)", "\(f.agents)", "\(f.trials)", String(format: "%.0f", f.trialsPerSecond),
+                              String(format: "%.2f", f.claimMilliseconds), String(format: "%.2f", f.claimMilliseconds90),
+                              String(format: "%.2f", f.heartbeatMilliseconds)])
             }
         }
-        print("agents: each claims a trial (reporting the last one's result in the same transaction), sends a heartbeat, trains 2 ms; 40 trials per agent")
+        print("agents: each claims 1 or 25 trials per transaction (reporting the last ones' results in it; SweepRunner claims about 50 ms of trials at once), trains each 2 ms, sends a heartbeat per claim (timed apart); 50 trials per agent")
         print(table.render())
     }
 

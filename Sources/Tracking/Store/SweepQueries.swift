@@ -184,10 +184,18 @@ extension RunStore {
     /// configuration and seed, one attempt more), lowest numbers first; then new trials numbered on
     /// from the highest, with what `propose` returns — until it returns nil (nothing more to run).
     /// `withHistory` gives `propose` every earlier trial.
-    public func claimTrials(_ sweepID: String, count: Int, withHistory: Bool = false, results: [TrialResult] = [],
+    /// `withScores: false` leaves `finishedScores` empty (a sweep without a target needs none).
+    ///
+    /// On PostgreSQL the claim commits without waiting for its log to reach the disk
+    /// (`synchronous_commit = off` for this transaction only): the sweep's row stays locked for
+    /// less time. A server crash may forget the last claims and results (never half of one);
+    /// such a trial is proposed again with the same configuration, or counts as crashed when its
+    /// heartbeat stops, and is run again — what the runs logged is committed durably.
+    public func claimTrials(_ sweepID: String, count: Int, withHistory: Bool = false, withScores: Bool = true, results: [TrialResult] = [],
                             propose: (ClaimContext) throws -> TrialProposal?) throws -> [TrialClaim] {
         let me = ProcessIdentity.current
         return try write { db -> [TrialClaim] in
+            if db.dialect == .postgres { try db.execute("SET LOCAL synchronous_commit TO off", []) }
             for result in results { try record(result, db) }
             let now = now()
             var claims: [TrialClaim] = []
@@ -216,8 +224,10 @@ extension RunStore {
             guard claims.count < count else { return claims }
             if db.dialect == .postgres { try db.execute("SELECT id FROM sweep WHERE id = ? FOR NO KEY UPDATE", sweepID) }
             var number = try db.fetch("SELECT COALESCE(MAX(number), -1) + 1 AS next FROM trial WHERE sweep_id = ?", sweepID).first?.int("next") ?? 0
-            let scores = try db.fetch("SELECT score FROM trial WHERE sweep_id = ? AND state IN ('finished', 'stopped') AND score IS NOT NULL", sweepID)
-                .map { try $0.double("score") }
+            let scores = withScores
+                ? try db.fetch("SELECT score FROM trial WHERE sweep_id = ? AND state IN ('finished', 'stopped') AND score IS NOT NULL", sweepID)
+                    .map { try $0.double("score") }
+                : []
             var previous = withHistory ? try trialInfos(db, sweepID, withRuns: false) : []
             while claims.count < count, let proposal = try propose(ClaimContext(number: number, previous: previous, finishedScores: scores)) {
                 let trial = TrialInfo(sweepID: sweepID, number: number, config: proposal.config, seed: proposal.seed, state: .running, attempt: 1,

@@ -159,7 +159,8 @@ public final class Sweep: @unchecked Sendable {
     public func claimBatch(count: Int, results: [RunStore.TrialResult] = []) throws -> (claims: [TrialClaim], waiting: Bool) {
         var waiting = false
         let claims = try store.claimTrials(info.id, count: Swift.max(1, Swift.min(count, sampler.maxBatch)),
-                                           withHistory: sampler.needsHistory || plan.waitsForResults, results: results) { claim in
+                                           withHistory: sampler.needsHistory || plan.waitsForResults, withScores: plan.objective.target != nil,
+                                           results: results) { claim in
             waiting = false
             if let cap = plan.maxTrials, claim.number >= cap { return nil }
             if claim.finishedScores.contains(where: plan.objective.reachesTarget) { return nil }
