@@ -9,25 +9,29 @@ import TrackingPostgres
 @Suite(.serialized) struct AgentChaosTests {
     init() { PostgresEngine.register() }
 
-    /// A command trial of about 0.3 s whose score is a function of its configuration.
-    private func sweepFolder(trials: Int) throws -> String {
+    /// A folder with a command sweep of `trials` trials over x in [0, 1]: each trial logs `epochs`
+    /// epochs `pause` seconds apart, its score at an epoch the Python expression `score` of x and
+    /// epoch (so a function of its configuration); `extra` lines are added to the sweep file.
+    private func sweepFolder(trials: Int, method: String = "random", seed: Int = 5, epochs: Int = 4, pause: Double = 0.07,
+                             score: String = "x * (epoch + 1)", extra: String = "") throws -> String {
         let folder = temporaryStore()
         try """
         import json, sys, time
         args = dict(a[2:].split("=", 1) for a in sys.argv[1:])
         x = float(args["x"])
-        for epoch in range(4):
-            time.sleep(0.07)
-            print(json.dumps({"epoch": epoch, "score": x * (epoch + 1)}), flush=True)
+        for epoch in range(\(epochs)):
+            time.sleep(\(pause))
+            print(json.dumps({"epoch": epoch, "score": \(score)}), flush=True)
         """.write(toFile: folder + "/train.py", atomically: true, encoding: .utf8)
         try """
         program: train.py
-        method: random
-        seed: 5
+        method: \(method)
+        seed: \(seed)
         metric: {name: score, goal: maximize}
         run_cap: \(trials)
         parameters:
           x: {min: 0.0, max: 1.0}
+        \(extra)
         """.write(toFile: folder + "/sweep.yaml", atomically: true, encoding: .utf8)
         return folder
     }
@@ -101,25 +105,8 @@ import TrackingPostgres
 
     @Test(arguments: ["bayes", "tpe"])
     func learningSamplersAndEarlyTerminationGiveOneMachinesTrials(method: String) throws {
-        let folder = temporaryStore()
-        try """
-        import json, sys, time
-        args = dict(a[2:].split("=", 1) for a in sys.argv[1:])
-        x = float(args["x"])
-        for epoch in range(6):
-            time.sleep(0.02)
-            print(json.dumps({"epoch": epoch, "score": (1 - (x - 0.3) ** 2) * (epoch + 1) / 6}), flush=True)
-        """.write(toFile: folder + "/train.py", atomically: true, encoding: .utf8)
-        try """
-        program: train.py
-        method: \(method)
-        seed: 11
-        metric: {name: score, goal: maximize}
-        run_cap: 12
-        early_terminate: {type: hyperband, min_iter: 2, eta: 2}
-        parameters:
-          x: {min: 0.0, max: 1.0}
-        """.write(toFile: folder + "/sweep.yaml", atomically: true, encoding: .utf8)
+        let folder = try sweepFolder(trials: 12, method: method, seed: 11, epochs: 6, pause: 0.02, score: "(1 - (x - 0.3) ** 2) * (epoch + 1) / 6",
+                                     extra: "early_terminate: {type: hyperband, min_iter: 2, eta: 2}")
         let url = try TestPostgres.shared().database()
         let id = try createSweep(folder, store: url)
         let agents = try (0..<2).map { _ in try agent(id, store: url) }
