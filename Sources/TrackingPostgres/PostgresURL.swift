@@ -8,7 +8,8 @@ import Tracking
 /// name; `sslmode` is `disable`, `prefer` (the default: TLS when the server offers it),
 /// `require` (TLS or nothing; like libpq, neither checks the server's certificate) or
 /// `verify-full` (TLS with the certificate checked against the system's roots and the host name).
-/// Percent-escapes in the user and password are decoded.
+/// Percent-escapes in the user and password are decoded. Without a password in the URL,
+/// `PGPASSWORD` is used, as libpq does.
 struct PostgresURL: Sendable {
     var host: String
     var port: Int
@@ -19,7 +20,7 @@ struct PostgresURL: Sendable {
 
     enum SSLMode: String, Sendable, CaseIterable { case disable, prefer, require, verifyFull = "verify-full" }
 
-    init(_ url: URLComponents) throws {
+    init(_ url: URLComponents, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         let shown = Self.redacted(url)
         guard let scheme = url.scheme?.lowercased(), ["postgres", "postgresql"].contains(scheme) else {
             throw TrackingError.storeLocation("\(shown) is not a PostgreSQL URL; write postgres://user:password@host:port/database")
@@ -34,7 +35,8 @@ struct PostgresURL: Sendable {
         }
         // Decoded once, from the encoded parts (a password "50%25off" is "50%off").
         user = url.percentEncodedUser.flatMap { $0.removingPercentEncoding }.flatMap { $0.isEmpty ? nil : $0 } ?? "postgres"
-        password = url.percentEncodedPassword.flatMap { $0.removingPercentEncoding }
+        // As libpq: without one in the URL, PGPASSWORD (which `ps` does not show, unlike arguments).
+        password = url.percentEncodedPassword.flatMap { $0.removingPercentEncoding } ?? environment["PGPASSWORD"]
         let encodedPath = url.percentEncodedPath.hasPrefix("/") ? String(url.percentEncodedPath.dropFirst()) : url.percentEncodedPath
         guard !encodedPath.contains("/") else {
             throw TrackingError.storeLocation("\(shown): \"\(encodedPath)\" is not a database name (the path of the URL is one name)")

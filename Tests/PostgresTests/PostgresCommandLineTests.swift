@@ -21,6 +21,12 @@ import TrackingPostgres
         // TEMPER_STORE names the store when no option does.
         let listed = try runTemper(["runs", "--columns", "val_accuracy"], environment: ["TEMPER_STORE": url])
         #expect(listed.status == 0 && listed.output.contains("2 runs in postgres://temper:***@"), "\(listed.output) \(listed.errors)")
+        // Without a password in the URL, PGPASSWORD gives it (as to psql); without either, a clear error.
+        let bare = url.replacingOccurrences(of: ":\(TestPostgres.password)@", with: "@")
+        let fromEnvironment = try runTemper(["runs", "--store", bare], environment: ["PGPASSWORD": TestPostgres.password])
+        #expect(fromEnvironment.status == 0 && fromEnvironment.output.contains("2 runs"), "\(fromEnvironment.errors)")
+        let none = try runTemper(["runs", "--store", bare], environment: [:])
+        #expect(none.status != 0 && none.errors.contains("password"), "\(none.errors)")
         // --store given wins over TEMPER_STORE.
         let local = temporaryStore()
         let elsewhere = try runTemper(["runs", "--store", local], environment: ["TEMPER_STORE": url])
