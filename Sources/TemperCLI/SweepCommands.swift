@@ -30,8 +30,10 @@ struct SweepRunOptions: ParsableArguments {
     }
 
     /// The tracker the sweep's runs and claims go through.
-    func tracker() throws -> Tracker {
-        try Tracker(dir: dir, heartbeatInterval: min(5, staleAfter / 6), systemMetricsInterval: nil, staleAfter: staleAfter)
+    /// `mustExist`: joining a sweep, the store must hold one (nothing is created in an empty database or folder).
+    func tracker(mustExist: Bool = false) throws -> Tracker {
+        Tracker(store: try RunStore(location: dir, staleAfter: staleAfter, mustExist: mustExist), heartbeatInterval: min(5, staleAfter / 6),
+                systemMetricsInterval: nil)
     }
 }
 
@@ -125,7 +127,7 @@ final class SweepSession: @unchecked Sendable {
 
     /// Joins the sweep `id` of the store (resume, agent).
     static func join(_ id: String, options: SweepRunOptions, resuming: Bool) throws {
-        let tracker = try options.tracker()
+        let tracker = try options.tracker(mustExist: true)
         let info = try tracker.store.sweep(id)
         let spec = try SweepSpec.stored(info.spec)
         let trainSpec = try spec.inProcessTrainSpec()
@@ -198,7 +200,7 @@ final class SweepSession: @unchecked Sendable {
         let states = TrialState.allCases.compactMap { state in counts[state].map { "\($0) \(state.rawValue)" } }.joined(separator: ", ")
         print("\n\(trials.count) trial\(trials.count == 1 ? "" : "s"): \(states.isEmpty ? "none" : states)")
         if let best = try sweep.bestTrials(1).first, let score = best.score {
-            print("best \(sweep.plan.objective.name) \(LiveView.number(score)) at trial \(best.number): \(LiveView.describe(best.config))")
+            print(TerminalText.visible("best \(sweep.plan.objective.name) \(LiveView.number(score)) at trial \(best.number): ") + LiveView.describe(best.config))
             if let target = sweep.plan.objective.target, sweep.plan.objective.reachesTarget(score) {
                 print("the target \(sweep.plan.objective.name) \(LiveView.number(target)) was reached, so no further trial was started")
             }

@@ -43,10 +43,10 @@ final class LiveView: @unchecked Sendable {
         switch trial.state {
         case .finished, .stopped: result = "\(sweep.plan.objective.name) \(trial.score.map(Self.number) ?? "?")"
         case .failed: result = "failed: " + (trial.error ?? "").split(separator: "\n").prefix(3).joined(separator: " | ")
-        case .crashed: result = "interrupted (runs again on resume)"
+        case .crashed: result = trial.error ?? "interrupted (runs again on resume)"
         case .running, .pending: result = trial.state.rawValue
         }
-        note("trial \(trial.number) \(result) — \(Self.describe(trial.config))")
+        note("trial \(trial.number) \(TerminalText.visible(result)) — \(Self.describe(trial.config))")
         noteImportance(after: trial)
     }
 
@@ -93,8 +93,9 @@ final class LiveView: @unchecked Sendable {
     }
 
     /// `key=value` pairs of a configuration, dotted keys for nested ones.
+    /// `key=value, …`, control characters escaped (a configuration may come from a shared store).
     static func describe(_ config: RunConfig) -> String {
-        config.flattened.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+        TerminalText.visible(config.flattened.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))
     }
 
     static func number(_ value: Double) -> String { String(format: "%.4g", value) }

@@ -53,7 +53,7 @@ struct TrainCommand: ParsableCommand {
         if let tracker, let run {
             try tracker.waitUntilWritten()
             let last = history.keys.compactMap { key in history.values(of: key)?.last.map { "\(key) \(String(format: "%.4f", $0))" } }
-            print("\nlogged run \(run.name) (\(run.id)) to \(tracker.store.path): " + last.joined(separator: ", "))
+            print("\nlogged run \(TerminalText.visible(run.name)) (\(run.id)) to \(TerminalText.visible(tracker.store.path)): " + last.joined(separator: ", "))
         }
     }
 }

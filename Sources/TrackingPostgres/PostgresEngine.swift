@@ -34,17 +34,20 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
     /// Makes `postgres://` and `postgresql://` store URLs open with this engine in this process.
     public static func register() {
         for scheme in ["postgres", "postgresql"] {
-            StoreEngines.register(scheme: scheme) { url, access in try PostgresEngine(url: url, access: access) }
+            StoreEngines.register(scheme: scheme) { url, access, mustExist in try PostgresEngine(url: url, access: access, mustExist: mustExist) }
         }
     }
 
     /// Connects to the database at `url`, checks that it is a Temper store (or empty) of a schema
     /// this version knows, and (read-write) applies the migrations it lacks. Nothing is written
     /// to a database that belongs to another program or to a newer Temper.
-    public init(url: URLComponents, access: RunStore.Access = .readWrite, reconnectFor: TimeInterval = 60) throws {
+    /// `mustExist`: a database without a Temper store is an error (nothing is created in it).
+    /// `reconnectFor` defaults to 60 s for a store opened to write (agents and run writers wait
+    /// out a server restart) and 5 s read-only (a dashboard answers an error soon).
+    public init(url: URLComponents, access: RunStore.Access = .readWrite, mustExist: Bool = false, reconnectFor: TimeInterval? = nil) throws {
         location = PostgresURL.redacted(url)
         isReadOnly = access == .readOnly
-        self.reconnectFor = reconnectFor
+        self.reconnectFor = reconnectFor ?? (access == .readOnly ? 5 : 60)
         self.url = try PostgresURL(url)
         configuration = try self.url.configuration()
         var logger = Logger(label: "temper.postgres")
@@ -59,7 +62,8 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
         defer { giveBack(connection) }
         do {
             try measureClock(connection)
-            try PostgresSchema.prepare(PostgresTransaction(connection: connection, logger: logger), location: location, readOnly: isReadOnly)
+            try PostgresSchema.prepare(PostgresTransaction(connection: connection, logger: logger), location: location, readOnly: isReadOnly,
+                                       mustExist: mustExist)
         } catch let error as TrackingError {
             throw error
         } catch {

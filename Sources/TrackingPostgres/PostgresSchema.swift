@@ -113,7 +113,7 @@ enum PostgresSchema {
 
     /// Checks the database (a Temper store, or empty; no migration this version does not know)
     /// and, unless `readOnly`, applies the missing migrations.
-    static func prepare(_ db: PostgresTransaction, location: String, readOnly: Bool) throws {
+    static func prepare(_ db: PostgresTransaction, location: String, readOnly: Bool, mustExist: Bool = false) throws {
         try db.simple(readOnly ? "BEGIN READ ONLY" : "BEGIN")
         do {
             if !readOnly { try db.execute("SELECT pg_advisory_xact_lock(?)", lockKey) }
@@ -123,7 +123,7 @@ enum PostgresSchema {
                 if !tables.isEmpty {
                     throw TrackingError.foreignStore("\(location) holds another program's tables (\(tables.prefix(5).joined(separator: ", "))); Temper only uses an empty database or its own: create one (createdb temper) and name it in the URL")
                 }
-                if readOnly {
+                if readOnly || mustExist {
                     throw TrackingError.foreignStore("\(location) is an empty database, not a Temper run store; runs are recorded by `temper casestudy batchnorm --store …` or `Tracker(store:)`")
                 }
                 try db.execute("CREATE TABLE temper_migrations (identifier TEXT PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)")

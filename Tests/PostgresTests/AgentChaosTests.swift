@@ -95,6 +95,10 @@ import TrackingPostgres
         #expect(trials.map(\.number) == Array(0..<40), "\(schedule)")
         #expect(trials.allSatisfy { $0.state == .finished }, "\(trials.filter { $0.state != .finished }.map { "\($0.number): \($0.state)" }) \(schedule)")
         #expect(trials.contains { $0.attempt > 1 }, "no trial was taken again: the chaos did not hit a running trial (\(schedule))")
+        // A trial has one finished run: the paused agent's late one is marked as not counted.
+        let finishedRuns = Dictionary(grouping: try store.runs(sweep: id).filter { $0.state == .finished }, by: \.trial)
+        #expect(finishedRuns.count == 40 && finishedRuns.values.allSatisfy { $0.count == 1 },
+                "\(finishedRuns.filter { $0.value.count != 1 }.map { "trial \($0.key ?? -1): \($0.value.count)" }) \(schedule)")
         // One agent on SQLite, with the same file and seed.
         let sqlite = folder + "/one"
         let one = try runTemper(["sweep", folder + "/sweep.yaml", "--store", sqlite, "--quiet"], timeout: 300)

@@ -121,13 +121,47 @@ import TrackingPostgres
         }
         // A password in the query is never shown; a URL that is not one is an error, not a directory.
         for (location, expected) in [("postgres://u@127.0.0.1/db?password=s3cret", "unknown parameter \"password\""),
-                                     ("postgres://u:pa/s3cret@127.0.0.1/db", "the postgres:// store given is not a valid URL"),
-                                     ("postgres://u:s3cret@127.0.0.1:port/db", "the postgres:// store given is not a valid URL")] {
+                                     ("postgres://u:pa/s3cret@127.0.0.1/db", "the store URL given is not a valid URL"),
+                                     ("postgres://u:s3cret@127.0.0.1:port/db", "the store URL given is not a valid URL"),
+                                     (" postgres://u:s3cret@127.0.0.1/db", "the store URL given is not a valid URL"),
+                                     ("postgres:/u:s3cret@127.0.0.1/db", "the store URL given is not a valid URL"),
+                                     ("POSTGRESQL:u:s3cret@127.0.0.1/db", "the store URL given is not a valid URL")] {
             let folder = temporaryStore()
             let result = try runTemper(["runs", "--store", location], environment: ["TEMPER_DIR": folder])
             #expect(result.status != 0 && result.errors.contains(expected) && !result.errors.contains("s3cret"), "\(location): \(result.errors)")
             #expect(listing(folder).isEmpty && !FileManager.default.fileExists(atPath: "postgres:"), "\(location) made a store")
+            // A command that writes refuses it too (it made a folder named with the password).
+            let written = try runTemper(["casestudy", "batchnorm", "--store", location, "--seeds", "1", "--epochs", "1", "--variants", "none"])
+            #expect(written.status != 0 && !written.errors.contains("s3cret") && !written.output.contains("s3cret"), "\(location): \(written.output)")
+            #expect(!FileManager.default.fileExists(atPath: " postgres:") && !FileManager.default.fileExists(atPath: "postgres:"), "\(location) made a folder")
         }
+    }
+
+    @Test func commandsThatNeedAStoreCreateNothingInAnEmptyDatabase() throws {
+        let server = try TestPostgres.shared()
+        let url = try server.database()
+        let name = String(try #require(url.split(separator: "/").last?.split(separator: "?").first))
+        for arguments in [["runs", "delete", "abc", "--yes"], ["agent", "abc"], ["sweep", "resume", "abc"]] {
+            let result = try runTemper(arguments + ["--store", url])
+            #expect(result.status != 0 && result.errors.contains("an empty database, not a Temper run store"), "\(arguments): \(result.errors)")
+        }
+        #expect(try server.sql("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'", database: name).hasPrefix("0"))
+    }
+
+    @Test func processesStartingTheSameSweepAtOnceGetOne() throws {
+        let url = try TestPostgres.shared().database()
+        let found = ErrorBox()
+        DispatchQueue.concurrentPerform(iterations: 6) { _ in
+            do {
+                let (sweep, _) = try RunStore(location: url).findOrCreateSweep(project: "p", name: "s", method: "random", spec: "{}", seed: 3,
+                                                                              specHash: "same", resume: true)
+                found.add(sweep.id)
+            } catch {
+                found.add(error)
+            }
+        }
+        #expect(found.all.isEmpty && Set(found.ids).count == 1 && found.ids.count == 6, "\(found.ids) \(found.all)")
+        #expect(try RunStore(location: url, access: .readOnly).sweeps().count == 1)
     }
 
     @Test func theChangeTokenIgnoresOtherDatabases() throws {
@@ -188,6 +222,9 @@ final class ErrorBox: @unchecked Sendable {
     private let lock = NSLock()
     private var errors: [String] = []
     private var values: [Int] = []
+    private var strings: [String] = []
+    func add(_ id: String) { lock.withLock { strings.append(id) } }
+    var ids: [String] { lock.withLock { strings } }
     func add(_ error: any Error) { lock.withLock { errors.append("\(error)") } }
     func add(_ number: Int) { lock.withLock { values.append(number) } }
     var all: [String] { lock.withLock { errors } }

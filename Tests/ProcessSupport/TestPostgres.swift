@@ -105,13 +105,15 @@ public final class TestPostgres: @unchecked Sendable {
     private func run(_ program: String, _ arguments: [String]) throws -> String {
         var argv = [binaries + "/" + program] + arguments
         if let runAs { argv = ["/usr/bin/setpriv", "--reuid=\(runAs.uid)", "--regid=\(runAs.gid)", "--clear-groups"] + argv }
-        let output = folder + "/\(program)-\(UUID().uuidString.prefix(6)).out"
+        let output = folder + "/\(program)-\(UUID().uuidString.prefix(6)).out", errors = output + ".err"
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o666)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Standard error apart: run as postgres from a folder it may not enter, psql warns
+        // "could not change directory" there, which is not its answer.
+        posix_spawn_file_actions_addopen(&actions, 2, errors, O_WRONLY | O_CREAT | O_TRUNC, 0o666)
         var pid: pid_t = 0
         let cArguments = argv.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
@@ -120,10 +122,12 @@ public final class TestPostgres: @unchecked Sendable {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         let text = String(decoding: FileManager.default.contents(atPath: output) ?? Data(), as: UTF8.self)
+        let warnings = String(decoding: FileManager.default.contents(atPath: errors) ?? Data(), as: UTF8.self)
         try? FileManager.default.removeItem(atPath: output)
+        try? FileManager.default.removeItem(atPath: errors)
         let exited = status & 0x7f == 0, code = (status >> 8) & 0xff
         guard exited && code == 0 else {
-            throw TestSupportError("\(program) \(arguments.joined(separator: " ")) failed (status \(status)): \(text)")
+            throw TestSupportError("\(program) \(arguments.joined(separator: " ")) failed (status \(status)): \(text)\(warnings)")
         }
         return text
     }

@@ -79,10 +79,10 @@ public final class RunStore: @unchecked Sendable {
             try self.init(directory: directory, access: access, staleAfter: staleAfter, mustExist: mustExist)
         case .invalidURL(let text):
             // Not echoed: a password may be in it, and where it ends cannot be told.
-            let scheme = text.range(of: "://").map { String(text[..<$0.lowerBound]) } ?? ""
-            throw TrackingError.storeLocation("the \(scheme):// store given is not a valid URL; write postgres://user:password@host:port/database, with /, ?, #, @ and : in the user or password percent-encoded (%2F, %3F, %23, %40, %3A)")
+            _ = text
+            throw TrackingError.storeLocation("the store URL given is not a valid URL (no space around it, scheme://…); write postgres://user:password@host:port/database, with /, ?, #, @ and : in the user or password percent-encoded (%2F, %3F, %23, %40, %3A)")
         case .url(let url):
-            let engine = try StoreEngines.open(url, access: access)
+            let engine = try StoreEngines.open(url, access: access, mustExist: mustExist)
             self.init(engine: engine, directory: engine.location, staleAfter: staleAfter)
             address = url.string ?? engine.location
         }

@@ -12,11 +12,20 @@ public enum StoreLocation: Sendable, Equatable {
     /// `./temper-runs`. A value with a scheme (`name://`) is a URL, anything else a directory.
     public init(_ explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) {
         let given = explicit ?? environment["TEMPER_STORE"].flatMap { $0.isEmpty ? nil : $0 }
-        if let given, Self.hasScheme(given) {
-            self = URLComponents(string: given).map(StoreLocation.url) ?? .invalidURL(given)
+        if let given, Self.hasScheme(given) || Self.looksLikeDatabaseURL(given) {
+            // Exactly a URL: no space around it, `scheme://` whole (`postgres:/x` is a typo, not a folder).
+            let url = given == given.trimmingCharacters(in: .whitespacesAndNewlines) && Self.hasScheme(given) ? URLComponents(string: given) : nil
+            self = url.map(StoreLocation.url) ?? .invalidURL(given)
         } else {
             self = .directory(RunStore.defaultDirectory(given, environment: environment))
         }
+    }
+
+    /// Whether `text`, spaces aside, starts with `postgres:` or `postgresql:` (any case): meant as
+    /// a database URL, however mistyped.
+    static func looksLikeDatabaseURL(_ text: String) -> Bool {
+        let start = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        return start.hasPrefix("postgres:") || start.hasPrefix("postgresql:")
     }
 
     /// Whether `text` starts like a URL (`letters://`), not like a path.
@@ -55,7 +64,9 @@ public enum StoreLocation: Sendable, Equatable {
 /// `TrackingPostgres.PostgresEngine.register()`; `temper` hands a `postgres://` store to
 /// `temper-postgres`, which does).
 public enum StoreEngines {
-    public typealias Opener = @Sendable (URLComponents, RunStore.Access) throws -> any StoreEngine
+    /// Opens the store at a URL, to read or write; `mustExist`: a database without a Temper store
+    /// is an error, not a new store.
+    public typealias Opener = @Sendable (URLComponents, RunStore.Access, Bool) throws -> any StoreEngine
     nonisolated(unsafe) private static var openers: [String: Opener] = [:]
     private static let lock = NSLock()
 
@@ -73,7 +84,7 @@ public enum StoreEngines {
         return openers[scheme.lowercased()] != nil
     }
 
-    static func open(_ url: URLComponents, access: RunStore.Access) throws -> any StoreEngine {
+    static func open(_ url: URLComponents, access: RunStore.Access, mustExist: Bool) throws -> any StoreEngine {
         let scheme = url.scheme?.lowercased() ?? ""
         lock.lock()
         let opener = openers[scheme]
@@ -84,6 +95,6 @@ public enum StoreEngines {
                 ? "this program has no PostgreSQL client: `temper` runs `temper-postgres` for postgres:// stores; from Swift, import TrackingPostgres and call PostgresEngine.register()"
                 : "unknown store scheme \"\(scheme)://\": a store is a directory, or a postgres://user:password@host:port/database URL")
         }
-        return try opener(url, access)
+        return try opener(url, access, mustExist)
     }
 }

@@ -83,6 +83,33 @@ extension RunStore {
         return sweep
     }
 
+    /// The newest running-or-stopped sweep of `project` with this spec hash and seed, set running
+    /// again — or, when there is none (or `resume` is false), a new one; found or created in one
+    /// write transaction, so processes that start the same sweep at once get one sweep.
+    public func findOrCreateSweep(project: String, name: String, method: String, spec: String, seed: UInt64, specHash: String,
+                                  resume: Bool) throws -> (sweep: SweepInfo, found: Bool) {
+        let created = SweepInfo(id: Tracker.newID(), project: project, name: name, method: method, spec: spec, state: .running,
+                                createdAt: now(), endedAt: nil, seed: seed, specHash: specHash)
+        return try write { db in
+            // PostgreSQL: starts of the same sweep wait for each other (SQLite's write lock does it).
+            if db.dialect == .postgres { try db.execute("SELECT pg_advisory_xact_lock(hashtext(?))", "temper sweep \(project) \(specHash) \(seed)") }
+            if resume, let row = try db.fetch("SELECT * FROM sweep WHERE project = ? AND spec_hash = ? AND seed = ? ORDER BY created_at DESC LIMIT 1",
+                                             project, specHash, Int64(bitPattern: seed)).first {
+                var existing = try Self.sweepInfo(row)
+                if existing.state != .running {
+                    try db.execute("UPDATE sweep SET state = 'running', ended_at = NULL WHERE id = ?", existing.id)
+                    existing.state = .running
+                    existing.endedAt = nil
+                }
+                return (existing, true)
+            }
+            try db.execute("""
+                INSERT INTO sweep (id, project, name, method, config, state, created_at, seed, spec_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, created.id, project, name, method, spec, created.state.rawValue, created.createdAt, Int64(bitPattern: seed), specHash)
+            return (created, false)
+        }
+    }
+
     /// The sweep with this id, or the one whose id starts with it, or whose name it is.
     public func sweep(_ idOrPrefix: String) throws -> SweepInfo {
         let matches = try read { db -> [SweepInfo] in
@@ -267,6 +294,19 @@ extension RunStore {
             WHERE sweep_id = ? AND number = ? AND attempt = ? AND state = 'running'
             """, result.state.rawValue, result.score.flatMap { $0.isFinite ? $0 : nil }, result.error, now, now,
             result.claim.trial.sweepID, result.claim.trial.number, result.claim.trial.attempt) == 1
+    }
+
+    /// Marks the finished runs this process logged for a claim it lost (another agent took the
+    /// trial again after this one looked dead) as `failed` with `because`: its result was not
+    /// counted, and reports should not show a second finished run of the trial.
+    public func markSuperseded(_ claim: TrialClaim, because: String) throws {
+        let me = ProcessIdentity.current
+        try write { db in
+            try db.execute("""
+                UPDATE run SET state = 'failed', error = ?
+                WHERE sweep_id = ? AND trial = ? AND state = 'finished' AND created_at >= ? AND host = ? AND pid IS NOT DISTINCT FROM ? AND process_start IS NOT DISTINCT FROM ?
+                """, because, claim.trial.sweepID, claim.trial.number, claim.trial.claimedAt - 1, Tracker.host, me?.pid, me?.startTicks)
+        }
     }
 
     /// Refreshes a claimed trial's heartbeat (while it trains); false when the claim is lost.

@@ -132,13 +132,9 @@ public final class Sweep: @unchecked Sendable {
     /// The sweep of `plan` in `store`: the newest one with the same spec and seed when `resume`
     /// (its finished trials kept, its crashed ones run again), else a new one.
     public static func open(_ plan: SweepPlan, in store: RunStore, resume: Bool = true) throws -> (sweep: Sweep, resumed: Bool) {
-        if resume, let existing = try store.sweep(project: plan.project, specHash: plan.specHash, seed: plan.seed) {
-            if existing.state != .running { try store.setSweepState(existing.id, .running) }
-            return (Sweep(info: existing, plan: plan, store: store), true)
-        }
-        let info = try store.createSweep(project: plan.project, name: plan.name, method: plan.method.rawValue, spec: plan.spec,
-                                         seed: plan.seed, specHash: plan.specHash)
-        return (Sweep(info: info, plan: plan, store: store), false)
+        let (info, found) = try store.findOrCreateSweep(project: plan.project, name: plan.name, method: plan.method.rawValue, spec: plan.spec,
+                                                        seed: plan.seed, specHash: plan.specHash, resume: resume)
+        return (Sweep(info: info, plan: plan, store: store), found)
     }
 
     /// Claims the next trial: a crashed one again, else a new one from the sampler — or nil when

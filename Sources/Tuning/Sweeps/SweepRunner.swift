@@ -208,8 +208,20 @@ public final class SweepRunner: @unchecked Sendable {
             }
             onTrialStart?(claim.trial)
             let started = Date()
-            let (state, score, message, runs) = execute(claim)
+            var (state, score, message, runs) = execute(claim)
             let took = Date().timeIntervalSince(started)
+            if (try? sweep.store.heartbeat(claim)) == false {
+                // This process looked dead meanwhile (paused, or its heartbeats failed) and the
+                // trial went to another agent: its runs are marked, its result is not counted.
+                let note = "not counted: another agent took trial \(claim.trial.number) again after this one sent no heartbeat for \(Int(sweep.store.staleAfter)) s"
+                do {
+                    try waitForRuns(&runs)
+                    try sweep.store.markSuperseded(claim, because: note)
+                } catch {
+                    fail(error)
+                }
+                (state, score, message) = (.crashed, nil, note)
+            }
             typical = typical.map { 0.7 * $0 + 0.3 * took } ?? took
             lock.lock()
             inTrials += took
