@@ -213,12 +213,15 @@ struct SweepCommandTests {
     }
 
     @Test func aSweepNamedWithEscapeSequencesPrintsThemInert() throws {
+        // A configuration value too (it reaches the final "best … at trial" line).
         let folder = try sweepFolder(epochs: 1, sweep: Self.randomSweep.replacingOccurrences(of: "run_cap: 8", with: "run_cap: 1")
+            .replacingOccurrences(of: "parameters:\n", with: "parameters:\n  note: {values: [\"\\e[2Jx\"]}\n")
             + "\nname: \"n\\e]0;pwned\\a\"\nproject: \"<b>\\e[31m\"\n")
         let result = try runTemper(["sweep", folder + "/sweep.yaml", "--dir", folder + "/runs"])
         #expect(result.status == 0, "\(result.errors)")
         #expect(!result.output.contains("\u{1B}") && !result.output.contains("\u{07}"), "\(result.output)")
         #expect(result.output.contains("project <b>"))
+        #expect(result.output.contains("at trial 0: ") && result.output.contains("note=\\e[2Jx"), "\(result.output)")
     }
 
     @Test func hyperbandInterruptsACommandTrial() throws {

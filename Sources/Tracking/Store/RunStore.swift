@@ -100,6 +100,7 @@ public final class RunStore: @unchecked Sendable {
 
     /// Runs `body` in a write transaction (immediate: what claiming a trial needs), retried
     /// while the store is busy.
+    @discardableResult
     func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
         guard access == .readWrite else {
             throw TrackingError.storeLocation("\(path) was opened read-only; open it with RunStore(access: .readWrite) to change it")
