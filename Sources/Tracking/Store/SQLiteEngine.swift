@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// The embedded engine: one SQLite file (`temper.sqlite`) in WAL mode, through GRDB. Several
 /// processes may write at once: every connection waits up to `busyTimeout` for the lock,
@@ -186,10 +187,39 @@ struct SQLiteTransaction: StoreTransaction {
         return db.changesCount
     }
 
+    /// One prepared statement stepped once per row, the values bound straight to it (no argument
+    /// arrays per row: the run writer inserts hundreds of rows per flush).
     func insert(into table: String, columns: [String], rows: [[StoreValue]], suffix: String) throws {
         guard !rows.isEmpty else { return }
         let statement = try db.cachedStatement(sql: "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", "))) \(suffix)")
-        for row in rows { try statement.execute(arguments: Self.arguments(row)) }
+        let handle = statement.sqliteStatement
+        defer {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+        }
+        for row in rows {
+            sqlite3_reset(handle)
+            for (index, value) in row.enumerated() {
+                let position = Int32(index + 1)
+                let code: Int32
+                switch value {
+                case .null: code = sqlite3_bind_null(handle, position)
+                case .integer(let v): code = sqlite3_bind_int64(handle, position, v)
+                case .real(let v): code = sqlite3_bind_double(handle, position, v)
+                case .text(let v): code = v.withCString { sqlite3_bind_text(handle, position, $0, -1, Self.transient) }
+                }
+                guard code == SQLITE_OK else { throw error(code, statement) }
+            }
+            let code = sqlite3_step(handle)
+            guard code == SQLITE_DONE else { throw error(code, statement) }
+        }
+    }
+
+    /// SQLite copies the text it is given (`SQLITE_TRANSIENT`).
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    private func error(_ code: Int32, _ statement: Statement) -> DatabaseError {
+        DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
     }
 
     private static func arguments(_ values: [StoreValue]) -> StatementArguments {
