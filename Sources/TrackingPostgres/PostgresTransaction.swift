@@ -108,16 +108,17 @@ struct PostgresTransaction: StoreTransaction {
     static func rows(_ rows: [PostgresRow]) throws -> [StoreRow] {
         var result: [StoreRow] = []
         result.reserveCapacity(rows.count)
-        var columns: [String]?
+        var layout: StoreColumns?
         for row in rows {
             var values: [StoreValue] = []
             var names: [String] = []
             for cell in row {
-                if columns == nil { names.append(cell.columnName) }
+                if layout == nil { names.append(cell.columnName) }
                 values.append(try value(cell))
             }
-            if columns == nil { columns = names }
-            result.append(StoreRow(columns: columns ?? names, values: values))
+            let shared = layout ?? StoreColumns(names)
+            layout = shared
+            result.append(StoreRow(layout: shared, values: values))
         }
         return result
     }

@@ -176,9 +176,9 @@ struct SQLiteTransaction: StoreTransaction {
 
     func fetch(_ sql: String, _ arguments: [StoreValue]) throws -> [StoreRow] {
         let statement = try db.cachedStatement(sql: sql)
-        let columns = statement.columnNames
+        let layout = StoreColumns(statement.columnNames)
         return try Row.fetchAll(statement, arguments: Self.arguments(arguments)).map { row in
-            StoreRow(columns: columns, values: columns.indices.map { Self.value(row[$0] as DatabaseValue) })
+            StoreRow(layout: layout, values: layout.names.indices.map { Self.value(row[$0] as DatabaseValue) })
         }
     }
 

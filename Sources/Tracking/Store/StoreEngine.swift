@@ -102,21 +102,39 @@ extension StoreTransaction {
     }
 }
 
+/// The columns of a result set and where each is: made once per query, shared by its rows.
+public struct StoreColumns: Sendable {
+    public let names: [String]
+    let positions: [String: Int]
+
+    public init(_ names: [String]) {
+        self.names = names
+        positions = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+}
+
 /// A row read from the store: its values in column order, found by column name.
 public struct StoreRow: Sendable {
-    public var columns: [String]
+    public let layout: StoreColumns
     public var values: [StoreValue]
 
-    public init(columns: [String], values: [StoreValue]) {
-        self.columns = columns
+    public var columns: [String] { layout.names }
+
+    /// A row of a result set whose `layout` its rows share (the engines make it once per query).
+    public init(layout: StoreColumns, values: [StoreValue]) {
+        self.layout = layout
         self.values = values
     }
 
-    public subscript(_ column: String) -> StoreValue {
-        columns.firstIndex(of: column).map { values[$0] } ?? .null
+    public init(columns: [String], values: [StoreValue]) {
+        self.init(layout: StoreColumns(columns), values: values)
     }
 
-    public func hasColumn(_ column: String) -> Bool { columns.contains(column) }
+    public subscript(_ column: String) -> StoreValue {
+        layout.positions[column].map { values[$0] } ?? .null
+    }
+
+    public func hasColumn(_ column: String) -> Bool { layout.positions[column] != nil }
 
     /// The column as text; an error naming it when it is NULL or not text.
     public func text(_ column: String) throws -> String {
@@ -177,7 +195,7 @@ public struct StoreRow: Sendable {
     /// The row's id columns, to name it in errors.
     private var identity: String {
         ["id", "run_id", "sweep_id", "number", "step"].compactMap { name -> String? in
-            guard let index = columns.firstIndex(of: name) else { return nil }
+            guard let index = layout.positions[name] else { return nil }
             switch values[index] {
             case .text(let v): return "\(name) \(v)"
             case .integer(let v): return "\(name) \(v)"
