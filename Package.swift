@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Temper", targets: ["Graph", "Autodiff", "Runtime", "GradientCheck", "Models", "Charts"]),
         .library(name: "TemperTracking", targets: ["Tracking"]),
         .library(name: "TemperTuning", targets: ["Tuning"]),
+        .library(name: "TemperLab", targets: ["Lab"]),
         .executable(name: "temper", targets: ["TemperProgram"]),
         .executable(name: "temper-bench", targets: ["TemperBench"]),
         .executable(name: "keras-tuner-example", targets: ["KerasTunerExample"]),
@@ -48,6 +49,8 @@ let package = Package(
                                                 .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         .target(name: "Tuning", dependencies: ["Models", "Runtime", "Tracking", "Yams"]),
         .target(name: "CaseStudies", dependencies: ["Models", "Charts", "Tracking"], resources: [.copy("Resources")]),
+        // The batch-norm lab: the deck's papers on why BN works, measured (`temper lab …`).
+        .target(name: "Lab", dependencies: ["Models", "Runtime", "Charts", "Tracking", "Tuning"], resources: [.copy("Resources")]),
         .target(name: "Models", dependencies: ["Graph", "Autodiff", "Runtime", .product(name: "CSV", package: "CSV.swift")]),
         .target(
             name: "Benchmarks",
@@ -68,7 +71,7 @@ let package = Package(
         .target(
             name: "TemperCLI",
             dependencies: [
-                "Graph", "Autodiff", "Runtime", "GradientCheck", "Workloads", "Models", "CaseStudies", "Tracking", "Charts", "Tuning", "TerminalOutput",
+                "Graph", "Autodiff", "Runtime", "GradientCheck", "Workloads", "Models", "CaseStudies", "Lab", "Tracking", "Charts", "Tuning", "TerminalOutput",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -95,6 +98,7 @@ let package = Package(
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Models", "Charts", "TrackingProbe", "ProcessSupport", "ReadmeSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "Tracking", "Models", "Runtime", "ReadmeSupport"]),
         .testTarget(name: "CaseStudiesTests", dependencies: ["CaseStudies", "Models", "Charts"]),
+        .testTarget(name: "LabTests", dependencies: ["Lab", "Models", "Charts", "Tracking", "Tuning"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Graph", "Runtime"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "AllocationCounting", "Workloads", "CaseStudies"]),
         // The command line as a user runs it: the `temper` program, over the run store.

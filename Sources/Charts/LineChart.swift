@@ -20,10 +20,26 @@ public struct LineChart: Sendable {
         }
     }
 
+    /// A shaded area between two curves over the same x values (a spread over seeds, say), drawn
+    /// under the lines in its series' colour.
+    public struct Band: Sendable {
+        /// `(x, low, high)` per point; non-finite points leave gaps.
+        public var points: [(x: Double, low: Double, high: Double)]
+        /// The index of the series whose colour it takes.
+        public var seriesIndex: Int
+
+        public init(points: [(x: Double, low: Double, high: Double)], seriesIndex: Int) {
+            self.points = points
+            self.seriesIndex = seriesIndex
+        }
+    }
+
     public var title: String
     public var xLabel: String
     public var yLabel: String
     public var series: [Series]
+    /// Shaded bands under the series.
+    public var bands: [Band]
     /// Fixed y range (default: the data's, padded).
     public var yRange: ClosedRange<Double>?
     /// Horizontal reference lines with labels.
@@ -33,8 +49,9 @@ public struct LineChart: Sendable {
     /// A document-unique prefix for element ids (several charts inline in one page).
     public var identifier: String
 
-    public init(title: String, xLabel: String, yLabel: String, series: [Series], yRange: ClosedRange<Double>? = nil,
+    public init(title: String, xLabel: String, yLabel: String, series: [Series], bands: [Band] = [], yRange: ClosedRange<Double>? = nil,
                 references: [(y: Double, label: String)] = [], width: Double = 640, height: Double = 360, identifier: String = "chart") {
+        self.bands = bands
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
@@ -54,7 +71,7 @@ public struct LineChart: Sendable {
         let legendRows = Double(Swift.max((series.count + 2) / 3, 1))
         let plotWidth = width - left - right, plotHeight = height - top - 48 - 18
         let height = self.height + 18 * (legendRows - 1)
-        let points = series.flatMap(\.points)
+        let points = series.flatMap(\.points) + bands.flatMap { $0.points.flatMap { [(x: $0.x, y: $0.low), (x: $0.x, y: $0.high)] } }
         let finite = points.filter { $0.x.isFinite && $0.y.isFinite }
         let skipped = points.count - finite.count
         let xs = finite.map(\.x)
@@ -100,8 +117,16 @@ public struct LineChart: Sendable {
             out += "<line x1=\"\(SVG.n(left))\" y1=\"\(SVG.n(py(reference.y)))\" x2=\"\(SVG.n(left + plotWidth))\" y2=\"\(SVG.n(py(reference.y)))\" stroke=\"#888\" stroke-dasharray=\"2 3\"/>\n"
             out += "<text x=\"\(SVG.n(left + plotWidth - 4))\" y=\"\(SVG.n(py(reference.y) - 4))\" text-anchor=\"end\" fill=\"#666\">\(SVG.escape(reference.label))</text>\n"
         }
-        // Series, clipped to the plot.
+        // Series, clipped to the plot; bands under them.
         out += "<clipPath id=\"\(SVG.escape(identifier))-plot\"><rect x=\"\(SVG.n(left))\" y=\"\(SVG.n(top))\" width=\"\(SVG.n(plotWidth))\" height=\"\(SVG.n(plotHeight))\"/></clipPath>\n"
+        for band in bands {
+            let color = series.indices.contains(band.seriesIndex) ? series[band.seriesIndex].color ?? SVG.color(band.seriesIndex) : SVG.color(band.seriesIndex)
+            for run in Self.finiteRuns(band.points) where run.count > 1 {
+                let upper = run.map { "\(SVG.n(px($0.x))),\(SVG.n(py($0.high)))" }
+                let lower = run.reversed().map { "\(SVG.n(px($0.x))),\(SVG.n(py($0.low)))" }
+                out += "<polygon class=\"band\" clip-path=\"url(#\(SVG.escape(identifier))-plot)\" fill=\"\(color)\" fill-opacity=\"0.18\" stroke=\"none\" points=\"\((upper + lower).joined(separator: " "))\"/>\n"
+            }
+        }
         for (i, s) in series.enumerated() {
             let color = s.color ?? SVG.color(i)
             var segments: [[String]] = [[]]
@@ -131,5 +156,18 @@ public struct LineChart: Sendable {
         }
         out += "</svg>\n"
         return out
+    }
+
+    /// The stretches of a band's points between non-finite ones.
+    static func finiteRuns(_ points: [(x: Double, low: Double, high: Double)]) -> [[(x: Double, low: Double, high: Double)]] {
+        var runs: [[(x: Double, low: Double, high: Double)]] = [[]]
+        for p in points {
+            if p.x.isFinite && p.low.isFinite && p.high.isFinite {
+                runs[runs.count - 1].append(p)
+            } else if !runs[runs.count - 1].isEmpty {
+                runs.append([])
+            }
+        }
+        return runs
     }
 }

@@ -20,6 +20,12 @@ final class CompiledModel {
     private let trainTargets: [NodeID]
     private let evaluationFetches: [NodeID]
     private let predictionFetch: NodeID
+    /// The training loss (with penalties and layer losses): the first training fetch.
+    let trainLoss: NodeID
+    /// Every layer's output by layer name, per forward mode.
+    let layerOutputs: [ForwardMode: [String: NodeID]]
+    /// Executables that only fetch (probes: layer outputs, loss and gradients), by what they fetch.
+    var probes: [[NodeID]: Executable] = [:]
     /// What an executable of the model is for.
     private enum Use: Hashable {
         case train, trainWithGradients, evaluation, prediction
@@ -97,6 +103,8 @@ final class CompiledModel {
         evaluationFetches = built.evaluationFetches
         metricLayout = Array(zip(metrics, built.trainMetrics))
         predictionFetch = built.prediction
+        trainLoss = built.trainLoss
+        layerOutputs = built.layerOutputs
         session = try Session(graph: built.graph)
         // What every fit runs is compiled now; prediction and the gradient-fetching step when first used.
         _ = try trainStep()

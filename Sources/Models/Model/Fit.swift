@@ -154,7 +154,7 @@ extension Sequential {
         }
     }
 
-    private func checkInputs(_ x: Matrix, role: String) throws {
+    func checkInputs(_ x: Matrix, role: String) throws {
         let features = inputShape?.reduce(1, *) ?? x.columns
         guard x.columns == features else {
             throw ModelError.shapeMismatch("the \(role) inputs have \(x.columns) columns but model \"\(name)\" takes \(features) features (input shape \(inputShape ?? []))")

@@ -13,6 +13,8 @@ struct ModelGraph {
     let variables: [String: NodeID]
     /// The gradient of the loss for every trainable variable, by variable name.
     let gradients: [String: NodeID]
+    /// The training loss with every penalty and layer loss.
+    let trainLoss: NodeID
     /// `[loss] + metrics` in training mode, and every update (assigns).
     let trainFetches: [NodeID]
     let trainTargets: [NodeID]
@@ -22,6 +24,8 @@ struct ModelGraph {
     let trainMetrics: [MetricFetches]
     /// The inference-mode output.
     let prediction: NodeID
+    /// Every layer's output by layer name, in the training forward and in the inference one.
+    let layerOutputs: [ForwardMode: [String: NodeID]]
 }
 
 /// Builds a `ModelGraph`: placeholders, variables holding the model's current weights, the
@@ -39,7 +43,7 @@ struct ModelGraphBuilder {
     func build() throws -> ModelGraph {
         let (x, y) = try placeholders()
         var (variables, trainable, regularized) = try parameters()
-        let (trainOutput, trainContext) = try forward(x, training: true, variables: variables)
+        let (trainOutput, trainContext, trainLayers) = try forward(x, training: true, variables: variables)
         let (trainLoss, trainMetrics) = try objective(trainOutput, y, trainContext, regularized: regularized, prefix: "")
         let rawGradients = try g.gradients(of: trainLoss, wrt: trainable.map(\.id))
         let learningRate = try g.variable("optimizer/learning_rate", .scalar, initialValue: [optimizer.learningRate.value(atStep: 0)], trainable: false)
@@ -48,13 +52,13 @@ struct ModelGraphBuilder {
         variables["optimizer/iterations"] = iterations
         let (updates, slots) = try optimizerUpdates(trainable, rawGradients, learningRate: learningRate, iterations: iterations)
         variables.merge(slots) { first, _ in first }
-        let (inferenceOutput, inferenceContext) = try forward(x, training: false, variables: variables)
+        let (inferenceOutput, inferenceContext, inferenceLayers) = try forward(x, training: false, variables: variables)
         let (inferenceLoss, inferenceMetrics) = try objective(inferenceOutput, y, inferenceContext, regularized: regularized, prefix: "inference/")
         return ModelGraph(graph: g, x: x, y: y, learningRate: learningRate, iterations: iterations, variables: variables,
                           gradients: Dictionary(uniqueKeysWithValues: zip(trainable.map(\.name), rawGradients)),
-                          trainFetches: [trainLoss] + trainMetrics.flatMap(\.nodes), trainTargets: trainContext.updates + updates,
+                          trainLoss: trainLoss, trainFetches: [trainLoss] + trainMetrics.flatMap(\.nodes), trainTargets: trainContext.updates + updates,
                           evaluationFetches: [inferenceLoss] + inferenceMetrics.flatMap(\.nodes), trainMetrics: trainMetrics,
-                          prediction: inferenceOutput)
+                          prediction: inferenceOutput, layerOutputs: [.training: trainLayers, .inference: inferenceLayers])
     }
 
     /// `x` of the input shape; `y` of the output shape, or one class index per row for sparse losses.
@@ -85,13 +89,15 @@ struct ModelGraphBuilder {
         return (variables, trainable, regularized)
     }
 
-    private func forward(_ x: NodeID, training: Bool, variables: [String: NodeID]) throws -> (output: NodeID, context: LayerContext) {
+    private func forward(_ x: NodeID, training: Bool, variables: [String: NodeID]) throws -> (output: NodeID, context: LayerContext, layers: [String: NodeID]) {
         let context = LayerContext(graph: g, training: training, variables: variables)
         var h = x
+        var outputs: [String: NodeID] = [:]
         for layer in model.layers {
             h = try g.withNameScope(training ? layer.name : "inference/\(layer.name)") { try layer.forward(h, context) }
+            outputs[layer.name] = h
         }
-        return (h, context)
+        return (h, context, outputs)
     }
 
     /// The loss plus every weight penalty and layer loss, and the metrics' fetches.

@@ -1,0 +1,26 @@
+import Models
+import Tracking
+
+/// How the lab trains a network: sparse categorical cross-entropy on the logits, accuracy, the
+/// test set as validation data, no shuffling surprises (the model's seed shuffles), and the run
+/// logged by a `TrackingCallback` (without histograms: the lab's runs are many).
+enum LabTraining {
+    static let loss = Loss.sparseCategoricalCrossEntropy(fromLogits: true)
+
+    @discardableResult
+    static func fit(_ model: Sequential, data: LabData, optimizer: Optimizer, epochs: Int, batchSize: Int, run: Run?,
+                    callbacks: [Callback], allowNonFiniteLoss: Bool = false) throws -> History {
+        try model.compile(optimizer: optimizer, loss: loss, metrics: [.accuracy])
+        let tracking: [Callback] = run.map { [TrackingCallback($0, logWeights: false, logGradients: false)] } ?? []
+        return try model.fit(x: data.train.x, y: data.train.y, batchSize: batchSize, epochs: epochs, validationData: data.test,
+                             callbacks: callbacks + tracking, verbose: 0, evaluateTrainingSet: true, allowNonFiniteLoss: allowNonFiniteLoss)
+    }
+
+    /// Accuracy on the test set in inference mode.
+    static func testAccuracy(_ model: Sequential, _ data: LabData) throws -> Double {
+        try model.evaluate(x: data.test.x, y: data.test.y, batchSize: 1024)["accuracy"] ?? .nan
+    }
+
+    /// Steps per epoch for the training set.
+    static func stepsPerEpoch(_ data: LabData, batchSize: Int) -> Int { (data.train.x.rows + batchSize - 1) / batchSize }
+}

@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import Lab
+import Runtime
+import Tracking
+
+struct LabCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lab",
+        abstract: "Why does batch normalization work? Measure the deck's three papers' claims on the digits.",
+        discussion: """
+        covariate-shift: Ioffe & Szegedy's figure 1 (sigmoid MLP; accuracy and the input of one sigmoid over training). \
+        learning-rate: a learning-rate sweep with and without BN (final accuracy, divergence). \
+        smoothness: Santurkar et al.'s loss-landscape, gradient-predictiveness and β-smoothness probes, and their noisy BN. \
+        final-layer: Dauphin & Cubuk's final-layer output norm, and a penalty on it. \
+        Each writes SVG figures (--out), a JSON of the numbers (--json) and logs every run to the store.
+        """,
+        subcommands: [LabCovariateShiftCommand.self]
+    )
+}
+
+/// The options every lab command takes.
+struct LabArguments: ParsableArguments {
+    @Option(help: "Seeds per variant (1, 2, …).")
+    var seeds: Int = 3
+
+    @Flag(help: "A few epochs and at most two seeds (under 20 s), for a first look or a test.")
+    var quick = false
+
+    @Option(help: "Write the figures (SVG) into this folder (default: lab/<experiment>).")
+    var out: String?
+
+    @Option(help: "Write the numbers as JSON to this file (default: <out>/<experiment>.json).")
+    var json: String?
+
+    @Option(name: [.customLong("store"), .customLong("dir")],
+            help: "The run store to log every run to: a directory, or a postgres:// URL (default: $TEMPER_STORE, else $TEMPER_DIR, else ./temper-runs).")
+    var store: String?
+
+    @Flag(help: "Do not log the runs.")
+    var noTrack = false
+
+    @Option(help: "The project the runs are logged under (default: lab-<experiment>).")
+    var project: String?
+
+    @Option(help: "Threads for OpenBLAS (one is fastest for these small models).")
+    var threads: Int = 1
+
+    /// The options, the output paths checked and the store opened before anything trains.
+    func options(for experiment: LabExperiment) throws -> LabOptions {
+        guard (1...1000).contains(seeds) else { throw ValidationError("--seeds must be from 1 to 1000, not \(seeds)") }
+        guard threads > 0 else { throw ValidationError("--threads must be at least 1, not \(threads)") }
+        let folder = out ?? "lab/\(experiment.rawValue)"
+        let jsonPath = json ?? (folder as NSString).appendingPathComponent("\(experiment.rawValue).json")
+        let storePath: String?
+        if !noTrack, case .directory(let directory) = StoreLocation(store) { storePath = RunStore.filePath(directory: directory) } else { storePath = nil }
+        try BatchNormCaseStudyCommand.preparePictureFolder(folder, protecting: storePath)
+        try OutputFile.check(jsonPath, protecting: storePath)
+        let tracker = noTrack ? nil : try Tracker(dir: store)
+        BLAS.setThreads(threads)
+        return try LabOptions(seeds: seeds, quick: quick, out: folder, json: jsonPath, tracker: tracker, project: project)
+    }
+
+    /// Waits for the runs to be written and says where everything went.
+    func finish(_ options: LabOptions, experiment: LabExperiment, files: [String]) throws {
+        print()
+        for file in files { print("wrote \(file)") }
+        guard let tracker = options.tracker else { return }
+        try tracker.waitUntilWritten()
+        let storeOption = store.map { " --store \(StoreLocation.redactingPasswords($0))" } ?? ""
+        print("logged the runs to \(tracker.store.path); see them with")
+        print("  temper runs --project \(options.project ?? "lab-\(experiment.rawValue)")\(storeOption)")
+    }
+}
+
+struct LabCovariateShiftCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "covariate-shift",
+        abstract: "Ioffe & Szegedy, figure 1: a sigmoid MLP with and without BN; test accuracy and a sigmoid's input percentiles over training."
+    )
+
+    @OptionGroup var lab: LabArguments
+
+    @Option(help: "Epochs per run (24 steps of 60 rows each).")
+    var epochs: Int = CovariateShiftExperiment().epochs
+
+    @Option(help: "SGD learning rate.")
+    var learningRate: Double = CovariateShiftExperiment().learningRate
+
+    func run() throws {
+        guard epochs > 0 else { throw ValidationError("--epochs must be positive, not \(epochs)") }
+        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive, not \(learningRate)") }
+        let options = try lab.options(for: .covariateShift)
+        var experiment = CovariateShiftExperiment()
+        experiment.epochs = epochs
+        experiment.learningRate = learningRate
+        let result = try experiment.run(options)
+        print()
+        print(LabTables.covariateShift(result))
+        try lab.finish(options, experiment: .covariateShift, files: result.files)
+    }
+}
