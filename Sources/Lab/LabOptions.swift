@@ -95,19 +95,13 @@ final class EpochProbe: Callback {
     }
 }
 
-/// Stops a run, without an error, at the first batch whose loss is not finite or exceeds
-/// `limit`: a diverged run is a result of the learning-rate experiment, not a failure.
+/// Stops a run, without an error, at the first batch whose loss is not finite: the epoch's logged
+/// loss is then NaN or infinite, which is how the learning-rate experiment tells a diverged run
+/// (a result there, not a failure) from the store.
 final class DivergenceGuard: Callback {
-    let limit: Double
-    private(set) var diverged: String?
-
-    init(limit: Double) { self.limit = limit }
-
     func onBatchEnd(_ batch: Int, logs: Logs, _ training: Training) throws {
-        guard diverged == nil, let loss = logs["loss"], !loss.isFinite || loss > limit else { return }
-        let reason = "the loss reached \(loss) at step \(training.step)"
-        diverged = reason
+        guard let loss = logs["loss"], !loss.isFinite else { return }
         training.stopTraining = true
-        training.stopReason = "diverged: \(reason)"
+        training.stopReason = "diverged: the loss became \(loss) at step \(training.step)"
     }
 }

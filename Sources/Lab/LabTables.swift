@@ -24,3 +24,35 @@ public enum LabTables {
             + table(["variant", "final test accuracy", "step reaching 90% (per seed)", "median travel / spread"], rows)
     }
 }
+
+extension LabTables {
+    public static func learningRate(_ result: LearningRateResult) -> String {
+        let rates = Array(Set(result.points.map(\.learningRate))).sorted()
+        let rows = rates.map { rate -> [String] in
+            let cells = [false, true].map { bn -> String in
+                guard let p = result.points.first(where: { $0.learningRate == rate && $0.batchNorm == bn }) else { return "-" }
+                let diverged = p.diverged.filter { $0 }.count
+                return "\(meanAndRange(p.finalTestAccuracy))\(diverged > 0 ? ", \(diverged)/\(p.diverged.count) diverged" : "")"
+            }
+            return [String(rate)] + cells
+        }
+        var text = "final test accuracy after \(result.epochs) epochs, mean [range] over seeds; sweep \(result.sweepID)\n"
+        text += table(["learning rate", "without BN", "with BN"], rows)
+        for s in result.summaries {
+            text += "\n\(s.batchNorm ? "with BN" : "without BN"): best \(format(s.bestMeanAccuracy)) at \(s.bestLearningRate); within 0.02 of it up to \(s.largestGoodLearningRate.map { String($0) } ?? "-"); no divergence up to \(s.largestStableLearningRate.map { String($0) } ?? "-")"
+        }
+        return text
+    }
+}
+
+extension LabTables {
+    public static func smoothness(_ result: SmoothnessResult) -> String {
+        let average = SmoothnessResult.VariantResult.average
+        let rows = result.variants.map { v in
+            [v.variant.rawValue, format(average(v.lossVariation)), format(average(v.gradientPredictiveness)), format(average(v.betaSmoothness)),
+             meanAndRange(v.finalTestAccuracy), meanAndRange(v.relativeMedianTravel)]
+        }
+        return "averages over the probes after epoch 0 and over \(result.variants.first?.finalTestAccuracy.count ?? 0) seeds; steps η ∈ \(result.stepSizes)\n"
+            + table(["variant", "loss range", "gradient change", "β-smoothness", "final test accuracy", "median travel / spread"], rows)
+    }
+}

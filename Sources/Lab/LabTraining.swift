@@ -10,7 +10,17 @@ enum LabTraining {
     @discardableResult
     static func fit(_ model: Sequential, data: LabData, optimizer: Optimizer, epochs: Int, batchSize: Int, run: Run?,
                     callbacks: [Callback], allowNonFiniteLoss: Bool = false) throws -> History {
+        try compile(model, optimizer: optimizer)
+        return try fitCompiled(model, data: data, epochs: epochs, batchSize: batchSize, run: run, callbacks: callbacks, allowNonFiniteLoss: allowNonFiniteLoss)
+    }
+
+    static func compile(_ model: Sequential, optimizer: Optimizer) throws {
         try model.compile(optimizer: optimizer, loss: loss, metrics: [.accuracy])
+    }
+
+    /// Fits a compiled model; a run given is logged by a `TrackingCallback`.
+    static func fitCompiled(_ model: Sequential, data: LabData, epochs: Int, batchSize: Int, run: Run?,
+                            callbacks: [Callback], allowNonFiniteLoss: Bool = false) throws -> History {
         let tracking: [Callback] = run.map { [TrackingCallback($0, logWeights: false, logGradients: false)] } ?? []
         return try model.fit(x: data.train.x, y: data.train.y, batchSize: batchSize, epochs: epochs, validationData: data.test,
                              callbacks: callbacks + tracking, verbose: 0, evaluateTrainingSet: true, allowNonFiniteLoss: allowNonFiniteLoss)

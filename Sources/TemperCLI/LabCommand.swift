@@ -15,7 +15,7 @@ struct LabCommand: ParsableCommand {
         final-layer: Dauphin & Cubuk's final-layer output norm, and a penalty on it. \
         Each writes SVG figures (--out), a JSON of the numbers (--json) and logs every run to the store.
         """,
-        subcommands: [LabCovariateShiftCommand.self]
+        subcommands: [LabCovariateShiftCommand.self, LabLearningRateCommand.self, LabSmoothnessCommand.self]
     )
 }
 
@@ -98,5 +98,75 @@ struct LabCovariateShiftCommand: ParsableCommand {
         print()
         print(LabTables.covariateShift(result))
         try lab.finish(options, experiment: .covariateShift, files: result.files)
+    }
+}
+
+struct LabLearningRateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "learning-rate",
+        abstract: "A learning-rate sweep (log scale) with and without BN: final accuracy and divergence. Run it again to resume it.",
+        discussion: "The sweep is in the store (temper sweep show ID). Without a store (--no-track) it runs in a temporary one."
+    )
+
+    @OptionGroup var lab: LabArguments
+
+    @Option(help: "Epochs per run.")
+    var epochs: Int = LearningRateExperiment().epochs
+
+    @Option(help: "Comma-separated learning rates.")
+    var learningRates: String = LearningRateExperiment().learningRates.map { String($0) }.joined(separator: ",")
+
+    func run() throws {
+        guard epochs > 0 else { throw ValidationError("--epochs must be positive, not \(epochs)") }
+        let rates = try learningRates.split(separator: ",").map { text -> Double in
+            guard let rate = Double(text.trimmingCharacters(in: .whitespaces)), rate > 0, rate.isFinite else {
+                throw ValidationError("--learning-rates: \"\(text)\" is not a positive number; give them like 0.01,0.1,1")
+            }
+            return rate
+        }
+        guard !rates.isEmpty, Set(rates).count == rates.count else { throw ValidationError("--learning-rates needs distinct rates, got \(learningRates)") }
+        let options = try lab.options(for: .learningRate)
+        var experiment = LearningRateExperiment()
+        experiment.epochs = epochs
+        experiment.learningRates = rates
+        let result = try experiment.run(options)
+        print()
+        print(LabTables.learningRate(result))
+        try lab.finish(options, experiment: .learningRate, files: result.files)
+        if options.tracker != nil { print("  temper sweep show \(result.sweepID)\(lab.store.map { " --store \(StoreLocation.redactingPasswords($0))" } ?? "")") }
+    }
+}
+
+struct LabSmoothnessCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "smoothness",
+        abstract: "Santurkar et al.: loss-landscape, gradient-predictiveness and β-smoothness probes with and without BN, and noisy BN."
+    )
+
+    @OptionGroup var lab: LabArguments
+
+    @Option(help: "Epochs per run.")
+    var epochs: Int = SmoothnessExperiment().epochs
+
+    @Option(help: "The noisy BN's per-step mean spread (μ ~ N(0, shift²)).")
+    var noiseShift: Double = SmoothnessExperiment().noiseShift
+
+    @Option(help: "The noisy BN's per-step deviation scale (σ = |N(0, spread²)|).")
+    var noiseSpread: Double = SmoothnessExperiment().noiseSpread
+
+    func run() throws {
+        guard epochs > 0 else { throw ValidationError("--epochs must be positive, not \(epochs)") }
+        guard noiseShift >= 0, noiseSpread >= 0, noiseShift.isFinite, noiseSpread.isFinite else {
+            throw ValidationError("--noise-shift and --noise-spread must be finite and at least 0, got \(noiseShift) and \(noiseSpread)")
+        }
+        let options = try lab.options(for: .smoothness)
+        var experiment = SmoothnessExperiment()
+        experiment.epochs = epochs
+        experiment.noiseShift = noiseShift
+        experiment.noiseSpread = noiseSpread
+        let result = try experiment.run(options)
+        print()
+        print(LabTables.smoothness(result))
+        try lab.finish(options, experiment: .smoothness, files: result.files)
     }
 }

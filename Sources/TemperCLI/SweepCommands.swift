@@ -1,4 +1,5 @@
 import ArgumentParser
+import Lab
 import Foundation
 import Runtime
 import Tracking
@@ -129,6 +130,9 @@ final class SweepSession: @unchecked Sendable {
     static func join(_ id: String, options: SweepRunOptions, resuming: Bool) throws {
         let tracker = try options.tracker(mustExist: true)
         let info = try tracker.store.sweep(id)
+        if let lab = labExperiment(ofSweepSpec: info.spec) {
+            throw ValidationError("sweep \(info.id) was made by `temper lab \(lab)`; run that command again (same options and store) to resume it")
+        }
         let spec = try SweepSpec.stored(info.spec)
         let trainSpec = try spec.inProcessTrainSpec()
         var plan = try spec.plan(seed: info.seed, defaultProject: info.project)

@@ -2,7 +2,8 @@ import Foundation
 
 /// What a sweep stores of its objective, so that readers of the store (`temper sweep show`, the
 /// dashboard) know which metric it optimizes and which way: a sweep file's spec has it in its
-/// `metric`; a Swift tuner stores `{"tuner": "swift", "metric": NAME, "goal": DIRECTION}`.
+/// `metric`; a Swift tuner stores `{"tuner": "swift", "metric": NAME, "goal": DIRECTION}`, and
+/// other programs' sweeps (`temper lab`) any JSON object with those two string fields.
 public enum StoredObjective {
     /// The spec a Swift tuner stores for `objective`.
     public static func tunerSpec(_ objective: Objective) -> String {
@@ -15,8 +16,8 @@ public enum StoredObjective {
 
     /// The objective of a sweep stored with `spec`, or nil when the spec does not say.
     public static func objective(spec: String) -> Objective? {
-        if let object = try? JSONSerialization.jsonObject(with: Data(spec.utf8)) as? [String: String], object["tuner"] == "swift",
-           let name = object["metric"], let goal = object["goal"].flatMap(Objective.Direction.init(rawValue:)) {
+        if let object = try? JSONSerialization.jsonObject(with: Data(spec.utf8)) as? [String: Any], let name = object["metric"] as? String,
+           let goal = (object["goal"] as? String).flatMap(Objective.Direction.init(rawValue:)) {
             return Objective(name: name, direction: goal)
         }
         return try? SweepSpec.stored(spec).objective
