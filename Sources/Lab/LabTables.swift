@@ -56,3 +56,14 @@ extension LabTables {
             + table(["variant", "loss range", "gradient change", "β-smoothness", "final test accuracy", "median travel / spread"], rows)
     }
 }
+
+extension LabTables {
+    public static func finalLayer(_ result: FinalLayerResult) -> String {
+        let rows = result.variants.map { v in
+            [v.variant.name, meanAndRange(v.initialLogitNormTrainingMode), meanAndRange(v.initialLogitNorm), meanAndRange(v.finalLogitNorm), meanAndRange(v.finalTrainAccuracy),
+             meanAndRange(v.finalTestAccuracy), meanAndRange(v.finalTestLoss)]
+        }
+        return "mean [range] over \(result.variants.first?.finalTestAccuracy.count ?? 0) seeds after \(result.epochs) epochs\n"
+            + table(["variant", "logit norm at init (training mode)", "at init (inference)", "at end (inference)", "train accuracy", "test accuracy", "test loss"], rows)
+    }
+}

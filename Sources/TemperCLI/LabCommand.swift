@@ -15,14 +15,14 @@ struct LabCommand: ParsableCommand {
         final-layer: Dauphin & Cubuk's final-layer output norm, and a penalty on it. \
         Each writes SVG figures (--out), a JSON of the numbers (--json) and logs every run to the store.
         """,
-        subcommands: [LabCovariateShiftCommand.self, LabLearningRateCommand.self, LabSmoothnessCommand.self]
+        subcommands: [LabCovariateShiftCommand.self, LabLearningRateCommand.self, LabSmoothnessCommand.self, LabFinalLayerCommand.self]
     )
 }
 
 /// The options every lab command takes.
 struct LabArguments: ParsableArguments {
     @Option(help: "Seeds per variant (1, 2, …).")
-    var seeds: Int = 3
+    var seeds: Int = 5
 
     @Flag(help: "A few epochs and at most two seeds (under 20 s), for a first look or a test.")
     var quick = false
@@ -168,5 +168,39 @@ struct LabSmoothnessCommand: ParsableCommand {
         print()
         print(LabTables.smoothness(result))
         try lab.finish(options, experiment: .smoothness, files: result.files)
+    }
+}
+
+struct LabFinalLayerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "final-layer",
+        abstract: "Dauphin & Cubuk: the norm of the logits with and without BN, and a penalty on it instead of BN."
+    )
+
+    @OptionGroup var lab: LabArguments
+
+    @Option(help: "Epochs per run.")
+    var epochs: Int = FinalLayerExperiment().epochs
+
+    @Option(help: "Comma-separated logit penalties λ (λ · mean ‖f(x)‖²) tried without BN.")
+    var penalties: String = FinalLayerExperiment().penalties.map { String($0) }.joined(separator: ",")
+
+    func run() throws {
+        guard epochs > 0 else { throw ValidationError("--epochs must be positive, not \(epochs)") }
+        let values = try penalties.split(separator: ",").map { text -> Double in
+            guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value > 0, value.isFinite else {
+                throw ValidationError("--penalties: \"\(text)\" is not a positive number; give them like 0.001,0.01")
+            }
+            return value
+        }
+        guard Set(values).count == values.count else { throw ValidationError("--penalties are given twice: \(penalties)") }
+        let options = try lab.options(for: .finalLayer)
+        var experiment = FinalLayerExperiment()
+        experiment.epochs = epochs
+        experiment.penalties = values
+        let result = try experiment.run(options)
+        print()
+        print(LabTables.finalLayer(result))
+        try lab.finish(options, experiment: .finalLayer, files: result.files)
     }
 }
