@@ -46,6 +46,22 @@ struct ChartTests {
         #expect(svg.components(separatedBy: "<circle").count - 1 == 2)
     }
 
+    /// A band is a polygon per finite stretch, in its series' colour, and its extent widens the y axis.
+    @Test func bandsAreShadedPolygonsSplitAtNonFiniteValues() {
+        let points: [(x: Double, low: Double, high: Double)] = [(1, 0, 2), (2, 1, 3), (3, .nan, 4), (4, 2, 50), (5, 2, 6)]
+        let chart = LineChart(title: "t", xLabel: "x", yLabel: "y", series: [.init(name: "a", values: [1, 2, 3, 4, 5], color: "#123456")],
+                              bands: [.init(points: points, seriesIndex: 0)])
+        let svg = chart.svg()
+        #expect(parses(svg))
+        let polygons = svg.components(separatedBy: "<polygon class=\"band\"").dropFirst()
+        #expect(polygons.count == 2)
+        #expect(polygons.allSatisfy { $0.contains("fill=\"#123456\"") })
+        // Each polygon goes along the highs and back along the lows: 2 × its points.
+        #expect(polygons.map { $0.components(separatedBy: "points=\"")[1].split(separator: "\"")[0].split(separator: " ").count } == [4, 4])
+        // The band's 50 is inside the y axis (a tick at 50 or above).
+        #expect(svg.contains(">50</text>") || svg.contains(">60</text>"))
+    }
+
     @Test func aLongLegendMakesTheChartTallerNotThePlotSmaller() {
         func chart(_ count: Int) -> String {
             LineChart(title: "t", xLabel: "x", yLabel: "y", series: (0..<count).map { .init(name: "s\($0)", values: [1, 2]) }, height: 360).svg()
