@@ -36,7 +36,8 @@ extension LabTables {
             }
             return [String(rate)] + cells
         }
-        var text = "final test accuracy after \(result.epochs) epochs, mean [range] over seeds; sweep \(result.sweepID)\n"
+        let sweep = result.keptInStore ? "; sweep \(result.sweepID)" : " (the sweep ran in a temporary store: --no-track)"
+        var text = "final test accuracy after \(result.epochs) epochs, mean [range] over seeds\(sweep)\n"
         text += table(["learning rate", "without BN", "with BN"], rows)
         for s in result.summaries {
             text += "\n\(s.batchNorm ? "with BN" : "without BN"): best \(format(s.bestMeanAccuracy)) at \(s.bestLearningRate); within 0.02 of it up to \(s.largestGoodLearningRate.map { String($0) } ?? "-"); no divergence up to \(s.largestStableLearningRate.map { String($0) } ?? "-")"
