@@ -9,6 +9,8 @@ import Tracking
 /// layer, how far their medians travel — the "internal covariate shift" BN was meant to reduce.
 public struct CovariateShiftExperiment: Sendable {
     public var epochs = 80
+    /// Epochs with `--quick`.
+    public var quickEpochs = 3
     public var batchSize = 60
     public var learningRate = 0.5
     public var initialStddev = 0.1
@@ -25,8 +27,8 @@ public struct CovariateShiftExperiment: Sendable {
 
     public func run(_ options: LabOptions) throws -> CovariateShiftResult {
         let data = try LabData.digits()
-        let epochs = options.quick ? 3 : self.epochs
-        let seeds = options.quick ? Swift.min(options.seeds, 2) : options.seeds
+        let epochs = options.quick ? quickEpochs : self.epochs
+        let seeds = options.seedCount
         let steps = LabTraining.stepsPerEpoch(data, batchSize: batchSize)
         let probe = try data.test.x.rows(0..<Swift.min(probeRows, data.test.x.rows))
         var variants: [CovariateShiftResult.Variant] = []
@@ -42,8 +44,8 @@ public struct CovariateShiftExperiment: Sendable {
                 let probeCallback = EpochProbe(run: run) { _, training in
                     try curves.measure(training.model, layer: layer, unit: unit, probe: probe, data: data)
                 }
-                try LabTraining.fit(model, data: data, optimizer: SGD(learningRate: .constant(learningRate)), epochs: epochs, batchSize: batchSize,
-                                    run: run, callbacks: [probeCallback])
+                curves.diverged = try LabTraining.fit(model, data: data, optimizer: SGD(learningRate: .constant(learningRate)), epochs: epochs,
+                                                      batchSize: batchSize, run: run, callbacks: [probeCallback])
                 perSeed.append(curves)
                 options.log("covariate-shift \(name) seed \(seed): test accuracy \(format(curves.accuracy.last ?? .nan)), median travel \(format(curves.relativeTravel))")
             }
@@ -63,6 +65,8 @@ public struct CovariateShiftExperiment: Sendable {
 
 /// What one seed's run measured at each probe (epoch 0 = before training).
 final class SeedCurves: @unchecked Sendable {
+    /// Why the run diverged (its loss became NaN or infinite), nil when it did not.
+    var diverged: String?
     var accuracy: [Double] = []
     var p15: [Double] = []
     var p50: [Double] = []
@@ -122,6 +126,8 @@ public final class CovariateShiftResult: Encodable, @unchecked Sendable {
         /// Per seed: the final test accuracy, and the first step where it reached 90% (nil: never).
         public var finalTestAccuracy: [Double]
         public var stepsTo90Percent: [Int?]
+        /// Per seed: whether the run diverged (its loss became NaN or infinite; it stopped there).
+        public var diverged: [Bool]
 
         init(name: String, network: String, steps: [Int], seeds: [SeedCurves]) {
             self.name = name
@@ -134,6 +140,7 @@ public final class CovariateShiftResult: Encodable, @unchecked Sendable {
             relativeMedianTravel = seeds.map(\.relativeTravel)
             finalTestAccuracy = seeds.map { $0.accuracy.last ?? .nan }
             stepsTo90Percent = seeds.map { s in s.accuracy.firstIndex { $0 >= 0.9 }.map { steps[$0] } }
+            diverged = seeds.map { $0.diverged != nil }
         }
     }
 

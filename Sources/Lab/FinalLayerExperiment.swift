@@ -9,6 +9,8 @@ import Tracking
 /// accuracy and test loss.
 public struct FinalLayerExperiment: Sendable {
     public var epochs = 60
+    /// Epochs with `--quick`.
+    public var quickEpochs = 2
     public var batchSize = 60
     public var learningRate = 0.1
     /// The logit penalties λ tried on the network without BN.
@@ -34,8 +36,8 @@ public struct FinalLayerExperiment: Sendable {
 
     public func run(_ options: LabOptions) throws -> FinalLayerResult {
         let data = try LabData.digits()
-        let epochs = options.quick ? 2 : self.epochs
-        let seeds = options.quick ? Swift.min(options.seeds, 2) : options.seeds
+        let epochs = options.quick ? quickEpochs : self.epochs
+        let seeds = options.seedCount
         let steps = LabTraining.stepsPerEpoch(data, batchSize: batchSize)
         var results: [FinalLayerResult.VariantResult] = []
         for variant in variants {
@@ -48,8 +50,8 @@ public struct FinalLayerExperiment: Sendable {
                 let run = try options.startRun(.finalLayer, name: "\(variant.name)-seed\(seed)", config: config, group: variant.name)
                 let curves = FinalLayerCurves()
                 let probe = EpochProbe(run: run) { _, training in try curves.measure(training.model, data: data) }
-                try LabTraining.fit(network.model(seed: UInt64(seed)), data: data, optimizer: SGD(learningRate: .constant(learningRate)), epochs: epochs,
-                                    batchSize: batchSize, run: run, callbacks: [probe])
+                curves.diverged = try LabTraining.fit(network.model(seed: UInt64(seed)), data: data, optimizer: SGD(learningRate: .constant(learningRate)),
+                                                      epochs: epochs, batchSize: batchSize, run: run, callbacks: [probe])
                 perSeed.append(curves)
                 options.log("final-layer \(variant.name) seed \(seed): logit norm \(format(curves.logitNorm.first ?? .nan)) → \(format(curves.logitNorm.last ?? .nan)), test accuracy \(format(curves.testAccuracy.last ?? .nan)), test loss \(format(curves.testLoss.last ?? .nan))")
             }
@@ -63,6 +65,8 @@ public struct FinalLayerExperiment: Sendable {
 
 /// One seed's probes: the logits' mean norm, and accuracy and loss on both sets.
 final class FinalLayerCurves: @unchecked Sendable {
+    /// Why the run diverged, nil when it did not.
+    var diverged: String?
     var logitNorm: [Double] = []
     var batchLogitNorm: [Double] = []
 
@@ -112,6 +116,8 @@ public final class FinalLayerResult: Encodable, @unchecked Sendable {
         public var finalTestAccuracy: [Double]
         public var finalTestLoss: [Double]
         public var finalTrainAccuracy: [Double]
+        /// Per seed: whether the run diverged (its loss became NaN or infinite; it stopped there).
+        public var diverged: [Bool]
 
         init(variant: FinalLayerExperiment.Variant, network: String, steps: [Int], seeds: [FinalLayerCurves]) {
             self.variant = variant
@@ -128,6 +134,7 @@ public final class FinalLayerResult: Encodable, @unchecked Sendable {
             finalTestAccuracy = seeds.map { $0.testAccuracy.last ?? .nan }
             finalTestLoss = seeds.map { $0.testLoss.last ?? .nan }
             finalTrainAccuracy = seeds.map { $0.trainAccuracy.last ?? .nan }
+            diverged = seeds.map { $0.diverged != nil }
         }
     }
 

@@ -18,11 +18,15 @@ public struct LabOptions: Sendable {
     public var tracker: Tracker?
     /// The project the runs are logged under (nil: `lab-<experiment>`).
     public var project: String?
-    /// Progress lines.
+    /// Stops a running experiment (the command's Ctrl-C): a sweep ends its running trials at their
+    /// next epoch and keeps them to run again; the experiment then throws `LabInterrupted`.
+    public let control = LabControl()
+    /// Progress lines (by default printed and flushed at once, so a pipe or a file gets each
+    /// line as it comes, even when the command is interrupted).
     public var log: @Sendable (String) -> Void
 
     public init(seeds: Int = 3, quick: Bool = false, out: String? = nil, json: String? = nil, tracker: Tracker? = nil, project: String? = nil,
-                log: @escaping @Sendable (String) -> Void = { print($0) }) throws {
+                log: @escaping @Sendable (String) -> Void = { print($0); fflush(nil) }) throws {
         guard seeds >= 1, seeds <= 1000 else { throw ModelError.invalidConfiguration("the lab needs 1 to 1000 seeds, got \(seeds)") }
         self.seeds = seeds
         self.quick = quick
@@ -32,6 +36,9 @@ public struct LabOptions: Sendable {
         self.project = project
         self.log = log
     }
+
+    /// The seeds a run uses: `seeds`, at most 2 with `quick`.
+    public var seedCount: Int { quick ? Swift.min(seeds, 2) : seeds }
 
     func project(for experiment: LabExperiment) -> String { project ?? "lab-\(experiment.rawValue)" }
 
@@ -69,6 +76,18 @@ public enum LabExperiment: String, CaseIterable, Sendable, Codable {
     case learningRate = "learning-rate"
     case smoothness
     case finalLayer = "final-layer"
+
+    /// The figures it writes into its folder.
+    public var figureFiles: [String] {
+        switch self {
+        case .covariateShift: return ["covariate-shift-accuracy.svg", "covariate-shift-sigmoid-input-plain.svg", "covariate-shift-sigmoid-input-bn.svg"]
+        case .learningRate: return ["learning-rate-accuracy.svg", "learning-rate-divergence.svg"]
+        case .smoothness:
+            return ["smoothness-loss-landscape.svg", "smoothness-gradient-predictiveness.svg", "smoothness-beta.svg", "smoothness-noisy-bn-accuracy.svg"]
+        case .finalLayer:
+            return ["final-layer-logit-norm.svg", "final-layer-logit-norm-training-mode.svg", "final-layer-test-accuracy.svg", "final-layer-test-loss.svg"]
+        }
+    }
 }
 
 /// Calls `measure` before the first step (epoch 0) and after every epoch (epoch e + 1), and
@@ -99,9 +118,55 @@ final class EpochProbe: Callback {
 /// loss is then NaN or infinite, which is how the learning-rate experiment tells a diverged run
 /// (a result there, not a failure) from the store.
 final class DivergenceGuard: Callback {
+    private(set) var reason: String?
+
     func onBatchEnd(_ batch: Int, logs: Logs, _ training: Training) throws {
-        guard let loss = logs["loss"], !loss.isFinite else { return }
+        guard reason == nil, let loss = logs["loss"], !loss.isFinite else { return }
+        let reason = "the loss became \(loss) at step \(training.step)"
+        self.reason = reason
         training.stopTraining = true
-        training.stopReason = "diverged: the loss became \(loss) at step \(training.step)"
+        training.stopReason = "diverged: \(reason)"
     }
+}
+
+/// Asks a running experiment to stop, from another thread (a signal watcher).
+public final class LabControl: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stopped = false
+    private var handlers: [@Sendable () -> Void] = []
+
+    public init() {}
+
+    public var isStopped: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopped
+    }
+
+    /// Stops: every registered handler is called once.
+    public func stop() {
+        lock.lock()
+        stopped = true
+        let called = handlers
+        handlers = []
+        lock.unlock()
+        for handler in called { handler() }
+    }
+
+    /// Calls `handler` on `stop()` (at once when already stopped).
+    func onStop(_ handler: @escaping @Sendable () -> Void) {
+        lock.lock()
+        guard !stopped else {
+            lock.unlock()
+            handler()
+            return
+        }
+        handlers.append(handler)
+        lock.unlock()
+    }
+}
+
+/// An experiment stopped before its end; what it finished is kept (a sweep resumes).
+public struct LabInterrupted: Error, CustomStringConvertible {
+    public let description: String
 }

@@ -7,6 +7,12 @@ public enum LabTables {
         return finite.count == 1 ? format(mean) : "\(format(mean)) [\(format(low))–\(format(high))]"
     }
 
+    /// The cell of final accuracies, with how many runs diverged when any did.
+    static func accuracy(_ values: [Double], diverged: [Bool]) -> String {
+        let count = diverged.filter { $0 }.count
+        return meanAndRange(values) + (count > 0 ? ", \(count)/\(diverged.count) diverged" : "")
+    }
+
     static func table(_ header: [String], _ rows: [[String]]) -> String {
         let widths = header.indices.map { c in ([header[c]] + rows.map { $0[c] }).map(\.count).max() ?? 0 }
         func line(_ cells: [String]) -> String {
@@ -18,7 +24,7 @@ public enum LabTables {
     public static func covariateShift(_ result: CovariateShiftResult) -> String {
         let rows = result.variants.map { v -> [String] in
             let reached = v.stepsTo90Percent.map { $0.map(String.init) ?? "never" }.joined(separator: ", ")
-            return [v.name, meanAndRange(v.finalTestAccuracy), reached, meanAndRange(v.relativeMedianTravel)]
+            return [v.name, accuracy(v.finalTestAccuracy, diverged: v.diverged), reached, meanAndRange(v.relativeMedianTravel)]
         }
         return "mean [range] over \(result.variants.first?.finalTestAccuracy.count ?? 0) seeds, \(result.epochs) epochs of \(result.stepsPerEpoch) steps\n"
             + table(["variant", "final test accuracy", "step reaching 90% (per seed)", "median travel / spread"], rows)
@@ -51,7 +57,7 @@ extension LabTables {
         let average = SmoothnessResult.VariantResult.average
         let rows = result.variants.map { v in
             [v.variant.rawValue, format(average(v.lossVariation)), format(average(v.gradientPredictiveness)), format(average(v.betaSmoothness)),
-             meanAndRange(v.finalTestAccuracy), meanAndRange(v.relativeMedianTravel)]
+             accuracy(v.finalTestAccuracy, diverged: v.diverged), meanAndRange(v.relativeMedianTravel)]
         }
         return "averages over the probes after epoch 0 and over \(result.variants.first?.finalTestAccuracy.count ?? 0) seeds; steps η ∈ \(result.stepSizes)\n"
             + table(["variant", "loss range", "gradient change", "β-smoothness", "final test accuracy", "median travel / spread"], rows)
@@ -62,7 +68,7 @@ extension LabTables {
     public static func finalLayer(_ result: FinalLayerResult) -> String {
         let rows = result.variants.map { v in
             [v.variant.name, meanAndRange(v.initialLogitNormTrainingMode), meanAndRange(v.initialLogitNorm), meanAndRange(v.finalLogitNorm), meanAndRange(v.finalTrainAccuracy),
-             meanAndRange(v.finalTestAccuracy), meanAndRange(v.finalTestLoss)]
+             accuracy(v.finalTestAccuracy, diverged: v.diverged), meanAndRange(v.finalTestLoss)]
         }
         return "mean [range] over \(result.variants.first?.finalTestAccuracy.count ?? 0) seeds after \(result.epochs) epochs\n"
             + table(["variant", "logit norm at init (training mode)", "at init (inference)", "at end (inference)", "train accuracy", "test accuracy", "test loss"], rows)

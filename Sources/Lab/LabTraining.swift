@@ -3,15 +3,16 @@ import Tracking
 
 /// How the lab trains a network: sparse categorical cross-entropy on the logits, accuracy, the
 /// test set as validation data, no shuffling surprises (the model's seed shuffles), and the run
-/// logged by a `TrackingCallback` (without histograms: the lab's runs are many).
+/// logged by a `TrackingCallback` (without histograms: the lab's runs are many). A run whose loss
+/// becomes NaN or infinite stops there and is reported as diverged, not as an error.
 enum LabTraining {
     static let loss = Loss.sparseCategoricalCrossEntropy(fromLogits: true)
 
-    @discardableResult
+    /// Trains; returns why the run diverged (nil when it did not).
     static func fit(_ model: Sequential, data: LabData, optimizer: Optimizer, epochs: Int, batchSize: Int, run: Run?,
-                    callbacks: [Callback], allowNonFiniteLoss: Bool = false) throws -> History {
+                    callbacks: [Callback]) throws -> String? {
         try compile(model, optimizer: optimizer)
-        return try fitCompiled(model, data: data, epochs: epochs, batchSize: batchSize, run: run, callbacks: callbacks, allowNonFiniteLoss: allowNonFiniteLoss)
+        return try fitCompiled(model, data: data, epochs: epochs, batchSize: batchSize, run: run, callbacks: callbacks).diverged
     }
 
     static func compile(_ model: Sequential, optimizer: Optimizer) throws {
@@ -20,10 +21,12 @@ enum LabTraining {
 
     /// Fits a compiled model; a run given is logged by a `TrackingCallback`.
     static func fitCompiled(_ model: Sequential, data: LabData, epochs: Int, batchSize: Int, run: Run?,
-                            callbacks: [Callback], allowNonFiniteLoss: Bool = false) throws -> History {
+                            callbacks: [Callback]) throws -> (history: History, diverged: String?) {
+        let divergence = DivergenceGuard()
         let tracking: [Callback] = run.map { [TrackingCallback($0, logWeights: false, logGradients: false)] } ?? []
-        return try model.fit(x: data.train.x, y: data.train.y, batchSize: batchSize, epochs: epochs, validationData: data.test,
-                             callbacks: callbacks + tracking, verbose: 0, evaluateTrainingSet: true, allowNonFiniteLoss: allowNonFiniteLoss)
+        let history = try model.fit(x: data.train.x, y: data.train.y, batchSize: batchSize, epochs: epochs, validationData: data.test,
+                             callbacks: [divergence] + callbacks + tracking, verbose: 0, evaluateTrainingSet: true, allowNonFiniteLoss: true)
+        return (history, divergence.reason)
     }
 
     /// Accuracy on the test set in inference mode.

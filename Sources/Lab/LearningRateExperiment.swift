@@ -11,6 +11,9 @@ import Tuning
 public struct LearningRateExperiment: Sendable {
     public var learningRates: [Double] = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30]
     public var epochs = 20
+    /// The rates and epochs with `--quick`.
+    public var quickLearningRates: [Double] = [0.01, 1, 30]
+    public var quickEpochs = 2
     public var batchSize = 60
     /// A run whose last epoch's training loss is not finite, or above this, diverged (3 × ln 10:
     /// three times the loss of guessing the 10 classes uniformly).
@@ -28,14 +31,15 @@ public struct LearningRateExperiment: Sendable {
         var space = SearchSpace()
         try space.add(SearchParameter(name: "learning_rate", distribution: ChoiceHyperparameter(name: "learning_rate", values: rates.map { .double($0) })))
         try space.add(SearchParameter(name: "batch_norm", distribution: ChoiceHyperparameter(name: "batch_norm", values: [.bool(false), .bool(true)])))
-        let spec = LabSweepSpec(lab: LabExperiment.learningRate.rawValue, epochs: epochs, batchSize: batchSize, network: network(batchNorm: false).summary)
+        let spec = LabSweepSpec(lab: LabExperiment.learningRate.rawValue, epochs: epochs, batchSize: batchSize, network: network(batchNorm: false).summary,
+                                learningRates: rates, seeds: options.seedCount)
         return try SweepPlan(project: options.project(for: .learningRate), name: "learning-rate", method: .grid, space: space,
                              objective: Objective(name: "val_accuracy", direction: .maximize, aggregation: .last),
-                             seed: 1, executionsPerTrial: options.quick ? Swift.min(options.seeds, 2) : options.seeds, spec: try spec.json())
+                             seed: 1, executionsPerTrial: options.seedCount, spec: try spec.json())
     }
 
     private func settings(_ options: LabOptions) -> (rates: [Double], epochs: Int) {
-        options.quick ? ([0.01, 1, 30], 2) : (learningRates, epochs)
+        options.quick ? (quickLearningRates, quickEpochs) : (learningRates, epochs)
     }
 
     /// Runs (or resumes) the sweep in the options' store; without a store, in a temporary one.
@@ -57,20 +61,38 @@ public struct LearningRateExperiment: Sendable {
             try LabTraining.compile(model, optimizer: SGD(learningRate: .constant(learningRate)))
             return model
         }, fit: { model, callbacks in
-            try LabTraining.fitCompiled(model, data: data, epochs: epochs, batchSize: batchSize, run: nil,
-                                        callbacks: [DivergenceGuard()] + callbacks, allowNonFiniteLoss: true)
+            try LabTraining.fitCompiled(model, data: data, epochs: epochs, batchSize: batchSize, run: nil, callbacks: callbacks).history
         })
-        let runner = try SweepRunner(sweep: sweep, tracker: tracker, executor: executor)
-        let log = options.log
-        runner.onTrialEnd = { trial in
-            log("learning-rate trial \(trial.number): \(trial.config["learning_rate"]?.description ?? "?"), batch_norm \(trial.config["batch_norm"]?.description ?? "?"): \(trial.state.rawValue), mean val_accuracy \(format(trial.score ?? .nan))")
-        }
-        try runner.run()
+        try runAll(sweep, tracker: tracker, executor: executor, control: options.control, log: options.log)
         try tracker.waitUntilWritten()
+        if options.control.isStopped {
+            throw LabInterrupted(description: options.tracker == nil ? "interrupted; nothing was kept (--no-track)"
+                                 : "interrupted; sweep \(sweep.info.id) keeps its finished trials: run the same command again to resume it")
+        }
         let result = try LearningRateResult(sweep: sweep, runs: try tracker.store.runs(sweep: sweep.info.id), epochs: epochs, batchSize: batchSize,
                                             keptInStore: options.tracker != nil)
         result.files = try options.write(result, figures: result.figures())
         return result
+    }
+}
+
+extension LearningRateExperiment {
+    /// Runs the sweep's trials here until none is left, then waits for trials that other
+    /// processes are running (taking over any whose process died), so the result is complete.
+    func runAll(_ sweep: Sweep, tracker: Tracker, executor: ModelTrialExecutor, control: LabControl, log: @escaping @Sendable (String) -> Void) throws {
+        var waiting = false
+        while !control.isStopped {
+            let runner = try SweepRunner(sweep: sweep, tracker: tracker, executor: executor)
+            control.onStop { runner.stop() }
+            runner.onTrialEnd = { trial in
+                log("learning-rate trial \(trial.number): \(trial.config["learning_rate"]?.description ?? "?"), batch_norm \(trial.config["batch_norm"]?.description ?? "?"): \(trial.state.rawValue), mean val_accuracy \(format(trial.score ?? .nan))")
+            }
+            try runner.run()
+            guard !control.isStopped, try tracker.store.hasOpenTrials(sweep.info.id) else { return }
+            if !waiting { log("learning-rate: waiting for trials another process is running") }
+            waiting = true
+            Thread.sleep(forTimeInterval: 1)
+        }
     }
 }
 
@@ -84,6 +106,13 @@ struct LabSweepSpec: Codable {
     var epochs: Int
     var batchSize: Int
     var network: String
+    var learningRates: [Double]
+    var seeds: Int
+
+    /// The command that made (and resumes) the sweep.
+    var command: String {
+        "temper lab \(lab) --epochs \(epochs) --learning-rates \(learningRates.map { String($0) }.joined(separator: ",")) --seeds \(seeds)"
+    }
 
     func json() throws -> String {
         let encoder = JSONEncoder()
@@ -92,7 +121,7 @@ struct LabSweepSpec: Codable {
     }
 }
 
-/// The lab experiment a stored sweep spec belongs to, if it is one.
-public func labExperiment(ofSweepSpec spec: String) -> String? {
-    (try? JSONDecoder().decode(LabSweepSpec.self, from: Data(spec.utf8)))?.lab
+/// The lab command that made a sweep stored with `spec` (and resumes it), if it is a lab sweep.
+public func labCommand(ofSweepSpec spec: String) -> String? {
+    (try? JSONDecoder().decode(LabSweepSpec.self, from: Data(spec.utf8)))?.command
 }

@@ -11,6 +11,8 @@ import Tracking
 /// distribution travel say whether covariate shift is what BN removes.
 public struct SmoothnessExperiment: Sendable {
     public var epochs = 30
+    /// Epochs with `--quick`.
+    public var quickEpochs = 2
     public var batchSize = 60
     public var learningRate = 0.1
     /// Step sizes as multiples of the learning rate.
@@ -33,8 +35,8 @@ public struct SmoothnessExperiment: Sendable {
 
     public func run(_ options: LabOptions) throws -> SmoothnessResult {
         let data = try LabData.digits()
-        let epochs = options.quick ? 2 : self.epochs
-        let seeds = options.quick ? Swift.min(options.seeds, 2) : options.seeds
+        let epochs = options.quick ? quickEpochs : self.epochs
+        let seeds = options.seedCount
         let steps = LabTraining.stepsPerEpoch(data, batchSize: batchSize)
         let probe = try data.test.x.rows(0..<data.test.x.rows)
         var variants: [SmoothnessResult.VariantResult] = []
@@ -51,8 +53,8 @@ public struct SmoothnessExperiment: Sendable {
                     values.merge(try distribution.measure(training.model, layer: layer, unit: 0, probe: probe, data: data)) { first, _ in first }
                     return values
                 }
-                try LabTraining.fit(network.model(seed: UInt64(seed)), data: data, optimizer: SGD(learningRate: .constant(learningRate)), epochs: epochs,
-                                    batchSize: batchSize, run: run, callbacks: [probeCallback])
+                distribution.diverged = try LabTraining.fit(network.model(seed: UInt64(seed)), data: data, optimizer: SGD(learningRate: .constant(learningRate)),
+                                                            epochs: epochs, batchSize: batchSize, run: run, callbacks: [probeCallback])
                 perSeed.append((landscape, distribution))
                 options.log("smoothness \(variant.rawValue) seed \(seed): test accuracy \(format(distribution.accuracy.last ?? .nan)), mean β-smoothness \(format(LabStatistics.mean(landscape.beta)))")
             }
@@ -123,6 +125,8 @@ public final class SmoothnessResult: Encodable, @unchecked Sendable {
         /// Per seed: the final test accuracy, and the units' median travel (as in covariate-shift).
         public var finalTestAccuracy: [Double]
         public var relativeMedianTravel: [Double]
+        /// Per seed: whether the run diverged (its loss became NaN or infinite; it stopped there).
+        public var diverged: [Bool]
 
         init(variant: SmoothnessExperiment.Variant, network: String, steps: [Int], seeds: [(SmoothnessCurves, SeedCurves)]) {
             self.variant = variant
@@ -136,6 +140,7 @@ public final class SmoothnessResult: Encodable, @unchecked Sendable {
             testAccuracy = SeedBand(steps: steps, perSeed: seeds.map(\.1.accuracy))
             finalTestAccuracy = seeds.map { $0.1.accuracy.last ?? .nan }
             relativeMedianTravel = seeds.map(\.1.relativeTravel)
+            diverged = seeds.map { $0.1.diverged != nil }
         }
 
         /// A band's values after the first probe (training under way), averaged over probes and seeds.

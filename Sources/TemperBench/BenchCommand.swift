@@ -109,6 +109,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         PostgresEngine.register()
+        guard (1...BLAS.maximumThreads).contains(threads) else { throw ValidationError("--threads must be from 1 to \(BLAS.maximumThreads), not \(threads)") }
         BLAS.setThreads(threads)
         var records: [Record] = []
         let selected: [Workload] = workload == .all ? [.casestudy, .mlp, .casestudyVariant, .tracking] : [workload]

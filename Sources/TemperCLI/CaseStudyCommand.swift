@@ -55,7 +55,7 @@ struct BatchNormCaseStudyCommand: ParsableCommand {
     func run() throws {
         let chosen = try Self.parseVariants(variants)
         guard seeds > 0, epochs > 0 else { throw ValidationError("--seeds and --epochs must be positive (got \(seeds) and \(epochs))") }
-        guard threads > 0 else { throw ValidationError("--threads must be at least 1, not \(threads)") }
+        try checkThreads(threads)
         // Output paths are checked before the store is opened and before training, not after.
         let storePath: String?
         if !noTrack, case .directory(let directory) = StoreLocation(dir) { storePath = RunStore.filePath(directory: directory) } else { storePath = nil }

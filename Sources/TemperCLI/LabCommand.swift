@@ -24,7 +24,7 @@ struct LabArguments: ParsableArguments {
     @Option(help: "Seeds per variant (1, 2, …).")
     var seeds: Int = 5
 
-    @Flag(help: "A few epochs and at most two seeds (under 20 s), for a first look or a test.")
+    @Flag(help: "A few epochs and at most two seeds (about a second), for a first look or a test; explicit --epochs and rates still apply.")
     var quick = false
 
     @Option(help: "Write the figures (SVG) into this folder (default: lab/<experiment>).")
@@ -46,17 +46,35 @@ struct LabArguments: ParsableArguments {
     @Option(help: "Threads for OpenBLAS (one is fastest for these small models).")
     var threads: Int = 1
 
-    /// The options, the output paths checked and the store opened before anything trains.
+    /// The options: every value checked, the store opened, the folder made and every output path
+    /// checked (not the store, not a folder, writable) before anything trains.
     func options(for experiment: LabExperiment) throws -> LabOptions {
         guard (1...1000).contains(seeds) else { throw ValidationError("--seeds must be from 1 to 1000, not \(seeds)") }
-        guard threads > 0 else { throw ValidationError("--threads must be at least 1, not \(threads)") }
+        try checkThreads(threads)
+        for (option, value) in [("--out", out), ("--json", json), ("--store", store), ("--project", project)] where value?.isEmpty == true {
+            throw ValidationError("\(option) is empty; give it a value or leave it out")
+        }
         let folder = out ?? "lab/\(experiment.rawValue)"
         let jsonPath = json ?? (folder as NSString).appendingPathComponent("\(experiment.rawValue).json")
-        let storePath: String?
-        if !noTrack, case .directory(let directory) = StoreLocation(store) { storePath = RunStore.filePath(directory: directory) } else { storePath = nil }
-        try BatchNormCaseStudyCommand.preparePictureFolder(folder, protecting: storePath)
-        try OutputFile.check(jsonPath, protecting: storePath)
+        guard !jsonPath.hasSuffix("/") else { throw ValidationError("--json \(jsonPath) names a folder; give a file, such as \(jsonPath)\(experiment.rawValue).json") }
+        let figures = experiment.figureFiles.map { (folder as NSString).appendingPathComponent($0) }
+        let standardized = { (path: String) in URL(fileURLWithPath: path).standardizedFileURL.path }
+        if figures.map(standardized).contains(standardized(jsonPath)) {
+            throw ValidationError("--json \(jsonPath) is where a figure goes; choose another file")
+        }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw ValidationError("--out \(folder) is a file; the figures go into a folder")
+        }
+        // The store next: a store that cannot be opened leaves no folder behind.
         let tracker = noTrack ? nil : try Tracker(dir: store)
+        let storePath = tracker?.store.path
+        try BatchNormCaseStudyCommand.preparePictureFolder(folder, protecting: storePath)
+        for path in figures + [jsonPath] { try OutputFile.check(path, protecting: storePath) }
+        for directory in Set([folder, (jsonPath as NSString).deletingLastPathComponent]).map({ $0.isEmpty ? "." : $0 })
+        where !FileManager.default.isWritableFile(atPath: directory) {
+            throw ValidationError("cannot write into \(directory): permission denied; choose another folder with --out or --json")
+        }
         BLAS.setThreads(threads)
         return try LabOptions(seeds: seeds, quick: quick, out: folder, json: jsonPath, tracker: tracker, project: project)
     }
@@ -67,10 +85,37 @@ struct LabArguments: ParsableArguments {
         for file in files { print("wrote \(file)") }
         guard let tracker = options.tracker else { return }
         try tracker.waitUntilWritten()
-        let storeOption = store.map { " --store \(StoreLocation.redactingPasswords($0))" } ?? ""
         print("logged the runs to \(tracker.store.path); see them with")
-        print("  temper runs --project \(options.project ?? "lab-\(experiment.rawValue)")\(storeOption)")
+        print("  temper runs --project \(shellQuoted(options.project ?? "lab-\(experiment.rawValue)"))\(storeOption)")
     }
+}
+
+extension LabArguments {
+    /// ` --store STORE` for the hints printed at the end (password hidden, quoted for a shell).
+    var storeOption: String { store.map { " --store \(shellQuoted(StoreLocation.redactingPasswords($0)))" } ?? "" }
+}
+
+/// A positive `--epochs` when given.
+func checkEpochs(_ epochs: Int?) throws {
+    if let epochs, epochs < 1 { throw ValidationError("--epochs must be positive, not \(epochs)") }
+}
+
+/// Comma-separated positive, finite (in Float32), distinct numbers; at least one.
+func positiveNumbers(_ text: String, option: String, example: String) throws -> [Double] {
+    let values = try text.split(separator: ",", omittingEmptySubsequences: false).map { part -> Double in
+        guard let value = Double(part.trimmingCharacters(in: .whitespaces)), value > 0, Float(value).isFinite else {
+            throw ValidationError("\(option): \"\(part)\" is not a positive number; give them like \(example)")
+        }
+        return value
+    }
+    guard Set(values).count == values.count else { throw ValidationError("\(option) names a value twice: \(text)") }
+    return values
+}
+
+/// `text` as one shell word: single-quoted unless it is plain.
+func shellQuoted(_ text: String) -> String {
+    let plain = !text.isEmpty && text.allSatisfy { $0.isLetter || $0.isNumber || "-_./:@%+=,".contains($0) }
+    return plain ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
 
 struct LabCovariateShiftCommand: ParsableCommand {
@@ -81,18 +126,18 @@ struct LabCovariateShiftCommand: ParsableCommand {
 
     @OptionGroup var lab: LabArguments
 
-    @Option(help: "Epochs per run (24 steps of 60 rows each).")
-    var epochs: Int = CovariateShiftExperiment().epochs
+    @Option(help: "Epochs per run, of 24 steps of 60 rows (default \(CovariateShiftExperiment().epochs); \(CovariateShiftExperiment().quickEpochs) with --quick).")
+    var epochs: Int?
 
     @Option(help: "SGD learning rate.")
     var learningRate: Double = CovariateShiftExperiment().learningRate
 
     func run() throws {
-        guard epochs > 0 else { throw ValidationError("--epochs must be positive, not \(epochs)") }
-        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive, not \(learningRate)") }
+        try checkEpochs(epochs)
+        guard learningRate > 0, Float(learningRate).isFinite else { throw ValidationError("--learning-rate must be positive and finite, not \(learningRate)") }
         let options = try lab.options(for: .covariateShift)
         var experiment = CovariateShiftExperiment()
-        experiment.epochs = epochs
+        if let epochs { (experiment.epochs, experiment.quickEpochs) = (epochs, epochs) }
         experiment.learningRate = learningRate
         let result = try experiment.run(options)
         print()
@@ -110,30 +155,34 @@ struct LabLearningRateCommand: ParsableCommand {
 
     @OptionGroup var lab: LabArguments
 
-    @Option(help: "Epochs per run.")
-    var epochs: Int = LearningRateExperiment().epochs
+    @Option(help: "Epochs per run (default \(LearningRateExperiment().epochs); \(LearningRateExperiment().quickEpochs) with --quick).")
+    var epochs: Int?
 
-    @Option(help: "Comma-separated learning rates.")
-    var learningRates: String = LearningRateExperiment().learningRates.map { String($0) }.joined(separator: ",")
+    @Option(help: "Comma-separated learning rates (default \(LearningRateExperiment().learningRates.map { String($0) }.joined(separator: ",")); \(LearningRateExperiment().quickLearningRates.map { String($0) }.joined(separator: ",")) with --quick).")
+    var learningRates: String?
 
     func run() throws {
-        guard epochs > 0 else { throw ValidationError("--epochs must be positive, not \(epochs)") }
-        let rates = try learningRates.split(separator: ",").map { text -> Double in
-            guard let rate = Double(text.trimmingCharacters(in: .whitespaces)), rate > 0, rate.isFinite else {
-                throw ValidationError("--learning-rates: \"\(text)\" is not a positive number; give them like 0.01,0.1,1")
-            }
-            return rate
-        }
-        guard !rates.isEmpty, Set(rates).count == rates.count else { throw ValidationError("--learning-rates needs distinct rates, got \(learningRates)") }
+        try checkEpochs(epochs)
+        let rates = try learningRates.map { try positiveNumbers($0, option: "--learning-rates", example: "0.01,0.1,1") }
         let options = try lab.options(for: .learningRate)
         var experiment = LearningRateExperiment()
-        experiment.epochs = epochs
-        experiment.learningRates = rates
-        let result = try experiment.run(options)
+        if let epochs { (experiment.epochs, experiment.quickEpochs) = (epochs, epochs) }
+        if let rates { (experiment.learningRates, experiment.quickLearningRates) = (rates, rates) }
+        // Ctrl-C (or SIGTERM) ends running trials at their next epoch and keeps the sweep to resume.
+        let control = options.control
+        let interrupts = Interrupts { control.stop() }
+        defer { interrupts.restore() }
+        let result: LearningRateResult
+        do {
+            result = try experiment.run(options)
+        } catch let stopped as LabInterrupted {
+            print(stopped.description)
+            throw Interrupts.exitCode ?? ExitCode(130)
+        }
         print()
         print(LabTables.learningRate(result))
         try lab.finish(options, experiment: .learningRate, files: result.files)
-        if options.tracker != nil { print("  temper sweep show \(result.sweepID)\(lab.store.map { " --store \(StoreLocation.redactingPasswords($0))" } ?? "")") }
+        if options.tracker != nil { print("  temper sweep show \(result.sweepID)\(lab.storeOption)") }
     }
 }
 
@@ -145,8 +194,8 @@ struct LabSmoothnessCommand: ParsableCommand {
 
     @OptionGroup var lab: LabArguments
 
-    @Option(help: "Epochs per run.")
-    var epochs: Int = SmoothnessExperiment().epochs
+    @Option(help: "Epochs per run (default \(SmoothnessExperiment().epochs); \(SmoothnessExperiment().quickEpochs) with --quick).")
+    var epochs: Int?
 
     @Option(help: "The noisy BN's per-step mean spread (μ ~ N(0, shift²)).")
     var noiseShift: Double = SmoothnessExperiment().noiseShift
@@ -155,13 +204,13 @@ struct LabSmoothnessCommand: ParsableCommand {
     var noiseSpread: Double = SmoothnessExperiment().noiseSpread
 
     func run() throws {
-        guard epochs > 0 else { throw ValidationError("--epochs must be positive, not \(epochs)") }
-        guard noiseShift >= 0, noiseSpread >= 0, noiseShift.isFinite, noiseSpread.isFinite else {
-            throw ValidationError("--noise-shift and --noise-spread must be finite and at least 0, got \(noiseShift) and \(noiseSpread)")
+        try checkEpochs(epochs)
+        guard noiseShift >= 0, noiseSpread >= 0, Float(noiseShift).isFinite, Float(noiseSpread).isFinite else {
+            throw ValidationError("--noise-shift and --noise-spread must be at least 0 and finite in Float32, got \(noiseShift) and \(noiseSpread)")
         }
         let options = try lab.options(for: .smoothness)
         var experiment = SmoothnessExperiment()
-        experiment.epochs = epochs
+        if let epochs { (experiment.epochs, experiment.quickEpochs) = (epochs, epochs) }
         experiment.noiseShift = noiseShift
         experiment.noiseSpread = noiseSpread
         let result = try experiment.run(options)
@@ -179,24 +228,18 @@ struct LabFinalLayerCommand: ParsableCommand {
 
     @OptionGroup var lab: LabArguments
 
-    @Option(help: "Epochs per run.")
-    var epochs: Int = FinalLayerExperiment().epochs
+    @Option(help: "Epochs per run (default \(FinalLayerExperiment().epochs); \(FinalLayerExperiment().quickEpochs) with --quick).")
+    var epochs: Int?
 
     @Option(help: "Comma-separated logit penalties λ (λ · mean ‖f(x)‖²) tried without BN.")
     var penalties: String = FinalLayerExperiment().penalties.map { String($0) }.joined(separator: ",")
 
     func run() throws {
-        guard epochs > 0 else { throw ValidationError("--epochs must be positive, not \(epochs)") }
-        let values = try penalties.split(separator: ",").map { text -> Double in
-            guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value > 0, value.isFinite else {
-                throw ValidationError("--penalties: \"\(text)\" is not a positive number; give them like 0.001,0.01")
-            }
-            return value
-        }
-        guard Set(values).count == values.count else { throw ValidationError("--penalties are given twice: \(penalties)") }
+        try checkEpochs(epochs)
+        let values = try positiveNumbers(penalties, option: "--penalties", example: "0.001,0.01")
         let options = try lab.options(for: .finalLayer)
         var experiment = FinalLayerExperiment()
-        experiment.epochs = epochs
+        if let epochs { (experiment.epochs, experiment.quickEpochs) = (epochs, epochs) }
         experiment.penalties = values
         let result = try experiment.run(options)
         print()

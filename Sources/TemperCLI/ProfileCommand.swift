@@ -20,6 +20,7 @@ struct ProfileCommand: ParsableCommand {
     var threads: Int = 1
 
     func run() throws {
+        try checkThreads(threads)
         BLAS.setThreads(threads)
         let w = try workload.graph()
         let session = try Session(graph: w.graph)

@@ -130,8 +130,8 @@ final class SweepSession: @unchecked Sendable {
     static func join(_ id: String, options: SweepRunOptions, resuming: Bool) throws {
         let tracker = try options.tracker(mustExist: true)
         let info = try tracker.store.sweep(id)
-        if let lab = labExperiment(ofSweepSpec: info.spec) {
-            throw ValidationError("sweep \(info.id) was made by `temper lab \(lab)`; run that command again (same options and store) to resume it")
+        if let command = labCommand(ofSweepSpec: info.spec) {
+            throw ValidationError("sweep \(info.id) was made by `temper lab`; run `\(command)` again with the same store to resume it")
         }
         let spec = try SweepSpec.stored(info.spec)
         let trainSpec = try spec.inProcessTrainSpec()

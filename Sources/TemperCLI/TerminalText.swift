@@ -1,3 +1,5 @@
+import Runtime
+import ArgumentParser
 import Foundation
 
 /// Text from a store or a file, made safe to print on a terminal: control characters (C0, DEL, C1)
@@ -101,5 +103,12 @@ enum SpreadsheetCSV {
             guard digits() > 0 else { return false }
         }
         return scalars.isEmpty
+    }
+}
+
+/// `--threads` within 1…`BLAS.maximumThreads`.
+func checkThreads(_ threads: Int) throws {
+    guard (1...BLAS.maximumThreads).contains(threads) else {
+        throw ValidationError("--threads must be from 1 to \(BLAS.maximumThreads), not \(threads)")
     }
 }

@@ -28,7 +28,7 @@ struct TrainCommand: ParsableCommand {
     @Argument(parsing: .allUnrecognized, help: "Config overrides: --key=value or --key value.") var overrides: [String] = []
 
     func run() throws {
-        guard threads > 0 else { throw ValidationError("--threads must be at least 1, not \(threads)") }
+        try checkThreads(threads)
         let spec = try TrainSpec.load(self.spec)
         let overrides = try ConfigOverrides.parse(self.overrides)
         if !newKeys { try ConfigOverrides.checkKnown(overrides, in: spec) }

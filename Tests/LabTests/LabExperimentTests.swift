@@ -34,6 +34,7 @@ import Tuning
 
     @Test func covariateShiftMeasuresTheSigmoidInputsAndLogsEveryRun() throws {
         let setup = try setup()
+        defer { try? FileManager.default.removeItem(atPath: setup.folder) }
         let result = try CovariateShiftExperiment().run(setup.options)
         #expect(result.variants.map(\.name) == ["plain", "bn"])
         for variant in result.variants {
@@ -62,6 +63,7 @@ import Tuning
 
     @Test func learningRateSweepLivesInTheStoreAndResumes() throws {
         let setup = try setup(seeds: 1)
+        defer { try? FileManager.default.removeItem(atPath: setup.folder) }
         let first = try LearningRateExperiment().run(setup.options)
         #expect(first.points.count == 6 && first.points.allSatisfy { $0.trialState == "finished" && $0.finalTestAccuracy.count == 1 })
         let runs = try setup.tracker.store.runs(sweep: first.sweepID)
@@ -71,7 +73,7 @@ import Tuning
         // `temper sweep show` and the dashboard read the objective from the stored spec.
         let info = try setup.tracker.store.sweep(first.sweepID)
         #expect(StoredObjective.objective(spec: info.spec) == Objective(name: "val_accuracy", direction: .maximize))
-        #expect(labExperiment(ofSweepSpec: info.spec) == "learning-rate")
+        #expect(labCommand(ofSweepSpec: info.spec) == "temper lab learning-rate --epochs 2 --learning-rates 0.01,1.0,30.0 --seeds 1")
         // Run again: the same sweep, nothing trained twice.
         let second = try LearningRateExperiment().run(setup.options)
         #expect(second.sweepID == first.sweepID)
@@ -81,6 +83,7 @@ import Tuning
 
     @Test func smoothnessProbesTheLandscapeOfEveryVariant() throws {
         let setup = try setup()
+        defer { try? FileManager.default.removeItem(atPath: setup.folder) }
         let result = try SmoothnessExperiment().run(setup.options)
         #expect(result.variants.map(\.variant) == [.plain, .bn, .noisyBN])
         for variant in result.variants {
@@ -98,6 +101,7 @@ import Tuning
 
     @Test func finalLayerMeasuresTheLogitsOfEveryVariant() throws {
         let setup = try setup()
+        defer { try? FileManager.default.removeItem(atPath: setup.folder) }
         var experiment = FinalLayerExperiment()
         experiment.penalties = [0.01]
         let result = try experiment.run(setup.options)
@@ -110,6 +114,37 @@ import Tuning
         let penalized = try setup.tracker.store.runs(project: "lab-final-layer").filter { $0.group == "plain+logit-l2-0.01" }
         #expect(penalized.count == 2 && penalized.allSatisfy { $0.config["logit_penalty"] == .double(0.01) })
         #expect(try svgs(setup).count == 4)
+    }
+
+    /// A run whose loss becomes NaN is a result (diverged), not an error that loses the others.
+    @Test func aDivergingRunIsReportedAndTheExperimentFinishes() throws {
+        let setup = try setup()
+        defer { try? FileManager.default.removeItem(atPath: setup.folder) }
+        var experiment = CovariateShiftExperiment()
+        experiment.learningRate = 1e30
+        let result = try experiment.run(setup.options)
+        #expect(result.variants.flatMap(\.diverged).contains(true))
+        #expect(LabTables.covariateShift(result).contains("diverged"))
+        #expect(try svgs(setup).count == 3)
+        try setup.tracker.waitUntilWritten()
+        #expect(try setup.tracker.store.runs(project: "lab-covariate-shift").allSatisfy { $0.state == .finished })
+    }
+
+    /// The figures each experiment writes are the ones its command checks before training.
+    @Test func everyExperimentWritesTheFiguresItDeclares() throws {
+        let setup = try setup(seeds: 1)
+        defer { try? FileManager.default.removeItem(atPath: setup.folder) }
+        _ = try SmoothnessExperiment().run(setup.options)
+        #expect(Set(try svgs(setup).keys) == Set(LabExperiment.smoothness.figureFiles))
+        let other = try self.setup(seeds: 1)
+        defer { try? FileManager.default.removeItem(atPath: other.folder) }
+        _ = try FinalLayerExperiment().run(other.options)
+        #expect(Set(try svgs(other).keys) == Set(LabExperiment.finalLayer.figureFiles))
+        let third = try self.setup(seeds: 1)
+        defer { try? FileManager.default.removeItem(atPath: third.folder) }
+        _ = try CovariateShiftExperiment().run(third.options)
+        _ = try LearningRateExperiment().run(third.options)
+        #expect(Set(try svgs(third).keys) == Set(LabExperiment.covariateShift.figureFiles + LabExperiment.learningRate.figureFiles))
     }
 
     @Test func optionsRefuseImpossibleSeeds() {

@@ -1,6 +1,7 @@
 import Foundation
 import ProcessSupport
 import Testing
+import Tracking
 
 /// `temper lab …` as a user runs it.
 struct LabCommandTests {
@@ -26,9 +27,39 @@ struct LabCommandTests {
         let show = try runTemper(["sweep", "show", String(id), "--store", store])
         #expect(show.status == 0 && show.output.contains("6 finished"))
         let resume = try runTemper(["sweep", "resume", String(id), "--store", store])
-        #expect(resume.status != 0 && resume.errors.contains("made by `temper lab learning-rate`; run that command again"))
+        #expect(resume.status != 0 && resume.errors.contains("made by `temper lab`; run `temper lab learning-rate --epochs 2 --learning-rates 0.01,1.0,30.0 --seeds 1` again"))
         let again = try runTemper(["lab", "learning-rate", "--quick", "--seeds", "1", "--store", store, "--out", out])
         #expect(again.status == 0 && again.output.contains("(resumed)"))
+    }
+
+    /// A sweep killed between two executions of a trial is taken again on the next run; only the
+    /// new attempt's runs count (before the fix, the killed attempt's finished run counted too).
+    @Test func anInterruptedLearningRateSweepResumesAndCountsEachSeedOnce() throws {
+        let store = temporaryStore()
+        let out = (store as NSString).appendingPathComponent("figures")
+        let arguments = ["lab", "learning-rate", "--seeds", "2", "--epochs", "200", "--learning-rates", "0.01,0.1", "--store", store, "--out", out]
+        let (process, _) = try launchTemper(arguments)
+        let deadline = Date().addingTimeInterval(120)
+        var killed = false
+        while !killed, process.isRunning, Date() < deadline {
+            if let runs = try? RunStore(directory: store).runs(project: "lab-learning-rate"), runs.contains(where: { $0.state == .finished }) {
+                kill(process.processIdentifier, SIGKILL)
+                killed = true
+            }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        process.waitUntilExit()
+        #expect(killed)
+        let again = try runTemper(arguments)
+        #expect(again.status == 0 && again.output.contains("(resumed)"), "\(again.errors)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: (out as NSString).appendingPathComponent("learning-rate.json")))
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let points = try #require(object["points"] as? [[String: Any]])
+        #expect(points.count == 4 && points.allSatisfy { ($0["finalTestAccuracy"] as? [Any])?.count == 2 })
+        // The killed trial was taken again and holds the runs of both attempts (the first's finished
+        // and its killed one, then the second's two).
+        let sweep = try #require(object["sweepID"] as? String)
+        #expect(try RunStore(directory: store).trials(sweep).contains { $0.attempt == 2 && $0.runIDs.count == 4 })
     }
 
     @Test func badOptionsAreClearErrorsBeforeAnythingTrains() throws {
@@ -41,14 +72,25 @@ struct LabCommandTests {
             (["lab", "covariate-shift", "--learning-rate", "nan"], "--learning-rate must be positive"),
             (["lab", "smoothness", "--out", file], "is a file"),
             (["lab", "learning-rate", "--learning-rates", "0.1,abc"], "\"abc\" is not a positive number"),
-            (["lab", "learning-rate", "--learning-rates", "0.1,0.1"], "distinct rates"),
+            (["lab", "learning-rate", "--learning-rates", "0.1,0.1"], "names a value twice"),
             (["lab", "final-layer", "--penalties=-1"], "\"-1\" is not a positive number"),
-            (["lab", "smoothness", "--noise-shift", "inf"], "must be finite"),
+            (["lab", "smoothness", "--noise-shift", "1e300"], "finite in Float32"),
+            (["lab", "final-layer", "--threads", "2147483648"], "--threads must be from 1 to 1024"),
+            (["lab", "learning-rate", "--learning-rates=,,"], "\"\" is not a positive number"),
+            (["lab", "final-layer", "--penalties=,,"], "\"\" is not a positive number"),
+            (["lab", "final-layer", "--out", ""], "--out is empty"),
+            (["lab", "covariate-shift", "--json", "newdir/"], "names a folder"),
+            (["lab", "final-layer", "--json", store + "/f/final-layer-test-loss.svg", "--out", store + "/f"], "is where a figure goes"),
         ]
         for (arguments, message) in cases {
             let result = try runTemper(arguments + ["--store", store, "--quick"])
             #expect(result.status != 0 && result.errors.contains(message), "\(arguments): \(result.errors)")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: store).sorted() == ["a-file"])
+        let threads = try runTemper(["casestudy", "batchnorm", "--threads", "9223372036854775807", "--no-track"])
+        #expect(threads.status != 0 && threads.errors.contains("--threads must be from 1 to 1024"), "\(threads.errors)")
+        // The store is opened before the folder is made: a store that cannot be opened leaves none.
+        let bad = try runTemper(["lab", "covariate-shift", "--quick", "--store", file, "--out", store + "/never"])
+        #expect(bad.status != 0 && !FileManager.default.fileExists(atPath: store + "/never"), "\(bad.errors)")
     }
 }

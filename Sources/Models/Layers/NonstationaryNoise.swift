@@ -28,8 +28,8 @@ public final class NonstationaryNoise: Layer {
     }
 
     public func outputShape(for inputShape: [Int]) throws -> [Int] {
-        guard shift >= 0, spread >= 0, shift.isFinite, spread.isFinite else {
-            throw ModelError.invalidConfiguration("layer \"\(name)\" (NonstationaryNoise): shift and spread must be finite and non-negative, got \(shift) and \(spread)")
+        guard shift >= 0, spread >= 0, Float(shift).isFinite, Float(spread).isFinite else {
+            throw ModelError.invalidConfiguration("layer \"\(name)\" (NonstationaryNoise): shift and spread must be non-negative and finite in Float32, got \(shift) and \(spread)")
         }
         _ = try requireFlatInput(inputShape, layer: self)
         return inputShape

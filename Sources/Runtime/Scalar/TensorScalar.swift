@@ -62,8 +62,12 @@ extension Double: TensorScalar {
 
 /// OpenBLAS controls: threads, and the kernel set ("core") it picked for this CPU.
 public enum BLAS {
-    /// Sets the number of threads OpenBLAS uses for GEMM (`OPENBLAS_NUM_THREADS` sets it at start-up).
-    public static func setThreads(_ count: Int) { openblas_set_num_threads(Int32(count)) }
+    /// The most threads `setThreads` asks OpenBLAS for.
+    public static let maximumThreads = 1024
+
+    /// Sets the number of threads OpenBLAS uses for GEMM (`OPENBLAS_NUM_THREADS` sets it at
+    /// start-up), clamped to 1…`maximumThreads` (commands reject other values with a message first).
+    public static func setThreads(_ count: Int) { openblas_set_num_threads(Int32(Swift.min(Swift.max(count, 1), maximumThreads))) }
 
     /// The number of threads OpenBLAS currently uses.
     public static var threads: Int { Int(openblas_get_num_threads()) }

@@ -129,3 +129,8 @@ extension TrainSpec {
         return Self.dataKeys.map { "\($0)=\(arguments.value($0)?.description ?? "-")" }.joined(separator: "\u{1F}")
     }
 }
+
+extension RunInfo {
+    /// Which execution of its trial this run trained (0 for runs outside sweeps).
+    public var sweepExecution: Int { TrialRuns.execution(of: self) }
+}
