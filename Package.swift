@@ -49,6 +49,10 @@ let package = Package(
                                                 .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         .target(name: "Tuning", dependencies: ["Models", "Runtime", "Tracking", "Yams"]),
         .target(name: "CaseStudies", dependencies: ["Models", "Charts", "Tracking"], resources: [.copy("Resources")]),
+        // The deck's techniques as runnable sweeps (Examples/techniques, shipped as resources), and their runner.
+        .target(name: "TechniqueExamples", path: "Examples/techniques", exclude: ["README.md"],
+                resources: [.copy("data"), .copy("01-capacity"), .copy("02-batch-size"), .copy("03-loss-functions"), .copy("04-learning-rate"), .copy("05-data-scaling"), .copy("06-relu"), .copy("08-batch-normalization"), .copy("09-regularization"), .copy("10-weight-regularization"), .copy("11-weight-constraints"), .copy("12-dropout"), .copy("13-noise"), .copy("14-early-stopping")]),
+        .target(name: "Techniques", dependencies: ["TechniqueExamples", "Models", "Charts", "Tracking", "Tuning"]),
         // The batch-norm lab: the deck's papers on why BN works, measured (`temper lab …`).
         .target(name: "Lab", dependencies: ["Models", "Runtime", "Charts", "Tracking", "Tuning"], resources: [.copy("Resources")]),
         .target(name: "Models", dependencies: ["Graph", "Autodiff", "Runtime", .product(name: "CSV", package: "CSV.swift")]),
@@ -71,7 +75,7 @@ let package = Package(
         .target(
             name: "TemperCLI",
             dependencies: [
-                "Graph", "Autodiff", "Runtime", "GradientCheck", "Workloads", "Models", "CaseStudies", "Lab", "Tracking", "Charts", "Tuning", "TerminalOutput",
+                "Graph", "Autodiff", "Runtime", "GradientCheck", "Workloads", "Models", "CaseStudies", "Lab", "Techniques", "TechniqueExamples", "Tracking", "Charts", "Tuning", "TerminalOutput",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -99,6 +103,7 @@ let package = Package(
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "Tracking", "Models", "Runtime", "ReadmeSupport"]),
         .testTarget(name: "CaseStudiesTests", dependencies: ["CaseStudies", "Models", "Charts"]),
         .testTarget(name: "LabTests", dependencies: ["Lab", "Models", "Charts", "Tracking", "Tuning"]),
+        .testTarget(name: "TechniquesTests", dependencies: ["Techniques", "TechniqueExamples", "Tracking"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Graph", "Runtime"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "AllocationCounting", "Workloads", "CaseStudies"]),
         // The command line as a user runs it: the `temper` program, over the run store.

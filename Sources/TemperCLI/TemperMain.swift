@@ -34,7 +34,7 @@ public enum TemperMain {
 
 /// The subcommands that open a run store in this program (`dashboard` and `bench` run programs
 /// that open PostgreSQL stores themselves).
-let storeSubcommands: Set<String> = ["casestudy", "lab", "train", "sweep", "sweeps", "agent", "store", "runs", "run", "report"]
+let storeSubcommands: Set<String> = ["casestudy", "lab", "example", "train", "sweep", "sweeps", "agent", "store", "runs", "run", "report"]
 
 /// Whether the command opens a PostgreSQL store: a subcommand that opens a store, with an
 /// argument (`--store URL`, `--store=URL`, `--to URL`) or `TEMPER_STORE` that is a `postgres://`
@@ -73,6 +73,6 @@ struct Temper: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "temper",
         abstract: "Train neural networks well: a graph compiler on OpenBLAS, with checks and benchmarks.",
-        subcommands: [CaseStudyCommand.self, LabCommand.self, TrainCommand.self, SweepCommand.self, SweepsCommand.self, AgentCommand.self, StoreCommand.self, RunsCommand.self, RunCommand.self, ReportCommand.self, DotCommand.self, GradcheckCommand.self, BenchCommand.self, ProfileCommand.self, DashboardCommand.self]
+        subcommands: [CaseStudyCommand.self, LabCommand.self, ExampleCommand.self, TrainCommand.self, SweepCommand.self, SweepsCommand.self, AgentCommand.self, StoreCommand.self, RunsCommand.self, RunCommand.self, ReportCommand.self, DotCommand.self, GradcheckCommand.self, BenchCommand.self, ProfileCommand.self, DashboardCommand.self]
     )
 }

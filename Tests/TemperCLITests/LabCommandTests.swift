@@ -94,3 +94,21 @@ struct LabCommandTests {
         #expect(bad.status != 0 && !FileManager.default.fileExists(atPath: store + "/never"), "\(bad.errors)")
     }
 }
+
+/// `temper example …` as a user runs it.
+struct ExampleCommandTests {
+    @Test func listAndQuickRunWriteTheirOutputs() throws {
+        let listed = try runTemper(["example", "--list"])
+        #expect(listed.status == 0 && listed.output.contains("01-capacity") && listed.output.contains("14-early-stopping"))
+        let store = temporaryStore()
+        let out = (store as NSString).appendingPathComponent("figures")
+        let result = try runTemper(["example", "capacity", "--quick", "--store", store, "--out", out])
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.output.contains("units=128") && result.output.contains("temper sweep show"))
+        for file in ["learning-curves.svg", "final.svg", "01-capacity.json"] {
+            #expect(FileManager.default.fileExists(atPath: (out as NSString).appendingPathComponent(file)), "\(file)")
+        }
+        let unknown = try runTemper(["example", "capacityy", "--store", store])
+        #expect(unknown.status != 0 && unknown.errors.contains("no example \"capacityy\""))
+    }
+}

@@ -1,0 +1,114 @@
+import Charts
+import Foundation
+import TechniqueExamples
+import Tracking
+import Tuning
+
+/// What a technique example measured: per setting (a trial), each seed's score and learning curve
+/// of the sweep's metric, read from the store.
+public final class TechniqueResult: Encodable, @unchecked Sendable {
+    public struct Setting: Encodable, Sendable {
+        /// The varied parameters' values, `units=8`.
+        public var label: String
+        /// The value when one numeric parameter is varied (for the figure's x axis).
+        public var value: Double?
+        public var trialState: String
+        public var error: String?
+        /// Per seed (the trial's latest finished run of each execution): the run's score.
+        public var scores: [Double]
+        /// Per seed: the metric after every epoch.
+        public var curves: [[Double]]
+
+        public var mean: Double { let finite = scores.filter(\.isFinite); return finite.isEmpty ? .nan : finite.reduce(0, +) / Double(finite.count) }
+    }
+
+    public let example: String
+    public let title: String
+    public let sweepID: String
+    public let metric: String
+    public let goal: String
+    public let varied: [String]
+    public let settings: [Setting]
+    public var files: [String] = []
+
+    init(example: TechniqueCatalog.Example, sweep: Sweep, store: RunStore) throws {
+        self.example = example.name
+        title = example.title
+        sweepID = sweep.info.id
+        let objective = sweep.plan.objective
+        metric = objective.name
+        goal = objective.direction.rawValue
+        let parameters = sweep.plan.space.parameters.filter { (try? $0.distribution.gridValues($0.name).count) ?? 2 > 1 }
+        varied = parameters.map(\.name)
+        let runs = Dictionary(try store.runs(sweep: sweep.info.id).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let numeric = varied.count == 1
+        var settings: [Setting] = []
+        for trial in try sweep.trials() {
+            var latest: [Int: RunInfo] = [:]
+            for run in trial.runIDs.compactMap({ runs[$0] }) where run.state == .finished { latest[run.sweepExecution] = run }
+            let finished = latest.keys.sorted().compactMap { latest[$0] }
+            var curves: [[Double]] = []
+            for run in finished {
+                let history = try store.history(run.id, keys: [objective.name])[objective.name] ?? []
+                curves.append(history.sorted { $0.step < $1.step }.map(\.value))
+            }
+            let label = varied.map { "\($0)=\(trial.config[$0]?.description ?? "-")" }.joined(separator: ", ")
+            let value = numeric ? varied.first.flatMap { trial.config[$0]?.number } : nil
+            settings.append(Setting(label: label, value: value, trialState: trial.state.rawValue, error: trial.error,
+                                    scores: finished.map { Self.score($0, objective) }, curves: curves))
+        }
+        self.settings = settings
+    }
+
+    /// A run's score as the sweep counts it: the last or the best epoch's value.
+    static func score(_ run: RunInfo, _ objective: Objective) -> Double {
+        guard let summary = run.summary[objective.name] else { return .nan }
+        switch objective.aggregation {
+        case .last: return summary.last
+        case .bestEpoch: return objective.direction == .maximize ? summary.max : summary.min
+        }
+    }
+
+    /// The learning curves of every setting, and the final score against the varied value when
+    /// one numeric parameter is varied (on a log scale when it spans two decades or more).
+    public func figures() -> [(file: String, svg: String)] {
+        let curves = settings.enumerated().map { index, setting -> LineChart.Series in
+            let length = setting.curves.map(\.count).max() ?? 0
+            let means = (0..<length).map { epoch -> Double in
+                let values = setting.curves.compactMap { $0.indices.contains(epoch) ? $0[epoch] : nil }.filter(\.isFinite)
+                return values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count)
+            }
+            return LineChart.Series(name: setting.label, values: means)
+        }
+        var figures = [(file: "learning-curves.svg", svg: LineChart(title: "\(example): \(metric) per epoch (mean over seeds)", xLabel: "epoch",
+                                                                  yLabel: metric, series: curves).svg())]
+        let points = settings.compactMap { s in s.value.map { (value: $0, mean: s.mean, low: s.scores.filter(\.isFinite).min() ?? .nan, high: s.scores.filter(\.isFinite).max() ?? .nan) } }
+        if points.count > 1, let parameter = varied.first {
+            let positive = points.allSatisfy { $0.value > 0 }
+            let logScale = positive && (points.map(\.value).max() ?? 1) / (points.map(\.value).min() ?? 1) >= 100
+            let x = { (v: Double) in logScale ? log10(v) : v }
+            let series = LineChart.Series(name: "mean over seeds", points: points.map { (x: x($0.value), y: $0.mean) })
+            let band = LineChart.Band(points: points.map { (x: x($0.value), low: $0.low, high: $0.high) }, seriesIndex: 0)
+            figures.append((file: "final.svg", svg: LineChart(title: "\(example): final \(metric) against \(parameter)", xLabel: logScale ? "log10 \(parameter)" : parameter,
+                                                              yLabel: "\(metric) (band: seeds' range)", series: [series], bands: [band]).svg()))
+        }
+        return figures
+    }
+
+    /// The table printed at the end.
+    public var table: String {
+        let width = max(settings.map(\.label.count).max() ?? 0, 7)
+        var lines = ["\("setting".padding(toLength: width, withPad: " ", startingAt: 0))  \(metric) mean [range] over seeds"]
+        for s in settings {
+            let finite = s.scores.filter(\.isFinite)
+            let cell: String
+            if let low = finite.min(), let high = finite.max() {
+                cell = String(format: "%.4f [%.4f–%.4f]", s.mean, low, high) + (finite.count < s.scores.count ? ", \(s.scores.count - finite.count) not finite" : "")
+            } else {
+                cell = s.trialState + (s.error.map { ": \($0)" } ?? "")
+            }
+            lines.append("\(s.label.padding(toLength: width, withPad: " ", startingAt: 0))  \(cell)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
