@@ -26,9 +26,15 @@ import Tracking
         let result = try run.run(tracker: tracker) { _ in }
         let size = try run.plan().plan.capacity() ?? 0
         #expect(result.settings.count == size && size >= 3)
-        // Every setting trained once, for the quick epochs, and has a finite score.
-        for setting in result.settings {
-            #expect(setting.trialState == "finished", "\(setting.label): \(setting.error ?? "")")
+        // Every setting trained once, for the quick epochs, to a finite score — or blew up, which
+        // the gradient-clipping example shows on purpose (its unclipped setting).
+        for setting in result.settings where setting.trialState != "finished" {
+            #expect(name == "07-gradient-clipping" && setting.label == "clipping=none", "\(setting.label): \(setting.error ?? "")")
+            #expect(setting.error?.contains("the loss became") == true)
+        }
+        let finished = result.settings.filter { $0.trialState == "finished" }
+        #expect(finished.count >= result.settings.count - 1 && finished.count >= 2)
+        for setting in finished {
             #expect(setting.curves.map(\.count) == [run.quickEpochs])
             #expect(setting.scores.count == 1 && setting.scores.allSatisfy(\.isFinite), "\(setting.label)")
         }

@@ -39,6 +39,35 @@ struct TrainSpecTests {
         #expect(s.configuration(overrides: ["optimizer.lr": 0.5])["optimizer"] == ["lr": 0.5])
     }
 
+    /// A list of optimizers with `when:`: the first that holds is used (clipping chosen by a sweep).
+    @Test func optimizerAlternativesFollowTheConfig() throws {
+        let s = try spec("""
+            model:
+              - Dense: {units: 1, activation: sigmoid, input_shape: [2]}
+            compile:
+              optimizer:
+                - {name: sgd, learning_rate: lr, clipnorm: 1.0, when: {bn: norm}}
+                - {name: sgd, learning_rate: lr, clipvalue: 0.5, when: {bn: value}}
+                - {name: adam, learning_rate: 0.01}
+              loss: binary_crossentropy
+            """)
+        let (norm, _, _) = try s.compileArguments(s.configuration(overrides: ["bn": "norm"]))
+        #expect((norm as? SGD)?.clipping == .byNorm(1.0))
+        let (value, _, _) = try s.compileArguments(s.configuration(overrides: ["bn": "value"]))
+        #expect((value as? SGD)?.clipping == .byValue(0.5))
+        let (neither, _, _) = try s.compileArguments(s.config)
+        #expect(neither is Adam && neither.clipping == .none)
+        // A list with no alternative for the spec's own config is refused when the spec is read.
+        #expect { _ = try spec("""
+            model:
+              - Dense: {units: 1, activation: sigmoid, input_shape: [2]}
+            compile:
+              optimizer:
+                - {name: sgd, when: {bn: norm}}
+              loss: binary_crossentropy
+            """) } throws: { "\($0)".contains("no optimizer of the list has a when: that holds") }
+    }
+
     @Test func mistakesNameTheLineAndKey() throws {
         func rejects(_ body: String, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) {
             #expect(sourceLocation: sourceLocation) { try spec(body) } throws: { error in

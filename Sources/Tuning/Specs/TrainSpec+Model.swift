@@ -127,14 +127,29 @@ extension TrainSpec {
         return (optimizer, loss, metrics)
     }
 
-    /// `optimizer: adam` or `{name: sgd, learning_rate: …, momentum: …, clipnorm: …}`.
+    static let optimizerKeys = ["name", "learning_rate", "momentum", "nesterov", "beta_1", "beta_2", "epsilon", "amsgrad", "rho",
+                                "initial_accumulator_value", "clipnorm", "clipvalue", "global_clipnorm", "when"]
+
+    /// `optimizer: adam`, `{name: sgd, learning_rate: …, momentum: …, clipnorm: …}`, or a list of
+    /// such mappings with `when:` (as layers have), of which the first that holds is used — how a
+    /// sweep chooses between clipping by norm, by value, or not at all.
     private func optimizer(_ compileArguments: SpecArguments, config: RunConfig) throws -> Optimizer {
-        guard let node = compileArguments.node("optimizer") else { throw compile.error("optimizer is required (sgd, adam, rmsprop, adagrad)") }
+        guard var node = compileArguments.node("optimizer") else { throw compile.error("optimizer is required (sgd, adam, rmsprop, adagrad)") }
+        if case .sequence = node.node {
+            let alternatives = try node.list()
+            guard let chosen = try alternatives.first(where: { entry in
+                guard case .mapping = entry.node else { throw entry.error("each optimizer of the list is a mapping with name: and when:") }
+                let arguments = try SpecArguments(entry, config: config, known: Self.optimizerKeys)
+                return try SpecArguments.when(arguments.node("when"), config: config)
+            }) else {
+                throw node.error("no optimizer of the list has a when: that holds for this configuration; add one without when: as the last")
+            }
+            node = chosen
+        }
         let name: String
         var a: SpecArguments?
         if case .mapping = node.node {
-            let arguments = try SpecArguments(node, config: config, known: ["name", "learning_rate", "momentum", "nesterov", "beta_1", "beta_2", "epsilon",
-                                                                          "amsgrad", "rho", "initial_accumulator_value", "clipnorm", "clipvalue", "global_clipnorm"])
+            let arguments = try SpecArguments(node, config: config, known: Self.optimizerKeys)
             name = try arguments.require("name", arguments.string)
             a = arguments
         } else {
