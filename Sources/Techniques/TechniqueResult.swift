@@ -18,6 +18,10 @@ public final class TechniqueResult: Encodable, @unchecked Sendable {
         public var scores: [Double]
         /// Per seed: the metric after every epoch.
         public var curves: [[Double]]
+        /// When the runs logged gradient histograms (`tracking: {histograms: true}`): per layer
+        /// kernel, in model order, the ℓ2 norm of its gradient on the last batch of epoch 1, mean
+        /// over seeds — approximate, from the logged 64-bin histograms (each value taken at its bin's middle).
+        public var firstEpochGradientNorms: [Double]?
 
         public var mean: Double { let finite = scores.filter(\.isFinite); return finite.isEmpty ? .nan : finite.reduce(0, +) / Double(finite.count) }
     }
@@ -29,6 +33,8 @@ public final class TechniqueResult: Encodable, @unchecked Sendable {
     public let goal: String
     public let varied: [String]
     public let settings: [Setting]
+    /// The kernels `firstEpochGradientNorms` are about (`gradients/dense/kernel` …), in model order.
+    public let gradientLayers: [String]
     public var files: [String] = []
 
     init(example: TechniqueCatalog.Example, sweep: Sweep, store: RunStore) throws {
@@ -43,6 +49,7 @@ public final class TechniqueResult: Encodable, @unchecked Sendable {
         let runs = Dictionary(try store.runs(sweep: sweep.info.id).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let numeric = varied.count == 1
         var settings: [Setting] = []
+        var layers: [String] = []
         for trial in try sweep.trials() {
             var latest: [Int: RunInfo] = [:]
             for run in trial.runIDs.compactMap({ runs[$0] }) where run.state == .finished { latest[run.sweepExecution] = run }
@@ -54,10 +61,30 @@ public final class TechniqueResult: Encodable, @unchecked Sendable {
             }
             let label = varied.map { "\($0)=\(trial.config[$0]?.description ?? "-")" }.joined(separator: ", ")
             let value = numeric ? varied.first.flatMap { trial.config[$0]?.number } : nil
+            let norms = try finished.map { try Self.firstEpochKernelGradientNorms(store, $0.id) }
+            if let first = norms.first, !first.isEmpty { layers = first.map(\.name) }
+            let meanNorms: [Double]? = norms.first.flatMap { $0.isEmpty ? nil : $0.indices.map { i in norms.map { $0.indices.contains(i) ? $0[i].norm : .nan }.reduce(0, +) / Double(norms.count) } }
             settings.append(Setting(label: label, value: value, trialState: trial.state.rawValue, error: trial.error,
-                                    scores: finished.map { Self.score($0, objective) }, curves: curves))
+                                    scores: finished.map { Self.score($0, objective) }, curves: curves, firstEpochGradientNorms: meanNorms))
         }
         self.settings = settings
+        gradientLayers = layers
+    }
+
+    /// The approximate gradient norm of every kernel at the first logged step, in model order
+    /// (the store's names sort `dense`, `dense_1`, … `dense_10` by their number).
+    static func firstEpochKernelGradientNorms(_ store: RunStore, _ runID: String) throws -> [(name: String, norm: Double)] {
+        let histograms = try store.histograms(runID).filter { $0.key.hasPrefix("gradients/") && $0.key.hasSuffix("/kernel") }
+        func order(_ name: String) -> Int { Int(name.split(separator: "/").dropFirst().first?.split(separator: "_").last ?? "") ?? 0 }
+        return histograms.keys.sorted { (order($0), $0) < (order($1), $1) }.compactMap { name in
+            guard let first = histograms[name]?.min(by: { $0.step < $1.step })?.histogram else { return nil }
+            var sum = 0.0
+            for (i, count) in first.counts.enumerated() where i + 1 < first.edges.count {
+                let middle = (first.edges[i] + first.edges[i + 1]) / 2
+                sum += Double(count) * middle * middle
+            }
+            return (name, sum.squareRoot())
+        }
     }
 
     /// A run's score as the sweep counts it: the last or the best epoch's value.
@@ -82,6 +109,14 @@ public final class TechniqueResult: Encodable, @unchecked Sendable {
         }
         var figures = [(file: "learning-curves.svg", svg: LineChart(title: "\(example): \(metric) per epoch (mean over seeds)", xLabel: "epoch",
                                                                   yLabel: metric, series: curves).svg())]
+        if !gradientLayers.isEmpty {
+            let series = settings.compactMap { s in
+                s.firstEpochGradientNorms.map { norms in LineChart.Series(name: s.label, points: norms.enumerated().map { (x: Double($0 + 1), y: log10($1)) }) }
+            }
+            figures.append((file: "gradient-norms.svg",
+                            svg: LineChart(title: "\(example): gradient norm of each layer's kernel, epoch 1 (≈, from histograms)", xLabel: "layer (1 = first)",
+                                           yLabel: "log10 ‖∂L/∂kernel‖", series: series).svg()))
+        }
         let points = settings.compactMap { s in s.value.map { (value: $0, mean: s.mean, low: s.scores.filter(\.isFinite).min() ?? .nan, high: s.scores.filter(\.isFinite).max() ?? .nan) } }
         if points.count > 1, let parameter = varied.first {
             let positive = points.allSatisfy { $0.value > 0 }

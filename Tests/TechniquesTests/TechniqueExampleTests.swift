@@ -16,6 +16,21 @@ import Tracking
         #expect { _ = try TechniqueCatalog.example(named: "capacityy") } throws: { "\($0)".contains("no example \"capacityy\"") }
     }
 
+    /// The gradient norm read from a 64-bin histogram is within 2% of the exact one.
+    @Test func histogramNormsApproximateTheExactNorm() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("temper-technique-norm-\(UUID().uuidString.prefix(6))").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let tracker = try Tracker(dir: folder)
+        let run = try tracker.start(project: "p")
+        let values: [Float] = (0..<25).map { Float($0 % 7) * 0.013 - 0.04 + Float($0) * 0.0007 }
+        run.logHistogram(name: "gradients/dense/kernel", values: values, step: 1)
+        run.logHistogram(name: "gradients/dense/kernel", values: values.map { $0 * 100 }, step: 2)
+        try run.finish()
+        let exact = values.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+        let norms = try TechniqueResult.firstEpochKernelGradientNorms(tracker.store, run.id)
+        #expect(norms.count == 1 && Swift.abs(norms[0].norm - exact) <= 0.02 * exact, "\(norms) against \(exact)")
+    }
+
     @Test(arguments: try TechniqueCatalog.all().map(\.name))
     func exampleRunsInQuickMode(_ name: String) throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("temper-technique-\(name)-\(UUID().uuidString.prefix(6))").path
@@ -43,5 +58,10 @@ import Tracking
         #expect(figures.map(\.file).first == "learning-curves.svg")
         #expect(figures.allSatisfy { $0.svg.hasPrefix("<svg") && $0.svg.contains("</svg>") })
         #expect(try tracker.store.runs(sweep: result.sweepID).count == size)
+        // The example that logs gradient histograms gets a figure of every layer's gradient norm.
+        if name == "06-relu" {
+            #expect(result.gradientLayers.count == 6 && result.settings.allSatisfy { $0.firstEpochGradientNorms?.count == 6 })
+            #expect(figures.map(\.file).contains("gradient-norms.svg"))
+        }
     }
 }
