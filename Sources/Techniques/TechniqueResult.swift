@@ -10,8 +10,10 @@ public final class TechniqueResult: Encodable, @unchecked Sendable {
     public struct Setting: Encodable, Sendable {
         /// The varied parameters' values, `units=8`.
         public var label: String
-        /// The value when one numeric parameter is varied (for the figure's x axis).
+        /// The value of the numeric varied parameter (the x axis of `final.svg`), when there is one.
         public var value: Double?
+        /// The other varied parameters' values, `schedule=plateau` (one line each in `final.svg`).
+        public var group: String
         public var trialState: String
         public var error: String?
         /// Per seed (the trial's latest finished run of each execution): the run's score.
@@ -32,6 +34,8 @@ public final class TechniqueResult: Encodable, @unchecked Sendable {
     public let metric: String
     public let goal: String
     public let varied: [String]
+    /// The varied parameter on `final.svg`'s x axis: the only one whose values are numbers.
+    public let numericParameter: String?
     public let settings: [Setting]
     /// The kernels `firstEpochGradientNorms` are about (`gradients/dense/kernel` …), in model order.
     public let gradientLayers: [String]
@@ -47,10 +51,20 @@ public final class TechniqueResult: Encodable, @unchecked Sendable {
         let parameters = sweep.plan.space.parameters.filter { (try? $0.distribution.gridValues($0.name).count) ?? 2 > 1 }
         varied = parameters.map(\.name)
         let runs = Dictionary(try store.runs(sweep: sweep.info.id).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let numeric = varied.count == 1
+        // The one varied parameter whose values are all numbers, if exactly one is: the x axis.
+        let trials = try sweep.trials()
+        func isNumber(_ value: ConfigValue?) -> Bool {
+            switch value {
+            case .int?, .double?: return true
+            default: return false
+            }
+        }
+        let numericParameters = varied.filter { name in trials.allSatisfy { isNumber($0.config[name]) } }
+        let axis = numericParameters.count == 1 ? numericParameters.first : nil
+        numericParameter = axis
         var settings: [Setting] = []
         var layers: [String] = []
-        for trial in try sweep.trials() {
+        for trial in trials {
             var latest: [Int: RunInfo] = [:]
             for run in trial.runIDs.compactMap({ runs[$0] }) where run.state == .finished { latest[run.sweepExecution] = run }
             let finished = latest.keys.sorted().compactMap { latest[$0] }
@@ -60,11 +74,12 @@ public final class TechniqueResult: Encodable, @unchecked Sendable {
                 curves.append(history.sorted { $0.step < $1.step }.map(\.value))
             }
             let label = varied.map { "\($0)=\(trial.config[$0]?.description ?? "-")" }.joined(separator: ", ")
-            let value = numeric ? varied.first.flatMap { trial.config[$0]?.number } : nil
+            let value = axis.flatMap { trial.config[$0]?.number }
+            let group = varied.filter { $0 != axis }.map { "\($0)=\(trial.config[$0]?.description ?? "-")" }.joined(separator: ", ")
             let norms = try finished.map { try Self.firstEpochKernelGradientNorms(store, $0.id) }
             if let first = norms.first, !first.isEmpty { layers = first.map(\.name) }
             let meanNorms: [Double]? = norms.first.flatMap { $0.isEmpty ? nil : $0.indices.map { i in norms.map { $0.indices.contains(i) ? $0[i].norm : .nan }.reduce(0, +) / Double(norms.count) } }
-            settings.append(Setting(label: label, value: value, trialState: trial.state.rawValue, error: trial.error,
+            settings.append(Setting(label: label, value: value, group: group, trialState: trial.state.rawValue, error: trial.error,
                                     scores: finished.map { Self.score($0, objective) }, curves: curves, firstEpochGradientNorms: meanNorms))
         }
         self.settings = settings
@@ -117,15 +132,25 @@ public final class TechniqueResult: Encodable, @unchecked Sendable {
                             svg: LineChart(title: "\(example): gradient norm of each layer's kernel, epoch 1 (≈, from histograms)", xLabel: "layer (1 = first)",
                                            yLabel: "log10 ‖∂L/∂kernel‖", series: series).svg()))
         }
-        let points = settings.compactMap { s in s.value.map { (value: $0, mean: s.mean, low: s.scores.filter(\.isFinite).min() ?? .nan, high: s.scores.filter(\.isFinite).max() ?? .nan) } }
-        if points.count > 1, let parameter = varied.first {
-            let positive = points.allSatisfy { $0.value > 0 }
-            let logScale = positive && (points.map(\.value).max() ?? 1) / (points.map(\.value).min() ?? 1) >= 100
+        if let parameter = numericParameter {
+            let placed = settings.filter { $0.value != nil }
+            let values = placed.compactMap(\.value)
+            let logScale = values.allSatisfy { $0 > 0 } && (values.max() ?? 1) / (values.min() ?? 1) >= 100
             let x = { (v: Double) in logScale ? log10(v) : v }
-            let series = LineChart.Series(name: "mean over seeds", points: points.map { (x: x($0.value), y: $0.mean) })
-            let band = LineChart.Band(points: points.map { (x: x($0.value), low: $0.low, high: $0.high) }, seriesIndex: 0)
-            figures.append((file: "final.svg", svg: LineChart(title: "\(example): final \(metric) against \(parameter)", xLabel: logScale ? "log10 \(parameter)" : parameter,
-                                                              yLabel: "\(metric) (band: seeds' range)", series: [series], bands: [band]).svg()))
+            var groups: [String] = []
+            for s in placed where !groups.contains(s.group) { groups.append(s.group) }
+            let lines = groups.map { group in placed.filter { $0.group == group }.sorted { ($0.value ?? 0) < ($1.value ?? 0) } }
+            let series = zip(groups, lines).map { group, line in
+                LineChart.Series(name: group.isEmpty ? "mean over seeds" : group, points: line.map { (x: x($0.value ?? .nan), y: $0.mean) })
+            }
+            let bands = lines.enumerated().map { index, line in
+                LineChart.Band(points: line.map { s in (x: x(s.value ?? .nan), low: s.scores.filter(\.isFinite).min() ?? .nan, high: s.scores.filter(\.isFinite).max() ?? .nan) },
+                               seriesIndex: index)
+            }
+            if values.count > 1 {
+                figures.append((file: "final.svg", svg: LineChart(title: "\(example): final \(metric) against \(parameter)", xLabel: logScale ? "log10 \(parameter)" : parameter,
+                                                                  yLabel: "\(metric), mean (band: seeds' range)", series: series, bands: bands).svg()))
+            }
         }
         return figures
     }
