@@ -11,6 +11,12 @@ public enum TechniqueCatalog {
         public var title: String
         /// The sweep file's path.
         public var sweepPath: String
+
+        public init(name: String, title: String, sweepPath: String) {
+            self.name = name
+            self.title = title
+            self.sweepPath = sweepPath
+        }
     }
 
     /// Every example, in number order.

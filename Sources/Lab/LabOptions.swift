@@ -2,6 +2,7 @@ import Charts
 import Foundation
 import Models
 import Tracking
+import Tuning
 
 /// What every lab experiment takes: the seeds, the quick mode, where the figures and JSON go,
 /// where the runs are logged, and where progress is printed.
@@ -20,7 +21,7 @@ public struct LabOptions: Sendable {
     public var project: String?
     /// Stops a running experiment (the command's Ctrl-C): a sweep ends its running trials at their
     /// next epoch and keeps them to run again; the experiment then throws `LabInterrupted`.
-    public let control = LabControl()
+    public let control = StopSignal()
     /// Progress lines (by default printed and flushed at once, so a pipe or a file gets each
     /// line as it comes, even when the command is interrupted).
     public var log: @Sendable (String) -> Void
@@ -126,43 +127,6 @@ final class DivergenceGuard: Callback {
         self.reason = reason
         training.stopTraining = true
         training.stopReason = "diverged: \(reason)"
-    }
-}
-
-/// Asks a running experiment to stop, from another thread (a signal watcher).
-public final class LabControl: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stopped = false
-    private var handlers: [@Sendable () -> Void] = []
-
-    public init() {}
-
-    public var isStopped: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return stopped
-    }
-
-    /// Stops: every registered handler is called once.
-    public func stop() {
-        lock.lock()
-        stopped = true
-        let called = handlers
-        handlers = []
-        lock.unlock()
-        for handler in called { handler() }
-    }
-
-    /// Calls `handler` on `stop()` (at once when already stopped).
-    func onStop(_ handler: @escaping @Sendable () -> Void) {
-        lock.lock()
-        guard !stopped else {
-            lock.unlock()
-            handler()
-            return
-        }
-        handlers.append(handler)
-        lock.unlock()
     }
 }
 

@@ -63,7 +63,10 @@ public struct LearningRateExperiment: Sendable {
         }, fit: { model, callbacks in
             try LabTraining.fitCompiled(model, data: data, epochs: epochs, batchSize: batchSize, run: nil, callbacks: callbacks).history
         })
-        try runAll(sweep, tracker: tracker, executor: executor, control: options.control, log: options.log)
+        let log = options.log
+        try SweepRunner.runToCompletion(sweep, tracker: tracker, executor: executor, stop: options.control, onTrialEnd: { trial in
+            log("learning-rate trial \(trial.number): \(trial.config["learning_rate"]?.description ?? "?"), batch_norm \(trial.config["batch_norm"]?.description ?? "?"): \(trial.state.rawValue), mean val_accuracy \(format(trial.score ?? .nan))")
+        }, onWaiting: { log("learning-rate: waiting for trials another process is running") })
         try tracker.waitUntilWritten()
         if options.control.isStopped {
             throw LabInterrupted(description: options.tracker == nil ? "interrupted; nothing was kept (--no-track)"
@@ -73,26 +76,6 @@ public struct LearningRateExperiment: Sendable {
                                             keptInStore: options.tracker != nil)
         result.files = try options.write(result, figures: result.figures())
         return result
-    }
-}
-
-extension LearningRateExperiment {
-    /// Runs the sweep's trials here until none is left, then waits for trials that other
-    /// processes are running (taking over any whose process died), so the result is complete.
-    func runAll(_ sweep: Sweep, tracker: Tracker, executor: ModelTrialExecutor, control: LabControl, log: @escaping @Sendable (String) -> Void) throws {
-        var waiting = false
-        while !control.isStopped {
-            let runner = try SweepRunner(sweep: sweep, tracker: tracker, executor: executor)
-            control.onStop { runner.stop() }
-            runner.onTrialEnd = { trial in
-                log("learning-rate trial \(trial.number): \(trial.config["learning_rate"]?.description ?? "?"), batch_norm \(trial.config["batch_norm"]?.description ?? "?"): \(trial.state.rawValue), mean val_accuracy \(format(trial.score ?? .nan))")
-            }
-            try runner.run()
-            guard !control.isStopped, try tracker.store.hasOpenTrials(sweep.info.id) else { return }
-            if !waiting { log("learning-rate: waiting for trials another process is running") }
-            waiting = true
-            Thread.sleep(forTimeInterval: 1)
-        }
     }
 }
 

@@ -29,6 +29,8 @@ public final class TechniqueResult: Encodable, @unchecked Sendable {
     }
 
     public let example: String
+    /// Each setting trained once for a few epochs (`--quick`).
+    public let quick: Bool
     public let title: String
     public let sweepID: String
     public let metric: String
@@ -41,8 +43,9 @@ public final class TechniqueResult: Encodable, @unchecked Sendable {
     public let gradientLayers: [String]
     public var files: [String] = []
 
-    init(example: TechniqueCatalog.Example, sweep: Sweep, store: RunStore) throws {
+    init(example: TechniqueCatalog.Example, sweep: Sweep, store: RunStore, quick: Bool, layerOrder: [String]) throws {
         self.example = example.name
+        self.quick = quick
         title = example.title
         sweepID = sweep.info.id
         let objective = sweep.plan.objective
@@ -76,7 +79,7 @@ public final class TechniqueResult: Encodable, @unchecked Sendable {
             let label = varied.map { "\($0)=\(trial.config[$0]?.description ?? "-")" }.joined(separator: ", ")
             let value = axis.flatMap { trial.config[$0]?.number }
             let group = varied.filter { $0 != axis }.map { "\($0)=\(trial.config[$0]?.description ?? "-")" }.joined(separator: ", ")
-            let norms = try finished.map { try Self.firstEpochKernelGradientNorms(store, $0.id) }
+            let norms = try finished.map { try Self.firstEpochKernelGradientNorms(store, $0.id, layerOrder: layerOrder) }
             if let first = norms.first, !first.isEmpty { layers = first.map(\.name) }
             let meanNorms: [Double]? = norms.first.flatMap { $0.isEmpty ? nil : $0.indices.map { i in norms.map { $0.indices.contains(i) ? $0[i].norm : .nan }.reduce(0, +) / Double(norms.count) } }
             settings.append(Setting(label: label, value: value, group: group, trialState: trial.state.rawValue, error: trial.error,
@@ -86,11 +89,14 @@ public final class TechniqueResult: Encodable, @unchecked Sendable {
         gradientLayers = layers
     }
 
-    /// The approximate gradient norm of every kernel at the first logged step, in model order
-    /// (the store's names sort `dense`, `dense_1`, … `dense_10` by their number).
-    static func firstEpochKernelGradientNorms(_ store: RunStore, _ runID: String) throws -> [(name: String, norm: Double)] {
+    /// The approximate gradient norm of every kernel at the first logged step, in the order of
+    /// `layerOrder` (the model's layer names; layers it does not name go last, by name).
+    static func firstEpochKernelGradientNorms(_ store: RunStore, _ runID: String, layerOrder: [String]) throws -> [(name: String, norm: Double)] {
         let histograms = try store.histograms(runID).filter { $0.key.hasPrefix("gradients/") && $0.key.hasSuffix("/kernel") }
-        func order(_ name: String) -> Int { Int(name.split(separator: "/").dropFirst().first?.split(separator: "_").last ?? "") ?? 0 }
+        func order(_ name: String) -> Int {
+            let layer = name.split(separator: "/").dropFirst().dropLast().joined(separator: "/")
+            return layerOrder.firstIndex(of: layer) ?? layerOrder.count
+        }
         return histograms.keys.sorted { (order($0), $0) < (order($1), $1) }.compactMap { name in
             guard let first = histograms[name]?.min(by: { $0.step < $1.step })?.histogram else { return nil }
             var sum = 0.0

@@ -3,6 +3,7 @@ import Foundation
 import TechniqueExamples
 import Techniques
 import Tracking
+import Tuning
 
 struct ExampleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,38 +35,62 @@ struct ExampleCommand: ParsableCommand {
     @Option(help: "Trials trained at once (threads of this process).")
     var parallel: Int = 1
 
-    func run() throws {
-        if list || name == nil {
-            for example in try TechniqueCatalog.all() { print("\(example.name.padding(toLength: 26, withPad: " ", startingAt: 0)) \(example.title)") }
-            if name == nil && !list { print("\nrun one with: temper example NAME [--quick]") }
-            return
-        }
+    func validate() throws {
+        if list, let name { throw ValidationError("--list takes no example name (got \(name))") }
         guard (1...64).contains(parallel) else { throw ValidationError("--parallel must be from 1 to 64, not \(parallel)") }
         if out?.isEmpty == true || store?.isEmpty == true { throw ValidationError("--out and --store must not be empty") }
-        let example = try TechniqueCatalog.example(named: name ?? "")
-        let folder = out ?? "examples/\(example.name)"
+    }
+
+    func run() throws {
+        guard let name, !list else {
+            for example in try TechniqueCatalog.all() { print("\(example.name.padding(toLength: 26, withPad: " ", startingAt: 0)) \(example.title)") }
+            if !list { print("\nrun one with: temper example NAME [--quick]") }
+            return
+        }
+        let example = try TechniqueCatalog.example(named: name)
+        let folder = out ?? "examples/\(example.name)\(quick ? "-quick" : "")"
+        let files = ["learning-curves.svg", "final.svg", "gradient-norms.svg", "\(example.name).json"].map { (folder as NSString).appendingPathComponent($0) }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw ValidationError("--out \(folder) is a file; the figures go into a folder")
+        }
+        // The store next (a store that cannot be opened leaves no folder), then every output path.
         let tracker = try Tracker(dir: store)
-        try BatchNormCaseStudyCommand.preparePictureFolder(folder, protecting: tracker.store.path)
-        let jsonPath = (folder as NSString).appendingPathComponent("\(example.name).json")
-        for file in ["learning-curves.svg", "final.svg"] { try OutputFile.check((folder as NSString).appendingPathComponent(file), protecting: tracker.store.path) }
-        try OutputFile.check(jsonPath, protecting: tracker.store.path)
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw ValidationError("cannot create the folder \(folder): \(OutputFile.reason(error))")
+        }
+        for file in files { try OutputFile.check(file, protecting: tracker.store.path) }
+        guard FileManager.default.isWritableFile(atPath: folder) else { throw ValidationError("cannot write into \(folder): permission denied; choose another folder with --out") }
         print(example.title)
         var run = TechniqueRun(example: example, quick: quick)
         run.workers = parallel
-        let result = try run.run(tracker: tracker) { print($0); fflush(nil) }
+        // Ctrl-C (or SIGTERM) ends running trials at their next epoch and keeps the sweep to resume.
+        let stop = StopSignal()
+        let interrupts = Interrupts { stop.stop() }
+        defer { interrupts.restore() }
+        let result: TechniqueResult
+        do {
+            result = try run.run(tracker: tracker, stop: stop) { print($0); fflush(nil) }
+        } catch let stopped as TechniqueInterrupted {
+            print(stopped.description)
+            throw Interrupts.exitCode ?? ExitCode(130)
+        }
         print()
         print(result.table)
         print()
-        for figure in result.figures() {
-            let path = (folder as NSString).appendingPathComponent(figure.file)
+        let figures = result.figures()
+        result.files = figures.map { (folder as NSString).appendingPathComponent($0.file) } + [files[3]]
+        for (figure, path) in zip(figures, result.files) {
             try OutputFile.write(figure.svg, to: path, protecting: tracker.store.path)
             print("wrote \(path)")
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        try OutputFile.write(try encoder.encode(result), to: jsonPath, protecting: tracker.store.path)
-        print("wrote \(jsonPath)")
+        try OutputFile.write(try encoder.encode(result), to: files[3], protecting: tracker.store.path)
+        print("wrote \(files[3])")
         print("the runs: temper sweep show \(result.sweepID)\(store.map { " --store \(shellQuoted(StoreLocation.redactingPasswords($0)))" } ?? "")")
     }
 }

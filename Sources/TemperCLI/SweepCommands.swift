@@ -1,5 +1,6 @@
 import ArgumentParser
 import Lab
+import Techniques
 import Foundation
 import Runtime
 import Tracking
@@ -130,8 +131,8 @@ final class SweepSession: @unchecked Sendable {
     static func join(_ id: String, options: SweepRunOptions, resuming: Bool) throws {
         let tracker = try options.tracker(mustExist: true)
         let info = try tracker.store.sweep(id)
-        if let command = labCommand(ofSweepSpec: info.spec) {
-            throw ValidationError("sweep \(info.id) was made by `temper lab`; run `\(command)` again with the same store to resume it")
+        if let command = labCommand(ofSweepSpec: info.spec) ?? techniqueCommand(ofSweepSpec: info.spec) {
+            throw ValidationError("sweep \(info.id) was made by `\(command.split(separator: " ").prefix(2).joined(separator: " "))`; run `\(command)` again with the same store to resume it")
         }
         let spec = try SweepSpec.stored(info.spec)
         let trainSpec = try spec.inProcessTrainSpec()

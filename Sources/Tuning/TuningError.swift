@@ -12,6 +12,8 @@ public enum TuningError: Error, Equatable, CustomStringConvertible, Sendable {
     case trialFailed(String)
     /// A sweep that does not exist or cannot be resumed.
     case unknownSweep(String)
+    /// A train spec's training whose loss became NaN or infinite (with what to change in the spec).
+    case diverged(String)
 
     public var description: String {
         switch self {
@@ -20,6 +22,7 @@ public enum TuningError: Error, Equatable, CustomStringConvertible, Sendable {
         case .invalidSearch(let m): return "invalid search: \(m)"
         case .trialFailed(let m): return "trial failed: \(m)"
         case .unknownSweep(let m): return "unknown sweep: \(m)"
+        case .diverged(let m): return m
         }
     }
 }

@@ -16,6 +16,27 @@ import Tracking
         #expect { _ = try TechniqueCatalog.example(named: "capacityy") } throws: { "\($0)".contains("no example \"capacityy\"") }
     }
 
+    /// An example's sweep is the same wherever Temper's files are, and another when its train
+    /// spec changes (before, the path counted and the train spec did not).
+    @Test func anExamplesSweepDependsOnItsFilesNotOnWhereTheyAre() throws {
+        let example = try TechniqueCatalog.example(named: "capacity")
+        let source = ((example.sweepPath as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("temper-technique-copy-\(UUID().uuidString.prefix(6))").path
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
+        for folder in ["01-capacity", "data"] {
+            try FileManager.default.copyItem(atPath: (source as NSString).appendingPathComponent(folder), toPath: (copy as NSString).appendingPathComponent(folder))
+        }
+        let moved = TechniqueCatalog.Example(name: example.name, title: example.title, sweepPath: (copy as NSString).appendingPathComponent("01-capacity/sweep.yaml"))
+        let original = try TechniqueRun(example: example).plan().plan.specHash
+        #expect(try TechniqueRun(example: moved).plan().plan.specHash == original)
+        #expect(try TechniqueRun(example: moved, quick: true).plan().plan.specHash != original)
+        let train = (copy as NSString).appendingPathComponent("01-capacity/train.yaml")
+        try (try String(contentsOfFile: train, encoding: .utf8)).replacingOccurrences(of: "epochs: 100", with: "epochs: 5").write(toFile: train, atomically: true, encoding: .utf8)
+        #expect(try TechniqueRun(example: moved).plan().plan.specHash != original)
+        #expect(techniqueCommand(ofSweepSpec: try TechniqueRun(example: moved, quick: true).plan().plan.spec) == "temper example 01-capacity --quick")
+    }
+
     /// The gradient norm read from a 64-bin histogram is within 2% of the exact one.
     @Test func histogramNormsApproximateTheExactNorm() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("temper-technique-norm-\(UUID().uuidString.prefix(6))").path
@@ -27,7 +48,7 @@ import Tracking
         run.logHistogram(name: "gradients/dense/kernel", values: values.map { $0 * 100 }, step: 2)
         try run.finish()
         let exact = values.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
-        let norms = try TechniqueResult.firstEpochKernelGradientNorms(tracker.store, run.id)
+        let norms = try TechniqueResult.firstEpochKernelGradientNorms(tracker.store, run.id, layerOrder: ["dense"])
         #expect(norms.count == 1 && Swift.abs(norms[0].norm - exact) <= 0.02 * exact, "\(norms) against \(exact)")
     }
 
@@ -62,6 +83,7 @@ import Tracking
         if name == "06-relu" {
             #expect(result.gradientLayers.count == 6 && result.settings.allSatisfy { $0.firstEpochGradientNorms?.count == 6 })
             #expect(figures.map(\.file).contains("gradient-norms.svg"))
+            #expect(result.gradientLayers == ["dense", "dense_1", "dense_2", "dense_3", "dense_4", "dense_5"].map { "gradients/\($0)/kernel" })
         }
     }
 }

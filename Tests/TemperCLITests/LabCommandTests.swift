@@ -108,6 +108,13 @@ struct ExampleCommandTests {
         for file in ["learning-curves.svg", "final.svg", "01-capacity.json"] {
             #expect(FileManager.default.fileExists(atPath: (out as NSString).appendingPathComponent(file)), "\(file)")
         }
+        let id = try #require(result.output.split(separator: "\n").first { $0.contains("temper sweep show") }?.split(separator: " ").dropFirst(5).first)
+        let resume = try runTemper(["sweep", "resume", String(id), "--store", store])
+        #expect(resume.status != 0 && resume.errors.contains("run `temper example 01-capacity --quick` again"), "\(resume.errors)")
+        let again = try runTemper(["example", "1", "--quick", "--store", store, "--out", out])
+        #expect(again.status == 0 && again.output.contains("(resumed)"))
+        let listWithName = try runTemper(["example", "--list", "capacity"])
+        #expect(listWithName.status != 0 && listWithName.errors.contains("--list takes no example name"))
         let unknown = try runTemper(["example", "capacityy", "--store", store])
         #expect(unknown.status != 0 && unknown.errors.contains("no example \"capacityy\""))
     }

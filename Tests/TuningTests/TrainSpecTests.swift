@@ -65,7 +65,26 @@ struct TrainSpecTests {
               optimizer:
                 - {name: sgd, when: {bn: norm}}
               loss: binary_crossentropy
-            """) } throws: { "\($0)".contains("no optimizer of the list has a when: that holds") }
+            """) } throws: { "\($0)".contains("no optimizer has a when: that holds") }
+        // Every alternative is checked, also those after the one used; a single optimizer's when: counts.
+        for (entries, message) in [("- {name: adam}\n    - {name: sgd, learnin_rate: 0.1}", "unknown key \"learnin_rate\""),
+                                   ("- {name: adam}\n    - {name: nosuchopt}", "unknown optimizer nosuchopt"),
+                                   ("- {name: adam, when: {bn: none, nokey: x}}", "when: nokey is not a config key"),
+                                   ("{name: sgd, when: {bn: zzz}}", "no optimizer has a when: that holds")] {
+            #expect(throws: (any Error).self, "\(entries)") { _ = try spec("""
+                model:
+                  - Dense: {units: 1, activation: sigmoid, input_shape: [2]}
+                compile:
+                  optimizer:
+                    \(entries)
+                  loss: binary_crossentropy
+                """) }
+            do {
+                _ = try spec("model:\n  - Dense: {units: 1, activation: sigmoid, input_shape: [2]}\ncompile:\n  optimizer:\n    \(entries)\n  loss: binary_crossentropy")
+            } catch {
+                #expect("\(error)".contains(message), "\(error)")
+            }
+        }
     }
 
     @Test func mistakesNameTheLineAndKey() throws {

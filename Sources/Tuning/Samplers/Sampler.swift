@@ -93,7 +93,7 @@ public enum SweepSeeds {
     }
 
     /// FNV-1a, 64 bits (stable across processes, unlike `Hasher`).
-    static func fnv1a(_ text: String) -> UInt64 {
+    public static func fnv1a(_ text: String) -> UInt64 {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         for byte in text.utf8 {
             hash ^= UInt64(byte)

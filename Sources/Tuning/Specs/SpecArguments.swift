@@ -96,7 +96,10 @@ struct SpecArguments {
     /// (`when: {batchnorm: after}` or `{batchnorm: [before, after]}`).
     static func when(_ node: SpecNode?, config: RunConfig) throws -> Bool {
         guard let node else { return true }
-        for (key, wanted) in try node.mapping() {
+        let conditions = try node.mapping()
+        // Every key is checked, not only those before the first that fails.
+        for (key, wanted) in conditions where lookup(key, in: config) == nil { throw wanted.error("when: \(key) is not a config key") }
+        for (key, wanted) in conditions {
             guard let actual = lookup(key, in: config) else { throw wanted.error("when: \(key) is not a config key") }
             let options: [ConfigValue]
             if case .list(let items) = try wanted.configValue() { options = items } else { options = [try wanted.configValue()] }

@@ -132,25 +132,32 @@ extension TrainSpec {
 
     /// `optimizer: adam`, `{name: sgd, learning_rate: …, momentum: …, clipnorm: …}`, or a list of
     /// such mappings with `when:` (as layers have), of which the first that holds is used — how a
-    /// sweep chooses between clipping by norm, by value, or not at all.
+    /// sweep chooses between clipping by norm, by value, or not at all. Every alternative is
+    /// checked (keys, names, `when:` keys), not only the one used.
     private func optimizer(_ compileArguments: SpecArguments, config: RunConfig) throws -> Optimizer {
-        guard var node = compileArguments.node("optimizer") else { throw compile.error("optimizer is required (sgd, adam, rmsprop, adagrad)") }
-        if case .sequence = node.node {
-            let alternatives = try node.list()
-            guard let chosen = try alternatives.first(where: { entry in
-                guard case .mapping = entry.node else { throw entry.error("each optimizer of the list is a mapping with name: and when:") }
-                let arguments = try SpecArguments(entry, config: config, known: Self.optimizerKeys)
-                return try SpecArguments.when(arguments.node("when"), config: config)
-            }) else {
-                throw node.error("no optimizer of the list has a when: that holds for this configuration; add one without when: as the last")
-            }
-            node = chosen
+        guard let node = compileArguments.node("optimizer") else { throw compile.error("optimizer is required (sgd, adam, rmsprop, adagrad)") }
+        var alternatives = [node]
+        if case .sequence = node.node { alternatives = try node.list() }
+        var chosen: Optimizer?
+        for entry in alternatives {
+            let (optimizer, holds) = try optimizerAlternative(entry, config: config)
+            if chosen == nil && holds { chosen = optimizer }
         }
+        guard let chosen else {
+            throw node.error("no optimizer has a when: that holds for this configuration; add one without when: (as the last of a list)")
+        }
+        return chosen
+    }
+
+    /// One optimizer (a name or a mapping), and whether its `when:` holds (true without one).
+    private func optimizerAlternative(_ node: SpecNode, config: RunConfig) throws -> (Optimizer, Bool) {
         let name: String
         var a: SpecArguments?
+        var holds = true
         if case .mapping = node.node {
             let arguments = try SpecArguments(node, config: config, known: Self.optimizerKeys)
             name = try arguments.require("name", arguments.string)
+            holds = try SpecArguments.when(arguments.node("when"), config: config)
             a = arguments
         } else {
             guard case .string(let text) = try SpecArguments.resolve(node, config: config) else { throw node.error("optimizer is a name or a mapping with name:") }
@@ -160,6 +167,10 @@ extension TrainSpec {
         let clipping: GradientClipping
         if let c = try a?.double("clipnorm") { clipping = .byNorm(c) } else if let c = try a?.double("clipvalue") { clipping = .byValue(c) }
         else if let c = try a?.double("global_clipnorm") { clipping = .byGlobalNorm(c) } else { clipping = .none }
+        return (try optimizerNamed(name, a, clipping: clipping, learningRate: lr, at: node), holds)
+    }
+
+    private func optimizerNamed(_ name: String, _ a: SpecArguments?, clipping: GradientClipping, learningRate lr: Double?, at node: SpecNode) throws -> Optimizer {
         switch name.lowercased() {
         case "sgd":
             return SGD(learningRate: .constant(lr ?? 0.01), momentum: try a?.double("momentum") ?? 0, nesterov: try a?.bool("nesterov") ?? false, clipping: clipping)

@@ -45,6 +45,9 @@ public struct SweepPlan: Sendable {
     public var skipsDuplicates: Bool
     /// The definition as JSON, stored with the sweep (a spec file's content, for `temper agent`).
     public var spec: String
+    /// What identifies the definition in `specHash` instead of `spec`, when set: for a program whose
+    /// stored spec holds a path but whose sweep should resume from anywhere (`temper example`).
+    public var identity: String?
     /// Bayesian optimization: random trials before the model (nil: 3 per parameter, at least 2).
     public var initialPoints: Int?
     /// Bayesian optimization and early termination: trial `i` learns from, and is judged
@@ -95,7 +98,7 @@ public struct SweepPlan: Sendable {
     /// A hash of what determines the trials (not the seed, stored beside it).
     public var specHash: String {
         // A tuner's spec is hashed as the first tuners stored it, so their searches resume.
-        var parts: [String] = [StoredObjective.isTunerSpec(spec) ? "swift" : spec, name, method.rawValue, space.description, objective.name, objective.direction.rawValue, objective.aggregation.rawValue]
+        var parts: [String] = [identity ?? (StoredObjective.isTunerSpec(spec) ? "swift" : spec), name, method.rawValue, space.description, objective.name, objective.direction.rawValue, objective.aggregation.rawValue]
         parts += [objective.target.map { "\($0)" } ?? "-", maxTrials.map(String.init) ?? "-", String(executionsPerTrial), String(skipsDuplicates)]
         if method == .bayes || method == .tpe { parts += [initialPoints.map(String.init) ?? "-", String(lag)] }
         if let h = hyperbandSampler { parts += ["keras-hyperband", String(h.schedule.maxResource), String(h.schedule.eta), String(h.iterations)] }
