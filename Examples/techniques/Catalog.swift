@@ -21,7 +21,7 @@ public enum TechniqueCatalog {
 
     /// Every example, in number order.
     public static func all() throws -> [Example] {
-        guard let root = Bundle.module.resourceURL else { throw CatalogError("the technique examples are missing from Temper's resources") }
+        let root = try resources()
         let names = try FileManager.default.contentsOfDirectory(atPath: root.path)
             .filter { $0.count > 3 && $0.prefix(2).allSatisfy(\.isNumber) && $0.dropFirst(2).first == "-" }.sorted()
         return try names.map { name in
@@ -30,6 +30,17 @@ public enum TechniqueCatalog {
             let title = text.split(separator: "\n").first.map { $0.drop { $0 == "#" || $0 == " " } }.map(String.init) ?? name
             return Example(name: name, title: title, sweepPath: path)
         }
+    }
+
+    /// The folder of the examples: `Temper_TechniqueExamples.resources` next to the program (where
+    /// the build puts it). Looked up before `Bundle.module`, which stops the program when it is missing.
+    static func resources() throws -> URL {
+        let name = "Temper_TechniqueExamples.resources"
+        let candidates = [Bundle.main.bundleURL, Bundle.main.executableURL?.deletingLastPathComponent()].compactMap { $0 }.map { $0.appendingPathComponent(name) }
+        guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
+            throw CatalogError("the technique examples are not next to the temper program (no \(candidates.first?.path ?? name)); run it from its build folder, or copy that folder beside it")
+        }
+        return found
     }
 
     /// The example called `name`: its folder name (`01-capacity`), the name without the number

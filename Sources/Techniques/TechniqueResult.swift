@@ -141,8 +141,13 @@ public final class TechniqueResult: Encodable, @unchecked Sendable {
         if let parameter = numericParameter {
             let placed = settings.filter { $0.value != nil }
             let values = placed.compactMap(\.value)
-            let logScale = values.allSatisfy { $0 > 0 } && (values.max() ?? 1) / (values.min() ?? 1) >= 100
-            let x = { (v: Double) in logScale ? log10(v) : v }
+            // A log axis when the positive values span two decades; a 0 among them is drawn one
+            // decade below the smallest positive value (and the axis says so).
+            let positive = values.filter { $0 > 0 }
+            let logScale = values.allSatisfy { $0 >= 0 } && positive.count >= 2 && (positive.max() ?? 1) / (positive.min() ?? 1) >= 100
+            let zeroAt = log10(positive.min() ?? 1) - 1
+            let x = { (v: Double) in logScale ? (v > 0 ? log10(v) : zeroAt) : v }
+            let zeroNote = logScale && values.contains(0) ? " (0 drawn at \(SVGNumber.format(zeroAt)))" : ""
             var groups: [String] = []
             for s in placed where !groups.contains(s.group) { groups.append(s.group) }
             let lines = groups.map { group in placed.filter { $0.group == group }.sorted { ($0.value ?? 0) < ($1.value ?? 0) } }
@@ -154,7 +159,7 @@ public final class TechniqueResult: Encodable, @unchecked Sendable {
                                seriesIndex: index)
             }
             if values.count > 1 {
-                figures.append((file: "final.svg", svg: LineChart(title: "\(example): final \(metric) against \(parameter)", xLabel: logScale ? "log10 \(parameter)" : parameter,
+                figures.append((file: "final.svg", svg: LineChart(title: "\(example): final \(metric) against \(parameter)", xLabel: logScale ? "log10 \(parameter)\(zeroNote)" : parameter,
                                                                   yLabel: "\(metric), mean (band: seeds' range)", series: series, bands: bands).svg()))
             }
         }
@@ -177,4 +182,9 @@ public final class TechniqueResult: Encodable, @unchecked Sendable {
         }
         return lines.joined(separator: "\n")
     }
+}
+
+/// Short numbers for axis notes.
+enum SVGNumber {
+    static func format(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(format: "%.2g", value) }
 }
