@@ -56,10 +56,7 @@ public struct LabOptions: Sendable {
             }
         }
         if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-            try OutputFile.write(try encoder.encode(result), to: json, protecting: store)
+            try OutputFile.writeJSON(result, to: json, protecting: store)
             written.append(json)
         }
         return written

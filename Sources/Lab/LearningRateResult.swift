@@ -53,11 +53,7 @@ public final class LearningRateResult: Encodable, @unchecked Sendable {
         let byID = Dictionary(runs.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         points = try sweep.trials().compactMap { trial -> Point? in
             guard case .double(let rate)? = trial.config["learning_rate"], case .bool(let bn)? = trial.config["batch_norm"] else { return nil }
-            // The latest finished run of each execution: a trial taken again after a crash or an
-            // interruption ran its executions again, and only those count.
-            var latest: [Int: RunInfo] = [:]
-            for run in trial.runIDs.compactMap({ byID[$0] }) where run.state == .finished { latest[run.sweepExecution] = run }
-            let finished = latest.keys.sorted().compactMap { latest[$0] }
+            let finished = trial.countedRuns(byID)
             return Point(learningRate: rate, batchNorm: bn, trial: trial.number, trialState: trial.state.rawValue,
                          finalTestAccuracy: finished.map { $0.summary["val_accuracy"]?.last ?? .nan },
                          diverged: finished.map { run in run.summary["loss"].map { !$0.last.isFinite || $0.last > LearningRateExperiment.divergenceLoss } ?? true })

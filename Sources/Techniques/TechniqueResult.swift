@@ -68,9 +68,7 @@ public final class TechniqueResult: Encodable, @unchecked Sendable {
         var settings: [Setting] = []
         var layers: [String] = []
         for trial in trials {
-            var latest: [Int: RunInfo] = [:]
-            for run in trial.runIDs.compactMap({ runs[$0] }) where run.state == .finished { latest[run.sweepExecution] = run }
-            let finished = latest.keys.sorted().compactMap { latest[$0] }
+            let finished = trial.countedRuns(runs)
             var curves: [[Double]] = []
             for run in finished {
                 let history = try store.history(run.id, keys: [objective.name])[objective.name] ?? []

@@ -86,10 +86,7 @@ struct ExampleCommand: ParsableCommand {
             try OutputFile.write(figure.svg, to: path, protecting: tracker.store.path)
             print("wrote \(path)")
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        try OutputFile.write(try encoder.encode(result), to: files[3], protecting: tracker.store.path)
+        try OutputFile.writeJSON(result, to: files[3], protecting: tracker.store.path)
         print("wrote \(files[3])")
         print("the runs: temper sweep show \(result.sweepID)\(store.map { " --store \(shellQuoted(StoreLocation.redactingPasswords($0)))" } ?? "")")
     }

@@ -15,6 +15,15 @@ public enum OutputFile {
         try write(Data(text.utf8), to: path, protecting: store)
     }
 
+    /// Writes `value` as pretty-printed JSON with sorted keys (NaN and infinities as the strings
+    /// `"NaN"`, `"Infinity"`, `"-Infinity"`) to `path` after `check(path, store:)`.
+    public static func writeJSON<T: Encodable>(_ value: T, to path: String, protecting store: String?) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        try write(try encoder.encode(value), to: path, protecting: store)
+    }
+
     /// Writes `data` to `path` after `check(path, store:)`.
     public static func write(_ data: Data, to path: String, protecting store: String?) throws {
         let target = try check(path, protecting: store)

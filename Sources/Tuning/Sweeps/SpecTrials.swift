@@ -134,3 +134,13 @@ extension RunInfo {
     /// Which execution of its trial this run trained (0 for runs outside sweeps).
     public var sweepExecution: Int { TrialRuns.execution(of: self) }
 }
+
+extension TrialInfo {
+    /// The runs that count for the trial: the latest finished run of each execution, in execution
+    /// order (a trial taken again after a crash or an interruption ran its executions again).
+    public func countedRuns(_ runs: [String: RunInfo]) -> [RunInfo] {
+        var latest: [Int: RunInfo] = [:]
+        for run in runIDs.compactMap({ runs[$0] }) where run.state == .finished { latest[run.sweepExecution] = run }
+        return latest.keys.sorted().compactMap { latest[$0] }
+    }
+}
