@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "Tuning", dependencies: ["Models", "Runtime", "Tracking", "Yams"]),
         .target(name: "CaseStudies", dependencies: ["Models", "Charts", "Tracking"], resources: [.copy("Resources")]),
         // The deck's techniques as runnable sweeps (Examples/techniques, shipped as resources), and their runner.
-        .target(name: "TechniqueExamples", path: "Examples/techniques", exclude: ["README.md"],
+        .target(name: "TechniqueExamples", dependencies: ["Models"], path: "Examples/techniques", exclude: ["README.md"],
                 resources: [.copy("data"), .copy("01-capacity"), .copy("02-batch-size"), .copy("03-loss-functions"), .copy("04-learning-rate"), .copy("05-data-scaling"), .copy("06-relu"), .copy("07-gradient-clipping"), .copy("08-batch-normalization"), .copy("09-regularization"), .copy("10-weight-regularization"), .copy("11-weight-constraints"), .copy("12-dropout"), .copy("13-noise"), .copy("14-early-stopping")]),
         .target(name: "Techniques", dependencies: ["TechniqueExamples", "Models", "Charts", "Tracking", "Tuning"]),
         // The batch-norm lab: the deck's papers on why BN works, measured (`temper lab …`).

@@ -1,4 +1,5 @@
 import Foundation
+import Models
 
 /// The deck's fourteen techniques as runnable experiments: each folder `NN-name/` holds a W&B
 /// sweep file (`sweep.yaml`, whose first comment line is its title) over a Temper train spec
@@ -32,15 +33,13 @@ public enum TechniqueCatalog {
         }
     }
 
-    /// The folder of the examples: `Temper_TechniqueExamples.resources` next to the program (where
-    /// the build puts it). Looked up before `Bundle.module`, which stops the program when it is missing.
+    /// The folder of the examples: `Temper_TechniqueExamples.resources` next to the program.
     static func resources() throws -> URL {
-        let name = "Temper_TechniqueExamples.resources"
-        let candidates = [Bundle.main.bundleURL, Bundle.main.executableURL?.deletingLastPathComponent()].compactMap { $0 }.map { $0.appendingPathComponent(name) }
-        guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
-            throw CatalogError("the technique examples are not next to the temper program (no \(candidates.first?.path ?? name)); run it from its build folder, or copy that folder beside it")
+        do {
+            return try ShippedFiles.url(module: "TechniqueExamples", path: "data").deletingLastPathComponent()
+        } catch {
+            throw CatalogError("the technique examples are not next to the temper program: \(error)")
         }
-        return found
     }
 
     /// The example called `name`: its folder name (`01-capacity`), the name without the number

@@ -114,10 +114,7 @@ public struct BatchNormCaseStudy: Sendable {
 
     /// The deck's circles: 1000 rows, first 500 train, last 500 test (shipped with Temper).
     public static func circles() throws -> Dataset {
-        guard let url = Bundle.module.url(forResource: "circles", withExtension: "csv", subdirectory: "Resources") else {
-            throw ModelError.data("circles.csv is missing from the CaseStudies resources")
-        }
-        return try Dataset.csv(path: url.path, target: "label")
+        try Dataset.csv(path: try ShippedFiles.url(module: "CaseStudies", path: "Resources/circles.csv").path, target: "label")
     }
 
     /// Trains one variant with one seed (the seed draws the initial weights and the batch order).

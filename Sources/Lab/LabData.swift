@@ -11,13 +11,7 @@ public struct LabData: Sendable {
     public static let classes = 10
 
     public static func digits() throws -> LabData {
-        // Looked up next to the program before `Bundle.module`, which stops the program when its folder is missing.
-        let folder = "Temper_Lab.resources"
-        let candidates = [Bundle.main.bundleURL, Bundle.main.executableURL?.deletingLastPathComponent()].compactMap { $0 }
-            .map { $0.appendingPathComponent(folder).appendingPathComponent("Resources/digits.csv") }
-        guard let url = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
-            throw ModelError.data("the lab's digits.csv is not next to the temper program (no \(candidates.first?.path ?? folder)); run it from its build folder, or copy \(folder) beside it")
-        }
+        let url = try ShippedFiles.url(module: "Lab", path: "Resources/digits.csv")
         let data = try Dataset.csv(path: url.path, target: "digit")
         let (train, test) = try data.split(testFraction: 0.2, seed: 0)
         return LabData(train: (try scaled(train.x), train.y), test: (try scaled(test.x), test.y))

@@ -175,3 +175,14 @@ struct ProbeTests {
         #expect { _ = try Sequential(inputShape: [2]) { NonstationaryNoise(shift: -1, spread: 0) }.build(inputShape: [2]) } throws: { "\($0)".contains("non-negative") }
     }
 }
+
+/// Files shipped beside the programs: found there, and a clear error (not a trap) when missing.
+struct ShippedFilesTests {
+    @Test func aMissingResourceFolderIsAnErrorThatSaysWhatToDo() throws {
+        #expect { _ = try ShippedFiles.url(module: "NoSuchModule", path: "x.csv") } throws: { error in
+            "\(error)".contains("x.csv is not next to the program") && "\(error)".contains("copy Temper_NoSuchModule.resources beside it")
+        }
+        // This test target's own resources are beside the test program.
+        #expect(try ShippedFiles.url(module: "ModelsTests", path: "Data/circles.csv").lastPathComponent == "circles.csv")
+    }
+}
