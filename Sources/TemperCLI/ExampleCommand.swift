@@ -50,19 +50,9 @@ struct ExampleCommand: ParsableCommand {
         let example = try TechniqueCatalog.example(named: name)
         let folder = out ?? "examples/\(example.name)\(quick ? "-quick" : "")"
         let files = ["learning-curves.svg", "final.svg", "gradient-norms.svg", "\(example.name).json"].map { (folder as NSString).appendingPathComponent($0) }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), !isDirectory.boolValue {
-            throw ValidationError("--out \(folder) is a file; the figures go into a folder")
-        }
-        // The store next (a store that cannot be opened leaves no folder), then every output path.
+        try OutputFolder.refuseFile(folder)
         let tracker = try Tracker(dir: store)
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw ValidationError("cannot create the folder \(folder): \(OutputFile.reason(error))")
-        }
-        for file in files { try OutputFile.check(file, protecting: tracker.store.path) }
-        guard FileManager.default.isWritableFile(atPath: folder) else { throw ValidationError("cannot write into \(folder): permission denied; choose another folder with --out") }
+        try OutputFolder.prepare(folder, files: files, protecting: tracker.store.path)
         print(example.title)
         var run = TechniqueRun(example: example, quick: quick)
         run.workers = parallel
@@ -84,10 +74,10 @@ struct ExampleCommand: ParsableCommand {
         result.files = figures.map { (folder as NSString).appendingPathComponent($0.file) } + [files[3]]
         for (figure, path) in zip(figures, result.files) {
             try OutputFile.write(figure.svg, to: path, protecting: tracker.store.path)
-            print("wrote \(path)")
+            print("wrote \(TerminalText.visible(path))")
         }
         try OutputFile.writeJSON(result, to: files[3], protecting: tracker.store.path)
-        print("wrote \(files[3])")
+        print("wrote \(TerminalText.visible(files[3]))")
         print("the runs: temper sweep show \(result.sweepID)\(store.map { " --store \(shellQuoted(StoreLocation.redactingPasswords($0)))" } ?? "")")
     }
 }

@@ -62,19 +62,9 @@ struct LabArguments: ParsableArguments {
         if figures.map(standardized).contains(standardized(jsonPath)) {
             throw ValidationError("--json \(jsonPath) is where a figure goes; choose another file")
         }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), !isDirectory.boolValue {
-            throw ValidationError("--out \(folder) is a file; the figures go into a folder")
-        }
-        // The store next: a store that cannot be opened leaves no folder behind.
+        try OutputFolder.refuseFile(folder)
         let tracker = noTrack ? nil : try Tracker(dir: store)
-        let storePath = tracker?.store.path
-        try BatchNormCaseStudyCommand.preparePictureFolder(folder, protecting: storePath)
-        for path in figures + [jsonPath] { try OutputFile.check(path, protecting: storePath) }
-        for directory in Set([folder, (jsonPath as NSString).deletingLastPathComponent]).map({ $0.isEmpty ? "." : $0 })
-        where !FileManager.default.isWritableFile(atPath: directory) {
-            throw ValidationError("cannot write into \(directory): permission denied; choose another folder with --out or --json")
-        }
+        try OutputFolder.prepare(folder, files: figures + [jsonPath], protecting: tracker?.store.path)
         BLAS.setThreads(threads)
         return try LabOptions(seeds: seeds, quick: quick, out: folder, json: jsonPath, tracker: tracker, project: project)
     }
@@ -82,10 +72,10 @@ struct LabArguments: ParsableArguments {
     /// Waits for the runs to be written and says where everything went.
     func finish(_ options: LabOptions, experiment: LabExperiment, files: [String]) throws {
         print()
-        for file in files { print("wrote \(file)") }
+        for file in files { print("wrote \(TerminalText.visible(file))") }
         guard let tracker = options.tracker else { return }
         try tracker.waitUntilWritten()
-        print("logged the runs to \(tracker.store.path); see them with")
+        print("logged the runs to \(TerminalText.visible(tracker.store.path)); see them with")
         print("  temper runs --project \(shellQuoted(options.project ?? "lab-\(experiment.rawValue)"))\(storeOption)")
     }
 }
@@ -112,10 +102,11 @@ func positiveNumbers(_ text: String, option: String, example: String) throws -> 
     return values
 }
 
-/// `text` as one shell word: single-quoted unless it is plain.
+/// `text` as one shell word for a printed hint: single-quoted unless it is plain, and with control
+/// characters made visible (a name cannot drive the terminal).
 func shellQuoted(_ text: String) -> String {
     let plain = !text.isEmpty && text.allSatisfy { $0.isLetter || $0.isNumber || "-_./:@%+=,".contains($0) }
-    return plain ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    return TerminalText.visible(plain ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'")
 }
 
 struct LabCovariateShiftCommand: ParsableCommand {

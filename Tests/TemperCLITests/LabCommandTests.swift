@@ -115,6 +115,9 @@ struct ExampleCommandTests {
         #expect(again.status == 0 && again.output.contains("(resumed)"))
         let listWithName = try runTemper(["example", "--list", "capacity"])
         #expect(listWithName.status != 0 && listWithName.errors.contains("--list takes no example name"))
+        // Names full of escape sequences reach the terminal made visible, never raw.
+        let hostile = try runTemper(["lab", "covariate-shift", "--quick", "--store", store, "--project", "\u{1B}[2Jx<b>", "--out", out + "/\u{1B}[31m"])
+        #expect(hostile.status == 0 && !hostile.output.contains("\u{1B}") && hostile.output.contains("\\e[2Jx<b>"), "\(hostile.output)")
         let unknown = try runTemper(["example", "capacityy", "--store", store])
         #expect(unknown.status != 0 && unknown.errors.contains("no example \"capacityy\""))
     }
