@@ -112,20 +112,6 @@ final class EpochProbe: Callback {
     }
 }
 
-/// Stops a run, without an error, at the first batch whose loss is not finite: the epoch's logged
-/// loss is then NaN or infinite, which is how the learning-rate experiment tells a diverged run
-/// (a result there, not a failure) from the store.
-final class DivergenceGuard: Callback {
-    private(set) var reason: String?
-
-    func onBatchEnd(_ batch: Int, logs: Logs, _ training: Training) throws {
-        guard reason == nil, let loss = logs["loss"], !loss.isFinite else { return }
-        let reason = "the loss became \(loss) at step \(training.step)"
-        self.reason = reason
-        training.stopTraining = true
-        training.stopReason = "diverged: \(reason)"
-    }
-}
 
 /// An experiment stopped before its end; what it finished is kept (a sweep resumes).
 public struct LabInterrupted: Error, CustomStringConvertible {

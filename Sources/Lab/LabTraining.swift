@@ -22,7 +22,8 @@ enum LabTraining {
     /// Fits a compiled model; a run given is logged by a `TrackingCallback`.
     static func fitCompiled(_ model: Sequential, data: LabData, epochs: Int, batchSize: Int, run: Run?,
                             callbacks: [Callback]) throws -> (history: History, diverged: String?) {
-        let divergence = DivergenceGuard()
+        // A diverged run stops there and is a result, not an error.
+        let divergence = TerminateOnNaN(throwing: false)
         let tracking: [Callback] = run.map { [TrackingCallback($0, logWeights: false, logGradients: false)] } ?? []
         let history = try model.fit(x: data.train.x, y: data.train.y, batchSize: batchSize, epochs: epochs, validationData: data.test,
                              callbacks: [divergence] + callbacks + tracking, verbose: 0, evaluateTrainingSet: true, allowNonFiniteLoss: true)

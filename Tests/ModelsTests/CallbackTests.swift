@@ -67,6 +67,18 @@ struct CallbackTests {
         #expect(model.lastHistory.epochs.isEmpty)
     }
 
+    /// Not throwing, it stops at the same batch and `fit` returns the diverged epoch and the reason.
+    @Test func terminateOnNaNWithoutThrowingStopsAndRecordsWhy() throws {
+        let (model, x, y) = try tinyModel()
+        var bad = x
+        bad.values[2 * x.columns] = Float.greatestFiniteMagnitude
+        let stopper = TerminateOnNaN(throwing: false)
+        let history = try model.fit(x: bad, y: y, batchSize: 2, epochs: 3, shuffle: false, callbacks: [stopper], verbose: 0, allowNonFiniteLoss: true)
+        #expect(history.epochs == [0])
+        #expect(stopper.reason == "the loss became inf at epoch 1, step 2" && history.stopReason == stopper.reason)
+        #expect(try history["loss"].allSatisfy { !$0.isFinite })
+    }
+
     @Test func modelCheckpointKeepsTheBestWeights() throws {
         let (model, x, y) = try tinyModel(0.05)
         let path = temporaryPath("best-{epoch}.safetensors")

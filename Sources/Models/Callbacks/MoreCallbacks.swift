@@ -110,17 +110,26 @@ public final class ReduceLROnPlateau: Callback {
     }
 }
 
-/// Stops training at the first batch whose loss is NaN or infinite and throws
-/// `ModelError.nonFiniteLoss` naming the epoch and step; the `History` up to the previous
-/// epoch is kept on the model (`lastHistory`). Keras' `TerminateOnNaN`, but never silent.
+/// Stops training at the first batch whose loss is NaN or infinite, recording why in the
+/// `History`'s `stopReason`. By default it then throws `ModelError.nonFiniteLoss` naming the epoch
+/// and step (the `History` up to the previous epoch is kept on the model, `lastHistory`): Keras'
+/// `TerminateOnNaN`, but never silent. With `throwing: false` `fit` returns normally, the
+/// diverged epoch's logs included — for experiments where diverging is a result (give `fit`
+/// `allowNonFiniteLoss: true` too).
 public final class TerminateOnNaN: Callback {
-    public init() {}
+    public let throwing: Bool
+    /// Why it stopped training (nil until it does).
+    public private(set) var reason: String?
+
+    public init(throwing: Bool = true) { self.throwing = throwing }
 
     public func onBatchEnd(_ batch: Int, logs: Logs, _ training: Training) throws {
-        guard let loss = logs["loss"], !loss.isFinite else { return }
+        guard reason == nil, let loss = logs["loss"], !loss.isFinite else { return }
+        let reason = "the loss became \(loss) at epoch \(training.epoch + 1), step \(batch + 1)"
+        self.reason = reason
         training.stopTraining = true
-        training.stopReason = "the loss became \(loss) at epoch \(training.epoch + 1), step \(batch + 1)"
-        throw ModelError.nonFiniteLoss(epoch: training.epoch, step: batch, value: loss)
+        training.stopReason = reason
+        if throwing { throw ModelError.nonFiniteLoss(epoch: training.epoch, step: batch, value: loss) }
     }
 }
 
