@@ -1,6 +1,8 @@
 import TerminalOutput
 import ArgumentParser
 import Foundation
+import CaseStudies
+import Models
 import Runtime
 import Workloads
 
@@ -19,9 +21,14 @@ struct ProfileCommand: ParsableCommand {
     @Option(help: "Threads for OpenBLAS.")
     var threads: Int = 1
 
+    @Flag(help: "Profile the case-study model (variant after) as fit runs it: the training step on 32 rows and the evaluation after each epoch on the 500 training rows.")
+    var model = false
+
     func run() throws {
         try checkThreads(threads)
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, not \(steps)") }
         BLAS.setThreads(threads)
+        if model { return try profileModel() }
         let w = try workload.graph()
         let session = try Session(graph: w.graph)
         let step = try session.makeExecutable(fetch: [w.loss], targets: w.updates)
@@ -40,5 +47,22 @@ struct ProfileCommand: ParsableCommand {
         }
         print(table.render())
         print(String(format: "total %.1f µs per step over %d kernels (OpenBLAS core %@)", total / Double(steps) * 1e6, summaries.count, BLAS.coreName))
+    }
+
+    private func profileModel() throws {
+        let study = try BatchNormCaseStudy(variants: [.after], seeds: 1, epochs: 1, recordHistograms: false)
+        let model = BatchNormVariant.after.model(seed: 1)
+        try model.compile(optimizer: SGD(learningRate: 0.01, momentum: 0.9), loss: .binaryCrossEntropy, metrics: [.accuracy])
+        let profile = try model.profile(x: study.train.x, y: study.train.y, batchSize: 32, runs: steps)
+        for (title, entries, rows) in [("training step", profile.trainingStep, 32), ("evaluation", profile.evaluation, study.train.count)] {
+            var table = TerminalTable(["µs/run", "share", "kernel"])
+            let total = entries.reduce(0) { $0 + $1.microseconds }
+            for entry in entries {
+                table.append([String(format: "%.2f", entry.microseconds), String(format: "%.1f%%", entry.microseconds / total * 100), entry.kernel])
+            }
+            print("\(title) (\(rows) rows):")
+            print(table.render())
+            print(String(format: "total %.1f µs per run over %d kernels\n", total, entries.count))
+        }
     }
 }

@@ -95,6 +95,18 @@ extension Op {
     public var isSource: Bool { traits.role == .source }
     /// True for ops whose value is input 0's buffer (`reshape`, `stop_gradient`, `output`).
     public var isAlias: Bool { traits.role == .alias }
+
+    /// The elementwise kernel the op runs as (`unary`, `binary`, `broadcast`, `fused_elementwise`);
+    /// `nil` for every other op.
+    public var elementwiseProgram: ElementwiseProgram? {
+        switch self {
+        case .unary(let op): return ElementwiseProgram(instructions: [.input(0), .unary(op, 0)], inputCount: 1)
+        case .binary(let op): return ElementwiseProgram(instructions: [.input(0), .input(1), .binary(op, 0, 1)], inputCount: 2)
+        case .broadcast: return ElementwiseProgram(instructions: [.input(0)], inputCount: 1)
+        case .fusedElementwise(let program): return program
+        default: return nil
+        }
+    }
 }
 
 extension BatchNormConfig {

@@ -24,6 +24,8 @@ public final class Training {
         let step: Executable
         let offset: Int
         let names: [String]
+        /// The model's trial in `step` (0 unless trained with others: `Sequential.fitTogether`).
+        var trial = 0
     }
     var lastBatchGradientFetches: GradientFetches?
 
@@ -38,14 +40,14 @@ public final class Training {
         guard let fetches = lastBatchGradientFetches, fetches.names.indices.contains(index) else {
             throw ModelError.notReady("no last-batch gradient \(index): \(lastBatchGradientNames.count) are available; a callback must return true from wantsBatchGradients, and they are read after the epoch's last batch")
         }
-        return try fetches.step.withOutput(fetches.offset + index) { (buffer: UnsafeBufferPointer<Float>, _) in try body(buffer) }
+        return try fetches.step.withOutput(fetches.offset + index, trial: fetches.trial) { (buffer: UnsafeBufferPointer<Float>, _) in try body(buffer) }
     }
 
     /// Calls `body(index, gradient)` for every name of `lastBatchGradientNames` in order, the
     /// gradient read in place (valid only inside `body`) — the cheap way to read them all.
     public func withLastBatchGradients(_ body: (Int, UnsafeBufferPointer<Float>) throws -> Void) throws {
         guard let fetches = lastBatchGradientFetches else { return }
-        try fetches.step.withOutputs(fetches.offset..<(fetches.offset + fetches.names.count)) { try body($0 - fetches.offset, $1) }
+        try fetches.step.withOutputs(fetches.offset..<(fetches.offset + fetches.names.count), trial: fetches.trial) { try body($0 - fetches.offset, $1) }
     }
 
     /// Gradients of the loss for every trainable variable on the last batch of the latest epoch,

@@ -53,6 +53,21 @@ final class CompiledModel {
     /// Fetches `[loss] + metrics` in inference mode.
     func evaluation() throws -> Executable { try executable(.evaluation, fetch: evaluationFetches) }
 
+    /// What `fit` runs, compiled in `session` (this model's own, or one running several trials of
+    /// its graph): the training step, the one that also fetches gradients (with their variable
+    /// names) when asked, and the evaluation.
+    func fitExecutables(in session: Session, withGradients: Bool) throws
+        -> (train: Executable, withGradients: (executable: Executable, names: [String])?, evaluation: Executable) {
+        if session === self.session {
+            return (try trainStep(), withGradients ? try trainStepWithGradients() : nil, try evaluation())
+        }
+        let names = parameterNames.filter { gradients[$0] != nil }
+        let gradientStep = withGradients
+            ? (try session.makeExecutable(fetch: trainFetches + names.compactMap { gradients[$0] }, targets: trainTargets), names) : nil
+        return (try session.makeExecutable(fetch: trainFetches, targets: trainTargets), gradientStep,
+                try session.makeExecutable(fetch: evaluationFetches))
+    }
+
     /// Fetches the inference-mode outputs.
     func prediction() throws -> Executable { try executable(.prediction, fetch: [predictionFetch]) }
     /// The gradient of the loss for every trainable variable, by variable name.

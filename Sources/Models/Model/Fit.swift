@@ -94,7 +94,9 @@ extension Sequential {
             validation = (try x.rows(kept..<x.rows), try y.rows(kept..<y.rows))
             train = (try x.rows(0..<kept), try y.rows(0..<kept))
         }
-        return try FitLoop(model: self, compiled: compiled, train: train, validation: validation, callbacks: callbacks, options: options).run()
+        let loop = try FitLoop(members: [(self, compiled, callbacks, options.seed ?? seed)], session: compiled.session, train: train,
+                               validation: validation, options: options)
+        return try loop.run()[0].get()
     }
 
     /// Loss and metrics in inference mode (Keras' `evaluate`), averaged over all rows.

@@ -12,16 +12,49 @@ struct FitOptions {
     var dropRemainder: Bool
 }
 
-/// One `fit` over checked data: the epoch loop, the batch loop and the callbacks around them.
-/// Every buffer is made once here, so a batch allocates nothing.
+/// One model a `FitLoop` trains: trial `trial` of the loop's session, with its own batch order,
+/// callbacks, running metrics and history.
+final class FitMember {
+    let model: Sequential
+    let compiled: CompiledModel
+    let trial: Int
+    let training: Training
+    let callbacks: [Callback]
+    let schedule: LearningRate
+    var random: SeededRandom
+    var order: [Int]
+    var totals: MetricTotals
+    /// One `Logs` reused for every batch: its keys are set, not reallocated.
+    var batchLogs = Logs()
+    /// Still training (not finished, stopped or failed).
+    var active = true
+    /// Set when the epoch's batches are over for this member (it stopped before the last one).
+    var epochCut = false
+    var outcome: Result<History, Error>?
+
+    init(model: Sequential, compiled: CompiledModel, trial: Int, training: Training, callbacks: [Callback], seed: UInt64, rows: Int) {
+        self.model = model
+        self.compiled = compiled
+        self.trial = trial
+        self.training = training
+        self.callbacks = callbacks
+        schedule = compiled.optimizer.learningRate
+        random = SeededRandom(seed: seed)
+        order = Array(0..<rows)
+        totals = compiled.metricTotals()
+    }
+}
+
+/// One `fit` over checked data: the epoch loop, the batch loop and the callbacks around them, for
+/// one model or for several trained together as the trials of one session (vectorized trials:
+/// one program runs every member's step). Each member's arithmetic, batch order and callbacks are
+/// exactly those of its `fit` alone. Every buffer is made once here, so a batch allocates nothing.
 final class FitLoop {
-    private let model: Sequential
-    private let compiled: CompiledModel
+    private let members: [FitMember]
+    private let session: Session
     private let options: FitOptions
     private let train: (x: Matrix, y: Matrix)
     private let validation: (x: Matrix, y: Matrix)?
-    private let training: Training
-    private let callbacks: [Callback]
     /// `loss` then the metric keys, in fetch order.
     private let keys: [String]
     private let steps: Int
@@ -31,40 +64,43 @@ final class FitLoop {
     /// plain step stays the fast one for every other batch).
     private let gradientStep: Executable?
     private let gradientNames: [String]
-    private let schedule: LearningRate
-    private var random: SeededRandom
-    private var order: [Int]
-    /// The batch's rows, gathered in this epoch's order (raw buffers: no exclusivity checks per batch).
+    private let evaluation: Executable
+    /// The first member's compiled model, whose graph the session runs: its node ids address
+    /// the session's placeholders and variables for every trial.
+    private let ids: CompiledModel
+    /// The batch's rows, gathered in a member's order (raw buffers: no exclusivity checks per batch).
     private let xBatch: UnsafeMutableBufferPointer<Float>
     private let yBatch: UnsafeMutableBufferPointer<Float>
-    /// One `Logs` reused for every batch: its keys are set, not reallocated.
-    private var batchLogs = Logs()
 
-    init(model: Sequential, compiled: CompiledModel, train: (x: Matrix, y: Matrix), validation: (x: Matrix, y: Matrix)?,
-         callbacks: [Callback], options: FitOptions) throws {
-        self.model = model
-        self.compiled = compiled
+    /// `members` are (model, its compiled model, its callbacks, its seed); with more than one,
+    /// `session` runs one trial per member (their weights copied in from their own sessions).
+    init(members specs: [(model: Sequential, compiled: CompiledModel, callbacks: [Callback], seed: UInt64)], session: Session,
+         train: (x: Matrix, y: Matrix), validation: (x: Matrix, y: Matrix)?, options: FitOptions) throws {
+        self.session = session
         self.options = options
         self.train = train
         self.validation = validation
         let rows = train.x.rows
         // The last, smaller batch trains too (Keras), unless dropRemainder (tf.data's drop_remainder).
-        steps = options.dropRemainder ? rows / options.batchSize : (rows + options.batchSize - 1) / options.batchSize
-        training = Training(model: model, compiled: compiled, epochs: options.epochs, stepsPerEpoch: steps, trainingData: train)
-        self.callbacks = callbacks + (options.verbose > 0 ? [ProgressLogger(verbose: options.verbose)] : [])
-        keys = ["loss"] + compiled.metricKeys
-        plainStep = try engine { try compiled.trainStep() }
-        if self.callbacks.contains(where: \.wantsBatchGradients) {
-            let made = try engine { try compiled.trainStepWithGradients() }
-            (gradientStep, gradientNames) = (made.executable, made.names)
-        } else {
-            (gradientStep, gradientNames) = (nil, [])
+        let steps = options.dropRemainder ? rows / options.batchSize : (rows + options.batchSize - 1) / options.batchSize
+        self.steps = steps
+        members = specs.enumerated().map { trial, spec in
+            let training = Training(model: spec.model, compiled: spec.compiled, epochs: options.epochs, stepsPerEpoch: steps, trainingData: train)
+            let callbacks = spec.callbacks + (options.verbose > 0 ? [ProgressLogger(verbose: options.verbose)] : [])
+            return FitMember(model: spec.model, compiled: spec.compiled, trial: trial, training: training, callbacks: callbacks, seed: spec.seed, rows: rows)
         }
-        random = SeededRandom(seed: options.seed ?? model.seed)
-        order = Array(0..<rows)
-        schedule = compiled.optimizer.learningRate
+        let first = specs[0].compiled
+        ids = first
+        keys = ["loss"] + first.metricKeys
+        let wantsGradients = members.contains { $0.callbacks.contains(where: \.wantsBatchGradients) }
+        let made = try engine { try first.fitExecutables(in: session, withGradients: wantsGradients) }
+        (plainStep, evaluation) = (made.train, made.evaluation)
+        (gradientStep, gradientNames) = (made.withGradients?.executable, made.withGradients?.names ?? [])
         xBatch = .allocate(capacity: Swift.max(1, options.batchSize * train.x.columns))
         yBatch = .allocate(capacity: Swift.max(1, options.batchSize * train.y.columns))
+        if members.count > 1 {
+            for member in members { try engine { try member.compiled.session.copyVariables(fromTrial: 0, to: session, trial: member.trial) } }
+        }
     }
 
     deinit {
@@ -72,77 +108,96 @@ final class FitLoop {
         yBatch.deallocate()
     }
 
-    /// Trains; callbacks hear of an error (`onTrainError`) before it is thrown. The history so far
-    /// is kept in the model's `lastHistory` either way.
-    func run() throws -> History {
-        model.lastHistory = History()
-        do {
-            for callback in callbacks { try callback.onTrainBegin(training) }
-            var totals = compiled.metricTotals()
-            for epoch in 0..<options.epochs {
-                try runEpoch(epoch, &totals)
-                if training.stopTraining { break }
+    /// Trains every member; each member's callbacks hear of its error (`onTrainError`), which
+    /// ends that member only. The history so far is kept in each model's `lastHistory` either way.
+    func run() -> [Result<History, Error>] {
+        for member in members {
+            member.model.lastHistory = History()
+            attempt(member) { for callback in member.callbacks { try callback.onTrainBegin(member.training) } }
+        }
+        for epoch in 0..<options.epochs where members.contains(where: \.active) {
+            do {
+                try runEpoch(epoch)
+            } catch {
+                // The step itself failed: every member still training fails with it.
+                for member in members where member.active { fail(member, error) }
             }
-            for callback in callbacks { try callback.onTrainEnd(training) }
-        } catch {
-            model.lastHistory = training.history
-            for callback in callbacks { callback.onTrainError(error, training) }
-            throw error
         }
-        training.history.stopReason = training.stopReason
-        model.lastHistory = training.history
-        return training.history
+        for member in members where member.active { finish(member) }
+        return members.map { $0.outcome ?? .success($0.training.history) }
     }
 
-    private func runEpoch(_ epoch: Int, _ totals: inout MetricTotals) throws {
-        training.epoch = epoch
-        // An epoch stopped before its last batch has no last-batch gradients of its own.
-        training.lastBatchGradientFetches = nil
-        if options.shuffle {
-            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next() % UInt64(i + 1))) }
+    private var active: [FitMember] { members.filter(\.active) }
+
+    private func runEpoch(_ epoch: Int) throws {
+        for member in active {
+            member.training.epoch = epoch
+            // An epoch stopped before its last batch has no last-batch gradients of its own.
+            member.training.lastBatchGradientFetches = nil
+            member.epochCut = false
+            if options.shuffle {
+                for i in stride(from: member.order.count - 1, to: 0, by: -1) {
+                    member.order.swapAt(i, Int(member.random.next() % UInt64(i + 1)))
+                }
+            }
+            attempt(member) { for callback in member.callbacks { try callback.onEpochBegin(epoch, member.training) } }
+            member.totals.reset()
         }
-        for callback in callbacks { try callback.onEpochBegin(epoch, training) }
-        totals.reset()
         for batch in 0..<steps {
-            try runBatch(batch, epoch: epoch, &totals)
-            if training.stopTraining { break }
+            let running = active.filter { !$0.epochCut }
+            if running.isEmpty { break }
+            try runBatch(batch, epoch: epoch, running)
+            // A member that stopped mid-epoch ends its epoch now, with its weights of now.
+            let cut = running.filter { $0.active && $0.training.stopTraining && batch < steps - 1 }
+            if !cut.isEmpty {
+                cut.forEach { $0.epochCut = true }
+                try endEpoch(epoch, cut, outOfBand: cut.count != active.count)
+            }
         }
-        let logs = try epochLogs(totals)
-        training.history.append(epoch: epoch, logs)
-        model.lastHistory = training.history
-        for callback in callbacks { try callback.onEpochEnd(epoch, logs: logs, training) }
-        model.lastHistory = training.history
+        try endEpoch(epoch, active.filter { !$0.epochCut }, outOfBand: false)
     }
 
-    private func runBatch(_ batch: Int, epoch: Int, _ totals: inout MetricTotals) throws {
-        let start = batch * options.batchSize, count = Swift.min(options.batchSize, order.count - start)
+    private func runBatch(_ batch: Int, epoch: Int, _ running: [FitMember]) throws {
+        let start = batch * options.batchSize, count = Swift.min(options.batchSize, train.x.rows - start)
         let lastWithGradients = gradientStep != nil && batch == steps - 1
         let step = lastWithGradients ? gradientStep ?? plainStep : plainStep
-        try feedBatch(start: start, count: count, into: step)
-        if schedule.isScheduled {
-            try compiled.session.setScalar(schedule.value(atStep: training.step), of: compiled.learningRate)
+        // Every trial is fed (one that has stopped trains on unread, so the others run unchanged).
+        for member in members {
+            try feedBatch(start: start, count: count, order: member.order, trial: member.trial, into: step)
+            if member.active && member.schedule.isScheduled {
+                try session.setScalar(member.schedule.value(atStep: member.training.step), of: ids.learningRate, trial: member.trial)
+            }
         }
         try engine { try step.run() }
-        let loss = try step.scalar(0)
+        for member in running where member.active {
+            attempt(member) { try afterBatch(member, batch: batch, epoch: epoch, rows: count, step: step, lastWithGradients: lastWithGradients) }
+        }
+    }
+
+    private func afterBatch(_ member: FitMember, batch: Int, epoch: Int, rows: Int, step: Executable, lastWithGradients: Bool) throws {
+        let training = member.training
+        let loss = try step.scalar(0, trial: member.trial)
         if !loss.isFinite && !options.allowNonFiniteLoss {
             // A diverging loss would make every weight NaN: stop, and say where.
             training.stopTraining = true
             training.stopReason = "the loss became \(formatLogValue(loss)) at epoch \(epoch + 1), step \(batch + 1)"
             throw ModelError.nonFiniteLoss(epoch: epoch, step: batch, value: loss)
         }
-        try totals.add(step, rows: count)
+        try member.totals.add(step, rows: rows, trial: member.trial)
         if lastWithGradients {
             // Read in place by callbacks until the next epoch's last batch.
-            training.lastBatchGradientFetches = .init(step: step, offset: totals.fetchCount, names: gradientNames)
+            training.lastBatchGradientFetches = .init(step: step, offset: member.totals.fetchCount, names: gradientNames, trial: member.trial)
         }
         training.step += 1
-        guard !callbacks.isEmpty else { return }
-        for (k, key) in keys.enumerated() { batchLogs[key] = totals.value(k) }
-        for callback in callbacks { try callback.onBatchEnd(batch, logs: batchLogs, training) }
+        guard !member.callbacks.isEmpty else { return }
+        for (k, key) in keys.enumerated() { member.batchLogs[key] = member.totals.value(k) }
+        try withModelWeights(member) {
+            for callback in member.callbacks { try callback.onBatchEnd(batch, logs: member.batchLogs, training) }
+        }
     }
 
-    /// Copies the batch's rows (in this epoch's order) into the batch buffers and feeds them.
-    private func feedBatch(start: Int, count: Int, into step: Executable) throws {
+    /// Copies the batch's rows (in `order`) into the batch buffers and feeds them to `trial`.
+    private func feedBatch(start: Int, count: Int, order: [Int], trial: Int, into step: Executable) throws {
         let xColumns = train.x.columns, yColumns = train.y.columns
         let (xb, yb) = (xBatch, yBatch)
         try order.withUnsafeBufferPointer { order in
@@ -154,25 +209,112 @@ final class FitLoop {
                         (xTo + r * xColumns).update(from: xFrom + source * xColumns, count: xColumns)
                         (yTo + r * yColumns).update(from: yFrom + source * yColumns, count: yColumns)
                     }
-                    try step.feed(compiled.x, UnsafeBufferPointer(rebasing: xb[0..<(count * xColumns)]))
-                    try step.feed(compiled.y, UnsafeBufferPointer(rebasing: yb[0..<(count * yColumns)]))
+                    try step.feed(ids.x, UnsafeBufferPointer(rebasing: xb[0..<(count * xColumns)]), trial: trial)
+                    try step.feed(ids.y, UnsafeBufferPointer(rebasing: yb[0..<(count * yColumns)]), trial: trial)
                 }
             }
         }
     }
 
-    /// Keras' running means of the epoch, then (in inference mode) the whole training set's
-    /// `end_of_epoch_…` and the validation set's `val_…`, and the learning rate.
-    private func epochLogs(_ totals: MetricTotals) throws -> Logs {
-        var logs = Logs()
-        for (k, key) in keys.enumerated() { logs[key] = totals.value(k) }
+    /// The end of an epoch for `ending`: Keras' running means, then (in inference mode) the whole
+    /// training set's `end_of_epoch_…` and the validation set's `val_…`, the learning rate, the
+    /// history and the epoch-end callbacks. An evaluation `outOfBand` (for members that stopped
+    /// mid-epoch while others train on) leaves the session's step counter as it was, so the
+    /// others' dropout masks stay those of their runs alone.
+    private func endEpoch(_ epoch: Int, _ ending: [FitMember], outOfBand: Bool) throws {
+        guard !ending.isEmpty else { return }
+        let savedStep = session.step
+        var logs = ending.map { member in
+            var logs = Logs()
+            for (k, key) in keys.enumerated() { logs[key] = member.totals.value(k) }
+            return logs
+        }
         if options.evaluateTrainingSet {
-            for (key, value) in zip(keys, try model.evaluated(train.x, train.y, compiled: compiled)) { logs["end_of_epoch_\(key)"] = value }
+            let values = try evaluated(train.x, train.y)
+            for (i, member) in ending.enumerated() { for (key, value) in zip(keys, values[member.trial]) { logs[i]["end_of_epoch_\(key)"] = value } }
         }
         if let validation {
-            for (key, value) in zip(keys, try model.evaluated(validation.x, validation.y, compiled: compiled)) { logs["val_\(key)"] = value }
+            let values = try evaluated(validation.x, validation.y)
+            for (i, member) in ending.enumerated() { for (key, value) in zip(keys, values[member.trial]) { logs[i]["val_\(key)"] = value } }
         }
-        logs["learning_rate"] = training.learningRate
-        return logs
+        if outOfBand { session.step = savedStep }
+        for (member, var memberLogs) in zip(ending, logs) where member.active {
+            attempt(member) {
+                try withModelWeights(member) {
+                    memberLogs["learning_rate"] = member.training.learningRate
+                    member.training.history.append(epoch: epoch, memberLogs)
+                    member.model.lastHistory = member.training.history
+                    for callback in member.callbacks { try callback.onEpochEnd(epoch, logs: memberLogs, member.training) }
+                }
+            }
+            member.model.lastHistory = member.training.history
+            if member.active && member.training.stopTraining { finish(member) }
+        }
+    }
+
+    /// `[loss] + metrics` of every trial over all rows, in inference mode (as `Sequential.evaluated`).
+    private func evaluated(_ x: Matrix, _ y: Matrix, batchSize: Int = 1024) throws -> [[Double]] {
+        var totals = members.map { $0.compiled.metricTotals() }
+        var start = 0
+        while start < x.rows {
+            let end = Swift.min(start + batchSize, x.rows)
+            for member in members {
+                try x.values.withUnsafeBufferPointer { xs in
+                    try evaluation.feed(ids.x, UnsafeBufferPointer(rebasing: xs[(start * x.columns)..<(end * x.columns)]), trial: member.trial)
+                }
+                try y.values.withUnsafeBufferPointer { ys in
+                    try evaluation.feed(ids.y, UnsafeBufferPointer(rebasing: ys[(start * y.columns)..<(end * y.columns)]), trial: member.trial)
+                }
+            }
+            try engine { try evaluation.run() }
+            for member in members { try totals[member.trial].add(evaluation, rows: end - start, trial: member.trial) }
+            start = end
+        }
+        return totals.map(\.values)
+    }
+
+    /// Runs `body` (callbacks) with the member's own session holding its current weights, and takes
+    /// back whatever the callbacks set there (weights, learning rate) — for a member trained with
+    /// others; alone, its session is the loop's and nothing is copied.
+    private func withModelWeights(_ member: FitMember, _ body: () throws -> Void) throws {
+        guard member.compiled.session !== session else { return try body() }
+        try engine { try session.copyVariables(fromTrial: member.trial, to: member.compiled.session, trial: 0) }
+        defer { try? member.compiled.session.copyVariables(fromTrial: 0, to: session, trial: member.trial) }
+        try body()
+    }
+
+    /// Runs `body` for `member`; an error ends that member (and only it).
+    private func attempt(_ member: FitMember, _ body: () throws -> Void) {
+        guard member.active else { return }
+        do { try body() } catch { fail(member, error) }
+    }
+
+    /// Ends a member normally: its final weights into its own session, `onTrainEnd`, its history.
+    private func finish(_ member: FitMember) {
+        guard member.active else { return }
+        do {
+            if member.compiled.session !== session {
+                try engine { try session.copyVariables(fromTrial: member.trial, to: member.compiled.session, trial: 0) }
+            }
+            for callback in member.callbacks { try callback.onTrainEnd(member.training) }
+        } catch {
+            return fail(member, error)
+        }
+        member.active = false
+        member.training.history.stopReason = member.training.stopReason
+        member.model.lastHistory = member.training.history
+        member.outcome = .success(member.training.history)
+    }
+
+    /// Ends a member with an error: its weights (as they were when it failed) into its own
+    /// session, its callbacks told, its history so far kept.
+    private func fail(_ member: FitMember, _ error: Error) {
+        member.active = false
+        if member.compiled.session !== session {
+            try? session.copyVariables(fromTrial: member.trial, to: member.compiled.session, trial: 0)
+        }
+        member.model.lastHistory = member.training.history
+        for callback in member.callbacks { callback.onTrainError(error, member.training) }
+        member.outcome = .failure(error)
     }
 }

@@ -84,23 +84,23 @@ struct MetricTotals {
         rows = 0
     }
 
-    /// Adds a batch of `count` rows whose fetches start at index 0 of `executable`.
-    mutating func add(_ executable: Executable, rows count: Int) throws {
+    /// Adds a batch of `count` rows whose fetches start at index 0 of `executable` (trial `trial`'s).
+    mutating func add(_ executable: Executable, rows count: Int, trial: Int = 0) throws {
         rows += count
         if meansOnly {
             // The common case (loss, accuracy …): slot k is fetch k.
-            for k in sums.indices { sums[k] += try executable.scalar(k) * Double(count) }
+            for k in sums.indices { sums[k] += try executable.scalar(k, trial: trial) * Double(count) }
             return
         }
         var fetch = 0
         for slot in slots {
             switch slot {
             case .mean(let sum):
-                sums[sum] += try executable.scalar(fetch) * Double(count)
+                sums[sum] += try executable.scalar(fetch, trial: trial) * Double(count)
                 fetch += 1
             case .confusion(_, let base, let thresholds):
                 // True positives, false positives (a value per threshold), positives, negatives.
-                try executable.withOutputs(fetch..<(fetch + 4)) { i, values in
+                try executable.withOutputs(fetch..<(fetch + 4), trial: trial) { i, values in
                     let offset = base + [0, thresholds, 2 * thresholds, 2 * thresholds + 1][i - fetch]
                     for j in values.indices { sums[offset + j] += Double(values[j]) }
                 }

@@ -44,12 +44,12 @@ extension KernelFactory {
         let gamma = config.scale ? o.input(4) : nil
         let reluOutput = reluMask ? o.input(o.inputs.count - 1) : nil
         let dx = o.output, dgamma = dx + rows * features, dbeta = dgamma + features
-        let scratch = allocate(5 * features)
         let epsilon = T(config.epsilon)
+        let masked = allocate(reluMask ? rows * features : 0), factors = allocate(3 * features)
         return Made(summary: "\(kind.rawValue) \(rows)x\(features)", body: {
             BatchNormKernels.trainingBackward(dy: dy, x: x, rows: rows, features: features, epsilon: epsilon, mean: mean,
                                               variance: variance, gamma: gamma, reluOutput: reluOutput,
-                                              dx: dx, dgamma: dgamma, dbeta: dbeta, scratch: scratch)
+                                              dx: dx, dgamma: dgamma, dbeta: dbeta, masked: masked, factors: factors)
         })
     }
 

@@ -34,9 +34,7 @@ extension KernelFactory {
         if let activation { parts.append(activation.label) }
         return Made(summary: parts.joined(separator: " + "), body: {
             if n > 1 && !ta && !tb && Gemm.isSmall(m: m, n: n, k: k) && (activation == nil || activation == .relu) {
-                for i in 0..<m {
-                    Gemm.epilogueRow(i, n: n, k: k, a: a, b: b, bias: bias, relu: activation != nil, row: output + i * n)
-                }
+                Gemm.epilogue(m: m, n: n, k: k, a: a, b: b, bias: bias, relu: activation != nil, output: output)
                 return
             }
             if n > 1 && Gemm.isSmall(m: m, n: n, k: k) {

@@ -41,14 +41,8 @@ struct KernelFactory<T: TensorScalar> {
             return gemmAccumulate(accumulate, operands)
         case .gemmEpilogue(let epilogue):
             return gemmEpilogue(epilogue, operands)
-        case .unary(let op):
-            return elementwise(ElementwiseProgram(instructions: [.input(0), .unary(op, 0)], inputCount: 1), operands)
-        case .binary(let op):
-            return elementwise(ElementwiseProgram(instructions: [.input(0), .input(1), .binary(op, 0, 1)], inputCount: 2), operands)
-        case .fusedElementwise(let program):
-            return elementwise(program, operands)
-        case .broadcast:
-            return elementwise(ElementwiseProgram(instructions: [.input(0)], inputCount: 1), operands)
+        case .unary, .binary, .fusedElementwise, .broadcast:
+            return elementwise(node.op.elementwiseProgram ?? ElementwiseProgram(instructions: [.input(0)], inputCount: 1), operands)
         case .softmax(let axis):
             return softmax(log: false, axis: axis, operands)
         case .logSoftmax(let axis):
@@ -72,6 +66,27 @@ struct KernelFactory<T: TensorScalar> {
         case .lossGradient(let kind):
             return lossGradient(kind, operands)
         }
+    }
+
+    /// The elementwise kernel of `trials` copies at once, as one tensor with a leading trial axis,
+    /// when every operand's copies lie side by side (`trialStride` equal to its element count) or
+    /// are shared (`trialStride` 0); `nil` otherwise (the caller then loops over the trials).
+    func elementwiseOverTrials(_ program: ElementwiseProgram, name: String, trials: Int,
+                               inputs: [(pointer: UnsafeMutablePointer<T>, trialStride: Int)], inputShapes: [[Int]],
+                               output: (pointer: UnsafeMutablePointer<T>, trialStride: Int), outputShape: [Int]) -> Made? {
+        let outputCount = outputShape.reduce(1, *)
+        guard output.trialStride == outputCount else { return nil }
+        var shapes: [[Int]] = []
+        for (input, shape) in zip(inputs, inputShapes) {
+            let count = shape.reduce(1, *)
+            guard input.trialStride == 0 || input.trialStride == count else { return nil }
+            let padded = [Int](repeating: 1, count: outputShape.count - shape.count) + shape
+            shapes.append([input.trialStride == 0 ? 1 : trials] + padded)
+        }
+        let operands = Operands(name: name, inputs: inputs.map(\.pointer), inputShapes: shapes, output: output.pointer,
+                                outputShapes: [[trials] + outputShape])
+        let made = elementwise(program, operands)
+        return Made(summary: "\(made.summary) (\(trials) trials)", body: made.body, release: made.release)
     }
 
     private func elementwise(_ program: ElementwiseProgram, _ o: Operands) -> Made {

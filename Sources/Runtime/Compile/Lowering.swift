@@ -1,6 +1,7 @@
 import Graph
 
-/// Where the session keeps a variable: a buffer of its element count, by variable name.
+/// Where the session keeps a variable: a buffer of its element count per trial (trial `t`'s copy
+/// `t × count` elements after the first), by variable name.
 protocol VariableStorage<Scalar>: AnyObject {
     associatedtype Scalar: TensorScalar
     func pointer(forVariable name: String) -> UnsafeMutablePointer<Scalar>?
@@ -8,6 +9,13 @@ protocol VariableStorage<Scalar>: AnyObject {
 
 /// Lowers a (passed) graph to a `Program` for one batch size: resolves every node to a location,
 /// plans the arena, and makes one kernel per computing node, in graph order with all assigns last.
+///
+/// With `trials` K > 1 the program trains K copies of the graph at once (vectorized trials): every
+/// variable, fed value and intermediate value has K copies side by side (trial `t`'s `t × size`
+/// elements after trial 0's; constants are shared). An elementwise kernel whose operands are all
+/// laid out so runs once over the K copies as one tensor with a leading trial axis; every other
+/// kernel runs its K instances in a loop inside one kernel. Each trial's arithmetic is exactly
+/// what the program computes for it alone, so its values are bit for bit the same.
 struct Lowering<T: TensorScalar> {
     let graph: Graph
     /// The nodes the caller reads after a run, in order.
@@ -18,11 +26,20 @@ struct Lowering<T: TensorScalar> {
     let planMemory: Bool
     let variables: any VariableStorage<T>
     let state: RunState
+    /// Copies of the graph trained together (1: the plain program).
+    let trials: Int
 
-    /// Where a node's value lives.
+    init(graph: Graph, roots: [NodeID], placeholderBuffer: @escaping (Node) throws -> UnsafeMutablePointer<T>, batchSize: Int,
+         planMemory: Bool, variables: any VariableStorage<T>, state: RunState, trials: Int = 1) {
+        (self.graph, self.roots, self.placeholderBuffer, self.batchSize) = (graph, roots, placeholderBuffer, batchSize)
+        (self.planMemory, self.variables, self.state, self.trials) = (planMemory, variables, state, trials)
+    }
+
+    /// Where a node's value lives: trial 0's copy, and the elements from one trial's copy to the
+    /// next (0 for constants, shared by all trials).
     private enum Location {
         case arena(value: Int, offset: Int)
-        case external(UnsafeMutablePointer<T>)
+        case external(UnsafeMutablePointer<T>, trialStride: Int)
         /// A node that does not run (no root needs it): never read.
         case unplaced
     }
@@ -40,6 +57,8 @@ struct Lowering<T: TensorScalar> {
         /// The value of each node, by node index (-1 for nodes without one).
         var valueOf: [Int]
         var plan: MemoryPlanner.Plan
+        /// Elements of one trial's copy of each value (its block holds `trials` copies).
+        var valueSizes: [Int]
     }
 
     func lower() throws -> Program<T> {
@@ -52,19 +71,38 @@ struct Lowering<T: TensorScalar> {
         let buffers = OwnedBuffers<T>()
         let arena = buffers.allocate(layout.plan.arenaSize)
         let location = try locate(needed, layout: layout, inPlace: inPlace, shapes: shapes, buffers: buffers)
-        func pointer(_ id: NodeID) -> UnsafeMutablePointer<T> {
-            switch location[id.index] {
-            case .arena(let v, let offset): return arena + layout.plan.offsets[v] + offset
-            case .external(let p): return p
-            case .unplaced: preconditionFailure("internal invariant: \(graph[id].name) is read but was not placed")
-            }
-        }
-        var (kernels, releases) = try computingKernels(schedule.computing, shapes: shapes, pointer: pointer, buffers: buffers)
-        if let assigns = assignKernel(schedule.assigns, inPlace: inPlace, layout: layout, shapes: shapes, pointer: pointer, buffers: buffers) {
+        let places = Places(location: location, arena: arena, offsets: layout.plan.offsets, valueSizes: layout.valueSizes, graph: graph)
+        var (kernels, releases) = try computingKernels(schedule.computing, shapes: shapes, places: places, buffers: buffers)
+        if let assigns = assignKernel(schedule.assigns, inPlace: inPlace, layout: layout, shapes: shapes, places: places, buffers: buffers) {
             kernels.append(assigns)
         }
         return program(kernels: kernels, releases: releases, needed: needed, shapes: shapes, plan: layout.plan,
-                       pointer: pointer, buffers: buffers)
+                       places: places, buffers: buffers)
+    }
+
+    /// Resolved locations: a node's buffer for a trial, and how far apart its trials' copies are.
+    private struct Places {
+        let location: [Location]
+        let arena: UnsafeMutablePointer<T>
+        let offsets: [Int]
+        let valueSizes: [Int]
+        let graph: Graph
+
+        func pointer(_ id: NodeID, trial: Int = 0) -> UnsafeMutablePointer<T> {
+            switch location[id.index] {
+            case .arena(let v, let offset): return arena + offsets[v] + offset + trial * valueSizes[v]
+            case .external(let p, let stride): return p + trial * stride
+            case .unplaced: preconditionFailure("internal invariant: \(graph[id].name) is read but was not placed")
+            }
+        }
+
+        func trialStride(_ id: NodeID) -> Int {
+            switch location[id.index] {
+            case .arena(let v, _): return valueSizes[v]
+            case .external(_, let stride): return stride
+            case .unplaced: return 0
+            }
+        }
     }
 
     /// Only what the roots need runs, whatever passes ran before.
@@ -119,7 +157,7 @@ struct Lowering<T: TensorScalar> {
             let p = schedule.position[node.id.index]
             valueOf[node.id.index] = values.count
             let size = shapes[node.id.index].reduce(0) { $0 + $1.reduce(1, *) }
-            values.append(MemoryPlanner.Value(size: size, definedAt: p, lastUse: p, inPlaceCandidates: []))
+            values.append(MemoryPlanner.Value(size: size * trials, definedAt: p, lastUse: p, inPlaceCandidates: []))
         }
         for node in schedule.computing {
             for input in node.inputs {
@@ -129,7 +167,7 @@ struct Lowering<T: TensorScalar> {
                 let outputShape = shapes[node.id.index][0]
                 values[valueOf[node.id.index]].inPlaceCandidates = node.inputs.compactMap { input in
                     guard let v = rootValue(input, valueOf), aliasOffset(input, shapes: shapes) == 0,
-                          shapes[input.index][0] == outputShape, values[v].size == outputShape.reduce(1, *) else { return nil }
+                          shapes[input.index][0] == outputShape, values[v].size == outputShape.reduce(1, *) * trials else { return nil }
                     return v
                 }
             }
@@ -137,7 +175,7 @@ struct Lowering<T: TensorScalar> {
         for id in schedule.assigns.map({ $0.inputs[1] }) + roots {
             if let v = rootValue(id, valueOf) { values[v].lastUse = Int.max }
         }
-        return ArenaLayout(valueOf: valueOf, plan: MemoryPlanner.plan(values, enabled: planMemory))
+        return ArenaLayout(valueOf: valueOf, plan: MemoryPlanner.plan(values, enabled: planMemory), valueSizes: values.map { $0.size / trials })
     }
 
     /// Where each needed node's value lives: fed and variable buffers, the constant pool, the
@@ -155,19 +193,19 @@ struct Lowering<T: TensorScalar> {
                        buffers: OwnedBuffers<T>) throws -> Location {
         switch node.op {
         case .placeholder:
-            return .external(try placeholderBuffer(node))
+            return .external(try placeholderBuffer(node), trialStride: shapes[node.id.index][0].reduce(1, *))
         case .variable:
-            return .external(try variablePointer(node.name))
+            return .external(try variablePointer(node.name), trialStride: shapes[node.id.index][0].reduce(1, *))
         case .constant(let value):
             let buffer = buffers.allocate(value.values.count)
             for (k, v) in value.values.enumerated() { buffer[k] = T(v) }
-            return .external(buffer)
+            return .external(buffer, trialStride: 0)
         case .output(let k):
             let source = node.inputs[0].index
             let offset = shapes[source][0..<k].reduce(0) { $0 + $1.reduce(1, *) }
             switch location[source] {
             case .arena(let v, let o): return .arena(value: v, offset: o + offset)
-            case .external(let p): return .external(p + offset)
+            case .external(let p, let stride): return .external(p + offset, trialStride: stride)
             case .unplaced: return .unplaced
             }
         case .assign, .reshape, .stopGradient:
@@ -175,7 +213,9 @@ struct Lowering<T: TensorScalar> {
         case .matmul, .unary, .binary, .softmax, .logSoftmax, .reduce, .transpose, .broadcast, .batchNormTraining,
              .batchNormInference, .batchNormTrainingGradient, .loss, .lossGradient, .fusedElementwise, .gemmEpilogue,
              .gemmAccumulate, .batchNormTrainingFused, .batchNormTrainingGradientFused:
-            if let variable = inPlace[node.id] { return .external(try variablePointer(graph[variable].name)) }
+            if let variable = inPlace[node.id] {
+                return .external(try variablePointer(graph[variable].name), trialStride: shapes[variable.index][0].reduce(1, *))
+            }
             return .arena(value: layout.valueOf[node.id.index], offset: 0)
         }
     }
@@ -188,16 +228,34 @@ struct Lowering<T: TensorScalar> {
     }
 
     /// One kernel per computing node, in schedule order.
-    private func computingKernels(_ computing: [Node], shapes: [[[Int]]], pointer: (NodeID) -> UnsafeMutablePointer<T>,
+    private func computingKernels(_ computing: [Node], shapes: [[[Int]]], places: Places,
                                   buffers: OwnedBuffers<T>) throws -> ([Program<T>.Kernel], [() -> Void]) {
         var kernels: [Program<T>.Kernel] = []
         var releases: [() -> Void] = []
         let factory = KernelFactory<T>(state: state, allocate: buffers.allocate)
         for node in computing {
-            let made = try factory.kernel(for: node, inputs: node.inputs.map(pointer), inputShapes: node.inputs.map { shapes[$0.index][0] },
-                                          output: pointer(node.id), outputShapes: shapes[node.id.index])
-            kernels.append(Program<T>.Kernel(name: node.name, summary: made.summary, body: made.body))
-            if let release = made.release { releases.append(release) }
+            let inputShapes = node.inputs.map { shapes[$0.index][0] }
+            if trials > 1, let program = node.op.elementwiseProgram, !program.isRandom,
+               let made = factory.elementwiseOverTrials(program, name: node.name, trials: trials,
+                                                        inputs: node.inputs.map { (places.pointer($0), places.trialStride($0)) }, inputShapes: inputShapes,
+                                                        output: (places.pointer(node.id), places.trialStride(node.id)), outputShape: shapes[node.id.index][0]) {
+                kernels.append(Program<T>.Kernel(name: node.name, summary: made.summary, body: made.body))
+                continue
+            }
+            var instances: [KernelFactory<T>.Made] = []
+            for trial in 0..<trials {
+                instances.append(try factory.kernel(for: node, inputs: node.inputs.map { places.pointer($0, trial: trial) }, inputShapes: inputShapes,
+                                                    output: places.pointer(node.id, trial: trial), outputShapes: shapes[node.id.index]))
+            }
+            releases.append(contentsOf: instances.compactMap(\.release))
+            if instances.count == 1 {
+                kernels.append(Program<T>.Kernel(name: node.name, summary: instances[0].summary, body: instances[0].body))
+            } else {
+                let bodies = instances.map(\.body)
+                kernels.append(Program<T>.Kernel(name: node.name, summary: "\(instances[0].summary) × \(trials) trials", body: {
+                    for body in bodies { try body() }
+                }))
+            }
         }
         return (kernels, releases)
     }
@@ -205,19 +263,21 @@ struct Lowering<T: TensorScalar> {
     /// The assign phase, after every computing kernel: values that live in variable storage are
     /// copied aside first, so that assigns that read each other's variables (a swap) see the old values.
     private func assignKernel(_ assigns: [Node], inPlace: [NodeID: NodeID], layout: ArenaLayout, shapes: [[[Int]]],
-                              pointer: (NodeID) -> UnsafeMutablePointer<T>, buffers: OwnedBuffers<T>) -> Program<T>.Kernel? {
+                              places: Places, buffers: OwnedBuffers<T>) -> Program<T>.Kernel? {
         typealias Copy = (from: UnsafeMutablePointer<T>, to: UnsafeMutablePointer<T>, count: Int)
         var copiesAside: [Copy] = []
         var assignCopies: [Copy] = []
         for a in assigns where inPlace[a.inputs[1]] == nil {
             let count = shapes[a.id.index][0].reduce(1, *)
-            var source = pointer(a.inputs[1])
-            if rootValue(a.inputs[1], layout.valueOf) == nil {
-                let temporary = buffers.allocate(count)
-                copiesAside.append((source, temporary, count))
-                source = temporary
+            for trial in 0..<trials {
+                var source = places.pointer(a.inputs[1], trial: trial)
+                if rootValue(a.inputs[1], layout.valueOf) == nil {
+                    let temporary = buffers.allocate(count)
+                    copiesAside.append((source, temporary, count))
+                    source = temporary
+                }
+                assignCopies.append((source, places.pointer(a.inputs[0], trial: trial), count))
             }
-            assignCopies.append((source, pointer(a.inputs[0]), count))
         }
         guard !assignCopies.isEmpty else { return nil }
         let allCopies = copiesAside + assignCopies
@@ -227,14 +287,14 @@ struct Lowering<T: TensorScalar> {
     }
 
     private func program(kernels: [Program<T>.Kernel], releases: [() -> Void], needed: [Bool], shapes: [[[Int]]],
-                         plan: MemoryPlanner.Plan, pointer: (NodeID) -> UnsafeMutablePointer<T>, buffers: OwnedBuffers<T>) -> Program<T> {
-        let outputs = roots.map { Program<T>.Output(pointer: pointer($0), shape: shapes[$0.index][0]) }
+                         plan: MemoryPlanner.Plan, places: Places, buffers: OwnedBuffers<T>) -> Program<T> {
+        let outputs = roots.map { Program<T>.Output(pointer: places.pointer($0), shape: shapes[$0.index][0], trialStride: places.trialStride($0)) }
         let size = MemoryLayout<T>.stride
         let statistics = CompileStatistics(kernelCount: kernels.count, arenaBytes: plan.arenaSize * size,
                                            unplannedBytes: plan.unplannedSize * size, inPlaceCount: plan.inPlaceCount,
                                            kernelSummaries: kernels.map { "\($0.name): \($0.summary)" })
         let placeholders = graph.nodes.filter { needed[$0.id.index] && $0.op.kind == .placeholder }.map(\.id)
-        return Program(batchSize: batchSize, kernels: kernels, outputs: outputs, placeholders: placeholders, statistics: statistics,
+        return Program(batchSize: batchSize, trials: trials, kernels: kernels, outputs: outputs, placeholders: placeholders, statistics: statistics,
                        ownedBuffers: buffers.owned, releases: releases)
     }
 

@@ -26,21 +26,29 @@ final class Program<T: TensorScalar> {
         let body: () throws -> Void
     }
 
-    /// A value the caller can read after a run: where it is and its concrete shape.
+    /// A value the caller can read after a run: where it is (trial 0's copy) and its concrete shape.
     struct Output {
         let pointer: UnsafeMutablePointer<T>
         let shape: [Int]
         /// The element count, computed once (read on every fetch).
         let count: Int
+        /// Elements from one trial's copy to the next (0: shared by all trials).
+        let trialStride: Int
 
-        init(pointer: UnsafeMutablePointer<T>, shape: [Int]) {
+        init(pointer: UnsafeMutablePointer<T>, shape: [Int], trialStride: Int = 0) {
             self.pointer = pointer
             self.shape = shape
+            self.trialStride = trialStride
             count = shape.reduce(1, *)
         }
+
+        /// Trial `trial`'s copy.
+        @inline(__always) func pointer(trial: Int) -> UnsafeMutablePointer<T> { pointer + trial * trialStride }
     }
 
     let batchSize: Int
+    /// Copies of the graph trained together (see `Lowering`).
+    let trials: Int
     let kernels: [Kernel]
     /// The kernel bodies, boxed once, referenced without retain/release in `run()`.
     private let boxes: [KernelBox]
@@ -52,9 +60,10 @@ final class Program<T: TensorScalar> {
     private let ownedBuffers: [UnsafeMutableRawPointer]
     private let releases: [() -> Void]
 
-    init(batchSize: Int, kernels: [Kernel], outputs: [Output], placeholders: [NodeID], statistics: CompileStatistics,
+    init(batchSize: Int, trials: Int = 1, kernels: [Kernel], outputs: [Output], placeholders: [NodeID], statistics: CompileStatistics,
          ownedBuffers: [UnsafeMutableRawPointer], releases: [() -> Void]) {
         self.batchSize = batchSize
+        self.trials = trials
         self.kernels = kernels
         self.boxes = kernels.map { KernelBox($0.body) }
         self.bodies = .allocate(capacity: kernels.count)

@@ -70,37 +70,41 @@ public final class Executable {
         return slotOf[placeholder.index]
     }
 
-    /// Feeds a placeholder from `Float` values (row-major; the batch size is the number of rows).
-    public func feed(_ placeholder: NodeID, _ values: UnsafeBufferPointer<Float>) throws {
+    /// Feeds a placeholder from `Float` values (row-major; the batch size is the number of rows),
+    /// for trial `trial` of a session running several (every trial of a run takes the same number of rows).
+    public func feed(_ placeholder: NodeID, _ values: UnsafeBufferPointer<Float>, trial: Int = 0) throws {
         let slot = try slot(placeholder)
         switch engine {
         case .float32(let e):
-            try e.feed(slot: slot, count: values.count) { $0.update(from: values.baseAddress!, count: values.count) }
+            try e.feed(slot: slot, count: values.count, trial: trial) { for i in 0..<values.count { $0[i] = values[i] } }
         case .float64(let e):
-            try e.feed(slot: slot, count: values.count) { for i in 0..<values.count { $0[i] = Double(values[i]) } }
+            try e.feed(slot: slot, count: values.count, trial: trial) { for i in 0..<values.count { $0[i] = Double(values[i]) } }
         }
     }
 
-    /// Feeds a placeholder from `Double` values.
-    public func feed(_ placeholder: NodeID, _ values: UnsafeBufferPointer<Double>) throws {
+    /// Feeds a placeholder from `Double` values (for trial `trial`).
+    public func feed(_ placeholder: NodeID, _ values: UnsafeBufferPointer<Double>, trial: Int = 0) throws {
         let slot = try slot(placeholder)
         switch engine {
         case .float32(let e):
-            try e.feed(slot: slot, count: values.count) { for i in 0..<values.count { $0[i] = Float(values[i]) } }
+            try e.feed(slot: slot, count: values.count, trial: trial) { for i in 0..<values.count { $0[i] = Float(values[i]) } }
         case .float64(let e):
-            try e.feed(slot: slot, count: values.count) { $0.update(from: values.baseAddress!, count: values.count) }
+            try e.feed(slot: slot, count: values.count, trial: trial) { for i in 0..<values.count { $0[i] = values[i] } }
         }
     }
 
-    /// Feeds a placeholder from an array of `Float`.
-    public func feed(_ placeholder: NodeID, _ values: [Float]) throws {
-        try values.withUnsafeBufferPointer { try feed(placeholder, $0) }
+    /// Feeds a placeholder from an array of `Float` (for trial `trial`).
+    public func feed(_ placeholder: NodeID, _ values: [Float], trial: Int = 0) throws {
+        try values.withUnsafeBufferPointer { try feed(placeholder, $0, trial: trial) }
     }
 
-    /// Feeds a placeholder from an array of `Double`.
-    public func feed(_ placeholder: NodeID, _ values: [Double]) throws {
-        try values.withUnsafeBufferPointer { try feed(placeholder, $0) }
+    /// Feeds a placeholder from an array of `Double` (for trial `trial`).
+    public func feed(_ placeholder: NodeID, _ values: [Double], trial: Int = 0) throws {
+        try values.withUnsafeBufferPointer { try feed(placeholder, $0, trial: trial) }
     }
+
+    /// Trials run together (the session's `trials`).
+    public var trials: Int { session.trials }
 
     /// Runs the program for the fed batch size: fetched values become readable, assigns take effect,
     /// and the session's step counter (which seeds dropout and noise) advances by one.
@@ -123,70 +127,76 @@ public final class Executable {
     /// The number of fetched values.
     public var outputCount: Int { fetches.count }
 
-    /// The first element of fetch `index` after the last run (e.g. a scalar loss), as `Double`.
-    /// Throws when `index` is not a fetch, the executable has not run, or the value is empty.
-    public func scalar(_ index: Int) throws -> Double {
+    /// The first element of fetch `index` (in trial `trial`) after the last run (e.g. a scalar
+    /// loss), as `Double`. Throws when `index` is not a fetch, the trial is not one of the
+    /// session's, the executable has not run, or the value is empty.
+    public func scalar(_ index: Int, trial: Int = 0) throws -> Double {
         switch engine {
-        case .float32(let e): return Double(try Self.first(index, of: e.last))
-        case .float64(let e): return try Self.first(index, of: e.last)
+        case .float32(let e): return Double(try Self.first(index, trial: trial, of: e.last))
+        case .float64(let e): return try Self.first(index, trial: trial, of: e.last)
         }
     }
 
     /// The first element of fetch `index` of the last run (checked, without copying the output's shape).
-    private static func first<T>(_ index: Int, of program: Program<T>?) throws -> T {
+    private static func first<T>(_ index: Int, trial: Int, of program: Program<T>?) throws -> T {
+        guard let program else { throw RuntimeError.invalidFetch("run() has not completed yet") }
+        let out = try output(index, trial: trial, of: program)
+        guard out.count > 0 else {
+            throw RuntimeError.invalidFetch("fetch \(index) is empty (shape \(out.shape)); it has no first element")
+        }
+        return out.pointer(trial: trial)[0]
+    }
+
+    private static func output<T>(_ index: Int, trial: Int, of program: Program<T>?) throws -> Program<T>.Output {
         guard let program else { throw RuntimeError.invalidFetch("run() has not completed yet") }
         guard program.outputs.indices.contains(index) else {
             throw RuntimeError.invalidFetch("fetch \(index) asked for, but the executable has \(program.outputs.count) (0..<\(program.outputs.count))")
         }
-        guard program.outputs[index].count > 0 else {
-            throw RuntimeError.invalidFetch("fetch \(index) is empty (shape \(program.outputs[index].shape)); it has no first element")
+        guard trial >= 0, trial < program.trials else {
+            throw RuntimeError.invalidFetch("trial \(trial) asked for, but the session runs \(program.trials) trial(s) (0..<\(program.trials))")
         }
-        return program.outputs[index].pointer[0]
+        return program.outputs[index]
     }
 
-    private static func output<T>(_ index: Int, of outputs: [T]?) throws -> T {
-        guard let outputs else { throw RuntimeError.invalidFetch("run() has not completed yet") }
-        guard outputs.indices.contains(index) else {
-            throw RuntimeError.invalidFetch("fetch \(index) asked for, but the executable has \(outputs.count) (0..<\(outputs.count))")
-        }
-        return outputs[index]
-    }
-
-    /// Fetch `index` after the last run as a `Tensor` (allocates).
-    public func output(_ index: Int) throws -> Tensor {
+    /// Fetch `index` (in trial `trial`) after the last run as a `Tensor` (allocates).
+    public func output(_ index: Int, trial: Int = 0) throws -> Tensor {
         switch engine {
         case .float32(let e):
-            let out = try Self.output(index, of: e.last?.outputs)
-            return Tensor(uncheckedShape: out.shape, scalars: (0..<out.count).map { Double(out.pointer[$0]) })
+            let out = try Self.output(index, trial: trial, of: e.last), p = out.pointer(trial: trial)
+            return Tensor(uncheckedShape: out.shape, scalars: (0..<out.count).map { Double(p[$0]) })
         case .float64(let e):
-            let out = try Self.output(index, of: e.last?.outputs)
-            return Tensor(uncheckedShape: out.shape, scalars: Array(UnsafeBufferPointer(start: out.pointer, count: out.count)))
+            let out = try Self.output(index, trial: trial, of: e.last)
+            return Tensor(uncheckedShape: out.shape, scalars: Array(UnsafeBufferPointer(start: out.pointer(trial: trial), count: out.count)))
         }
     }
 
-    /// Reads fetch `index` of a `float32` graph without copying (valid until the next run).
-    public func withOutput<R>(_ index: Int, _ body: (UnsafeBufferPointer<Float>, [Int]) throws -> R) throws -> R {
+    /// Reads fetch `index` (in trial `trial`) of a `float32` graph without copying (valid until the next run).
+    public func withOutput<R>(_ index: Int, trial: Int = 0, _ body: (UnsafeBufferPointer<Float>, [Int]) throws -> R) throws -> R {
         guard case .float32(let e) = engine else { throw RuntimeError.dtypeMismatch("the graph computes in float64; read it with withOutput(_:_:) taking Double") }
-        let out = try Self.output(index, of: e.last?.outputs)
-        return try body(UnsafeBufferPointer(start: out.pointer, count: out.count), out.shape)
+        let out = try Self.output(index, trial: trial, of: e.last)
+        return try body(UnsafeBufferPointer(start: out.pointer(trial: trial), count: out.count), out.shape)
     }
 
-    /// Reads fetches `indices` of a `float32` graph without copying, in order: `body(i, values)`
-    /// for each fetch `i` (one lookup for all, for reading many every epoch).
-    public func withOutputs(_ indices: Range<Int>, _ body: (Int, UnsafeBufferPointer<Float>) throws -> Void) throws {
+    /// Reads fetches `indices` (in trial `trial`) of a `float32` graph without copying, in order:
+    /// `body(i, values)` for each fetch `i` (one lookup for all, for reading many every epoch).
+    public func withOutputs(_ indices: Range<Int>, trial: Int = 0, _ body: (Int, UnsafeBufferPointer<Float>) throws -> Void) throws {
         guard case .float32(let e) = engine else { throw RuntimeError.dtypeMismatch("the graph computes in float64; read it with withOutput(_:_:) taking Double") }
-        guard let outputs = e.last?.outputs else { throw RuntimeError.invalidFetch("run() has not completed yet") }
+        guard let program = e.last else { throw RuntimeError.invalidFetch("run() has not completed yet") }
+        let outputs = program.outputs
         guard indices.lowerBound >= 0, indices.upperBound <= outputs.count else {
             throw RuntimeError.invalidFetch("fetches \(indices) asked for, but the executable has \(outputs.count)")
         }
-        for i in indices { try body(i, UnsafeBufferPointer(start: outputs[i].pointer, count: outputs[i].count)) }
+        guard trial >= 0, trial < program.trials else {
+            throw RuntimeError.invalidFetch("trial \(trial) asked for, but the session runs \(program.trials) trial(s) (0..<\(program.trials))")
+        }
+        for i in indices { try body(i, UnsafeBufferPointer(start: outputs[i].pointer(trial: trial), count: outputs[i].count)) }
     }
 
-    /// Reads fetch `index` of a `float64` graph without copying (valid until the next run).
-    public func withOutput<R>(_ index: Int, _ body: (UnsafeBufferPointer<Double>, [Int]) throws -> R) throws -> R {
+    /// Reads fetch `index` (in trial `trial`) of a `float64` graph without copying (valid until the next run).
+    public func withOutput<R>(_ index: Int, trial: Int = 0, _ body: (UnsafeBufferPointer<Double>, [Int]) throws -> R) throws -> R {
         guard case .float64(let e) = engine else { throw RuntimeError.dtypeMismatch("the graph computes in float32; read it with withOutput(_:_:) taking Float") }
-        let out = try Self.output(index, of: e.last?.outputs)
-        return try body(UnsafeBufferPointer(start: out.pointer, count: out.count), out.shape)
+        let out = try Self.output(index, trial: trial, of: e.last)
+        return try body(UnsafeBufferPointer(start: out.pointer(trial: trial), count: out.count), out.shape)
     }
 
     /// The batch sizes a program has been compiled for (plans are cached by input shape).

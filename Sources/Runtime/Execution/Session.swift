@@ -20,18 +20,37 @@ public final class Session {
         case float64(VariableStore<Double>)
     }
 
-    /// Verifies `graph` and creates storage for its variables.
-    public init(graph: Graph, options: CompileOptions = .all) throws {
+    /// Copies of the graph this session runs together (vectorized trials): each has its own
+    /// variables and feeds, and every executable runs all of them in one program (see `Lowering`).
+    public let trials: Int
+
+    /// Verifies `graph` and creates storage for its variables: `trials` copies of each (every copy
+    /// starting from the graph's initial values), 1 by default.
+    public init(graph: Graph, options: CompileOptions = .all, trials: Int = 1) throws {
         do {
             try graph.verify()
         } catch let error as GraphError {
             throw RuntimeError.graph(error)
         }
+        guard (1...Self.maximumTrials).contains(trials) else {
+            throw RuntimeError.invalidFeed("a session runs 1 to \(Self.maximumTrials) trials together, not \(trials)")
+        }
         self.graph = graph
         self.options = options
+        self.trials = trials
         switch graph.dtype {
-        case .float32: storage = .float32(VariableStore(graph: graph))
-        case .float64: storage = .float64(VariableStore(graph: graph))
+        case .float32: storage = .float32(VariableStore(graph: graph, trials: trials))
+        case .float64: storage = .float64(VariableStore(graph: graph, trials: trials))
+        }
+    }
+
+    /// The most trials one session runs together.
+    public static let maximumTrials = 4096
+
+    /// Checks a trial index (an error naming the range otherwise).
+    func checkTrial(_ trial: Int) throws {
+        guard (0..<trials).contains(trial) else {
+            throw RuntimeError.invalidFeed("trial \(trial) asked for, but the session runs \(trials) trial(s) (0..<\(trials))")
         }
     }
 
@@ -74,74 +93,108 @@ public final class Session {
         }
     }
 
-    /// The current value of a variable.
-    public func value(of variable: NodeID) throws -> Tensor {
-        let node = try variableNode(variable)
+    /// The current value of a variable (in trial `trial`).
+    public func value(of variable: NodeID, trial: Int = 0) throws -> Tensor {
+        let node = try variableNode(variable, trial: trial)
         switch storage {
         case .float32(let store):
-            let entry = store.entries[node.name]!
-            return Tensor(uncheckedShape: entry.shape, scalars: (0..<entry.count).map { Double(entry.pointer[$0]) })
+            let entry = try Self.entry(store, node), p = entry.pointer(trial: trial)
+            return Tensor(uncheckedShape: entry.shape, scalars: (0..<entry.count).map { Double(p[$0]) })
         case .float64(let store):
-            let entry = store.entries[node.name]!
-            return Tensor(uncheckedShape: entry.shape, scalars: Array(UnsafeBufferPointer(start: entry.pointer, count: entry.count)))
+            let entry = try Self.entry(store, node)
+            return Tensor(uncheckedShape: entry.shape, scalars: Array(UnsafeBufferPointer(start: entry.pointer(trial: trial), count: entry.count)))
         }
     }
 
-    /// The current values of a variable as `Float`s (converted from a Float64 session), row-major,
-    /// without going through a `Tensor`.
-    public func floatValues(of variable: NodeID) throws -> [Float] {
-        try view(of: variable).copiedFloats
+    /// The current values of a variable (in trial `trial`) as `Float`s (converted from a Float64
+    /// session), row-major, without going through a `Tensor`.
+    public func floatValues(of variable: NodeID, trial: Int = 0) throws -> [Float] {
+        try view(of: variable, trial: trial).copiedFloats
     }
 
-    /// A view of a variable's values, looked up once: the cheap way to read the same variables
-    /// again and again (logging weights every epoch). It keeps the session's storage alive.
-    public func view(of variable: NodeID) throws -> VariableView {
-        let node = try variableNode(variable)
+    /// A view of a variable's values (in trial `trial`), looked up once: the cheap way to read the
+    /// same variables again and again (logging weights every epoch). It keeps the session's storage alive.
+    public func view(of variable: NodeID, trial: Int = 0) throws -> VariableView {
+        let node = try variableNode(variable, trial: trial)
         switch storage {
         case .float32(let store):
-            let entry = store.entries[node.name]!
-            return VariableView(owner: store, floats: UnsafePointer(entry.pointer), doubles: nil, count: entry.count)
+            let entry = try Self.entry(store, node)
+            return VariableView(owner: store, floats: UnsafePointer(entry.pointer(trial: trial)), doubles: nil, count: entry.count)
         case .float64(let store):
-            let entry = store.entries[node.name]!
-            return VariableView(owner: store, floats: nil, doubles: UnsafePointer(entry.pointer), count: entry.count)
+            let entry = try Self.entry(store, node)
+            return VariableView(owner: store, floats: nil, doubles: UnsafePointer(entry.pointer(trial: trial)), count: entry.count)
         }
     }
 
-    /// Overwrites a variable (the tensor must have the variable's shape).
-    public func setValue(_ tensor: Tensor, of variable: NodeID) throws {
-        let node = try variableNode(variable)
+    /// Overwrites a variable in trial `trial` (the tensor must have the variable's shape).
+    public func setValue(_ tensor: Tensor, of variable: NodeID, trial: Int = 0) throws {
+        let node = try variableNode(variable, trial: trial)
         guard tensor.shape == node.shape.dims else {
             throw RuntimeError.invalidFeed("variable \"\(node.name)\" has shape \(node.shape) but the value has shape \(tensor.shape)")
         }
         switch storage {
         case .float32(let store):
-            let entry = store.entries[node.name]!
-            for (i, v) in tensor.scalars.enumerated() { entry.pointer[i] = Float(v) }
+            let p = try Self.entry(store, node).pointer(trial: trial)
+            for (i, v) in tensor.scalars.enumerated() { p[i] = Float(v) }
         case .float64(let store):
-            let entry = store.entries[node.name]!
-            for (i, v) in tensor.scalars.enumerated() { entry.pointer[i] = v }
+            let p = try Self.entry(store, node).pointer(trial: trial)
+            for (i, v) in tensor.scalars.enumerated() { p[i] = v }
         }
     }
 
-    /// Overwrites a one-element variable without allocating (a learning rate, a step counter).
-    public func setScalar(_ value: Double, of variable: NodeID) throws {
-        let node = try variableNode(variable)
+    /// Overwrites a one-element variable in trial `trial` without allocating (a learning rate, a step counter).
+    public func setScalar(_ value: Double, of variable: NodeID, trial: Int = 0) throws {
+        let node = try variableNode(variable, trial: trial)
         guard node.shape.elementCount == 1 else {
             throw RuntimeError.invalidFeed("variable \"\(node.name)\" has shape \(node.shape); setScalar needs a one-element variable")
         }
         switch storage {
-        case .float32(let store): store.entries[node.name]!.pointer[0] = Float(value)
-        case .float64(let store): store.entries[node.name]!.pointer[0] = value
+        case .float32(let store): try Self.entry(store, node).pointer(trial: trial)[0] = Float(value)
+        case .float64(let store): try Self.entry(store, node).pointer(trial: trial)[0] = value
         }
     }
 
-    /// Reads a one-element variable without allocating.
-    public func scalar(of variable: NodeID) throws -> Double {
-        let node = try variableNode(variable)
+    /// Reads a one-element variable in trial `trial` without allocating.
+    public func scalar(of variable: NodeID, trial: Int = 0) throws -> Double {
+        let node = try variableNode(variable, trial: trial)
         switch storage {
-        case .float32(let store): return Double(store.entries[node.name]!.pointer[0])
-        case .float64(let store): return store.entries[node.name]!.pointer[0]
+        case .float32(let store): return Double(try Self.entry(store, node).pointer(trial: trial)[0])
+        case .float64(let store): return try Self.entry(store, node).pointer(trial: trial)[0]
         }
+    }
+
+    /// Copies every variable of trial `fromTrial` into trial `toTrial` of `other`, a session of a
+    /// graph with the same variables (by name and size) in the same dtype: how a model trained as
+    /// one trial of many gets its weights, and how it gives them back.
+    public func copyVariables(fromTrial: Int, to other: Session, trial toTrial: Int) throws {
+        try checkTrial(fromTrial)
+        try other.checkTrial(toTrial)
+        switch (storage, other.storage) {
+        case (.float32(let a), .float32(let b)): try Self.copy(a, fromTrial, b, toTrial)
+        case (.float64(let a), .float64(let b)): try Self.copy(a, fromTrial, b, toTrial)
+        default: throw RuntimeError.dtypeMismatch("variables are copied between sessions of one dtype, not \(graph.dtype) and \(other.graph.dtype)")
+        }
+    }
+
+    private static func copy<T>(_ from: VariableStore<T>, _ fromTrial: Int, _ to: VariableStore<T>, _ toTrial: Int) throws {
+        for (name, source) in from.entries {
+            guard let target = to.entries[name], target.count == source.count else {
+                throw RuntimeError.invalidFeed("variable \"\(name)\" has no \(source.count)-element counterpart in the other session")
+            }
+            target.pointer(trial: toTrial).update(from: source.pointer(trial: fromTrial), count: source.count)
+        }
+    }
+
+    private static func entry<T>(_ store: VariableStore<T>, _ node: Node) throws -> VariableStore<T>.Entry {
+        guard let entry = store.entries[node.name] else {
+            throw RuntimeError.invalidFetch("variable \"\(node.name)\" has no storage in this session")
+        }
+        return entry
+    }
+
+    private func variableNode(_ id: NodeID, trial: Int) throws -> Node {
+        try checkTrial(trial)
+        return try variableNode(id)
     }
 
     private func variableNode(_ id: NodeID) throws -> Node {

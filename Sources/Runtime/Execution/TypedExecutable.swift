@@ -7,9 +7,10 @@ final class TypedExecutable<T: TensorScalar> {
     struct Slot {
         let name: String
         let shape: Shape
+        /// Trial 0's buffer; trial `t`'s is `t × (the fed count)` elements after it.
         var pointer: UnsafeMutablePointer<T>?
+        /// Elements per trial the buffer holds.
         var capacity: Int
-        var fed: Bool
     }
 
     /// What `feed` checks, in trivially copyable form (no retain/release on the hot path).
@@ -24,7 +25,11 @@ final class TypedExecutable<T: TensorScalar> {
     let planMemory: Bool
     let variables: VariableStore<T>
     let state: RunState
+    /// Trials run together (the session's).
+    let trials: Int
     private(set) var slots: [Slot]
+    /// Whether slot `s` was fed for trial `t` since the last run, at `s × trials + t`.
+    private var fed: [Bool]
     private let slotByName: [String: Int]
     private var programs: [Int: (program: Program<T>, slots: [Int])] = [:]
     private var pendingBatch: Int?
@@ -35,7 +40,9 @@ final class TypedExecutable<T: TensorScalar> {
         self.planMemory = planMemory
         self.variables = variables
         self.state = state
-        self.slots = placeholders.map { Slot(name: $0.name, shape: $0.shape, pointer: nil, capacity: 0, fed: false) }
+        self.trials = variables.trials
+        self.slots = placeholders.map { Slot(name: $0.name, shape: $0.shape, pointer: nil, capacity: 0) }
+        self.fed = [Bool](repeating: false, count: placeholders.count * variables.trials)
         self.layouts = placeholders.map { Layout(batched: $0.shape.hasSymbolicBatch, perRow: $0.shape.elementsPerBatchRow, count: $0.shape.elementCount ?? 0) }
         var byName: [String: Int] = [:]
         for (i, p) in placeholders.enumerated() { byName[p.name] = i }
@@ -48,9 +55,13 @@ final class TypedExecutable<T: TensorScalar> {
         for slot in slots { slot.pointer?.deallocate() }
     }
 
-    /// Copies `count` values into slot `index`, checking the count against the placeholder's shape.
+    /// Copies `count` values into slot `index` for trial `trial`, checking the count against the
+    /// placeholder's shape (and the trial against the session's).
     @inline(__always)
-    func feed(slot index: Int, count: Int, copy: (UnsafeMutablePointer<T>) -> Void) throws {
+    func feed(slot index: Int, count: Int, trial: Int = 0, copy: (UnsafeMutablePointer<T>) -> Void) throws {
+        guard trial >= 0, trial < trials else {
+            throw RuntimeError.invalidFeed("placeholder \"\(slots[index].name)\" fed for trial \(trial), but the session runs \(trials) trial(s) (0..<\(trials))")
+        }
         let layout = layouts[index]
         var batch: Int?
         if layout.batched {
@@ -66,8 +77,9 @@ final class TypedExecutable<T: TensorScalar> {
             throw RuntimeError.invalidFeed("placeholder \"\(slots[index].name)\" of shape \(slots[index].shape) needs \(layout.count) values, got \(count)")
         }
         try ensureCapacity(index, count)
-        copy(slots[index].pointer!)
-        slots[index].fed = true
+        guard let pointer = slots[index].pointer else { return }
+        copy(pointer + trial * count)
+        fed[index * trials + trial] = true
         if let batch { pendingBatch = batch }
     }
 
@@ -75,8 +87,8 @@ final class TypedExecutable<T: TensorScalar> {
         guard slots[index].capacity < count else { return }
         // A larger batch than ever before: grow the buffer; programs holding the old address go.
         slots[index].pointer?.deallocate()
-        let pointer = UnsafeMutablePointer<T>.allocate(capacity: count)
-        pointer.initialize(repeating: 0, count: count)
+        let pointer = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(count * trials, 1))
+        pointer.initialize(repeating: 0, count: Swift.max(count * trials, 1))
         slots[index].pointer = pointer
         slots[index].capacity = count
         programs.removeAll()
@@ -109,8 +121,9 @@ final class TypedExecutable<T: TensorScalar> {
             }
             let count = node.shape.concretized(batch: batchSize).elementCount ?? 0
             try self.ensureCapacity(index, count)
-            return self.slots[index].pointer!
-        }, batchSize: batchSize, planMemory: planMemory, variables: variables, state: state).lower()
+            guard let pointer = self.slots[index].pointer else { throw RuntimeError.compilation("placeholder \"\(node.name)\" has no buffer") }
+            return pointer
+        }, batchSize: batchSize, planMemory: planMemory, variables: variables, state: state, trials: trials).lower()
         let required = program.placeholders.compactMap { slotByName[unit.graph[$0].name] }
         programs[batchSize] = (program, required)
         return (program, required)
@@ -121,11 +134,14 @@ final class TypedExecutable<T: TensorScalar> {
     func run(kernelSeconds: UnsafeMutablePointer<[Double]>? = nil) throws {
         defer {
             pendingBatch = nil
-            for i in slots.indices { slots[i].fed = false }
+            for i in fed.indices { fed[i] = false }
         }
         let (program, required) = try compiled(batchSize: pendingBatch ?? 1)
-        for index in required where !slots[index].fed {
-            throw RuntimeError.invalidFeed("placeholder \"\(slots[index].name)\" of shape \(slots[index].shape) was not fed, but the fetched values need it; feed it before every run")
+        for index in required {
+            for trial in 0..<trials where !fed[index * trials + trial] {
+                let which = trials > 1 ? " for trial \(trial)" : ""
+                throw RuntimeError.invalidFeed("placeholder \"\(slots[index].name)\" of shape \(slots[index].shape) was not fed\(which), but the fetched values need it; feed it before every run")
+            }
         }
         if let kernelSeconds {
             if kernelSeconds.pointee.count != program.kernels.count {

@@ -1,34 +1,15 @@
 /// Batch-normalization kernels on an input viewed as `rows × features` (every axis but the last
 /// folded into rows). Statistics are per feature; the variance is the biased batch variance,
-/// computed in a second pass around the mean for accuracy. Rows are walked in memory order with
-/// explicit 8-lane vectors across features (a scalar tail handles the rest).
+/// computed in a second pass around the mean for accuracy. Columns are walked in blocks of 32, 8
+/// and 1 features (`Lanes`), each block down all rows with its sums in registers.
 enum BatchNormKernels {
-    /// Column means and biased variances of `x` (`rows × features`): two reduction passes.
+    /// Column means and biased variances of `x` (`rows × features`): two reduction passes, each
+    /// summing a feature's rows in order, with the sums of a block of columns kept in registers.
     @inline(__always)
     static func statistics<T: TensorScalar>(x: UnsafePointer<T>, rows: Int, features: Int,
                                             mean: UnsafeMutablePointer<T>, variance: UnsafeMutablePointer<T>) {
-        mean.update(repeating: 0, count: features)
-        variance.update(repeating: 0, count: features)
-        let body = features - features % vectorWidth
-        for r in 0..<rows {
-            let row = x + r * features
-            for j in stride(from: 0, to: body, by: vectorWidth) { mean.store(mean.vector(at: j) + row.vector(at: j), at: j) }
-            for j in body..<features { mean[j] += row[j] }
-        }
-        let inverseRows = 1 / T(rows)
-        for j in 0..<features { mean[j] *= inverseRows }
-        for r in 0..<rows {
-            let row = x + r * features
-            for j in stride(from: 0, to: body, by: vectorWidth) {
-                let d = row.vector(at: j) - mean.vector(at: j)
-                variance.store(variance.vector(at: j) + d * d, at: j)
-            }
-            for j in body..<features {
-                let d = row[j] - mean[j]
-                variance[j] += d * d
-            }
-        }
-        for j in 0..<features { variance[j] *= inverseRows }
+        StatisticsBlock(x: x, rows: rows, features: features, mean: mean, variance: variance, inverseRows: 1 / T(rows))
+            .forEachBlock(of: features)
     }
 
     /// Reference training forward (the unfused kernel): statistics, then `y = (x − μ)·r·γ + β`
@@ -71,10 +52,16 @@ enum BatchNormKernels {
     private static func foldScaleShift<T: TensorScalar>(mean: UnsafePointer<T>, variance: UnsafePointer<T>, features: Int, epsilon: T,
                                                         gamma: UnsafePointer<T>?, beta: UnsafePointer<T>?,
                                                         scale: UnsafeMutablePointer<T>, shift: UnsafeMutablePointer<T>) {
-        for j in 0..<features {
-            let s = (gamma?[j] ?? 1) / (variance[j] + epsilon).squareRoot()
-            scale[j] = s
-            shift[j] = (beta?[j] ?? 0) - mean[j] * s
+        // Loops without optionals inside, so the compiler vectorizes them (sqrtps, divps).
+        if let gamma {
+            for j in 0..<features { scale[j] = gamma[j] / (variance[j] + epsilon).squareRoot() }
+        } else {
+            for j in 0..<features { scale[j] = 1 / (variance[j] + epsilon).squareRoot() }
+        }
+        if let beta {
+            for j in 0..<features { shift[j] = beta[j] - mean[j] * scale[j] }
+        } else {
+            for j in 0..<features { shift[j] = 0 - mean[j] * scale[j] }
         }
     }
 
@@ -82,62 +69,108 @@ enum BatchNormKernels {
     private static func applyScaleShift<T: TensorScalar>(x: UnsafePointer<T>, rows: Int, features: Int,
                                                          scale: UnsafeMutablePointer<T>, shift: UnsafeMutablePointer<T>, relu: Bool,
                                                          y: UnsafeMutablePointer<T>) {
-        for r in 0..<rows {
-            let input = x + r * features, output = y + r * features
-            if relu {
-                for j in 0..<features {
-                    let v = input[j] * scale[j] + shift[j]
-                    output[j] = v < 0 ? 0 : v
-                }
-            } else {
-                for j in 0..<features { output[j] = input[j] * scale[j] + shift[j] }
-            }
+        ScaleShiftBlock(x: x, rows: rows, features: features, scale: scale, shift: shift, y: y).forEachBlock(of: features)
+        // A plain loop (vectorized by the compiler): SIMD comparisons in Swift go lane by lane.
+        if relu {
+            for i in 0..<rows * features { y[i] = y[i] < 0 ? 0 : y[i] }
         }
     }
 
     /// Closed-form backward: `dβ = Σ dy`, `dγ = Σ dy·x̂`, `dx = γ·r/m·(m·dy − dβ − x̂·dγ)` with
-    /// `x̂ = (x − μ)·r`. With `reluOutput`, `dy` is first masked by `reluOutput > 0`. One reduction
-    /// pass, then one elementwise pass `dx = k₁·dy + k₂·x + k₀` with the per-feature factors
-    /// folded. `scratch` holds `5 × features` values.
+    /// `x̂ = (x − μ)·r`. With `reluOutput`, `dy` is first masked by `reluOutput > 0` (into `masked`,
+    /// `rows × features`). One reduction pass down each block of columns (sums in registers, rows
+    /// in order), the per-feature factors folded (into `factors`, `3 × features`), then one pass
+    /// `dx = k₁·dy + k₂·x + k₀`.
     static func trainingBackward<T: TensorScalar>(dy: UnsafePointer<T>, x: UnsafePointer<T>, rows: Int, features: Int, epsilon: T,
                                                   mean: UnsafePointer<T>, variance: UnsafePointer<T>, gamma: UnsafePointer<T>?,
                                                   reluOutput: UnsafePointer<T>?,
                                                   dx: UnsafeMutablePointer<T>, dgamma: UnsafeMutablePointer<T>, dbeta: UnsafeMutablePointer<T>,
-                                                  scratch: UnsafeMutablePointer<T>) {
-        let reciprocal = scratch, k1 = scratch + features, k2 = scratch + 2 * features, k0 = scratch + 3 * features
-        let masked = scratch + 4 * features
-        for j in 0..<features { reciprocal[j] = 1 / (variance[j] + epsilon).squareRoot() }
-        dgamma.update(repeating: 0, count: features)
-        dbeta.update(repeating: 0, count: features)
-        /// The row of cotangents, masked by the ReLU output when there is one.
-        @inline(__always) func cotangentRow(_ r: Int) -> UnsafePointer<T> {
-            let g = dy + r * features
-            guard let reluOutput else { return g }
-            let mask = reluOutput + r * features
-            for j in 0..<features {
-                let value = g[j], keep = mask[j] > 0
-                masked[j] = keep ? value : 0
-            }
-            return UnsafePointer(masked)
-        }
-        // Σ dy and Σ dy·(x − μ); dγ is scaled by r afterwards.
-        for r in 0..<rows {
-            let d = cotangentRow(r), input = x + r * features
-            for j in 0..<features { dbeta[j] += d[j] }
-            for j in 0..<features { dgamma[j] += d[j] * (input[j] - mean[j]) }
-        }
+                                                  masked: UnsafeMutablePointer<T>, factors: UnsafeMutablePointer<T>) {
         let m = T(rows), inverseRows = 1 / T(rows)
-        for j in 0..<features {
-            dgamma[j] *= reciprocal[j]
-            // dx = a·(m·d − dβ − (x − μ)·r·dγ) with a = γ·r/m
-            let a = (gamma?[j] ?? 1) * reciprocal[j] * inverseRows
-            k1[j] = a * m
-            k2[j] = -a * reciprocal[j] * dgamma[j]
-            k0[j] = -a * dbeta[j] - k2[j] * mean[j]
+        var dy = dy
+        if let reluOutput {
+            // A plain loop (vectorized by the compiler): SIMD comparisons in Swift go lane by lane.
+            for i in 0..<rows * features { masked[i] = reluOutput[i] > 0 ? dy[i] : 0 }
+            dy = UnsafePointer(masked)
         }
+        // Σ dy into dβ and Σ dy·(x − μ) into dγ.
+        GradientSumsBlock(dy: dy, x: x, rows: rows, features: features, mean: mean, sumD: dbeta, sumDX: dgamma).forEachBlock(of: features)
+        let k1 = factors, k2 = factors + features, k0 = factors + 2 * features
+        @inline(__always) func fold(_ gammaAt: (Int) -> T) {
+            for j in 0..<features {
+                let reciprocal = 1 / (variance[j] + epsilon).squareRoot()
+                dgamma[j] *= reciprocal
+                // dx = a·(m·d − dβ − (x − μ)·r·dγ) with a = γ·r/m
+                let a = gammaAt(j) * reciprocal * inverseRows
+                k1[j] = a * m
+                k2[j] = -a * reciprocal * dgamma[j]
+                k0[j] = -a * dbeta[j] - k2[j] * mean[j]
+            }
+        }
+        // Without optionals inside the loop, so the compiler vectorizes it.
+        if let gamma { fold { gamma[$0] } } else { fold { _ in 1 } }
+        GradientOutputBlock(dy: dy, x: x, rows: rows, features: features, k1: k1, k2: k2, k0: k0, dx: dx).forEachBlock(of: features)
+    }
+}
+
+/// Σ over rows of a block of columns, then Σ of squared deviations from their mean.
+private struct StatisticsBlock<Scalar: TensorScalar>: ColumnBlock {
+    let x: UnsafePointer<Scalar>, rows: Int, features: Int
+    let mean: UnsafeMutablePointer<Scalar>, variance: UnsafeMutablePointer<Scalar>, inverseRows: Scalar
+
+    @inline(__always) func callAsFunction<L: Lanes>(_ lanes: L.Type, at j: Int) where L.Scalar == Scalar {
+        var sum = L(repeating: 0)
+        for r in 0..<rows { sum = sum + L.load(x + r * features + j) }
+        let mu = sum * L(repeating: inverseRows)
+        var squares = L(repeating: 0)
         for r in 0..<rows {
-            let d = cotangentRow(r), input = x + r * features, output = dx + r * features
-            for j in 0..<features { output[j] = k1[j] * d[j] + k2[j] * input[j] + k0[j] }
+            let d = L.load(x + r * features + j) - mu
+            squares = squares + d * d
+        }
+        mu.store(to: mean + j)
+        (squares * L(repeating: inverseRows)).store(to: variance + j)
+    }
+}
+
+/// `y = x·scale + shift` down a block of columns.
+private struct ScaleShiftBlock<Scalar: TensorScalar>: ColumnBlock {
+    let x: UnsafePointer<Scalar>, rows: Int, features: Int
+    let scale: UnsafeMutablePointer<Scalar>, shift: UnsafeMutablePointer<Scalar>, y: UnsafeMutablePointer<Scalar>
+
+    @inline(__always) func callAsFunction<L: Lanes>(_ lanes: L.Type, at j: Int) where L.Scalar == Scalar {
+        let s = L.load(scale + j), t = L.load(shift + j)
+        for r in 0..<rows { (L.load(x + r * features + j) * s + t).store(to: y + r * features + j) }
+    }
+}
+
+/// `Σ dy` and `Σ dy·(x − μ)` down a block of columns.
+private struct GradientSumsBlock<Scalar: TensorScalar>: ColumnBlock {
+    let dy: UnsafePointer<Scalar>, x: UnsafePointer<Scalar>, rows: Int, features: Int, mean: UnsafePointer<Scalar>
+    let sumD: UnsafeMutablePointer<Scalar>, sumDX: UnsafeMutablePointer<Scalar>
+
+    @inline(__always) func callAsFunction<L: Lanes>(_ lanes: L.Type, at j: Int) where L.Scalar == Scalar {
+        let mu = L.load(mean + j)
+        var d = L(repeating: 0), dx = L(repeating: 0)
+        for r in 0..<rows {
+            let g = L.load(dy + r * features + j)
+            d = d + g
+            dx = dx + g * (L.load(x + r * features + j) - mu)
+        }
+        d.store(to: sumD + j)
+        dx.store(to: sumDX + j)
+    }
+}
+
+/// `dx = k₁·dy + k₂·x + k₀` down a block of columns.
+private struct GradientOutputBlock<Scalar: TensorScalar>: ColumnBlock {
+    let dy: UnsafePointer<Scalar>, x: UnsafePointer<Scalar>, rows: Int, features: Int
+    let k1: UnsafeMutablePointer<Scalar>, k2: UnsafeMutablePointer<Scalar>, k0: UnsafeMutablePointer<Scalar>
+    let dx: UnsafeMutablePointer<Scalar>
+
+    @inline(__always) func callAsFunction<L: Lanes>(_ lanes: L.Type, at j: Int) where L.Scalar == Scalar {
+        let f1 = L.load(k1 + j), f2 = L.load(k2 + j), f0 = L.load(k0 + j)
+        for r in 0..<rows {
+            (f1 * L.load(dy + r * features + j) + f2 * L.load(x + r * features + j) + f0).store(to: dx + r * features + j)
         }
     }
 }

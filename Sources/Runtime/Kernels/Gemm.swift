@@ -26,26 +26,51 @@ enum Gemm {
             // Matrix-vector: B(p, 0) = b[p] in both layouts.
             if transposeA {
                 // A(i, p) = a[p·m + i]: accumulate columns of the stored matrix.
-                if beta == 0 { c.update(repeating: 0, count: m) } else if beta != 1 { for i in 0..<m { c[i] *= beta } }
-                for p in 0..<k {
-                    let column = a + p * m, bValue = alpha * b[p]
-                    for i in 0..<m { c[i] += column[i] * bValue }
-                }
+                // c[i] = beta·c[i] + Σₚ (alpha·b[p])·a[p·m + i]: columns of the stored matrix, scaled.
+                AxpyBlock(row: c, start: beta, terms: k, alpha: alpha, a: b, aStep: 1, b: a, bStep: m).forEachBlock(of: m)
             } else {
                 let body = k - k % vectorWidth
-                for i in 0..<m {
+                /// Row `i`'s dot product: 8 lanes summed, then the tail.
+                @inline(__always) func finish(_ i: Int, _ lanes: Vector<T>) {
                     let row = a + i * k
-                    var lanes = Vector<T>()
-                    for p in stride(from: 0, to: body, by: vectorWidth) { lanes += row.vector(at: p) * b.vector(at: p) }
                     var total = lanes.sum()
                     for p in body..<k { total += row[p] * b[p] }
                     c[i] = beta == 0 ? alpha * total : beta * c[i] + alpha * total
+                }
+                // Four rows at a time: four independent chains of the same arithmetic per row.
+                var i = 0
+                while i + 4 <= m {
+                    let r0 = a + i * k, r1 = r0 + k, r2 = r1 + k, r3 = r2 + k
+                    var l0 = Vector<T>(), l1 = Vector<T>(), l2 = Vector<T>(), l3 = Vector<T>()
+                    for p in stride(from: 0, to: body, by: vectorWidth) {
+                        let v = b.vector(at: p)
+                        l0 += r0.vector(at: p) * v
+                        l1 += r1.vector(at: p) * v
+                        l2 += r2.vector(at: p) * v
+                        l3 += r3.vector(at: p) * v
+                    }
+                    finish(i, l0); finish(i + 1, l1); finish(i + 2, l2); finish(i + 3, l3)
+                    i += 4
+                }
+                while i < m {
+                    let row = a + i * k
+                    var lanes = Vector<T>()
+                    for p in stride(from: 0, to: body, by: vectorWidth) { lanes += row.vector(at: p) * b.vector(at: p) }
+                    finish(i, lanes)
+                    i += 1
                 }
             }
             return
         }
         for i in 0..<m {
             let row = c + i * n
+            if !transposeB || k == 1 {
+                // B's rows are contiguous: the row starts at 0 or beta·C in registers.
+                let aRow = transposeA ? 1 : k, aCol = transposeA ? m : 1
+                AxpyBlock(row: row, start: beta, terms: k, alpha: alpha, a: a + i * aRow, aStep: aCol, b: b, bStep: transposeB ? 1 : n)
+                    .forEachBlock(of: n)
+                continue
+            }
             if beta == 0 {
                 row.update(repeating: 0, count: n)
             } else if beta != 1 {
@@ -67,6 +92,10 @@ enum Gemm {
         // A(i, p) and B(p, j) in terms of the stored layouts.
         let aRow = transposeA ? 1 : k, aCol = transposeA ? m : 1
         let bRow = transposeB ? 1 : n, bCol = transposeB ? k : 1
+        if bCol == 1 {
+            AxpyBlock(row: row, start: 1, terms: k, alpha: alpha, a: a + i * aRow, aStep: aCol, b: b, bStep: bRow).forEachBlock(of: n)
+            return
+        }
         for p in 0..<k {
             let aValue = alpha * a[i * aRow + p * aCol]
             let bBase = b + p * bRow
@@ -78,25 +107,69 @@ enum Gemm {
         }
     }
 
-    /// One output row of `activation(A·B + bias)` for stored `A` (`m×k`) and `B` (`k×n`), no
-    /// transposes: the row starts as the bias, takes `k` axpys while it stays in L1, and the ReLU
-    /// runs over it last.
+    /// `activation(A·B + bias)` for stored `A` (`m×k`) and `B` (`k×n`), no transposes: each block
+    /// of columns goes down all rows (its bias in registers, `B`'s rows from L1), and the ReLU runs
+    /// over the output last.
     @inline(__always)
-    static func epilogueRow<T: TensorScalar>(_ i: Int, n: Int, k: Int, a: UnsafePointer<T>, b: UnsafePointer<T>, bias: UnsafePointer<T>?,
-                                            relu: Bool, row: UnsafeMutablePointer<T>) {
-        let aRow = a + i * k
-        let first = aRow[0]
-        if let bias {
-            for j in 0..<n { row[j] = bias[j] + first * b[j] }
-        } else {
-            for j in 0..<n { row[j] = first * b[j] }
-        }
-        for p in 1..<Swift.max(k, 1) {
-            let scale = aRow[p], bRow = b + p * n
-            for j in 0..<n { row[j] += scale * bRow[j] }
-        }
+    static func epilogue<T: TensorScalar>(m: Int, n: Int, k: Int, a: UnsafePointer<T>, b: UnsafePointer<T>, bias: UnsafePointer<T>?,
+                                         relu: Bool, output: UnsafeMutablePointer<T>) {
+        EpilogueBlock(a: a, b: b, bias: bias ?? b, hasBias: bias != nil, m: m, n: n, k: k, output: output).forEachBlock(of: n)
+        // A plain loop (vectorized by the compiler): SIMD comparisons in Swift go lane by lane.
         if relu {
-            for j in 0..<n { row[j] = Swift.max(row[j], 0) }
+            for j in 0..<m * n { output[j] = Swift.max(output[j], 0) }
         }
+    }
+}
+
+/// `output[i, j] = bias[j] + Σₚ a[i, p]·b[p, j]` (or without the bias) down a block of columns, for
+/// every row `i`, `p` in order.
+private struct EpilogueBlock<Scalar: TensorScalar>: ColumnBlock {
+    let a: UnsafePointer<Scalar>, b: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>, hasBias: Bool
+    let m: Int, n: Int, k: Int, output: UnsafeMutablePointer<Scalar>
+
+    @inline(__always) func callAsFunction<L: Lanes>(_ lanes: L.Type, at j: Int) where L.Scalar == Scalar {
+        let start = hasBias ? L.load(bias + j) : L(repeating: 0), b0 = L.load(b + j)
+        for i in 0..<m {
+            let row = a + i * k
+            let first = L(repeating: row[0]) * b0
+            var sum = hasBias ? start + first : first
+            for p in 1..<Swift.max(k, 1) { sum = sum + L(repeating: row[p]) * L.load(b + p * n + j) }
+            sum.store(to: output + i * n + j)
+        }
+    }
+}
+
+/// `row[j] = start·row[j] + Σₚ (alpha·a[p·aStep])·b[p·bStep + j]` down a block of columns, `p` in
+/// order: the plain loops `row[j] *= start` (`row[j] = 0` when `start` is 0, `row[j]` untouched
+/// when it is 1), then `row[j] += aValue·b[j]` over `p`, with the same arithmetic.
+struct AxpyBlock<Scalar: TensorScalar>: ColumnBlock {
+    let row: UnsafeMutablePointer<Scalar>, start: Scalar, terms: Int, alpha: Scalar
+    let a: UnsafePointer<Scalar>, aStep: Int, b: UnsafePointer<Scalar>, bStep: Int
+
+    @inline(__always) func callAsFunction<L: Lanes>(_ lanes: L.Type, at j: Int) where L.Scalar == Scalar {
+        block(L.self, at: j).store(to: row + j)
+    }
+
+    @inline(__always) func block<L: Lanes>(_ lanes: L.Type, at j: Int) -> L where L.Scalar == Scalar {
+        var sum = start == 0 ? L(repeating: 0) : start == 1 ? L.load(row + j) : L.load(row + j) * L(repeating: start)
+        for p in 0..<terms { sum = sum + L(repeating: alpha * a[p * aStep]) * L.load(b + p * bStep + j) }
+        return sum
+    }
+
+    /// As `ColumnBlock.forEachBlock`, but the block reads the row it writes: the last 8 columns
+    /// are computed first, from the untouched row, and stored after the others.
+    @inline(__always) func forEachBlock(of count: Int) {
+        guard count >= 8, count % 8 != 0 else {
+            var j = 0
+            while j + 32 <= count { self(FourVectors<Scalar>.self, at: j); j += 32 }
+            while j + 8 <= count { self(SIMD8<Scalar>.self, at: j); j += 8 }
+            while j < count { self(OneLane<Scalar>.self, at: j); j += 1 }
+            return
+        }
+        let last = block(SIMD8<Scalar>.self, at: count - 8)
+        var j = 0
+        while j + 32 <= count { self(FourVectors<Scalar>.self, at: j); j += 32 }
+        while j + 8 <= count { self(SIMD8<Scalar>.self, at: j); j += 8 }
+        last.store(to: row + count - 8)
     }
 }

@@ -92,11 +92,7 @@ enum Reduction {
             }
             switch op {
             case .sum, .mean:
-                destination.update(from: source, count: inner)
-                for r in 1..<Swift.max(reduced, 1) {
-                    let row = source + r * inner
-                    for i in 0..<inner { destination[i] += row[i] }
-                }
+                ColumnSumBlock(source: source, rows: reduced, stride: inner, destination: destination).forEachBlock(of: inner)
             case .max:
                 destination.update(from: source, count: inner)
                 for r in 1..<Swift.max(reduced, 1) {
@@ -130,5 +126,17 @@ enum Reduction {
                 axis -= 1
             }
         }
+    }
+}
+
+/// `destination[j] = Σᵣ source[r·stride + j]` down a block of columns, rows in order (the first
+/// row is the starting value, as in the plain loop).
+private struct ColumnSumBlock<Scalar: TensorScalar>: ColumnBlock {
+    let source: UnsafePointer<Scalar>, rows: Int, stride: Int, destination: UnsafeMutablePointer<Scalar>
+
+    @inline(__always) func callAsFunction<L: Lanes>(_ lanes: L.Type, at j: Int) where L.Scalar == Scalar {
+        var sum = L.load(source + j)
+        for r in 1..<Swift.max(rows, 1) { sum = sum + L.load(source + r * stride + j) }
+        sum.store(to: destination + j)
     }
 }

@@ -32,3 +32,82 @@ extension SIMD8 where Scalar: TensorScalar {
         replacing(with: 0, where: self .< 0)
     }
 }
+
+/// A block of columns handled together: 32 lanes (independent dependency chains, so a reduction
+/// down the rows is not bound by the add latency), 8 lanes, or one scalar. Kernels written once
+/// over `Lanes` run the same arithmetic in the same order per element at every width, so the
+/// width never changes a result.
+protocol Lanes {
+    associatedtype Scalar: TensorScalar
+    static var width: Int { get }
+    init(repeating: Scalar)
+    static func load(_ pointer: UnsafePointer<Scalar>) -> Self
+    func store(to pointer: UnsafeMutablePointer<Scalar>)
+    static func + (a: Self, b: Self) -> Self
+    static func - (a: Self, b: Self) -> Self
+    static func * (a: Self, b: Self) -> Self
+}
+
+extension Lanes {
+    @inline(__always) static func load(_ pointer: UnsafeMutablePointer<Scalar>) -> Self { load(UnsafePointer(pointer)) }
+}
+
+/// Four 8-lane vectors side by side (32 columns): four independent dependency chains. (`SIMD32`
+/// itself compiles to stack traffic here.)
+struct FourVectors<Scalar: TensorScalar>: Lanes {
+    var a, b, c, d: SIMD8<Scalar>
+    @inline(__always) init(_ a: SIMD8<Scalar>, _ b: SIMD8<Scalar>, _ c: SIMD8<Scalar>, _ d: SIMD8<Scalar>) { (self.a, self.b, self.c, self.d) = (a, b, c, d) }
+    @inline(__always) init(repeating value: Scalar) { let v = SIMD8(repeating: value); (a, b, c, d) = (v, v, v, v) }
+    @inline(__always) static var width: Int { 32 }
+    @inline(__always) static func load(_ pointer: UnsafePointer<Scalar>) -> Self {
+        Self(.load(pointer), .load(pointer + 8), .load(pointer + 16), .load(pointer + 24))
+    }
+    @inline(__always) func store(to pointer: UnsafeMutablePointer<Scalar>) {
+        a.store(to: pointer); b.store(to: pointer + 8); c.store(to: pointer + 16); d.store(to: pointer + 24)
+    }
+    @inline(__always) static func + (x: Self, y: Self) -> Self { Self(x.a + y.a, x.b + y.b, x.c + y.c, x.d + y.d) }
+    @inline(__always) static func - (x: Self, y: Self) -> Self { Self(x.a - y.a, x.b - y.b, x.c - y.c, x.d - y.d) }
+    @inline(__always) static func * (x: Self, y: Self) -> Self { Self(x.a * y.a, x.b * y.b, x.c * y.c, x.d * y.d) }
+}
+
+extension SIMD8: Lanes where Scalar: TensorScalar {
+    @inline(__always) static var width: Int { 8 }
+    @inline(__always) static func load(_ pointer: UnsafePointer<Scalar>) -> Self { UnsafeRawPointer(pointer).loadUnaligned(as: Self.self) }
+    @inline(__always) func store(to pointer: UnsafeMutablePointer<Scalar>) { UnsafeMutableRawPointer(pointer).storeBytes(of: self, as: Self.self) }
+}
+
+/// One scalar as `Lanes`, for the columns left after the vector blocks.
+struct OneLane<Scalar: TensorScalar>: Lanes {
+    var value: Scalar
+    @inline(__always) init(repeating value: Scalar) { self.value = value }
+    @inline(__always) static var width: Int { 1 }
+    @inline(__always) static func load(_ pointer: UnsafePointer<Scalar>) -> Self { Self(repeating: pointer[0]) }
+    @inline(__always) func store(to pointer: UnsafeMutablePointer<Scalar>) { pointer[0] = value }
+    @inline(__always) static func + (a: Self, b: Self) -> Self { Self(repeating: a.value + b.value) }
+    @inline(__always) static func - (a: Self, b: Self) -> Self { Self(repeating: a.value - b.value) }
+    @inline(__always) static func * (a: Self, b: Self) -> Self { Self(repeating: a.value * b.value) }
+}
+
+/// A computation over one block of columns, written once for every width (`Lanes`).
+/// `forEachBlock(of:)` covers `0..<count` with 32-lane blocks while they fit, then 8-lane ones;
+/// the last `count % 8` columns are one 8-lane block ending at `count` (overlapping columns
+/// already done, which it recomputes to the same values: a block must not read what it writes),
+/// or single columns when `count < 8`.
+protocol ColumnBlock {
+    associatedtype Scalar: TensorScalar
+    func callAsFunction<L: Lanes>(_ lanes: L.Type, at column: Int) where L.Scalar == Scalar
+}
+
+extension ColumnBlock {
+    @inline(__always) func forEachBlock(of count: Int) {
+        var j = 0
+        while j + 32 <= count { self(FourVectors<Scalar>.self, at: j); j += 32 }
+        while j + 8 <= count { self(SIMD8<Scalar>.self, at: j); j += 8 }
+        guard j < count else { return }
+        if count >= 8 {
+            self(SIMD8<Scalar>.self, at: count - 8)
+        } else {
+            while j < count { self(OneLane<Scalar>.self, at: j); j += 1 }
+        }
+    }
+}
