@@ -30,7 +30,9 @@ public enum TunerBenchmark {
         return model
     }
 
-    public static func run(epochs: Int, parallel: Int = 2, trials: Int = 5, executions: Int = 3, seed: UInt64 = 1) throws -> Figures {
+    /// With `vectorizeExecutions`, each trial's executions train together (one program).
+    public static func run(epochs: Int, parallel: Int = 2, trials: Int = 5, executions: Int = 3, seed: UInt64 = 1,
+                           vectorizeExecutions: Bool = false) throws -> Figures {
         let data = try BatchNormCaseStudy.circles()
         let train = try data.rows(0..<500), test = try data.rows(500..<1000)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("temper-tuner-bench-\(UUID().uuidString.prefix(8))").path
@@ -38,7 +40,8 @@ public enum TunerBenchmark {
         let tuner = try RandomSearch(objective: .maximize("val_accuracy"), maxTrials: trials, executionsPerTrial: executions, seed: seed,
                                      directory: directory, projectName: "helloworld", parallel: parallel, build)
         let start = Date()
-        try tuner.search(x: train.x, y: train.y, epochs: epochs, batchSize: 32, validationData: (test.x, test.y), verbose: 0)
+        try tuner.search(x: train.x, y: train.y, epochs: epochs, batchSize: 32, validationData: (test.x, test.y), verbose: 0,
+                         vectorizeExecutions: vectorizeExecutions)
         let seconds = Date().timeIntervalSince(start)
         let best = try tuner.bestHyperparameters(1).first?.values ?? [:]
         let score = try tuner.sweep?.bestTrials(1).first?.score ?? .nan

@@ -134,6 +134,7 @@ public struct BatchNormCaseStudy: Sendable {
 /// Records, after every epoch, histograms of the first Dense layer's kernel and of its gradient on
 /// the epoch's last training batch — the deck's W&B `parameters/…` and `gradients/…` panels.
 final class FirstLayerHistograms: Callback {
+    var readsModelAtBatchEnd: Bool { false }
     var weights: [Histogram] = []
     var gradients: [Histogram] = []
     var seconds = 0.0

@@ -32,7 +32,7 @@ struct BenchCommand: ParsableCommand {
 
     /// What to measure.
     enum Workload: String, CaseIterable, ExpressibleByArgument {
-        case casestudy, mlp, casestudyVariant = "casestudy-variant", tracking, tuner, sweep, hpo, dashboard, agents, all
+        case casestudy, mlp, casestudyVariant = "casestudy-variant", trials, tracking, tuner, sweep, hpo, dashboard, agents, all
     }
 
     @Option(help: "casestudy, mlp, casestudy-variant, tracking, tuner, sweep, hpo or all (all but tuner, sweep and hpo).")
@@ -43,6 +43,9 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "Trials trained at once in the tuner workload.")
     var tunerParallel: Int = 2
+
+    @Option(help: "Trials trained together in the trials workload.")
+    var vectorizedTrials: Int = 16
 
     @Option(help: "Threads for OpenBLAS (and for the PyTorch peers).")
     var threads: Int = 1
@@ -112,7 +115,7 @@ struct BenchCommand: ParsableCommand {
         guard (1...BLAS.maximumThreads).contains(threads) else { throw ValidationError("--threads must be from 1 to \(BLAS.maximumThreads), not \(threads)") }
         BLAS.setThreads(threads)
         var records: [Record] = []
-        let selected: [Workload] = workload == .all ? [.casestudy, .mlp, .casestudyVariant, .tracking] : [workload]
+        let selected: [Workload] = workload == .all ? [.casestudy, .mlp, .casestudyVariant, .trials, .tracking] : [workload]
         for chosen in selected {
             switch chosen {
             case .tuner: try runTuner()
@@ -121,6 +124,7 @@ struct BenchCommand: ParsableCommand {
             case .dashboard: try runDashboard()
             case .agents: try runAgents()
             case .tracking: records.append(try trackingRecord())
+            case .trials: try runTrials()
             case .casestudyVariant: records.append(try variantRecord())
             case .casestudy: records.append(try stepRecord(try TrainingStepGraphs.caseStudy(), name: chosen, defaultSteps: 2000))
             case .mlp: records.append(try stepRecord(try TrainingStepGraphs.mlp(), name: chosen, defaultSteps: 20))
@@ -137,6 +141,14 @@ struct BenchCommand: ParsableCommand {
               + "\(String(format: "%.1f", figures.sweepOverheadPercent))% outside the trials (claiming, sampling, recording results); "
               + "building and training the models \(String(format: "%.1f", figures.trainingSeconds * 1000)) ms, the rest of the trials (each run's registration and metric logging, reading the spec) \(String(format: "%.1f", (figures.trialSeconds - figures.trainingSeconds) * 1000)) ms: "
               + "\(String(format: "%.1f", figures.overheadPercent))% of the sweep outside training")
+    }
+
+    /// Trials of the case study one after another and together (vectorized trials).
+    private func runTrials() throws {
+        let f = try TrialsBenchmark.run(trials: vectorizedTrials)
+        print("trials: \(f.trials) case-study models (variant after, seeds 1–\(f.trials), learning rates 0.001–0.3), \(f.epochs) epochs each with evaluation, "
+              + "built, compiled and trained: one after another \(String(format: "%.1f", f.serialMilliseconds)) ms, together (Sequential.fitTogether, one program) "
+              + "\(String(format: "%.1f", f.togetherMilliseconds)) ms: \(String(format: "%.2f", f.speedup))× faster; every trial's result the same both ways: \(f.identical ? "yes, bit for bit" : "NO")")
     }
 
     /// The whole case study with and without logging.
@@ -288,6 +300,8 @@ struct BenchCommand: ParsableCommand {
         guard tunerEpochs > 0, tunerParallel > 0 else { throw ValidationError("--tuner-epochs and --tuner-parallel must be positive") }
         let figures = try TunerBenchmark.run(epochs: tunerEpochs, parallel: tunerParallel)
         print("tuner: the deck's RandomSearch, \(figures.trials) trials × \(figures.executions) executions × \(figures.epochs) epochs, batch 32, \(figures.parallel) at once: \(String(format: "%.2f", figures.seconds)) s; best \(figures.bestConfiguration) val_accuracy \(String(format: "%.4f", figures.bestScore))")
+        let together = try TunerBenchmark.run(epochs: tunerEpochs, parallel: tunerParallel, vectorizeExecutions: true)
+        print("tuner, each trial's executions trained together (vectorizeExecutions): \(String(format: "%.2f", together.seconds)) s; best \(together.bestConfiguration) val_accuracy \(String(format: "%.4f", together.bestScore))")
         guard let python else { return }
         let output = try PeerRun.run(python: python, script: "\(peers)/kt_seed.py", arguments: ["--epochs", String(tunerEpochs)])
         guard let seconds = PeerRun.number(after: "keras-tuner:", in: output) else { throw PeerRun.Failure.failed("unexpected output: \(output)") }

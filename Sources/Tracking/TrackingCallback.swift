@@ -9,6 +9,7 @@ import Runtime
 /// batch (`gradients/dense/kernel` …). A failing `fit` marks the run `failed` with the error; a
 /// finished one marks it `finished` (unless `finishRunAtEnd` is false, to log more afterwards).
 public final class TrackingCallback: Callback {
+    public var readsModelAtBatchEnd: Bool { false }
     public let run: Run
     public let logWeights: Bool
     public let logGradients: Bool

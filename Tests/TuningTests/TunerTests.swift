@@ -89,6 +89,34 @@ struct TunerTests {
         }
     }
 
+    @Test func executionsTrainedTogetherGiveEveryTrialAndRunTheSameResults() throws {
+        let (train, test) = try circleData()
+        func search(vectorize: Bool) throws -> [(config: RunConfig, score: Double?, runs: [(name: String, losses: [Double], accuracy: [Double])])] {
+            let dir = temporaryDirectory()
+            let tuner = try RandomSearch(objective: .maximize("val_accuracy"), maxTrials: 3, executionsPerTrial: 3, seed: 11, directory: dir,
+                                         projectName: "vec", deckModel)
+            try tuner.search(x: train.x, y: train.y, epochs: 4, batchSize: 16, validationData: test, verbose: 0, vectorizeExecutions: vectorize)
+            let store = try RunStore(directory: dir, access: .readOnly)
+            return try store.trials(try #require(tuner.sweep).info.id).map { trial in
+                (trial.config, trial.score, try trial.runIDs.map { id in
+                    let history = try store.history(id)
+                    return (try store.run(id).name, history["loss"]?.map(\.value) ?? [], history["val_accuracy"]?.map(\.value) ?? [])
+                })
+            }
+        }
+        let apart = try search(vectorize: false), together = try search(vectorize: true)
+        #expect(apart.count == 3 && together.count == 3)
+        for (a, b) in zip(apart, together) {
+            #expect(a.config == b.config)
+            #expect(a.score == b.score, "bit-identical scores")
+            // Each execution is still a run of its own, named and logged as when trained apart.
+            #expect(b.runs.count == 3)
+            #expect(a.runs.map(\.name) == b.runs.map(\.name))
+            #expect(a.runs.map(\.losses) == b.runs.map(\.losses), "bit-identical histories")
+            #expect(a.runs.map(\.accuracy) == b.runs.map(\.accuracy))
+        }
+    }
+
     @Test func searchingAgainResumesAndKeepsFinishedTrials() throws {
         let (train, test) = try circleData()
         let dir = temporaryDirectory()

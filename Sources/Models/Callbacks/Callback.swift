@@ -111,6 +111,11 @@ public protocol Callback: AnyObject {
     func onTrainError(_ error: Error, _ training: Training)
     /// True to have `Training.lastBatchGradients` filled at the last batch of every epoch.
     var wantsBatchGradients: Bool { get }
+    /// Whether `onBatchEnd` reads or changes the model (weights, learning rate). A model trained
+    /// with others (`Sequential.fitTogether`) has its weights copied into its own session around
+    /// the batch callbacks only when one of them says so; true by default (always correct),
+    /// false for callbacks that only look at the logs.
+    var readsModelAtBatchEnd: Bool { get }
 }
 
 extension Callback {
@@ -121,6 +126,7 @@ extension Callback {
     public func onTrainEnd(_ training: Training) throws {}
     public func onTrainError(_ error: Error, _ training: Training) {}
     public var wantsBatchGradients: Bool { false }
+    public var readsModelAtBatchEnd: Bool { true }
 }
 
 /// Whether a monitored quantity should go down or up.

@@ -5,6 +5,7 @@
 /// training stops. With `restoreBestWeights`, the weights of the best epoch are put back when
 /// training ends. With a `baseline`, the value must first beat it.
 public final class EarlyStopping: Callback {
+    public var readsModelAtBatchEnd: Bool { false }
     public let monitor: String
     public let minDelta: Double
     public let patience: Int

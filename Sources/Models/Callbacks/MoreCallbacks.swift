@@ -4,6 +4,7 @@ import Foundation
 /// quantity improved (`saveBestOnly`, Keras' `ModelCheckpoint`). `{epoch}` in the path is replaced
 /// by the 1-based epoch number.
 public final class ModelCheckpoint: Callback {
+    public var readsModelAtBatchEnd: Bool { false }
     public let path: String
     public let monitor: String
     public let saveBestOnly: Bool
@@ -35,6 +36,7 @@ public final class ModelCheckpoint: Callback {
 /// Sets the learning rate at the start of each epoch to `schedule(epoch, currentRate)`
 /// (Keras' `LearningRateScheduler`; epochs count from 0).
 public final class LearningRateScheduler: Callback {
+    public var readsModelAtBatchEnd: Bool { false }
     public let schedule: @Sendable (Int, Double) -> Double
 
     public init(_ schedule: @escaping @Sendable (_ epoch: Int, _ learningRate: Double) -> Double) {
@@ -50,6 +52,7 @@ public final class LearningRateScheduler: Callback {
 /// `minDelta` for `patience` epochs, then waits `cooldown` epochs; never below `minLearningRate`
 /// (Keras' `ReduceLROnPlateau`).
 public final class ReduceLROnPlateau: Callback {
+    public var readsModelAtBatchEnd: Bool { false }
     public let monitor: String
     public let factor: Double
     public let patience: Int
@@ -117,6 +120,7 @@ public final class ReduceLROnPlateau: Callback {
 /// diverged epoch's logs included — for experiments where diverging is a result (give `fit`
 /// `allowNonFiniteLoss: true` too).
 public final class TerminateOnNaN: Callback {
+    public var readsModelAtBatchEnd: Bool { false }
     public let throwing: Bool
     /// Why it stopped training (nil until it does).
     public private(set) var reason: String?
@@ -137,6 +141,7 @@ public final class TerminateOnNaN: Callback {
 /// a value is missing, under a header — and flushes it at once, so nothing logged is lost if the
 /// process dies (Keras' `CSVLogger`).
 public final class CSVLogger: Callback {
+    public var readsModelAtBatchEnd: Bool { false }
     public let path: String
     public let separator: String
     public let append: Bool

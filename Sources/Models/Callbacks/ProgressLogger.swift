@@ -5,6 +5,7 @@ import Foundation
 /// with 2, one line per epoch. Logs print in alphabetical order, as Keras 3 does; `Epoch e/E`
 /// heads each epoch when there is more than one.
 final class ProgressLogger: Callback {
+    var readsModelAtBatchEnd: Bool { false }
     let verbose: Int
     private var epochStart = 0.0
     private var lastDraw = 0.0

@@ -65,7 +65,7 @@ extension Sequential {
     }
 
     /// The checks of `fit`'s arguments and data, before anything trains.
-    private func checkFitArguments(x: Matrix, y: Matrix, batchSize: Int, epochs: Int, validationData: (x: Matrix, y: Matrix)?,
+    func checkFitArguments(x: Matrix, y: Matrix, batchSize: Int, epochs: Int, validationData: (x: Matrix, y: Matrix)?,
                                    validationSplit: Double, compiled: CompiledModel) throws {
         guard batchSize > 0, epochs >= 0 else {
             throw ModelError.invalidConfiguration("fit needs a positive batch size and a non-negative number of epochs, got \(batchSize) and \(epochs)")
@@ -87,16 +87,19 @@ extension Sequential {
     /// The training loop of `fit`, its arguments checked: holds out the validation split, then runs a `FitLoop`.
     private func train(x: Matrix, y: Matrix, validationData: (x: Matrix, y: Matrix)?, validationSplit: Double,
                        callbacks: [Callback], options: FitOptions, compiled: CompiledModel) throws -> History {
-        var train = (x: x, y: y)
-        var validation = validationData
-        if validationSplit > 0 {
-            let kept = x.rows - Int(Double(x.rows) * validationSplit)
-            validation = (try x.rows(kept..<x.rows), try y.rows(kept..<y.rows))
-            train = (try x.rows(0..<kept), try y.rows(0..<kept))
-        }
+        let (train, validation) = try Self.split(x: x, y: y, validationData: validationData, validationSplit: validationSplit)
         let loop = try FitLoop(members: [(self, compiled, callbacks, options.seed ?? seed)], session: compiled.session, train: train,
                                validation: validation, options: options)
         return try loop.run()[0].get()
+    }
+
+    /// The training data and the validation data: `validationData`, or the last `validationSplit`
+    /// of the rows held out (before shuffling, as Keras does).
+    static func split(x: Matrix, y: Matrix, validationData: (x: Matrix, y: Matrix)?, validationSplit: Double) throws
+        -> (train: (x: Matrix, y: Matrix), validation: (x: Matrix, y: Matrix)?) {
+        guard validationSplit > 0 else { return ((x, y), validationData) }
+        let kept = x.rows - Int(Double(x.rows) * validationSplit)
+        return ((try x.rows(0..<kept), try y.rows(0..<kept)), (try x.rows(kept..<x.rows), try y.rows(kept..<y.rows)))
     }
 
     /// Loss and metrics in inference mode (Keras' `evaluate`), averaged over all rows.

@@ -31,6 +31,10 @@ final class FitMember {
     /// Set when the epoch's batches are over for this member (it stopped before the last one).
     var epochCut = false
     var outcome: Result<History, Error>?
+    /// Some callback reads or changes the model at batch end (see `Callback.readsModelAtBatchEnd`).
+    let readsModelAtBatchEnd: Bool
+    /// The member's trial linked with its own session, when they differ (made on first use).
+    var link: VariableLink?
 
     init(model: Sequential, compiled: CompiledModel, trial: Int, training: Training, callbacks: [Callback], seed: UInt64, rows: Int) {
         self.model = model
@@ -42,6 +46,7 @@ final class FitMember {
         random = SeededRandom(seed: seed)
         order = Array(0..<rows)
         totals = compiled.metricTotals()
+        readsModelAtBatchEnd = callbacks.contains(where: \.readsModelAtBatchEnd)
     }
 }
 
@@ -99,7 +104,7 @@ final class FitLoop {
         xBatch = .allocate(capacity: Swift.max(1, options.batchSize * train.x.columns))
         yBatch = .allocate(capacity: Swift.max(1, options.batchSize * train.y.columns))
         if members.count > 1 {
-            for member in members { try engine { try member.compiled.session.copyVariables(fromTrial: 0, to: session, trial: member.trial) } }
+            for member in members { try link(member)?.push() }
         }
     }
 
@@ -143,16 +148,17 @@ final class FitLoop {
             attempt(member) { for callback in member.callbacks { try callback.onEpochBegin(epoch, member.training) } }
             member.totals.reset()
         }
+        // The members in this epoch's batches (rebuilt only when one leaves: no allocation per batch).
+        var running = active
         for batch in 0..<steps {
-            let running = active.filter { !$0.epochCut }
             if running.isEmpty { break }
             try runBatch(batch, epoch: epoch, running)
+            guard batch < steps - 1, running.contains(where: { !$0.active || $0.training.stopTraining }) else { continue }
             // A member that stopped mid-epoch ends its epoch now, with its weights of now.
-            let cut = running.filter { $0.active && $0.training.stopTraining && batch < steps - 1 }
-            if !cut.isEmpty {
-                cut.forEach { $0.epochCut = true }
-                try endEpoch(epoch, cut, outOfBand: cut.count != active.count)
-            }
+            let cut = running.filter { $0.active && $0.training.stopTraining }
+            cut.forEach { $0.epochCut = true }
+            try endEpoch(epoch, cut, outOfBand: cut.count != active.count)
+            running = active.filter { !$0.epochCut }
         }
         try endEpoch(epoch, active.filter { !$0.epochCut }, outOfBand: false)
     }
@@ -191,7 +197,11 @@ final class FitLoop {
         training.step += 1
         guard !member.callbacks.isEmpty else { return }
         for (k, key) in keys.enumerated() { member.batchLogs[key] = member.totals.value(k) }
-        try withModelWeights(member) {
+        if member.readsModelAtBatchEnd {
+            try withModelWeights(member) {
+                for callback in member.callbacks { try callback.onBatchEnd(batch, logs: member.batchLogs, training) }
+            }
+        } else {
             for callback in member.callbacks { try callback.onBatchEnd(batch, logs: member.batchLogs, training) }
         }
     }
@@ -277,10 +287,19 @@ final class FitLoop {
     /// back whatever the callbacks set there (weights, learning rate) — for a member trained with
     /// others; alone, its session is the loop's and nothing is copied.
     private func withModelWeights(_ member: FitMember, _ body: () throws -> Void) throws {
-        guard member.compiled.session !== session else { return try body() }
-        try engine { try session.copyVariables(fromTrial: member.trial, to: member.compiled.session, trial: 0) }
-        defer { try? member.compiled.session.copyVariables(fromTrial: 0, to: session, trial: member.trial) }
+        guard let link = try link(member) else { return try body() }
+        link.pull()
+        defer { link.push() }
         try body()
+    }
+
+    /// The member's trial linked with its own session (nil when they are one: a model alone).
+    private func link(_ member: FitMember) throws -> VariableLink? {
+        guard member.compiled.session !== session else { return nil }
+        if let link = member.link { return link }
+        let link = try engine { try VariableLink(session, trial: member.trial, with: member.compiled.session, trial: 0) }
+        member.link = link
+        return link
     }
 
     /// Runs `body` for `member`; an error ends that member (and only it).
@@ -293,9 +312,7 @@ final class FitLoop {
     private func finish(_ member: FitMember) {
         guard member.active else { return }
         do {
-            if member.compiled.session !== session {
-                try engine { try session.copyVariables(fromTrial: member.trial, to: member.compiled.session, trial: 0) }
-            }
+            try link(member)?.pull()
             for callback in member.callbacks { try callback.onTrainEnd(member.training) }
         } catch {
             return fail(member, error)
@@ -310,9 +327,7 @@ final class FitLoop {
     /// session, its callbacks told, its history so far kept.
     private func fail(_ member: FitMember, _ error: Error) {
         member.active = false
-        if member.compiled.session !== session {
-            try? session.copyVariables(fromTrial: member.trial, to: member.compiled.session, trial: 0)
-        }
+        (try? link(member))??.pull()
         member.model.lastHistory = member.training.history
         for callback in member.callbacks { callback.onTrainError(error, member.training) }
         member.outcome = .failure(error)

@@ -22,23 +22,31 @@ extension Sequential {
     ///   - models: compiled models with identical compiled graphs (at least one).
     ///   - seeds: each model's shuffling seed (`nil`: the model's own seed, as in `fit`).
     ///   - callbacks: each model's callbacks (empty, or one list per model).
-    ///   - The other parameters are `fit`'s, shared by every model (no `validationSplit`: pass
-    ///     `validationData`).
+    ///   - The other parameters are `fit`'s, shared by every model.
     /// - Returns: one result per model, in order: its `History`, or the error that ended it.
     public static func fitTogether(_ models: [Sequential], x: Matrix, y: Matrix, batchSize: Int = 32, epochs: Int = 1,
-                                   validationData: (x: Matrix, y: Matrix)? = nil, shuffle: Bool = true, seeds: [UInt64?]? = nil,
-                                   callbacks: [[Callback]] = [], verbose: Int = 0, evaluateTrainingSet: Bool = true,
+                                   validationData: (x: Matrix, y: Matrix)? = nil, validationSplit: Double = 0, shuffle: Bool = true,
+                                   seeds: [UInt64?]? = nil, callbacks: [[Callback]] = [], verbose: Int = 0, evaluateTrainingSet: Bool = true,
                                    allowNonFiniteLoss: Bool = false, dropRemainder: Bool = false) throws -> [Result<History, Error>] {
+        for model in models where model.inputShape == nil { try model.build(inputShape: [x.columns]) }
         let compiled = try checkedForTogether(models, seeds: seeds, callbacks: callbacks)
-        for (model, each) in zip(models, compiled) {
-            try model.checkData(x: x, y: y, compiled: each, role: "training")
-            if let validation = validationData { try model.checkData(x: validation.x, y: validation.y, compiled: each, role: "validation") }
-        }
-        guard batchSize > 0, epochs >= 0 else {
-            throw ModelError.invalidConfiguration("fitTogether needs a positive batch size and a non-negative number of epochs, got \(batchSize) and \(epochs)")
-        }
-        if dropRemainder && x.rows < batchSize {
-            throw ModelError.invalidConfiguration("dropRemainder with batch size \(batchSize) leaves no batch of the \(x.rows) training rows; use a smaller batch size")
+        let (train, validation): ((x: Matrix, y: Matrix), (x: Matrix, y: Matrix)?)
+        do {
+            for (model, each) in zip(models, compiled) {
+                try model.checkFitArguments(x: x, y: y, batchSize: batchSize, epochs: epochs, validationData: validationData,
+                                            validationSplit: validationSplit, compiled: each)
+            }
+            (train, validation) = try split(x: x, y: y, validationData: validationData, validationSplit: validationSplit)
+            if dropRemainder && train.x.rows < batchSize {
+                throw ModelError.invalidConfiguration("dropRemainder with batch size \(batchSize) leaves no batch of the \(train.x.rows) training rows; use a smaller batch size")
+            }
+        } catch {
+            // As `fit`: callbacks hear of a fit that failed before training (a tracked run is marked failed).
+            for (i, model) in models.enumerated() where !callbacks.isEmpty {
+                let training = Training(model: model, compiled: compiled[i], epochs: epochs, stepsPerEpoch: 0, trainingData: (x, y))
+                for callback in callbacks[i] { callback.onTrainError(error, training) }
+            }
+            throw error
         }
         let session = models.count == 1 ? compiled[0].session
             : try engine { try Session(graph: compiled[0].graph, options: compiled[0].session.options, trials: models.count) }
@@ -47,7 +55,15 @@ extension Sequential {
         let members = models.indices.map { i in
             (models[i], compiled[i], callbacks.isEmpty ? [] : callbacks[i], seeds?[i] ?? models[i].seed)
         }
-        return try FitLoop(members: members, session: session, train: (x, y), validation: validationData, options: options).run()
+        return try FitLoop(members: members, session: session, train: train, validation: validation, options: options).run()
+    }
+
+    /// True when `models` (compiled, built) can train together with `fitTogether`: they compile to
+    /// the same program (see there).
+    public static func canFitTogether(_ models: [Sequential]) -> Bool {
+        guard let compiled = try? models.map({ try $0.requireCompiled() }), let first = compiled.first?.graph else { return false }
+        return Set(models.map(ObjectIdentifier.init)).count == models.count
+            && compiled.allSatisfy { $0.graph.dtype == first.dtype && $0.graph.nodes == first.nodes }
     }
 
     /// The models' compiled models, after checking they can train together.

@@ -1,3 +1,4 @@
+import Foundation
 import Graph
 
 /// Makes the kernel of one node: the runtime's exhaustive switch over `Op`, which hands each op to
@@ -75,13 +76,18 @@ struct KernelFactory<T: TensorScalar> {
                                inputs: [(pointer: UnsafeMutablePointer<T>, trialStride: Int)], inputShapes: [[Int]],
                                output: (pointer: UnsafeMutablePointer<T>, trialStride: Int), outputShape: [Int]) -> Made? {
         let outputCount = outputShape.reduce(1, *)
+        if getenv("TEMPER_NO_TRIAL_ELEMENTWISE") != nil { return nil }
         guard output.trialStride == outputCount else { return nil }
         var shapes: [[Int]] = []
         for (input, shape) in zip(inputs, inputShapes) {
             let count = shape.reduce(1, *)
             guard input.trialStride == 0 || input.trialStride == count else { return nil }
             let padded = [Int](repeating: 1, count: outputShape.count - shape.count) + shape
-            shapes.append([input.trialStride == 0 ? 1 : trials] + padded)
+            let trialShape = [input.trialStride == 0 ? 1 : trials] + padded
+            // Only patterns read without per-element index arithmetic (a per-trial bias row would
+            // need the general gather, slower than looping over the trials).
+            if case .general = BroadcastAccess.analyze(input: trialShape, output: [trials] + outputShape) { return nil }
+            shapes.append(trialShape)
         }
         let operands = Operands(name: name, inputs: inputs.map(\.pointer), inputShapes: shapes, output: output.pointer,
                                 outputShapes: [[trials] + outputShape])

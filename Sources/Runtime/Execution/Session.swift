@@ -164,25 +164,10 @@ public final class Session {
     }
 
     /// Copies every variable of trial `fromTrial` into trial `toTrial` of `other`, a session of a
-    /// graph with the same variables (by name and size) in the same dtype: how a model trained as
-    /// one trial of many gets its weights, and how it gives them back.
+    /// graph with the same variables (by name and size) in the same dtype (see `VariableLink` to
+    /// copy the same pairs again and again).
     public func copyVariables(fromTrial: Int, to other: Session, trial toTrial: Int) throws {
-        try checkTrial(fromTrial)
-        try other.checkTrial(toTrial)
-        switch (storage, other.storage) {
-        case (.float32(let a), .float32(let b)): try Self.copy(a, fromTrial, b, toTrial)
-        case (.float64(let a), .float64(let b)): try Self.copy(a, fromTrial, b, toTrial)
-        default: throw RuntimeError.dtypeMismatch("variables are copied between sessions of one dtype, not \(graph.dtype) and \(other.graph.dtype)")
-        }
-    }
-
-    private static func copy<T>(_ from: VariableStore<T>, _ fromTrial: Int, _ to: VariableStore<T>, _ toTrial: Int) throws {
-        for (name, source) in from.entries {
-            guard let target = to.entries[name], target.count == source.count else {
-                throw RuntimeError.invalidFeed("variable \"\(name)\" has no \(source.count)-element counterpart in the other session")
-            }
-            target.pointer(trial: toTrial).update(from: source.pointer(trial: fromTrial), count: source.count)
-        }
+        try VariableLink(self, trial: fromTrial, with: other, trial: toTrial).pull()
     }
 
     private static func entry<T>(_ store: VariableStore<T>, _ node: Node) throws -> VariableStore<T>.Entry {

@@ -20,6 +20,11 @@ public struct ModelTrialExecutor: TrialExecutor {
     /// Where each trial's best weights are saved (`trial-<n>.safetensors`: the best epoch of its
     /// best execution), for `bestModels`; nil to keep none.
     public var weightsDirectory: String?
+    /// Fits a trial's executions at once (`Sequential.fitTogether` with the same data and
+    /// arguments as `fit`), each model with its callbacks. When set, a trial with several
+    /// executions whose models compile to one program trains them as the trials of one program
+    /// (vectorized), each execution still its own run with the result it has alone.
+    public var fitTogether: (@Sendable ([Sequential], [[Callback]]) throws -> [Result<History, Error>])?
 
     public init(build: @escaping @Sendable (HyperParameters) throws -> Sequential, fit: @escaping @Sendable (Sequential, [Callback]) throws -> History,
                 logHistograms: Bool = false, weightsDirectory: String? = nil) {
@@ -30,6 +35,7 @@ public struct ModelTrialExecutor: TrialExecutor {
     }
 
     public func execute(_ claim: TrialClaim, of sweep: Sweep, tracker: Tracker, control: TrialControl) throws -> TrialOutcome {
+        if let together = try executeTogether(claim, of: sweep, tracker: tracker, control: control) { return together }
         let plan = sweep.plan, trial = claim.trial
         let values = sweep.flat(trial.config)
         var scores: [Double] = []
@@ -65,6 +71,48 @@ public struct ModelTrialExecutor: TrialExecutor {
                             stopReason: stopReasons.first, trainingSeconds: training, runs: runs)
     }
 
+    /// The trial's executions trained together (`fitTogether`), or nil when they are not to be:
+    /// one execution, no `fitTogether`, a Hyperband trial, or models that compile differently.
+    private func executeTogether(_ claim: TrialClaim, of sweep: Sweep, tracker: Tracker, control: TrialControl) throws -> TrialOutcome? {
+        let plan = sweep.plan, trial = claim.trial
+        guard let fitTogether, plan.executionsPerTrial > 1, trial.config["tuner/epochs"] == nil else { return nil }
+        let values = sweep.flat(trial.config)
+        let clock = Date()
+        let seeds = (0..<plan.executionsPerTrial).map { SweepSeeds.execution(trial.seed, $0) }
+        let models = try seeds.map { seed in
+            try ModelSeeds.$current.withValue(seed) {
+                let model = try build(HyperParameters(space: plan.space, assigned: values))
+                if model.inputShape == nil, let inputShape { try model.build(inputShape: inputShape) }
+                return model
+            }
+        }
+        guard Sequential.canFitTogether(models) else { return nil }
+        let started = try models.enumerated().map { execution, model in
+            try TrialRuns.start(execution, of: trial, in: sweep, config: TrialRuns.config(trial.config, trial, execution, modelSeed: model.seed),
+                                tracker: tracker, logHistograms: logHistograms, keepsWeights: weightsDirectory != nil, control: control)
+        }
+        let results = try fitTogether(models, started.map(\.callbacks))
+        let seconds = Date().timeIntervalSince(clock)
+        var executions: [TrialRuns.Execution] = []
+        var firstError: Error?
+        for (execution, result) in results.enumerated() {
+            switch result {
+            case .success(let history):
+                executions.append(try TrialRuns.finish(started[execution], history: history, seconds: seconds, in: sweep, control: control))
+            case .failure(let error):
+                firstError = firstError ?? error
+            }
+        }
+        if let firstError { throw firstError }
+        if let directory = weightsDirectory,
+           let best = zip(executions, models).min(by: { plan.objective.isBetter($0.0.score, than: $1.0.score) }), let weights = best.0.bestWeights {
+            try saveWeights(weights, trial: trial.number, directory: directory, build: values, inputShape: best.1.inputShape, plan: plan)
+        }
+        let stopReasons = executions.compactMap(\.stopReason)
+        return TrialOutcome(score: executions.map(\.score).reduce(0, +) / Double(executions.count), stoppedEarly: !stopReasons.isEmpty,
+                            stopReason: stopReasons.first, trainingSeconds: seconds, runs: executions.map(\.run))
+    }
+
     /// Saves a trial's best weights as `trial-<n>.safetensors` (written into a model built from its
     /// configuration, so the names and shapes are the model's).
     private func saveWeights(_ weights: [String: [Float]], trial: Int, directory: String, build values: [String: ConfigValue], inputShape: [Int]?,
@@ -94,6 +142,7 @@ extension ModelTrialExecutor {
 /// Stops `fit` when the sweep is stopped or the early-termination rule says so, and keeps the
 /// weights of the best epoch by the objective.
 final class ObjectiveRecorder: Callback {
+    var readsModelAtBatchEnd: Bool { false }
     let objective: Objective
     let keepsWeights: Bool
     let control: TrialControl

@@ -67,14 +67,34 @@ enum TrialRuns {
     /// finished and scored by the objective (its best epoch's value).
     static func execute(_ execution: Int, of trial: TrialInfo, in sweep: Sweep, config: RunConfig, tracker: Tracker, logHistograms: Bool,
                         keepsWeights: Bool, control: TrialControl, fit: ([Callback]) throws -> History) throws -> Execution {
+        let started = try start(execution, of: trial, in: sweep, config: config, tracker: tracker, logHistograms: logHistograms,
+                                keepsWeights: keepsWeights, control: control)
+        let clock = Date()
+        let history = try fit(started.callbacks)
+        return try finish(started, history: history, seconds: Date().timeIntervalSince(clock), in: sweep, control: control)
+    }
+
+    /// An execution's run, started, with the callbacks its `fit` trains with.
+    struct Started {
+        let run: Run
+        let recorder: ObjectiveRecorder
+        var callbacks: [Callback] { [tracking, recorder] }
+        let tracking: TrackingCallback
+    }
+
+    /// Starts the run of one execution of a trial (see `execute`).
+    static func start(_ execution: Int, of trial: TrialInfo, in sweep: Sweep, config: RunConfig, tracker: Tracker, logHistograms: Bool,
+                      keepsWeights: Bool, control: TrialControl) throws -> Started {
         let plan = sweep.plan
         let run = try tracker.start(project: sweep.info.project, name: name(sweep, trial, execution), config: config,
                                     tags: [sweep.info.name], group: group(sweep, trial), sweep: (sweep.info.id, trial.number))
         let recorder = ObjectiveRecorder(objective: plan.objective, keepsWeights: keepsWeights, control: control, stopRule: try sweep.stopRule(for: trial))
-        let callbacks: [Callback] = [TrackingCallback(run, logWeights: logHistograms, logGradients: logHistograms, finishRunAtEnd: false), recorder]
-        let started = Date()
-        let history = try fit(callbacks)
-        let seconds = Date().timeIntervalSince(started)
+        return Started(run: run, recorder: recorder, tracking: TrackingCallback(run, logWeights: logHistograms, logGradients: logHistograms, finishRunAtEnd: false))
+    }
+
+    /// Finishes the run of an execution that trained `history` in `seconds` (see `execute`).
+    static func finish(_ started: Started, history: History, seconds: Double, in sweep: Sweep, control: TrialControl) throws -> Execution {
+        let plan = sweep.plan, run = started.run, recorder = started.recorder
         if control.isStopRequested {
             try? run.fail(TrialInterrupted().description, wait: false)
             throw TrialInterrupted()

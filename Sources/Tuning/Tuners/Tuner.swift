@@ -78,9 +78,13 @@ public class Tuner {
 
     /// Runs the search: trains trials until `maxTrials` (or the grid) is done. `callbacks` makes
     /// fresh callbacks for each execution (early stopping, say). `verbose` 1 prints each trial's
-    /// configuration and result, as Keras Tuner does; 0 prints nothing.
+    /// configuration and result, as Keras Tuner does; 0 prints nothing. With `vectorizeExecutions`,
+    /// a trial's executions train together as the trials of one program (`Sequential.fitTogether`:
+    /// each still its own run with the result it has alone); off by default, since on this CPU
+    /// it measured no faster (docs/ARCHITECTURE.md, "Vectorized trials").
     public func search(x: Matrix, y: Matrix, epochs: Int = 1, batchSize: Int = 32, validationData: (x: Matrix, y: Matrix)? = nil,
-                       validationSplit: Double = 0, callbacks: @escaping @Sendable () -> [Callback] = { [] }, verbose: Int = 1) throws {
+                       validationSplit: Double = 0, callbacks: @escaping @Sendable () -> [Callback] = { [] }, verbose: Int = 1,
+                       vectorizeExecutions: Bool = false) throws {
         let space = try discoverSpace()
         inputColumns = x.columns
         let plan = try SweepPlan(project: projectName, name: projectName, method: method, space: space, objective: objective, maxTrials: maxTrials,
@@ -95,6 +99,12 @@ public class Tuner {
         }
         var executor = ModelTrialExecutor(build: build, fit: fit, weightsDirectory: weightsDirectory)
         executor.inputShape = [x.columns]
+        if vectorizeExecutions {
+            executor.fitTogether = { models, extras in
+                try Sequential.fitTogether(models, x: x, y: y, batchSize: batchSize, epochs: epochs, validationData: validationData,
+                                           validationSplit: validationSplit, callbacks: extras.map { callbacks() + $0 }, evaluateTrainingSet: false)
+            }
+        }
         executor.fitEpochs = { model, extra, epochs in
             try model.fit(x: x, y: y, batchSize: batchSize, epochs: epochs, validationData: validationData, validationSplit: validationSplit,
                           callbacks: callbacks() + extra, verbose: 0, evaluateTrainingSet: false)
