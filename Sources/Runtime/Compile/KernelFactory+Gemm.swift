@@ -37,7 +37,7 @@ extension KernelFactory {
                 Gemm.epilogue(m: m, n: n, k: k, a: a, b: b, bias: bias, relu: activation != nil, output: output)
                 return
             }
-            if n > 1 && Gemm.isSmall(m: m, n: n, k: k) {
+            if n > 1 && Gemm.isSmall(m: m, n: n, k: k, transposeB: tb) {
                 // Row by row: bias, products and activation while the row is in L1.
                 for i in 0..<m {
                     let row = output + i * n

@@ -1,15 +1,23 @@
 /// Batch-normalization kernels on an input viewed as `rows × features` (every axis but the last
 /// folded into rows). Statistics are per feature; the variance is the biased batch variance,
 /// computed in a second pass around the mean for accuracy. Columns are walked in blocks of 32, 8
-/// and 1 features (`Lanes`), each block down all rows with its sums in registers.
+/// and 1 features (`Lanes`), each block down the rows with its sums in registers (down chunks of
+/// rows for wide inputs: `forEachRowChunk`).
 enum BatchNormKernels {
     /// Column means and biased variances of `x` (`rows × features`): two reduction passes, each
     /// summing a feature's rows in order, with the sums of a block of columns kept in registers.
     @inline(__always)
     static func statistics<T: TensorScalar>(x: UnsafePointer<T>, rows: Int, features: Int,
                                             mean: UnsafeMutablePointer<T>, variance: UnsafeMutablePointer<T>) {
-        StatisticsBlock(x: x, rows: rows, features: features, mean: mean, variance: variance, inverseRows: 1 / T(rows))
-            .forEachBlock(of: features)
+        let inverseRows = 1 / T(rows)
+        forEachRowChunk(rows: rows, columns: features) { chunk, continuing in
+            SumBlock(x: x, rows: chunk, features: features, center: nil, sums: mean, continuing: continuing).forEachBlock(of: features)
+        }
+        for j in 0..<features { mean[j] *= inverseRows }
+        forEachRowChunk(rows: rows, columns: features) { chunk, continuing in
+            SumBlock(x: x, rows: chunk, features: features, center: UnsafePointer(mean), sums: variance, continuing: continuing).forEachBlock(of: features)
+        }
+        for j in 0..<features { variance[j] *= inverseRows }
     }
 
     /// Reference training forward (the unfused kernel): statistics, then `y = (x − μ)·r·γ + β`
@@ -69,10 +77,12 @@ enum BatchNormKernels {
     private static func applyScaleShift<T: TensorScalar>(x: UnsafePointer<T>, rows: Int, features: Int,
                                                          scale: UnsafeMutablePointer<T>, shift: UnsafeMutablePointer<T>, relu: Bool,
                                                          y: UnsafeMutablePointer<T>) {
-        ScaleShiftBlock(x: x, rows: rows, features: features, scale: scale, shift: shift, y: y).forEachBlock(of: features)
+        forEachRowChunk(rows: rows, columns: features) { chunk, _ in
+            ScaleShiftBlock(x: x, rows: chunk, features: features, scale: scale, shift: shift, y: y).forEachBlock(of: features)
+        }
         // A plain loop (vectorized by the compiler): SIMD comparisons in Swift go lane by lane.
         if relu {
-            for i in 0..<rows * features { y[i] = y[i] < 0 ? 0 : y[i] }
+            for i in 0..<rows * features { y[i] = Swift.max(y[i], 0) }   // as the relu op (NaN kept, −0 → 0)
         }
     }
 
@@ -90,11 +100,17 @@ enum BatchNormKernels {
         var dy = dy
         if let reluOutput {
             // A plain loop (vectorized by the compiler): SIMD comparisons in Swift go lane by lane.
-            for i in 0..<rows * features { masked[i] = reluOutput[i] > 0 ? dy[i] : 0 }
+            for i in 0..<rows * features {
+                let keep = reluOutput[i] > 0, value = dy[i]   // both loaded: a select, no branch
+                masked[i] = keep ? value : 0
+            }
             dy = UnsafePointer(masked)
         }
         // Σ dy into dβ and Σ dy·(x − μ) into dγ.
-        GradientSumsBlock(dy: dy, x: x, rows: rows, features: features, mean: mean, sumD: dbeta, sumDX: dgamma).forEachBlock(of: features)
+        forEachRowChunk(rows: rows, columns: features) { chunk, continuing in
+            GradientSumsBlock(dy: dy, x: x, rows: chunk, features: features, mean: mean, sumD: dbeta, sumDX: dgamma, continuing: continuing)
+                .forEachBlock(of: features)
+        }
         let k1 = factors, k2 = factors + features, k0 = factors + 2 * features
         @inline(__always) func fold(_ gammaAt: (Int) -> T) {
             for j in 0..<features {
@@ -109,49 +125,55 @@ enum BatchNormKernels {
         }
         // Without optionals inside the loop, so the compiler vectorizes it.
         if let gamma { fold { gamma[$0] } } else { fold { _ in 1 } }
-        GradientOutputBlock(dy: dy, x: x, rows: rows, features: features, k1: k1, k2: k2, k0: k0, dx: dx).forEachBlock(of: features)
+        forEachRowChunk(rows: rows, columns: features) { chunk, _ in
+            GradientOutputBlock(dy: dy, x: x, rows: chunk, features: features, k1: k1, k2: k2, k0: k0, dx: dx).forEachBlock(of: features)
+        }
     }
 }
 
-/// Σ over rows of a block of columns, then Σ of squared deviations from their mean.
-private struct StatisticsBlock<Scalar: TensorScalar>: ColumnBlock {
-    let x: UnsafePointer<Scalar>, rows: Int, features: Int
-    let mean: UnsafeMutablePointer<Scalar>, variance: UnsafeMutablePointer<Scalar>, inverseRows: Scalar
+/// `Σ x` (or, with `center`, `Σ (x − center)²`) over a chunk of rows of a block of columns, added
+/// to the sums so far when `continuing` (rows in order, as one pass down all rows).
+private struct SumBlock<Scalar: TensorScalar>: ColumnBlock {
+    let x: UnsafePointer<Scalar>, rows: Range<Int>, features: Int, center: UnsafePointer<Scalar>?
+    let sums: UnsafeMutablePointer<Scalar>, continuing: Bool
+    var readsItsOutput: Bool { continuing }
 
     @inline(__always) func callAsFunction<L: Lanes>(_ lanes: L.Type, at j: Int) where L.Scalar == Scalar {
-        var sum = L(repeating: 0)
-        for r in 0..<rows { sum = sum + L.load(x + r * features + j) }
-        let mu = sum * L(repeating: inverseRows)
-        var squares = L(repeating: 0)
-        for r in 0..<rows {
-            let d = L.load(x + r * features + j) - mu
-            squares = squares + d * d
+        var sum = continuing ? L.load(sums + j) : L(repeating: 0)
+        if let center {
+            let mu = L.load(center + j)
+            for r in rows {
+                let d = L.load(x + r * features + j) - mu
+                sum = sum + d * d
+            }
+        } else {
+            for r in rows { sum = sum + L.load(x + r * features + j) }
         }
-        mu.store(to: mean + j)
-        (squares * L(repeating: inverseRows)).store(to: variance + j)
+        sum.store(to: sums + j)
     }
 }
 
 /// `y = x·scale + shift` down a block of columns.
 private struct ScaleShiftBlock<Scalar: TensorScalar>: ColumnBlock {
-    let x: UnsafePointer<Scalar>, rows: Int, features: Int
+    let x: UnsafePointer<Scalar>, rows: Range<Int>, features: Int
     let scale: UnsafeMutablePointer<Scalar>, shift: UnsafeMutablePointer<Scalar>, y: UnsafeMutablePointer<Scalar>
 
     @inline(__always) func callAsFunction<L: Lanes>(_ lanes: L.Type, at j: Int) where L.Scalar == Scalar {
         let s = L.load(scale + j), t = L.load(shift + j)
-        for r in 0..<rows { (L.load(x + r * features + j) * s + t).store(to: y + r * features + j) }
+        for r in rows { (L.load(x + r * features + j) * s + t).store(to: y + r * features + j) }
     }
 }
 
 /// `Σ dy` and `Σ dy·(x − μ)` down a block of columns.
 private struct GradientSumsBlock<Scalar: TensorScalar>: ColumnBlock {
-    let dy: UnsafePointer<Scalar>, x: UnsafePointer<Scalar>, rows: Int, features: Int, mean: UnsafePointer<Scalar>
-    let sumD: UnsafeMutablePointer<Scalar>, sumDX: UnsafeMutablePointer<Scalar>
+    let dy: UnsafePointer<Scalar>, x: UnsafePointer<Scalar>, rows: Range<Int>, features: Int, mean: UnsafePointer<Scalar>
+    let sumD: UnsafeMutablePointer<Scalar>, sumDX: UnsafeMutablePointer<Scalar>, continuing: Bool
+    var readsItsOutput: Bool { continuing }
 
     @inline(__always) func callAsFunction<L: Lanes>(_ lanes: L.Type, at j: Int) where L.Scalar == Scalar {
         let mu = L.load(mean + j)
-        var d = L(repeating: 0), dx = L(repeating: 0)
-        for r in 0..<rows {
+        var d = continuing ? L.load(sumD + j) : L(repeating: 0), dx = continuing ? L.load(sumDX + j) : L(repeating: 0)
+        for r in rows {
             let g = L.load(dy + r * features + j)
             d = d + g
             dx = dx + g * (L.load(x + r * features + j) - mu)
@@ -163,13 +185,13 @@ private struct GradientSumsBlock<Scalar: TensorScalar>: ColumnBlock {
 
 /// `dx = k₁·dy + k₂·x + k₀` down a block of columns.
 private struct GradientOutputBlock<Scalar: TensorScalar>: ColumnBlock {
-    let dy: UnsafePointer<Scalar>, x: UnsafePointer<Scalar>, rows: Int, features: Int
+    let dy: UnsafePointer<Scalar>, x: UnsafePointer<Scalar>, rows: Range<Int>, features: Int
     let k1: UnsafeMutablePointer<Scalar>, k2: UnsafeMutablePointer<Scalar>, k0: UnsafeMutablePointer<Scalar>
     let dx: UnsafeMutablePointer<Scalar>
 
     @inline(__always) func callAsFunction<L: Lanes>(_ lanes: L.Type, at j: Int) where L.Scalar == Scalar {
         let f1 = L.load(k1 + j), f2 = L.load(k2 + j), f0 = L.load(k0 + j)
-        for r in 0..<rows {
+        for r in rows {
             (f1 * L.load(dy + r * features + j) + f2 * L.load(x + r * features + j) + f0).store(to: dx + r * features + j)
         }
     }

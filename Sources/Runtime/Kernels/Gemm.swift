@@ -11,7 +11,7 @@ enum Gemm {
     @inline(__always)
     static func multiply<T: TensorScalar>(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: T,
                                           a: UnsafePointer<T>, b: UnsafePointer<T>, c: UnsafeMutablePointer<T>, beta: T) {
-        if isSmall(m: m, n: n, k: k) {
+        if isSmall(m: m, n: n, k: k, transposeB: transposeB) {
             small(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, b: b, c: c, beta: beta)
             return
         }
@@ -80,9 +80,13 @@ enum Gemm {
         }
     }
 
-    /// True when `multiply` uses the built-in loops for this product.
+    /// True when `multiply` uses the built-in loops for this product. A transposed `B` with
+    /// `k > 1` is read with a stride there (no vectors), so such products go to BLAS unless tiny.
     @inline(__always)
-    static func isSmall(m: Int, n: Int, k: Int) -> Bool { n == 1 || k <= 16 || m * n * k <= smallProductLimit }
+    static func isSmall(m: Int, n: Int, k: Int, transposeB: Bool = false) -> Bool {
+        if transposeB && k > 1 && n > 1 { return m * n * k <= smallProductLimit }
+        return n == 1 || k <= 16 || m * n * k <= smallProductLimit
+    }
 
     /// `row += alpha · op(A)[i, :] · op(B)`: one output row, as axpys over the rows of `op(B)`
     /// (8 lanes at a time when they are contiguous).

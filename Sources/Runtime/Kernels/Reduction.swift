@@ -92,7 +92,9 @@ enum Reduction {
             }
             switch op {
             case .sum, .mean:
-                ColumnSumBlock(source: source, rows: reduced, stride: inner, destination: destination).forEachBlock(of: inner)
+                forEachRowChunk(rows: reduced, columns: inner) { chunk, continuing in
+                    ColumnSumBlock(source: source, rows: chunk, stride: inner, destination: destination, continuing: continuing).forEachBlock(of: inner)
+                }
             case .max:
                 destination.update(from: source, count: inner)
                 for r in 1..<Swift.max(reduced, 1) {
@@ -130,13 +132,18 @@ enum Reduction {
 }
 
 /// `destination[j] = Σᵣ source[r·stride + j]` down a block of columns, rows in order (the first
-/// row is the starting value, as in the plain loop).
+/// row is the starting value, as in the plain loop; a later chunk of rows adds to the sums so far).
 private struct ColumnSumBlock<Scalar: TensorScalar>: ColumnBlock {
-    let source: UnsafePointer<Scalar>, rows: Int, stride: Int, destination: UnsafeMutablePointer<Scalar>
+    let source: UnsafePointer<Scalar>, rows: Range<Int>, stride: Int, destination: UnsafeMutablePointer<Scalar>, continuing: Bool
+    var readsItsOutput: Bool { continuing }
 
     @inline(__always) func callAsFunction<L: Lanes>(_ lanes: L.Type, at j: Int) where L.Scalar == Scalar {
-        var sum = L.load(source + j)
-        for r in 1..<Swift.max(rows, 1) { sum = sum + L.load(source + r * stride + j) }
+        guard let first = rows.first else {
+            if !continuing { L(repeating: 0).store(to: destination + j) }   // no rows: the sum is 0
+            return
+        }
+        var sum = continuing ? L.load(destination + j) + L.load(source + first * stride + j) : L.load(source + first * stride + j)
+        for r in rows.dropFirst() { sum = sum + L.load(source + r * stride + j) }
         sum.store(to: destination + j)
     }
 }

@@ -91,23 +91,45 @@ struct OneLane<Scalar: TensorScalar>: Lanes {
 /// A computation over one block of columns, written once for every width (`Lanes`).
 /// `forEachBlock(of:)` covers `0..<count` with 32-lane blocks while they fit, then 8-lane ones;
 /// the last `count % 8` columns are one 8-lane block ending at `count` (overlapping columns
-/// already done, which it recomputes to the same values: a block must not read what it writes),
-/// or single columns when `count < 8`.
+/// already done, which it recomputes to the same values), or single columns when `count < 8` or
+/// the block reads what it writes (`readsItsOutput`).
 protocol ColumnBlock {
     associatedtype Scalar: TensorScalar
     func callAsFunction<L: Lanes>(_ lanes: L.Type, at column: Int) where L.Scalar == Scalar
+    /// True when the block reads what it writes (a reduction adding to its sums so far): the
+    /// last columns then go one at a time instead of in an overlapping block.
+    var readsItsOutput: Bool { get }
 }
 
 extension ColumnBlock {
+    var readsItsOutput: Bool { false }
+
     @inline(__always) func forEachBlock(of count: Int) {
         var j = 0
         while j + 32 <= count { self(FourVectors<Scalar>.self, at: j); j += 32 }
         while j + 8 <= count { self(SIMD8<Scalar>.self, at: j); j += 8 }
         guard j < count else { return }
-        if count >= 8 {
+        if count >= 8 && !readsItsOutput {
             self(SIMD8<Scalar>.self, at: count - 8)
         } else {
             while j < count { self(OneLane<Scalar>.self, at: j); j += 1 }
         }
     }
+}
+
+/// Calls `body(rows, continuing)` for the row ranges a column-block kernel walks one after the
+/// other: all rows at once when a row is short (up to 64 columns: a block's rows stay in L1), else
+/// 8 rows at a time (rows a power of two apart in memory share a cache set, and more than a
+/// set's 8 ways of them would be evicted before the next block reads them). `continuing` is false
+/// for the first range only: a reduction starts from 0 there and adds the later ranges to its
+/// stored sums, rows in the same order as in one pass.
+@inline(__always)
+func forEachRowChunk(rows: Int, columns: Int, _ body: (Range<Int>, Bool) -> Void) {
+    let chunk = columns <= 64 ? Swift.max(rows, 1) : 8
+    var start = 0
+    repeat {
+        let end = Swift.min(start + chunk, rows)
+        body(start..<end, start > 0)
+        start = end
+    } while start < rows
 }
