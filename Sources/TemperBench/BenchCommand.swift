@@ -145,6 +145,7 @@ struct BenchCommand: ParsableCommand {
 
     /// Trials of the case study one after another and together (vectorized trials).
     private func runTrials() throws {
+        guard (1...256).contains(vectorizedTrials) else { throw ValidationError("--vectorized-trials must be from 1 to 256, not \(vectorizedTrials)") }
         let f = try TrialsBenchmark.run(trials: vectorizedTrials)
         print("trials: \(f.trials) case-study models (variant after, seeds 1–\(f.trials), learning rates 0.001–0.3), \(f.epochs) epochs each with evaluation, "
               + "built, compiled and trained: one after another \(String(format: "%.1f", f.serialMilliseconds)) ms, together (Sequential.fitTogether, one program) "
