@@ -76,7 +76,7 @@ public final class Executable {
         let slot = try slot(placeholder)
         switch engine {
         case .float32(let e):
-            try e.feed(slot: slot, count: values.count, trial: trial) { for i in 0..<values.count { $0[i] = values[i] } }
+            try e.feed(slot: slot, count: values.count, trial: trial) { target in values.baseAddress.map { target.update(from: $0, count: values.count) } }
         case .float64(let e):
             try e.feed(slot: slot, count: values.count, trial: trial) { for i in 0..<values.count { $0[i] = Double(values[i]) } }
         }
@@ -89,7 +89,7 @@ public final class Executable {
         case .float32(let e):
             try e.feed(slot: slot, count: values.count, trial: trial) { for i in 0..<values.count { $0[i] = Float(values[i]) } }
         case .float64(let e):
-            try e.feed(slot: slot, count: values.count, trial: trial) { for i in 0..<values.count { $0[i] = values[i] } }
+            try e.feed(slot: slot, count: values.count, trial: trial) { target in values.baseAddress.map { target.update(from: $0, count: values.count) } }
         }
     }
 

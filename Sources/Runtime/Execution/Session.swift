@@ -163,13 +163,6 @@ public final class Session {
         }
     }
 
-    /// Copies every variable of trial `fromTrial` into trial `toTrial` of `other`, a session of a
-    /// graph with the same variables (by name and size) in the same dtype (see `VariableLink` to
-    /// copy the same pairs again and again).
-    public func copyVariables(fromTrial: Int, to other: Session, trial toTrial: Int) throws {
-        try VariableLink(self, trial: fromTrial, with: other, trial: toTrial).pull()
-    }
-
     private static func entry<T>(_ store: VariableStore<T>, _ node: Node) throws -> VariableStore<T>.Entry {
         guard let entry = store.entries[node.name] else {
             throw RuntimeError.invalidFetch("variable \"\(node.name)\" has no storage in this session")

@@ -21,18 +21,6 @@ extension UnsafeMutablePointer where Pointee: TensorScalar {
     }
 }
 
-extension SIMD8 where Scalar: TensorScalar {
-    /// The lanes where `mask > 0`, zero elsewhere (NaN masks give zero).
-    @inline(__always) func kept(where mask: SIMD8<Scalar>) -> SIMD8<Scalar> {
-        replacing(with: 0, where: .!(mask .> 0))
-    }
-
-    /// `max(lane, 0)`, keeping NaN.
-    @inline(__always) func clampedBelowAtZero() -> SIMD8<Scalar> {
-        replacing(with: 0, where: self .< 0)
-    }
-}
-
 /// A block of columns handled together: 32 lanes (independent dependency chains, so a reduction
 /// down the rows is not bound by the add latency), 8 lanes, or one scalar. Kernels written once
 /// over `Lanes` run the same arithmetic in the same order per element at every width, so the
