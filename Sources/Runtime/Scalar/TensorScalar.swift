@@ -4,7 +4,7 @@ import Graph
 
 /// The scalar types the runtime computes in (`Float` for training, `Double` for gradient checks).
 /// One generic code path serves both; the conformances bind GEMM to `cblas_sgemm`/`cblas_dgemm`
-/// and the transcendental functions to the C library.
+/// and the transcendental functions to the C library (except `Float`'s `exp` and `log1p`: `FloatMath`).
 public protocol TensorScalar: BinaryFloatingPoint, SIMDScalar, Sendable where Self.RawSignificand: FixedWidthInteger {
     /// The graph dtype this scalar implements.
     static var dtype: DType { get }
@@ -33,9 +33,11 @@ extension Float: TensorScalar {
                     blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
 
-    @inline(__always) public static func exp(_ x: Float) -> Float { Foundation.expf(x) }
+    /// `FloatMath.exp`: inline arithmetic that loops vectorize, within 1 ulp of the C library's.
+    @inline(__always) public static func exp(_ x: Float) -> Float { FloatMath.exp(x) }
     @inline(__always) public static func log(_ x: Float) -> Float { Foundation.logf(x) }
-    @inline(__always) public static func log1p(_ x: Float) -> Float { Foundation.log1pf(x) }
+    /// `FloatMath.log1p`: inline arithmetic that loops vectorize, within 2 ulp of the C library's.
+    @inline(__always) public static func log1p(_ x: Float) -> Float { FloatMath.log1p(x) }
     @inline(__always) public static func expm1(_ x: Float) -> Float { Foundation.expm1f(x) }
     @inline(__always) public static func tanh(_ x: Float) -> Float { Foundation.tanhf(x) }
     @inline(__always) public static func pow(_ x: Float, _ y: Float) -> Float { Foundation.powf(x, y) }
