@@ -24,9 +24,16 @@ struct ProfileCommand: ParsableCommand {
     @Flag(help: "Profile the case-study model (variant after) as fit runs it: the training step on 32 rows and the evaluation after each epoch on the 500 training rows.")
     var model = false
 
+    @Option(help: "With --model: profile the deck's Keras Tuner model instead, Dense(units, relu) → Dense(1, sigmoid) with Adam (learning rate 0.01), as its search trains it (no evaluation of the training set).")
+    var units: Int?
+
     func run() throws {
         try checkThreads(threads)
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1, not \(steps)") }
+        if let units {
+            guard model else { throw ValidationError("--units profiles the Keras Tuner model and needs --model") }
+            guard (1...4096).contains(units) else { throw ValidationError("--units must be 1…4096, not \(units)") }
+        }
         BLAS.setThreads(threads)
         if model { return try profileModel() }
         let w = try workload.graph()
@@ -51,8 +58,17 @@ struct ProfileCommand: ParsableCommand {
 
     private func profileModel() throws {
         let study = try BatchNormCaseStudy(variants: [.after], seeds: 1, epochs: 1, recordHistograms: false)
-        let model = BatchNormVariant.after.model(seed: 1)
-        try model.compile(optimizer: SGD(learningRate: 0.01, momentum: 0.9), loss: .binaryCrossEntropy, metrics: [.accuracy])
+        let model: Sequential
+        if let units {
+            model = try Sequential(seed: 1) {
+                Dense(units, activation: .relu, inputShape: [2])
+                Dense(1, activation: .sigmoid)
+            }
+            try model.compile(optimizer: Adam(learningRate: 0.01), loss: .binaryCrossEntropy, metrics: [.accuracy])
+        } else {
+            model = BatchNormVariant.after.model(seed: 1)
+            try model.compile(optimizer: SGD(learningRate: 0.01, momentum: 0.9), loss: .binaryCrossEntropy, metrics: [.accuracy])
+        }
         let profile = try model.profile(x: study.train.x, y: study.train.y, batchSize: 32, runs: steps)
         for (title, entries, rows) in [("training step", profile.trainingStep, 32), ("evaluation", profile.evaluation, study.train.count)] {
             var table = TerminalTable(["µs/run", "share", "kernel"])

@@ -251,3 +251,26 @@ struct HistoryKeyTests {
         #expect(try history["accuracy"].count == 2)
     }
 }
+
+/// `Sequential.profile` trains as an unshuffled fit does: one step per successive batch.
+struct ProfileTrainingTests {
+    @Test func profileStepsThroughTheBatchesAsAnUnshuffledFit() throws {
+        // Before, every profiled step trained the first batch again (and fitted it until its
+        // gradients were subnormal, timing arithmetic no fit does).
+        let data = try circles().rows(0..<96)
+        func model() throws -> Sequential {
+            let model = Sequential(seed: 3) {
+                Dense(8, activation: .relu, inputShape: [2])
+                Dense(1, activation: .sigmoid)
+            }
+            try model.compile(optimizer: SGD(learningRate: 0.1, momentum: 0.9), loss: .binaryCrossEntropy, metrics: [.accuracy])
+            return model
+        }
+        let profiled = try model(), fitted = try model()
+        _ = try profiled.profile(x: data.x, y: data.y, batchSize: 32, runs: 3)
+        _ = try fitted.fit(x: data.x, y: data.y, batchSize: 32, epochs: 1, shuffle: false, verbose: 0)
+        let a = try profiled.weights(), b = try fitted.weights()
+        #expect(a.keys.sorted() == b.keys.sorted())
+        for (name, values) in a { #expect(values == b[name], "\(name)") }
+    }
+}

@@ -11,17 +11,21 @@ public struct KernelProfile: Sendable {
 }
 
 extension Sequential {
-    /// Runs the training step (on the first `batchSize` rows; updates are applied, so profile a
-    /// copy or accept one more step) and the evaluation (on all rows) `runs` times each, timing every
-    /// kernel.
+    /// Runs the training step `runs` times on the successive whole batches of `batchSize` rows (in
+    /// order, starting over after the last, as an unshuffled fit; the updates are applied, so profile
+    /// a copy or accept the steps) and the evaluation on all rows `runs` times, timing every kernel.
+    /// (Training on one batch over and over would fit it until its gradients are subnormal, whose
+    /// arithmetic is many times slower: not what a fit spends.)
     public func profile(x: Matrix, y: Matrix, batchSize: Int = 32, runs: Int = 100) throws -> KernelProfile {
         let compiled = try requireCompiled()
         try checkData(x: x, y: y, compiled: compiled, role: "profiling")
         func measure(_ executable: Executable, rows: Int) throws -> [KernelProfile.Entry] {
             var seconds: [Double] = []
-            for _ in 0..<runs {
-                try executable.feed(compiled.x, Array(x.values[0..<(rows * x.columns)]))
-                try executable.feed(compiled.y, Array(y.values[0..<(rows * y.columns)]))
+            let batches = Swift.max(x.rows / rows, 1)
+            for run in 0..<runs {
+                let first = run % batches * rows
+                try executable.feed(compiled.x, Array(x.values[(first * x.columns)..<((first + rows) * x.columns)]))
+                try executable.feed(compiled.y, Array(y.values[(first * y.columns)..<((first + rows) * y.columns)]))
                 try engine { try executable.run(profile: &seconds) }
             }
             let names = try executable.statistics(batchSize: rows).kernelSummaries
