@@ -53,7 +53,7 @@ public struct LearningRateExperiment: Sendable {
         options.log("learning-rate: sweep \(sweep.info.id)\(resumed ? " (resumed)" : ""), \(try plan.capacity() ?? 0) trials × \(plan.executionsPerTrial) seeds")
         let (rates, epochs) = settings(options)
         let batchSize = self.batchSize
-        let executor = ModelTrialExecutor(build: { hp in
+        var executor = ModelTrialExecutor(build: { hp in
             // Declared as the plan declares them, so the trial's values are read back.
             let learningRate = try hp.choice("learning_rate", rates)
             let network = self.network(batchNorm: try hp.choice("batch_norm", [false, true]))
@@ -63,6 +63,8 @@ public struct LearningRateExperiment: Sendable {
         }, fit: { model, callbacks in
             try LabTraining.fitCompiled(model, data: data, epochs: epochs, batchSize: batchSize, run: nil, callbacks: callbacks).history
         })
+        // Tagged as the lab's other runs, so `temper runs --tag lab` lists them too.
+        executor.tags = ["lab", LabExperiment.learningRate.rawValue]
         let log = options.log
         try SweepRunner.runToCompletion(sweep, tracker: tracker, executor: executor, stop: options.control, onTrialEnd: { trial in
             log("learning-rate trial \(trial.number): \(trial.config["learning_rate"]?.description ?? "?"), batch_norm \(trial.config["batch_norm"]?.description ?? "?"): \(trial.state.rawValue), mean val_accuracy \(format(trial.score ?? .nan))")

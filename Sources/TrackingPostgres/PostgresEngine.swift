@@ -74,11 +74,11 @@ public final class PostgresEngine: StoreEngine, @unchecked Sendable {
     /// Why the first connection failed, with the fix.
     private static func openCause(_ error: any Error, url: PostgresURL) -> String {
         switch PostgresFailure.sqlState(error) {
-        case "28P01", "28000": return "the server refused user \"\(url.user)\" (\(PostgresFailure.describe(error))); check the user and password in the URL"
-        case "3D000": return "database \"\(url.database)\" does not exist on \(url.host):\(url.port); create it (createdb \(url.database)) or name another"
+        case "28P01", "28000": return "the server refused user \"\(url.user)\" (\(PostgresFailure.describe(error))); check the user and the password (in the URL, PGPASSWORD or the password file \(url.passwordFileHint))"
+        case "3D000": return "database \"\(url.database)\" does not exist on \(url.serverDescription); create it (createdb \(url.database)) or name another"
         default:
             if error is NIOConnectionError || (error as? PSQLError)?.code == .connectionError {
-                return "no PostgreSQL server answers at \(url.host):\(url.port) (\(PostgresFailure.describe(error))); start it, or check the host and port"
+                return "no PostgreSQL server answers at \(url.serverDescription) (\(PostgresFailure.describe(error))); start it, or check the host and port"
             }
             return PostgresFailure.describe(error)
         }

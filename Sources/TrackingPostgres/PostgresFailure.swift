@@ -58,7 +58,7 @@ enum PostgresFailure {
             case .serverClosedConnection, .uncleanShutdown: return "the server closed the connection"
             case .connectionError: return "cannot connect: \(error.underlying.map { "\($0)" } ?? "connection error")"
             case .sslUnsupported: return "the server does not offer TLS (sslmode=require); use sslmode=prefer or disable"
-            case .authMechanismRequiresPassword: return "the server asks for a password and the URL gives none"
+            case .authMechanismRequiresPassword: return "the server asks for a password and none was given: put it in the URL, in PGPASSWORD or in the password file (PGPASSFILE, or ~/.pgpass, mode 0600)"
             default: return "PostgreSQL client error \(error.code)" + (error.underlying.map { ": \($0)" } ?? "")
             }
         }

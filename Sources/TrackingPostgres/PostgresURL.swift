@@ -8,8 +8,13 @@ import Tracking
 /// name; `sslmode` is `disable`, `prefer` (the default: TLS when the server offers it),
 /// `require` (TLS or nothing; like libpq, neither checks the server's certificate) or
 /// `verify-full` (TLS with the certificate checked against the system's roots and the host name).
-/// Percent-escapes in the user and password are decoded. Without a password in the URL,
-/// `PGPASSWORD` is used, as libpq does.
+/// Percent-escapes in the user and password are decoded.
+///
+/// As libpq also: a host that is a path (`postgres://%2Fvar%2Frun%2Fpostgresql/db`, or
+/// `postgres:///db?host=/var/run/postgresql`) is the folder of the server's Unix-domain socket
+/// (`.s.PGSQL.<port>` in it; `sslmode` does not apply there); the `host` and `port` parameters
+/// override the URL's. Without a password in the URL, `PGPASSWORD` is used, then the first
+/// matching line of the password file (`PGPASSFILE`, or `~/.pgpass`; see `PasswordFile`).
 struct PostgresURL: Sendable {
     var host: String
     var port: Int
@@ -30,13 +35,9 @@ struct PostgresURL: Sendable {
         let unbracketed = rawHost.hasPrefix("[") && rawHost.hasSuffix("]") ? String(rawHost.dropFirst().dropLast()) : rawHost
         host = unbracketed.removingPercentEncoding ?? unbracketed
         port = url.port ?? 5432
-        guard (1...65535).contains(port) else {
-            throw TrackingError.storeLocation("\(shown): port \(port) is not from 1 to 65535")
-        }
         // Decoded once, from the encoded parts (a password "50%25off" is "50%off").
         user = url.percentEncodedUser.flatMap { $0.removingPercentEncoding }.flatMap { $0.isEmpty ? nil : $0 } ?? "postgres"
-        // As libpq: without one in the URL, PGPASSWORD (which `ps` does not show, unlike arguments).
-        password = url.percentEncodedPassword.flatMap { $0.removingPercentEncoding } ?? environment["PGPASSWORD"]
+        password = url.percentEncodedPassword.flatMap { $0.removingPercentEncoding }
         let encodedPath = url.percentEncodedPath.hasPrefix("/") ? String(url.percentEncodedPath.dropFirst()) : url.percentEncodedPath
         guard !encodedPath.contains("/") else {
             throw TrackingError.storeLocation("\(shown): \"\(encodedPath)\" is not a database name (the path of the URL is one name)")
@@ -50,16 +51,47 @@ struct PostgresURL: Sendable {
                     throw TrackingError.storeLocation("\(shown): sslmode \"\(item.value ?? "")\" is not one of \(SSLMode.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 sslMode = mode
+            case "host":
+                guard let value = item.value, !value.isEmpty else {
+                    throw TrackingError.storeLocation("\(shown): host= needs a host name, address or socket folder")
+                }
+                host = value
+            case "port":
+                guard let value = item.value, let number = Int(value) else {
+                    throw TrackingError.storeLocation("\(shown): port \"\(item.value ?? "")\" is not a number")
+                }
+                port = number
             case _ where Self.knownParameters.contains(item.name):
                 continue
             default:
-                throw TrackingError.storeLocation("\(shown): unknown parameter \"\(item.name)\"; Temper reads sslmode only (the password goes before the host: postgres://user:password@host/database)")
+                throw TrackingError.storeLocation("\(shown): unknown parameter \"\(item.name)\"; Temper reads sslmode, host and port (the password goes before the host: postgres://user:password@host/database)")
             }
+        }
+        guard (1...65535).contains(port) else {
+            throw TrackingError.storeLocation("\(shown): port \(port) is not from 1 to 65535")
+        }
+        // As libpq: without one in the URL, PGPASSWORD (which `ps` does not show, unlike
+        // arguments), then the password file.
+        if password == nil {
+            password = environment["PGPASSWORD"]
+                ?? PasswordFile(environment: environment)?.password(host: host, port: port, database: database, user: user)
         }
     }
 
+    /// Where libpq would look for a password file, for messages.
+    var passwordFileHint: String { ProcessInfo.processInfo.environment["PGPASSFILE"] ?? "~/.pgpass" }
+
+    /// True when the host is the folder of a Unix-domain socket (a path), as libpq decides.
+    var isSocketFolder: Bool { host.hasPrefix("/") }
+
+    /// The server as messages name it: `host:port`, or the socket file.
+    var serverDescription: String { isSocketFolder ? "the socket \(socketPath)" : "\(host):\(port)" }
+
+    /// The socket file libpq connects to for a socket folder.
+    var socketPath: String { (host.hasSuffix("/") ? host : host + "/") + ".s.PGSQL.\(port)" }
+
     /// The parameters Temper reads or lets pass; the values of any other are not shown.
-    static let knownParameters: Set<String> = ["sslmode", "application_name", "connect_timeout"]
+    static let knownParameters: Set<String> = ["sslmode", "host", "port", "application_name", "connect_timeout"]
 
     /// The URL as shown to users and recorded: without the password (nor the value of a query
     /// parameter Temper does not know, such as `password=`).
@@ -79,6 +111,11 @@ struct PostgresURL: Sendable {
     }
 
     func configuration() throws -> PostgresConnection.Configuration {
+        if isSocketFolder {
+            var configuration = PostgresConnection.Configuration(unixSocketPath: socketPath, username: user, password: password, database: database)
+            configuration.options.connectTimeout = .seconds(10)
+            return configuration
+        }
         let tls: PostgresConnection.Configuration.TLS
         switch sslMode {
         case .disable: tls = .disable

@@ -68,6 +68,8 @@ import Tuning
         #expect(first.points.count == 6 && first.points.allSatisfy { $0.trialState == "finished" && $0.finalTestAccuracy.count == 1 })
         let runs = try setup.tracker.store.runs(sweep: first.sweepID)
         #expect(runs.count == 6)
+        // Tagged as every lab run (they lacked `lab` before), besides the sweep's name.
+        #expect(runs.allSatisfy { $0.tags.contains("lab") && $0.tags.contains("learning-rate") }, "\(runs.map(\.tags))")
         // At a learning rate of 30 plain SGD blows the network without BN up.
         #expect(first.points.first { $0.learningRate == 30 && !$0.batchNorm }?.diverged == [true])
         // `temper sweep show` and the dashboard read the objective from the stored spec.

@@ -36,7 +36,7 @@ extension Float: TensorScalar {
     /// `FloatMath.exp`: inline arithmetic that loops vectorize, within 1 ulp of the C library's.
     @inline(__always) public static func exp(_ x: Float) -> Float { FloatMath.exp(x) }
     @inline(__always) public static func log(_ x: Float) -> Float { Foundation.logf(x) }
-    /// `FloatMath.log1p`: inline arithmetic that loops vectorize, within 2 ulp of the C library's.
+    /// `FloatMath.log1p`: inline arithmetic that loops vectorize, within 1 ulp of the C library's.
     @inline(__always) public static func log1p(_ x: Float) -> Float { FloatMath.log1p(x) }
     @inline(__always) public static func expm1(_ x: Float) -> Float { Foundation.expm1f(x) }
     @inline(__always) public static func tanh(_ x: Float) -> Float { Foundation.tanhf(x) }

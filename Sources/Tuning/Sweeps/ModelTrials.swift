@@ -25,6 +25,8 @@ public struct ModelTrialExecutor: TrialExecutor {
     /// executions whose models compile to one program trains them as the trials of one program
     /// (vectorized), each execution still its own run with the result it has alone.
     public var fitTogether: (@Sendable ([Sequential], [[Callback]]) throws -> [Result<History, Error>])?
+    /// Tags every run of the sweep gets besides the sweep's name (the lab's: `lab`, the experiment).
+    public var tags: [String] = []
 
     public init(build: @escaping @Sendable (HyperParameters) throws -> Sequential, fit: @escaping @Sendable (Sequential, [Callback]) throws -> History,
                 logHistograms: Bool = false, weightsDirectory: String? = nil) {
@@ -51,7 +53,8 @@ public struct ModelTrialExecutor: TrialExecutor {
             let epochs = try resume(model, trial: trial)
             training += Date().timeIntervalSince(started)
             let result = try TrialRuns.execute(execution, of: trial, in: sweep, config: TrialRuns.config(trial.config, trial, execution, modelSeed: model.seed),
-                                               tracker: tracker, logHistograms: logHistograms, keepsWeights: weightsDirectory != nil, control: control) { callbacks in
+                                               tracker: tracker, logHistograms: logHistograms, keepsWeights: weightsDirectory != nil, control: control,
+                                               tags: tags) { callbacks in
                 try ModelSeeds.$current.withValue(seed) {
                     if let epochs, let fitEpochs { return try fitEpochs(model, callbacks, epochs) }
                     return try fit(model, callbacks)
@@ -89,7 +92,7 @@ public struct ModelTrialExecutor: TrialExecutor {
         guard Sequential.canFitTogether(models) else { return nil }
         let started = try models.enumerated().map { execution, model in
             try TrialRuns.start(execution, of: trial, in: sweep, config: TrialRuns.config(trial.config, trial, execution, modelSeed: model.seed),
-                                tracker: tracker, logHistograms: logHistograms, keepsWeights: weightsDirectory != nil, control: control)
+                                tracker: tracker, logHistograms: logHistograms, keepsWeights: weightsDirectory != nil, control: control, tags: tags)
         }
         let results = try fitTogether(models, started.map(\.callbacks))
         let seconds = Date().timeIntervalSince(clock)

@@ -66,9 +66,9 @@ enum TrialRuns {
     /// sweep must not take its shortened history for the trial's result); otherwise the run is
     /// finished and scored by the objective (its best epoch's value).
     static func execute(_ execution: Int, of trial: TrialInfo, in sweep: Sweep, config: RunConfig, tracker: Tracker, logHistograms: Bool,
-                        keepsWeights: Bool, control: TrialControl, fit: ([Callback]) throws -> History) throws -> Execution {
+                        keepsWeights: Bool, control: TrialControl, tags: [String] = [], fit: ([Callback]) throws -> History) throws -> Execution {
         let started = try start(execution, of: trial, in: sweep, config: config, tracker: tracker, logHistograms: logHistograms,
-                                keepsWeights: keepsWeights, control: control)
+                                keepsWeights: keepsWeights, control: control, tags: tags)
         let clock = Date()
         let history = try fit(started.callbacks)
         return try finish(started, history: history, seconds: Date().timeIntervalSince(clock), in: sweep, control: control)
@@ -84,10 +84,11 @@ enum TrialRuns {
 
     /// Starts the run of one execution of a trial (see `execute`).
     static func start(_ execution: Int, of trial: TrialInfo, in sweep: Sweep, config: RunConfig, tracker: Tracker, logHistograms: Bool,
-                      keepsWeights: Bool, control: TrialControl) throws -> Started {
+                      keepsWeights: Bool, control: TrialControl, tags: [String] = []) throws -> Started {
         let plan = sweep.plan
         let run = try tracker.start(project: sweep.info.project, name: name(sweep, trial, execution), config: config,
-                                    tags: [sweep.info.name], group: group(sweep, trial), sweep: (sweep.info.id, trial.number))
+                                    tags: [sweep.info.name] + tags.filter { $0 != sweep.info.name }, group: group(sweep, trial),
+                                    sweep: (sweep.info.id, trial.number))
         let recorder = ObjectiveRecorder(objective: plan.objective, keepsWeights: keepsWeights, control: control, stopRule: try sweep.stopRule(for: trial))
         return Started(run: run, recorder: recorder, tracking: TrackingCallback(run, logWeights: logHistograms, logGradients: logHistograms, finishRunAtEnd: false))
     }
