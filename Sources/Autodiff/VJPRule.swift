@@ -107,6 +107,12 @@ struct VJPRule {
             try refuse(1, "assign \"\(node.name)\" is a side effect; differentiate the value before assigning it")
             return [nil, nil]
 
+        case .applyUpdates:
+            for i in x.indices {
+                try refuse(i, "apply_updates \"\(node.name)\" is a side effect; differentiate before updating")
+            }
+            return x.map { _ in nil }
+
         case .batchNormTrainingGradient, .lossGradient:
             for i in x.indices {
                 try refuse(i, "\(node.op.kind.rawValue) \"\(node.name)\" has no derivative of its own (second order is supported through elementwise ops and matmul)")

@@ -13,6 +13,7 @@ public enum GradientCheckSuite {
             OpKind.variable.rawValue: "a source: gradients end here",
             OpKind.constant.rawValue: "a source: gradients end here",
             OpKind.assign.rawValue: "a side effect, not a function of its inputs",
+            OpKind.applyUpdates.rawValue: "a side effect (an optimizer step); checked bit for bit against the same update written with elementwise ops (FusedOptimizerTests)",
             OpKind.stopGradient.rawValue: "blocks gradients by definition (pinned by its own test)",
             OpKind.batchNormTrainingGradient.rawValue: "a gradient op (first order only); its values are the batch_norm_training checks",
             OpKind.fusedElementwise.rawValue: "made by a pass after differentiation; checked by the pass-equivalence tests",

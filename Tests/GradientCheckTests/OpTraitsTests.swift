@@ -18,7 +18,7 @@ struct OpTraitsTests {
                 result.append(compiled.optimizedUnit.graph)
             }
         }
-        if let step = try? sgdStep() {
+        for step in [try? sgdStep(), try? sgdStep(fused: true)].compactMap({ $0 }) {
             result.append(step.graph)
             if let compiled = try? Session(graph: step.graph, options: .all).makeExecutable(fetch: [step.loss], targets: step.updates) {
                 result.append(compiled.optimizedUnit.graph)
@@ -35,13 +35,20 @@ struct OpTraitsTests {
         return (g, [objective] + (try g.gradients(of: objective, wrt: differentiable)))
     }
 
-    static func sgdStep() throws -> (graph: Graph, loss: NodeID, updates: [NodeID]) {
+    /// With `fused`, the step is one `apply_updates` (Adam) instead of assigns.
+    static func sgdStep(fused: Bool = false) throws -> (graph: Graph, loss: NodeID, updates: [NodeID]) {
         let g = Graph(dtype: .float32)
         let x = try g.placeholder("x", [Shape.batch, 4]), t = try g.placeholder("t", [Shape.batch, 3])
         let w = try g.variable("w", [4, 3], initialValue: Array(repeating: 0.1, count: 12))
         let b = try g.variable("b", [3], initialValue: [0, 0, 0])
         let loss = try g.mean(g.loss(.meanSquaredError, labels: t, predictions: g.relu(g.add(g.matmul(g.stopGradient(x), w), b))))
         let grads = try g.gradients(of: loss, wrt: [w, b])
+        if fused {
+            let slots = try [w, b].map { v in try ["m", "v"].map { try g.variable("\(g[v].name)/\($0)", g[v].shape, trainable: false) } }
+            let step = try g.applyUpdates(.adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false), scalar: g.scalar(0.01),
+                                          [(w, grads[0], slots[0]), (b, grads[1], slots[1])])
+            return (g, loss, [step])
+        }
         let updates = try zip([w, b], grads).map { v, d in try g.assign(v, g.sub(v, g.mul(d, g.scalar(0.1)))) }
         return (g, loss, updates)
     }

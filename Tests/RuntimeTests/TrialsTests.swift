@@ -16,7 +16,8 @@ struct TrialsTests {
         let updates: [NodeID]
         let variables: [NodeID]
 
-        init(dtype: DType) throws {
+        /// With `fused`, the SGD step is one `apply_updates` node instead of elementwise assigns.
+        init(dtype: DType, fused: Bool = false) throws {
             let g = Graph(dtype: dtype)
             x = try g.placeholder("x", [Shape.batch, 3])
             y = try g.placeholder("y", [Shape.batch, 1])
@@ -34,13 +35,19 @@ struct TrialsTests {
             let grads = try g.gradients(of: loss, wrt: parameters)
             var updates: [NodeID] = []
             var variables = parameters + [movingMean]
+            var groups: [(parameter: NodeID, gradient: NodeID, slots: [NodeID])] = []
             for (parameter, gradient) in zip(parameters, grads) {
                 let velocity = try g.variable("\(g[parameter].name)/velocity", g[parameter].shape, trainable: false)
+                variables.append(velocity)
+                if fused {
+                    groups.append((parameter, gradient, [velocity]))
+                    continue
+                }
                 let newVelocity = try g.sub(g.mul(velocity, g.scalar(0.9)), g.mul(gradient, learningRate))
                 updates.append(try g.assign(velocity, newVelocity))
                 updates.append(try g.assign(parameter, g.add(parameter, newVelocity)))
-                variables.append(velocity)
             }
+            if fused { updates.append(try g.applyUpdates(.momentum(0.9, nesterov: false), scalar: learningRate, groups)) }
             updates.append(try g.assign(movingMean, g.add(g.mul(movingMean, g.scalar(0.99)), g.mul(bn.mean, g.scalar(0.01)))))
             self.updates = updates
             self.variables = variables
@@ -106,6 +113,73 @@ struct TrialsTests {
         // One program for all trials: elementwise kernels run once over every trial's values.
         let kernels = try groupStep.statistics(batchSize: 8).kernelSummaries
         #expect(kernels.contains { $0.contains("(\(trials) trials)") }, "\(kernels)")
+    }
+
+    @Test(arguments: [DType.float32, .float64])
+    func oneOptimizerKernelForEveryTrialEqualsTheElementwiseUpdatesAlone(dtype: DType) throws {
+        // `apply_updates` over 4 trials (each its own learning rate, weights and data) against each
+        // trial alone with the update written as elementwise ops: every variable bit for bit.
+        let trials = 4
+        let fused = try Step(dtype: dtype, fused: true), plain = try Step(dtype: dtype)
+        let together = try Session(graph: fused.graph, trials: trials)
+        let alone = try (0..<trials).map { _ in try Session(graph: plain.graph) }
+        for t in 0..<trials {
+            try Self.setUp(together, fused, trial: t, sessionTrial: t)
+            try Self.setUp(alone[t], plain, trial: t, sessionTrial: 0)
+        }
+        let groupStep = try together.makeExecutable(fetch: [fused.loss], targets: fused.updates)
+        let aloneSteps = try alone.map { try $0.makeExecutable(fetch: [plain.loss], targets: plain.updates) }
+        for s in 0..<6 {
+            for t in 0..<trials {
+                let (x, y) = Self.batch(trial: t, step: s, rows: 8)
+                try groupStep.feed(fused.x, x, trial: t)
+                try groupStep.feed(fused.y, y, trial: t)
+                try aloneSteps[t].feed(plain.x, x)
+                try aloneSteps[t].feed(plain.y, y)
+                try aloneSteps[t].run()
+            }
+            try groupStep.run()
+        }
+        for t in 0..<trials {
+            for (a, b) in zip(fused.variables, plain.variables) {
+                let left = try together.value(of: a, trial: t).scalars, right = try alone[t].value(of: b).scalars
+                #expect(left.map(\.bitPattern) == right.map(\.bitPattern), "trial \(t), \(fused.graph[a].name) differs")
+            }
+        }
+        let kernels = try groupStep.statistics(batchSize: 8).kernelSummaries
+        #expect(kernels.filter { $0.contains("apply_updates(sgd(momentum 0.9)) 6 parameter(s), 85 values × 4 trials") }.count == 1, "\(kernels)")
+    }
+
+    @Test func badOptimizerStepsAreRefusedNamingTheNode() throws {
+        let g = Graph(dtype: .float32)
+        let lr = try g.variable("lr", .scalar, initialValue: [0.1], trainable: false)
+        let w = try g.variable("w", [3]), v = try g.variable("v", [3], trainable: false), other = try g.variable("other", [2])
+        let gradient = try g.mul(w, g.scalar(2))
+        func refusal(_ build: () throws -> NodeID) -> String {
+            do { _ = try build(); return "accepted" } catch { return "\(error)" }
+        }
+        #expect(refusal { try g.applyUpdates(.momentum(0.9, nesterov: false), scalar: lr, [(w, gradient, [gradient])], name: "step") }
+            .contains("is a mul, not a variable; only variables can be updated"))
+        #expect(refusal { try g.applyUpdates(.sgd, scalar: lr, [(w, other, [])], name: "step") }.contains("must have the shape of parameter"))
+        #expect(refusal { try g.applyUpdates(.sgd, scalar: w, [(w, gradient, [])], name: "step") }.contains("must be a scalar"))
+        #expect(refusal { try g.applyUpdates(.momentum(0.9, nesterov: false), scalar: lr, [(w, gradient, [w])], name: "step") }
+            .contains("variable \"w\" [3] is updated twice"))
+        #expect(refusal { try g.applyUpdates(.momentum(.nan, nesterov: false), scalar: lr, [(w, gradient, [v])], name: "step") }
+            .contains("momentum nan must be finite"))
+        #expect(refusal { try g.applyUpdates(.sgd, scalar: lr, [], name: "step") }.contains("at least one parameter"))
+        // An assign to a variable the step updates: two writes in one run, refused when the
+        // program is compiled (on the first run), and nothing is written.
+        let step = try g.applyUpdates(.momentum(0.9, nesterov: false), scalar: lr, [(w, gradient, [v])], name: "step")
+        let reset = try g.assign(v, g.mul(v, g.scalar(0)), name: "reset")
+        let session = try Session(graph: g)
+        let before = try session.value(of: w).scalars
+        do {
+            try session.makeExecutable(fetch: [], targets: [step, reset]).run()
+            Issue.record("two writes of v in one run were accepted")
+        } catch {
+            #expect("\(error)".contains("variable \"v\" is assigned twice in one run"), "\(error)")
+        }
+        #expect(try session.value(of: w).scalars == before)
     }
 
     @Test func aDivergingTrialLeavesItsSiblingsUntouched() throws {

@@ -25,4 +25,12 @@ extension Graph {
     public func assign(_ variable: NodeID, _ value: NodeID, name: String? = nil) throws -> NodeID {
         try addNode(.assign, inputs: [variable, value], name: name)
     }
+    /// One optimizer step over several parameters in one kernel (`Op.applyUpdates`): `scalar` is
+    /// the rule's learning rate (or Adam's α), each update a parameter variable, its gradient and
+    /// its `rule.slotCount` slot variables. Pass the node as a target to make the updates happen.
+    public func applyUpdates(_ rule: UpdateRule, scalar: NodeID, _ updates: [(parameter: NodeID, gradient: NodeID, slots: [NodeID])],
+                             name: String? = nil) throws -> NodeID {
+        let inputs = [scalar] + updates.flatMap { [$0.parameter, $0.gradient] + $0.slots }
+        return try addNode(.applyUpdates(rule, parameters: updates.count), inputs: inputs, name: name)
+    }
 }

@@ -7,7 +7,7 @@
 /// | constant | grey, dashed |
 /// | forward op | white |
 /// | gradient op (role `.gradient`) | orange |
-/// | update op (role `.update`) | lilac; `assign` bold purple, with a dashed arrow to the variable it writes |
+/// | update op (role `.update`) | lilac; `assign` and `apply_updates` bold purple, with a dashed arrow to each variable they write |
 /// | fused kernel | yellow, double border; the label lists what it contains |
 ///
 /// The output depends only on the graph (nodes in order, fixed number formatting), so it is
@@ -30,7 +30,7 @@ public struct DOTStyle: Equatable, Sendable {
                 : DOTStyle(fill: "#e8f5e9", border: "#5b8f5d", style: "filled", peripheries: 1, penWidth: 1)
         case .constant:
             return DOTStyle(fill: "#eeeeee", border: "#777777", style: "filled,dashed", peripheries: 1, penWidth: 1)
-        case .assign:
+        case .assign, .applyUpdates:
             return DOTStyle(fill: "#e4d7f5", border: "#5b2a9d", style: "filled,bold", peripheries: 1, penWidth: 2)
         case .fusedElementwise, .gemmEpilogue, .gemmAccumulate, .batchNormTrainingFused, .batchNormTrainingGradientFused:
             return DOTStyle(fill: "#fff3b0", border: "#9a7b00", style: "filled", peripheries: 2, penWidth: 1.2)
@@ -71,7 +71,7 @@ extension Graph {
         }
         for node in nodes {
             for (k, input) in node.inputs.enumerated() {
-                if node.op == .assign && k == 0 {
+                if node.op.writesInput(k) {
                     // The variable an assign writes: dashed, against the data flow, not ranking.
                     lines.append("  n\(node.id.index) -> n\(input.index) [style=dashed, color=\"#5b2a9d\", constraint=false, label=\"writes\", fontsize=8];")
                 } else {

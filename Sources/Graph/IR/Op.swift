@@ -65,6 +65,11 @@ public enum Op: Hashable, Codable, Sendable {
     case assign
     /// Identity in value; blocks gradients.
     case stopGradient
+    /// One optimizer step for `parameters` variables in one kernel (PyTorch's fused optimizers):
+    /// after the run, each parameter and its slot variables hold their updated values (see
+    /// `UpdateRule` for the formulas). Inputs: the rule's scalar, then per parameter the parameter
+    /// variable, its gradient and its `rule.slotCount` slot variables. Its output is the scalar.
+    case applyUpdates(UpdateRule, parameters: Int)
 
     // MARK: Fused kernels (made by passes, after differentiation)
     /// A chain of elementwise ops evaluated in one loop without intermediate buffers.
@@ -81,6 +86,42 @@ public enum Op: Hashable, Codable, Sendable {
     /// `batchNormTrainingGradient` in one kernel; with `reluMask` the cotangent is first multiplied by
     /// `y > 0` where `y` (the last input) is the fused forward's ReLU output.
     case batchNormTrainingGradientFused(BatchNormConfig, reluMask: Bool)
+}
+
+/// The update an `applyUpdates` node applies to each parameter `w` with gradient `g`, as Keras 3
+/// computes it (every operation rounded in the graph's dtype, in this order; constants converted
+/// from `Double` to it, so the node equals the same update written with elementwise ops bit for bit).
+public enum UpdateRule: Hashable, Codable, Sendable {
+    /// `w ← w − g·lr`; the scalar is `lr`; no slots.
+    case sgd
+    /// `v ← v·μ − g·lr`, then `w ← w + v`, or with Nesterov `w ← w + (v·μ − g·lr)` with the new `v`;
+    /// the scalar is `lr`; one slot, `v`.
+    case momentum(Double, nesterov: Bool)
+    /// `m ← m + (g − m)·(1 − β₁)`, `v ← v + (g² − v)·(1 − β₂)`, with AMSGrad `v̂ ← max(v̂, v)`, then
+    /// `w ← w − m·α/(√v + ε)` (√v̂ with AMSGrad); the scalar is `α = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ)`;
+    /// slots `m`, `v` (and `v̂`).
+    case adam(beta1: Double, beta2: Double, epsilon: Double, amsgrad: Bool)
+
+    /// Slot variables per parameter.
+    public var slotCount: Int {
+        switch self {
+        case .sgd: return 0
+        case .momentum: return 1
+        case .adam(_, _, _, let amsgrad): return amsgrad ? 3 : 2
+        }
+    }
+
+    /// Inputs per parameter: the parameter, its gradient and its slots.
+    public var inputsPerParameter: Int { 2 + slotCount }
+
+    /// A short label, e.g. `adam`, `sgd(momentum 0.9)`.
+    public var label: String {
+        switch self {
+        case .sgd: return "sgd"
+        case .momentum(let m, let nesterov): return "sgd(momentum \(formatAttribute(m))\(nesterov ? ", nesterov" : ""))"
+        case .adam(_, _, _, let amsgrad): return amsgrad ? "adam(amsgrad)" : "adam"
+        }
+    }
 }
 
 /// Attributes of a batch-normalization op (Keras names): `epsilon` is added to the variance;

@@ -20,6 +20,7 @@ public enum OpKind: String, CaseIterable, Sendable, Codable {
     case lossGradient = "loss_grad"
     case assign
     case stopGradient = "stop_gradient"
+    case applyUpdates = "apply_updates"
     case fusedElementwise = "fused_elementwise"
     case gemmEpilogue = "gemm_epilogue"
     case gemmAccumulate = "gemm_accumulate"
@@ -98,6 +99,7 @@ extension Op {
         case .lossGradient: return .lossGradient
         case .assign: return .assign
         case .stopGradient: return .stopGradient
+        case .applyUpdates: return .applyUpdates
         case .fusedElementwise: return .fusedElementwise
         case .gemmEpilogue: return .gemmEpilogue
         case .gemmAccumulate: return .gemmAccumulate
@@ -149,6 +151,7 @@ extension Op {
         case .lossGradient(let l): return "\(l.kerasName)_grad"
         case .assign: return "assign"
         case .stopGradient: return "stop_gradient"
+        case .applyUpdates(let rule, let n): return "apply_updates(\(rule.label), \(n) parameter\(n == 1 ? "" : "s"))"
         case .fusedElementwise(let p): return "fused_elementwise(\(p.opNames.joined(separator: ", ")))"
         case .gemmEpilogue(let e):
             var parts = ["matmul" + transposeSuffix(e.transposeA, e.transposeB)]

@@ -11,7 +11,7 @@ public struct OpTraits: Hashable, Sendable {
         /// Input 0's buffer, at an offset for `output(k)`: no kernel and no copy
         /// (`reshape`, `stop_gradient`, `output`).
         case alias
-        /// Writes a session variable after the run (`assign`).
+        /// Writes session variables after the run (`assign`, `apply_updates`).
         case effect
     }
 
@@ -76,6 +76,8 @@ extension Op {
         case .lossGradient: return .computed(arity: 3)
         case .assign:
             return OpTraits(role: .effect, arity: 2, isStateful: true, isPure: false, isFoldable: false)
+        case .applyUpdates(let rule, let n):
+            return OpTraits(role: .effect, arity: 1 + n * rule.inputsPerParameter, isStateful: true, isPure: false, isFoldable: false)
         case .fusedElementwise(let p): return .elementwise(arity: p.inputCount, random: p.isRandom, fused: true)
         case .gemmEpilogue(let e): return .computed(arity: e.hasBias ? 3 : 2, fused: true)
         case .gemmAccumulate: return .computed(arity: 3, fused: true)
@@ -95,6 +97,16 @@ extension Op {
     public var isSource: Bool { traits.role == .source }
     /// True for ops whose value is input 0's buffer (`reshape`, `stop_gradient`, `output`).
     public var isAlias: Bool { traits.role == .alias }
+
+    /// True when input `k` is a variable the op writes after the run: an assign's target, an
+    /// `apply_updates`' parameters and slots (not its scalar nor the gradients).
+    public func writesInput(_ k: Int) -> Bool {
+        switch self {
+        case .assign: return k == 0
+        case .applyUpdates(let rule, _): return k >= 1 && (k - 1) % rule.inputsPerParameter != 1
+        default: return false
+        }
+    }
 
     /// The elementwise kernel the op runs as (`unary`, `binary`, `broadcast`, `fused_elementwise`);
     /// `nil` for every other op.

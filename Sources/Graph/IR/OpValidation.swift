@@ -22,6 +22,17 @@ extension Op {
             guard c.epsilon >= 0, c.epsilon.isFinite else {
                 throw GraphError.invalidArgument("\(kind.rawValue) \"\(name)\": epsilon \(c.epsilon) must be a finite number ≥ 0 (Keras' default is 1e-3)")
             }
+        case .applyUpdates(let rule, let n):
+            guard n >= 1 else { throw GraphError.invalidArgument("apply_updates \"\(name)\": it needs at least one parameter, not \(n)") }
+            switch rule {
+            case .sgd: return
+            case .momentum(let m, _):
+                guard m.isFinite else { throw GraphError.invalidArgument("apply_updates \"\(name)\": momentum \(m) must be finite") }
+            case .adam(let b1, let b2, let eps, _):
+                guard b1.isFinite, b2.isFinite, eps.isFinite else {
+                    throw GraphError.invalidArgument("apply_updates \"\(name)\": beta1 \(b1), beta2 \(b2) and epsilon \(eps) must be finite")
+                }
+            }
         case .placeholder, .variable, .constant, .matmul, .binary, .softmax, .logSoftmax, .reduce, .reshape, .transpose,
              .broadcast, .output, .loss, .lossGradient, .assign, .stopGradient:
             return  // no attributes beyond shapes and axes

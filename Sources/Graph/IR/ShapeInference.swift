@@ -78,6 +78,8 @@ public enum ShapeInference {
             return [inputs[0].shape]
         case .stopGradient:
             return [inputs[0].shape]
+        case .applyUpdates(let rule, let n):
+            return [try context.updatesShape(rule, parameters: n)]
         case .fusedElementwise(let program):
             try context.checkProgram(program)
             return [try context.broadcastAll()]
@@ -277,6 +279,34 @@ private struct Context {
         if x.isConcrete, x.dims.dropLast().reduce(1, *) == 0 {
             throw GraphError.invalidArgument("\(opName) \"\(name)\": \(describe(inputs[0])) is empty; batch normalization needs at least one row")
         }
+    }
+
+    /// `apply_updates`: a scalar first; per parameter a trainable-or-not variable, a gradient of
+    /// its (concrete) shape and slot variables of that shape, no variable updated twice.
+    func updatesShape(_ rule: UpdateRule, parameters: Int) throws -> Shape {
+        guard inputs.first?.shape.elementCount == 1 else {
+            throw mismatch("the first input \(inputs.first.map(describe) ?? "none") must be a scalar (the learning rate, or Adam's α)")
+        }
+        var written = Set<NodeID>()
+        for p in 0..<parameters {
+            let group = inputs[(1 + p * rule.inputsPerParameter)..<(1 + (p + 1) * rule.inputsPerParameter)]
+            let parameter = group[group.startIndex], gradient = group[group.startIndex + 1]
+            guard parameter.shape.isConcrete, gradient.shape == parameter.shape else {
+                throw mismatch("the gradient \(describe(gradient)) must have the shape of parameter \(describe(parameter))")
+            }
+            for (k, variable) in ([parameter] + group.dropFirst(2)).enumerated() {
+                guard case .variable = variable.op else {
+                    throw GraphError.invalidArgument("\(opName) \"\(name)\": \(describe(variable)) is a \(variable.op.kind.rawValue), not a variable; only variables can be updated")
+                }
+                guard variable.shape == parameter.shape else {
+                    throw mismatch("slot \(k) \(describe(variable)) must have the shape of parameter \(describe(parameter))")
+                }
+                guard written.insert(variable.id).inserted else {
+                    throw GraphError.invalidArgument("\(opName) \"\(name)\": variable \(describe(variable)) is updated twice")
+                }
+            }
+        }
+        return .scalar
     }
 
     func lossShape(_ kind: LossKind, labels: Node, predictions: Node) throws -> Shape {

@@ -46,7 +46,7 @@ enum FuseBatchNorm {
                 continue
             case .placeholder, .variable, .constant, .matmul, .unary, .binary, .softmax, .logSoftmax, .reduce,
                  .reshape, .transpose, .broadcast, .batchNormInference, .output, .loss, .lossGradient, .assign,
-                 .stopGradient, .fusedElementwise, .gemmEpilogue, .gemmAccumulate, .batchNormTrainingFused,
+                 .applyUpdates, .stopGradient, .fusedElementwise, .gemmEpilogue, .gemmAccumulate, .batchNormTrainingFused,
                  .batchNormTrainingGradientFused:
                 break  // copied below
             }

@@ -92,7 +92,7 @@ enum FuseElementwise {
                     register = mapped[mapped.count - 1]
                 case .placeholder, .variable, .constant, .matmul, .softmax, .logSoftmax, .reduce, .reshape, .transpose,
                      .broadcast, .batchNormTraining, .batchNormInference, .batchNormTrainingGradient, .output, .loss,
-                     .lossGradient, .assign, .stopGradient, .gemmEpilogue, .gemmAccumulate, .batchNormTrainingFused,
+                     .lossGradient, .assign, .applyUpdates, .stopGradient, .gemmEpilogue, .gemmAccumulate, .batchNormTrainingFused,
                      .batchNormTrainingGradientFused:
                     register = externalInput(id)
                 }

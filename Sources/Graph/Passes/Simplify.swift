@@ -74,7 +74,7 @@ enum Simplify {
             }
         case .placeholder, .variable, .constant, .unary, .binary, .softmax, .logSoftmax, .reduce, .batchNormTraining,
              .batchNormInference, .batchNormTrainingGradient, .output, .loss, .lossGradient, .assign,
-             .fusedElementwise, .gemmEpilogue, .gemmAccumulate, .batchNormTrainingFused,
+             .applyUpdates, .fusedElementwise, .gemmEpilogue, .gemmAccumulate, .batchNormTrainingFused,
              .batchNormTrainingGradientFused:
             break  // no rule for these
         }

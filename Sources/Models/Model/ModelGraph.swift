@@ -124,7 +124,15 @@ struct ModelGraphBuilder {
                 return id
             })
             var updates: [NodeID] = []
-            for (p, gradient) in zip(trainable, clipped) {
+            // The parameters without a constraint in one optimizer kernel when the optimizer has one.
+            let unconstrained = trainable.indices.filter { trainable[$0].spec.constraint == nil }
+            var fused = Set<Int>()
+            if !unconstrained.isEmpty,
+               let node = try optimizer.fusedUpdate(unconstrained.map { (trainable[$0].id, clipped[$0]) }, step: &step) {
+                updates.append(node)
+                fused = Set(unconstrained)
+            }
+            for (i, (p, gradient)) in zip(trainable, clipped).enumerated() where !fused.contains(i) {
                 var value = try optimizer.newValue(of: p.id, gradient: gradient, step: &step)
                 if let constraint = p.spec.constraint { value = try constraint.apply(value, in: g) }
                 updates.append(try g.assign(p.id, value, name: "\(p.name)/assign"))

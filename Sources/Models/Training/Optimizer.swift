@@ -25,6 +25,15 @@ public protocol Optimizer: Sendable {
     var clipping: GradientClipping { get }
     /// The new value of `parameter` after one step with `gradient`; slot updates go to `step`.
     func newValue(of parameter: NodeID, gradient: NodeID, step: inout OptimizerStep) throws -> NodeID
+    /// The step of all `updates` as ONE node (`Graph.applyUpdates`: one kernel for every
+    /// parameter, as PyTorch's fused optimizers), bit for bit what `newValue` gives each; `nil`
+    /// (the default) when the optimizer has no such rule, and the model then uses `newValue`.
+    /// The model asks for it for the parameters without a constraint.
+    func fusedUpdate(_ updates: [(parameter: NodeID, gradient: NodeID)], step: inout OptimizerStep) throws -> NodeID?
+}
+
+extension Optimizer {
+    public func fusedUpdate(_ updates: [(parameter: NodeID, gradient: NodeID)], step: inout OptimizerStep) throws -> NodeID? { nil }
 }
 
 /// Keras' SGD: with momentum `m`, `v ← m·v − lr·g` and `w ← w + v` (Nesterov: `w ← w + m·v − lr·g`
@@ -54,6 +63,16 @@ public struct SGD: Optimizer {
             return try g.add(parameter, g.sub(g.mul(newVelocity, g.scalar(momentum)), scaled))
         }
         return try g.add(parameter, newVelocity)
+    }
+
+    public func fusedUpdate(_ updates: [(parameter: NodeID, gradient: NodeID)], step: inout OptimizerStep) throws -> NodeID? {
+        var groups: [(parameter: NodeID, gradient: NodeID, slots: [NodeID])] = []
+        for update in updates {
+            let slots = momentum == 0 ? [] : [try step.makeSlot(update.parameter, "momentum", 0)]
+            groups.append((update.parameter, update.gradient, slots))
+        }
+        let rule: UpdateRule = momentum == 0 ? .sgd : .momentum(momentum, nesterov: nesterov)
+        return try step.graph.applyUpdates(rule, scalar: step.learningRate, groups, name: "optimizer/sgd")
     }
 }
 
@@ -124,11 +143,7 @@ public struct Adam: Optimizer {
 
     public func newValue(of parameter: NodeID, gradient: NodeID, step: inout OptimizerStep) throws -> NodeID {
         let g = step.graph
-        let t = try g.add(step.iterations, g.scalar(1))
-        // βᵗ = e^(t·ln β)
-        let beta1Power = try g.exp(g.mul(t, g.scalar(Foundation.log(beta1))))
-        let beta2Power = try g.exp(g.mul(t, g.scalar(Foundation.log(beta2))))
-        let alpha = try g.div(g.mul(step.learningRate, g.sqrt(g.sub(g.scalar(1), beta2Power))), g.sub(g.scalar(1), beta1Power))
+        let alpha = try stepSize(step)
         let m = try step.makeSlot(parameter, "momentum", 0)
         let v = try step.makeSlot(parameter, "velocity", 0)
         let newM = try g.add(m, g.mul(g.sub(gradient, m), g.scalar(1 - beta1)))
@@ -143,6 +158,27 @@ public struct Adam: Optimizer {
             second = newVHat
         }
         return try g.sub(parameter, g.div(g.mul(newM, alpha), g.add(g.sqrt(second), g.scalar(epsilon))))
+    }
+
+    /// `α = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ)` with `t` the step number from 1 and `βᵗ = e^(t·ln β)`.
+    private func stepSize(_ step: OptimizerStep) throws -> NodeID {
+        let g = step.graph
+        let t = try g.add(step.iterations, g.scalar(1))
+        let beta1Power = try g.exp(g.mul(t, g.scalar(Foundation.log(beta1))))
+        let beta2Power = try g.exp(g.mul(t, g.scalar(Foundation.log(beta2))))
+        return try g.div(g.mul(step.learningRate, g.sqrt(g.sub(g.scalar(1), beta2Power))), g.sub(g.scalar(1), beta1Power))
+    }
+
+    public func fusedUpdate(_ updates: [(parameter: NodeID, gradient: NodeID)], step: inout OptimizerStep) throws -> NodeID? {
+        let alpha = try stepSize(step)
+        var groups: [(parameter: NodeID, gradient: NodeID, slots: [NodeID])] = []
+        for update in updates {
+            var slots = [try step.makeSlot(update.parameter, "momentum", 0), try step.makeSlot(update.parameter, "velocity", 0)]
+            if amsgrad { slots.append(try step.makeSlot(update.parameter, "velocity_hat", 0)) }
+            groups.append((update.parameter, update.gradient, slots))
+        }
+        return try step.graph.applyUpdates(.adam(beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad), scalar: alpha, groups,
+                                           name: "optimizer/adam")
     }
 }
 

@@ -32,8 +32,8 @@ struct KernelFactory<T: TensorScalar> {
                 output: UnsafeMutablePointer<T>, outputShapes: [[Int]]) throws -> Made {
         let operands = Operands(name: node.name, inputs: inputs, inputShapes: inputShapes, output: output, outputShapes: outputShapes)
         switch node.op {
-        case .placeholder, .variable, .constant, .reshape, .stopGradient, .output, .assign:
-            // Sources, aliases and assigns have no kernel; the lowering never asks for one.
+        case .placeholder, .variable, .constant, .reshape, .stopGradient, .output, .assign, .applyUpdates:
+            // Sources, aliases and effects have no kernel here; the lowering makes the effects' own.
             return Made(summary: "none", body: {})
         case .matmul(let ta, let tb):
             return matmul(transposeA: ta, transposeB: tb, operands)

@@ -8,7 +8,8 @@ protocol VariableStorage<Scalar>: AnyObject {
 }
 
 /// Lowers a (passed) graph to a `Program` for one batch size: resolves every node to a location,
-/// plans the arena, and makes one kernel per computing node, in graph order with all assigns last.
+/// plans the arena, and makes one kernel per computing node, in graph order with the effects
+/// (assigns and optimizer steps) last.
 ///
 /// With `trials` K > 1 the program trains K copies of the graph at once (vectorized trials): every
 /// variable, fed value and intermediate value has K copies side by side (trial `t`'s `t × size`
@@ -44,10 +45,13 @@ struct Lowering<T: TensorScalar> {
         case unplaced
     }
 
-    /// The nodes that run, in order: computing nodes in graph order, then the assigns.
+    /// The nodes that run, in order: computing nodes in graph order, then the effects.
     private struct Schedule {
         var computing: [Node]
+        /// The `assign` nodes.
         var assigns: [Node]
+        /// The `apply_updates` nodes (optimizer steps, run after the assigns' values are set aside).
+        var updates: [Node]
         /// Each computing node's position in `computing` (-1 for the others), by node index.
         var position: [Int]
     }
@@ -66,6 +70,7 @@ struct Lowering<T: TensorScalar> {
         let shapes = try concreteShapes(needed)
         let schedule = try scheduleNodes(needed)
         let inPlace = planMemory ? inPlaceUpdates(computing: schedule.computing, assigns: schedule.assigns,
+                                                  readByUpdates: Set(schedule.updates.flatMap(\.inputs)),
                                                   position: schedule.position, shapes: shapes) : [:]
         let layout = arenaLayout(schedule, inPlace: inPlace, shapes: shapes)
         let buffers = OwnedBuffers<T>()
@@ -73,9 +78,7 @@ struct Lowering<T: TensorScalar> {
         let location = try locate(needed, layout: layout, inPlace: inPlace, shapes: shapes, buffers: buffers)
         let places = Places(location: location, arena: arena, offsets: layout.plan.offsets, valueSizes: layout.valueSizes, graph: graph)
         var (kernels, releases) = try computingKernels(schedule.computing, shapes: shapes, places: places, buffers: buffers)
-        if let assigns = assignKernel(schedule.assigns, inPlace: inPlace, layout: layout, shapes: shapes, places: places, buffers: buffers) {
-            kernels.append(assigns)
-        }
+        kernels += effectKernels(schedule, inPlace: inPlace, layout: layout, shapes: shapes, places: places, buffers: buffers)
         return program(kernels: kernels, releases: releases, needed: needed, shapes: shapes, plan: layout.plan,
                        places: places, buffers: buffers)
     }
@@ -127,18 +130,21 @@ struct Lowering<T: TensorScalar> {
         return shapes
     }
 
-    /// Graph order with the assigns last; a variable assigned twice is an error.
+    /// Graph order with the effects last; a variable written twice is an error.
     private func scheduleNodes(_ needed: [Bool]) throws -> Schedule {
         let nodes = graph.nodes.filter { needed[$0.id.index] }
         let computing = nodes.filter { $0.op.traits.role == .computed }
-        let assigns = nodes.filter { $0.op.traits.role == .effect }
+        let effects = nodes.filter { $0.op.traits.role == .effect }
         var assigned = Set<NodeID>()
-        for a in assigns where !assigned.insert(a.inputs[0]).inserted {
-            throw RuntimeError.compilation("variable \"\(graph[a.inputs[0]].name)\" is assigned twice in one run (\"\(a.name)\" and another assign); combine the updates into one value")
+        for effect in effects {
+            for (k, variable) in effect.inputs.enumerated() where effect.op.writesInput(k) && !assigned.insert(variable).inserted {
+                throw RuntimeError.compilation("variable \"\(graph[variable].name)\" is assigned twice in one run (\"\(effect.name)\" and another assign or optimizer step); combine the updates into one value")
+            }
         }
         var position = [Int](repeating: -1, count: graph.nodes.count)
         for (p, node) in computing.enumerated() { position[node.id.index] = p }
-        return Schedule(computing: computing, assigns: assigns, position: position)
+        return Schedule(computing: computing, assigns: effects.filter { $0.op.kind == .assign },
+                        updates: effects.filter { $0.op.kind == .applyUpdates }, position: position)
     }
 
     /// The arena value that an alias chain (`reshape`/`stop_gradient`/`output(k)`) ends at, if any.
@@ -172,7 +178,7 @@ struct Lowering<T: TensorScalar> {
                 }
             }
         }
-        for id in schedule.assigns.map({ $0.inputs[1] }) + roots {
+        for id in schedule.assigns.map({ $0.inputs[1] }) + schedule.updates.flatMap(\.inputs) + roots {
             if let v = rootValue(id, valueOf) { values[v].lastUse = Int.max }
         }
         return ArenaLayout(valueOf: valueOf, plan: MemoryPlanner.plan(values, enabled: planMemory), valueSizes: values.map { $0.size / trials })
@@ -208,7 +214,7 @@ struct Lowering<T: TensorScalar> {
             case .external(let p, let stride): return .external(p + offset, trialStride: stride)
             case .unplaced: return .unplaced
             }
-        case .assign, .reshape, .stopGradient:
+        case .assign, .applyUpdates, .reshape, .stopGradient:
             return location[node.inputs[0].index]
         case .matmul, .unary, .binary, .softmax, .logSoftmax, .reduce, .transpose, .broadcast, .batchNormTraining,
              .batchNormInference, .batchNormTrainingGradient, .loss, .lossGradient, .fusedElementwise, .gemmEpilogue,
@@ -260,14 +266,16 @@ struct Lowering<T: TensorScalar> {
         return (kernels, releases)
     }
 
-    /// The assign phase, after every computing kernel: values that live in variable storage are
-    /// copied aside first, so that assigns that read each other's variables (a swap) see the old values.
-    private func assignKernel(_ assigns: [Node], inPlace: [NodeID: NodeID], layout: ArenaLayout, shapes: [[[Int]]],
-                              places: Places, buffers: OwnedBuffers<T>) -> Program<T>.Kernel? {
+    /// The effects, after every computing kernel: assigned values that live in variable storage
+    /// are copied aside first, so that effects reading each other's variables (a swap, an optimizer
+    /// step reading a variable an assign writes) see the old values; then the optimizer steps; then
+    /// the assigns' copies.
+    private func effectKernels(_ schedule: Schedule, inPlace: [NodeID: NodeID], layout: ArenaLayout, shapes: [[[Int]]],
+                               places: Places, buffers: OwnedBuffers<T>) -> [Program<T>.Kernel] {
         typealias Copy = (from: UnsafeMutablePointer<T>, to: UnsafeMutablePointer<T>, count: Int)
         var copiesAside: [Copy] = []
         var assignCopies: [Copy] = []
-        for a in assigns where inPlace[a.inputs[1]] == nil {
+        for a in schedule.assigns where inPlace[a.inputs[1]] == nil {
             let count = shapes[a.id.index][0].reduce(1, *)
             for trial in 0..<trials {
                 var source = places.pointer(a.inputs[1], trial: trial)
@@ -279,11 +287,40 @@ struct Lowering<T: TensorScalar> {
                 assignCopies.append((source, places.pointer(a.inputs[0], trial: trial), count))
             }
         }
-        guard !assignCopies.isEmpty else { return nil }
-        let allCopies = copiesAside + assignCopies
-        return Program<T>.Kernel(name: "assigns", summary: "copy \(assignCopies.count) assigned value(s)", body: {
-            for copy in allCopies where copy.from != copy.to { copy.to.update(from: copy.from, count: copy.count) }
-        })
+        var kernels: [Program<T>.Kernel] = []
+        if !copiesAside.isEmpty {
+            kernels.append(Program<T>.Kernel(name: "assigns", summary: "set \(copiesAside.count) assigned value(s) aside", body: {
+                for copy in copiesAside { copy.to.update(from: copy.from, count: copy.count) }
+            }))
+        }
+        for node in schedule.updates { kernels.append(updateKernel(node, shapes: shapes, places: places)) }
+        if !assignCopies.isEmpty {
+            kernels.append(Program<T>.Kernel(name: "assigns", summary: "copy \(assignCopies.count) assigned value(s)", body: {
+                for copy in assignCopies where copy.from != copy.to { copy.to.update(from: copy.from, count: copy.count) }
+            }))
+        }
+        return kernels
+    }
+
+    /// An `apply_updates` node's kernel: every parameter of every trial in one loop over them.
+    private func updateKernel(_ node: Node, shapes: [[[Int]]], places: Places) -> Program<T>.Kernel {
+        guard case .applyUpdates(let rule, let count) = node.op else { preconditionFailure("internal invariant: \(node.name) is not apply_updates") }
+        var scalars: [UnsafePointer<T>] = []
+        var parameters: [UpdateKernel<T>.Parameter] = []
+        for trial in 0..<trials {
+            scalars.append(UnsafePointer(places.pointer(node.inputs[0], trial: trial)))
+            for p in 0..<count {
+                let group = Array(node.inputs[(1 + p * rule.inputsPerParameter)..<(1 + (p + 1) * rule.inputsPerParameter)])
+                let slots = group.dropFirst(2).map { places.pointer($0, trial: trial) }
+                parameters.append(UpdateKernel<T>.Parameter(
+                    trial: trial, weights: places.pointer(group[0], trial: trial), gradient: UnsafePointer(places.pointer(group[1], trial: trial)),
+                    slots: slots, count: shapes[group[0].index][0].reduce(1, *)))
+            }
+        }
+        let kernel = UpdateKernel(rule: rule, scalars: scalars, parameters: parameters)
+        let values = parameters.reduce(0) { $0 + $1.count } / Swift.max(trials, 1)
+        return Program<T>.Kernel(name: node.name, summary: "apply_updates(\(rule.label)) \(count) parameter(s), \(values) values"
+                                    + (trials > 1 ? " × \(trials) trials" : ""), body: { kernel.run() })
     }
 
     private func program(kernels: [Program<T>.Kernel], releases: [() -> Void], needed: [Bool], shapes: [[[Int]]],
@@ -301,8 +338,9 @@ struct Lowering<T: TensorScalar> {
     /// Assigned values that can be computed straight into their variable's storage, saving the copy
     /// at the end of the run: an elementwise node assigned to a variable `V` when every other reader
     /// of `V`'s old value runs before it (it may read `V` itself, elementwise, at the same index),
-    /// and `V` is not itself the value of an assign.
-    private func inPlaceUpdates(computing: [Node], assigns: [Node], position: [Int], shapes: [[[Int]]]) -> [NodeID: NodeID] {
+    /// and `V` is not itself the value of an assign nor read by an optimizer step (which runs after).
+    private func inPlaceUpdates(computing: [Node], assigns: [Node], readByUpdates: Set<NodeID>, position: [Int],
+                                shapes: [[[Int]]]) -> [NodeID: NodeID] {
         func source(_ id: NodeID) -> NodeID {
             var current = id
             while graph[current].op.isAlias { current = graph[current].inputs[0] }
@@ -318,7 +356,8 @@ struct Lowering<T: TensorScalar> {
             let variable = a.inputs[0], value = a.inputs[1]
             let node = graph[value]
             guard node.op.isElementwise || node.op.kind == .gemmAccumulate, position[value.index] >= 0, result[value] == nil,
-                  !assignedValues.contains(variable), shapes[value.index][0] == shapes[variable.index][0] else { continue }
+                  !assignedValues.contains(variable), !readByUpdates.contains(variable),
+                  shapes[value.index][0] == shapes[variable.index][0] else { continue }
             let safe = (readers[variable] ?? []).allSatisfy { reader in
                 if reader.id == value {
                     if node.op.kind == .gemmAccumulate {

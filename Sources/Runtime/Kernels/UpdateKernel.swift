@@ -1,0 +1,92 @@
+import Graph
+
+/// An optimizer step over many parameters in one kernel (`Op.applyUpdates`): each parameter's
+/// update is one loop that reads the weight, gradient and slots of an element and writes the new
+/// weight and slots in place, instead of one interpreted elementwise kernel per formula and
+/// parameter. The operations and their order are `UpdateRule`'s, each rounded in `T`, so the
+/// result is bit for bit that of the same update written with elementwise ops.
+struct UpdateKernel<T: TensorScalar> {
+    struct Parameter {
+        /// The trial whose scalar (learning rate or α) applies.
+        let trial: Int
+        let weights: UnsafeMutablePointer<T>
+        let gradient: UnsafePointer<T>
+        let slots: [UnsafeMutablePointer<T>]
+        let count: Int
+    }
+
+    let rule: UpdateRule
+    /// Each trial's scalar (learning rate, or Adam's α).
+    let scalars: [UnsafePointer<T>]
+    let parameters: [Parameter]
+
+    func run() {
+        switch rule {
+        case .sgd:
+            for p in parameters { sgd(p, learningRate: scalars[p.trial][0]) }
+        case .momentum(let momentum, let nesterov):
+            for p in parameters { self.momentum(p, learningRate: scalars[p.trial][0], momentum: T(momentum), nesterov: nesterov) }
+        case .adam(let beta1, let beta2, let epsilon, let amsgrad):
+            // The constants as the graph's scalar nodes hold them: computed in Double, then rounded.
+            let c1 = T(1 - beta1), c2 = T(1 - beta2), eps = T(epsilon)
+            for p in parameters { adam(p, alpha: scalars[p.trial][0], c1: c1, c2: c2, epsilon: eps, amsgrad: amsgrad) }
+        }
+    }
+
+    /// `w ← w − g·lr`.
+    @inline(__always)
+    private func sgd(_ p: Parameter, learningRate lr: T) {
+        let w = p.weights, g = p.gradient
+        for i in 0..<p.count { w[i] = w[i] - g[i] * lr }
+    }
+
+    /// `v ← v·μ − g·lr`; `w ← w + v`, or `w ← w + (v·μ − g·lr)` (Nesterov).
+    @inline(__always)
+    private func momentum(_ p: Parameter, learningRate lr: T, momentum mu: T, nesterov: Bool) {
+        let w = p.weights, g = p.gradient, v = p.slots[0]
+        if nesterov {
+            for i in 0..<p.count {
+                let scaled = g[i] * lr
+                let velocity = v[i] * mu - scaled
+                v[i] = velocity
+                w[i] = w[i] + (velocity * mu - scaled)
+            }
+        } else {
+            for i in 0..<p.count {
+                let velocity = v[i] * mu - g[i] * lr
+                v[i] = velocity
+                w[i] = w[i] + velocity
+            }
+        }
+    }
+
+    /// `m ← m + (g − m)·c₁`, `v ← v + (g² − v)·c₂`, [`v̂ ← max(v̂, v)`], `w ← w − m·α/(√v + ε)`.
+    @inline(__always)
+    private func adam(_ p: Parameter, alpha: T, c1: T, c2: T, epsilon: T, amsgrad: Bool) {
+        let w = p.weights, g = p.gradient, m = p.slots[0], v = p.slots[1]
+        if amsgrad {
+            let vHat = p.slots[2]
+            for i in 0..<p.count {
+                let gradient = g[i]
+                let newM = m[i] + (gradient - m[i]) * c1
+                let newV = v[i] + (gradient * gradient - v[i]) * c2
+                // The graph's `maximum`: the first operand when it is larger or NaN.
+                let old = vHat[i]
+                let second = (old > newV || old != old) ? old : newV
+                m[i] = newM
+                v[i] = newV
+                vHat[i] = second
+                w[i] = w[i] - newM * alpha / (second.squareRoot() + epsilon)
+            }
+        } else {
+            for i in 0..<p.count {
+                let gradient = g[i]
+                let newM = m[i] + (gradient - m[i]) * c1
+                let newV = v[i] + (gradient * gradient - v[i]) * c2
+                m[i] = newM
+                v[i] = newV
+                w[i] = w[i] - newM * alpha / (newV.squareRoot() + epsilon)
+            }
+        }
+    }
+}
