@@ -10,7 +10,10 @@ import Tracking
 /// logged at the line's `step` or `epoch`, else at the line's count). Its output goes to
 /// `<store>/sweeps/<sweep id>/trial-<n>.log` (for a PostgreSQL store, under `./temper-runs/sweeps`
 /// on the machine that runs the trial). A non-zero exit fails the trial, with the log's
-/// last lines; the trial's score is the metric's last logged value.
+/// last lines; the trial's score is the metric's last logged value. A trial that early termination
+/// stops keeps what it logged up to the line it was judged on: what the program prints after
+/// (before the interrupt reaches it, however fast it runs) is not logged, so the trial's history
+/// and score do not depend on timing.
 public struct CommandTrialExecutor: TrialExecutor {
     public let spec: SweepSpec
 
@@ -51,6 +54,7 @@ public struct CommandTrialExecutor: TrialExecutor {
             do {
                 status = try ChildProcess.run(arguments, environment: environment, log: base + ".log", control: control,
                                               stopEarly: { stopped.isSet }) { values, step in
+                    guard !stopped.isSet else { return }
                     run.log(values, step: step)
                     if let stop, let value = values[plan.objective.name], stop.record(value) { stopped.set() }
                 }
