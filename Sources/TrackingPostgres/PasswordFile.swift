@@ -1,14 +1,29 @@
 import Foundation
 
-/// libpq's password file: `PGPASSFILE`, or `~/.pgpass`. Each line is
-/// `hostname:port:database:username:password`; a field may be `*` (anything); `\:` and `\\` stand
-/// for `:` and `\`; empty lines and lines starting with `#` are skipped; the first line that
-/// matches gives the password. As libpq, a file that its group or others may read or write is
-/// ignored (with a warning on standard error), and `localhost` also matches the default socket
-/// folder.
+/// libpq's password file: `PGPASSFILE` (when set and not empty), or `~/.pgpass`. Each line is
+/// `hostname:port:database:username:password`; a field that is exactly `*` matches anything;
+/// `\:` and `\\` stand for `:` and `\` (an escaped `\*` is a literal star); the password ends at
+/// the first unescaped `:`; lines end at a newline (a trailing carriage return is dropped); empty
+/// lines and lines starting with `#` are skipped; the first line that matches gives the password.
+/// As libpq, a file that its group or others may read or write is ignored (with a warning on
+/// standard error), and a connection through the default socket folder is matched as `localhost`.
 struct PasswordFile {
+    /// A field of a line: a bare `*`, or text to compare.
+    enum Field: Equatable {
+        case any
+        case text(String)
+
+        func matches(_ value: String) -> Bool {
+            switch self {
+            case .any: return true
+            case .text(let text): return text == value
+            }
+        }
+    }
+
     struct Entry: Equatable {
-        var host: String, port: String, database: String, user: String, password: String
+        var host: Field, port: Field, database: Field, user: Field
+        var password: String
     }
 
     let path: String
@@ -20,7 +35,8 @@ struct PasswordFile {
     /// The file `environment` points to, if it exists and is private to its owner.
     init?(environment: [String: String], warn: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
         let home = environment["HOME"] ?? NSHomeDirectory()
-        let path = environment["PGPASSFILE"] ?? (home as NSString).appendingPathComponent(".pgpass")
+        let named = environment["PGPASSFILE"].flatMap { $0.isEmpty ? nil : $0 }
+        let path = named ?? (home as NSString).appendingPathComponent(".pgpass")
         var status = stat()
         guard stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return nil }
         guard status.st_mode & (S_IRWXG | S_IRWXO) == 0 else {
@@ -33,37 +49,65 @@ struct PasswordFile {
 
     init(path: String, text: String) {
         self.path = path
-        entries = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).compactMap(Self.entry)
+        // "\r\n" is one Character in Swift: a line ends at either.
+        entries = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).compactMap { line in
+            Self.entry(line.hasSuffix("\r") ? line.dropLast() : line)
+        }
     }
 
     /// The password of the first entry matching the connection, if any.
     func password(host: String, port: Int, database: String, user: String) -> String? {
-        let hosts = host == Self.defaultSocketFolder ? [host, "localhost"] : [host]
+        let host = host == Self.defaultSocketFolder ? "localhost" : host
         return entries.first { entry in
-            (entry.host == "*" || hosts.contains(entry.host)) && (entry.port == "*" || entry.port == String(port))
-                && (entry.database == "*" || entry.database == database) && (entry.user == "*" || entry.user == user)
+            entry.host.matches(host) && entry.port.matches(String(port)) && entry.database.matches(database) && entry.user.matches(user)
         }?.password
     }
 
-    /// A line's five fields (the password may contain unescaped colons after the fourth).
+    /// A line's four fields and its password, as libpq reads them.
     private static func entry(_ line: Substring) -> Entry? {
         guard !line.isEmpty, !line.hasPrefix("#") else { return nil }
-        var fields: [String] = [], current = "", escaped = false
-        for character in line {
-            if escaped {
-                current.append(character)
-                escaped = false
-            } else if character == "\\" {
-                escaped = true
-            } else if character == ":" && fields.count < 4 {
-                fields.append(current)
-                current = ""
+        var fields: [Field] = []
+        var rest = line[...]
+        for _ in 0..<4 {
+            guard let (field, after) = Self.field(rest) else { return nil }
+            fields.append(field)
+            rest = after
+        }
+        // The password: escapes removed up to the first unescaped colon; a last lone `\` stays.
+        var password = ""
+        var index = rest.startIndex
+        while index < rest.endIndex, rest[index] != ":" {
+            let next = rest.index(after: index)
+            if rest[index] == "\\", next < rest.endIndex {
+                password.append(rest[next])
+                index = rest.index(after: next)
             } else {
-                current.append(character)
+                password.append(rest[index])
+                index = next
             }
         }
-        fields.append(current)
-        guard fields.count == 5 else { return nil }
-        return Entry(host: fields[0], port: fields[1], database: fields[2], user: fields[3], password: fields[4])
+        return Entry(host: fields[0], port: fields[1], database: fields[2], user: fields[3], password: password)
+    }
+
+    /// One field up to its unescaped colon, and the text after that colon; nil when the line ends first.
+    private static func field(_ text: Substring) -> (Field, Substring)? {
+        if text.hasPrefix("*:") { return (.any, text.dropFirst(2)) }
+        var value = ""
+        var index = text.startIndex
+        while index < text.endIndex {
+            let character = text[index]
+            if character == "\\" {
+                let next = text.index(after: index)
+                guard next < text.endIndex else { return nil }
+                value.append(text[next])
+                index = text.index(after: next)
+            } else if character == ":" {
+                return (.text(value), text[text.index(after: index)...])
+            } else {
+                value.append(character)
+                index = text.index(after: index)
+            }
+        }
+        return nil
     }
 }

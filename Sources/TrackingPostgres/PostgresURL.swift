@@ -37,7 +37,8 @@ struct PostgresURL: Sendable {
         port = url.port ?? 5432
         // Decoded once, from the encoded parts (a password "50%25off" is "50%off").
         user = url.percentEncodedUser.flatMap { $0.removingPercentEncoding }.flatMap { $0.isEmpty ? nil : $0 } ?? "postgres"
-        password = url.percentEncodedPassword.flatMap { $0.removingPercentEncoding }
+        // An empty password is none, as for libpq.
+        password = url.percentEncodedPassword.flatMap { $0.removingPercentEncoding }.flatMap { $0.isEmpty ? nil : $0 }
         let encodedPath = url.percentEncodedPath.hasPrefix("/") ? String(url.percentEncodedPath.dropFirst()) : url.percentEncodedPath
         guard !encodedPath.contains("/") else {
             throw TrackingError.storeLocation("\(shown): \"\(encodedPath)\" is not a database name (the path of the URL is one name)")
@@ -73,13 +74,13 @@ struct PostgresURL: Sendable {
         // As libpq: without one in the URL, PGPASSWORD (which `ps` does not show, unlike
         // arguments), then the password file.
         if password == nil {
-            password = environment["PGPASSWORD"]
+            password = environment["PGPASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
                 ?? PasswordFile(environment: environment)?.password(host: host, port: port, database: database, user: user)
         }
     }
 
     /// Where libpq would look for a password file, for messages.
-    var passwordFileHint: String { ProcessInfo.processInfo.environment["PGPASSFILE"] ?? "~/.pgpass" }
+    var passwordFileHint: String { ProcessInfo.processInfo.environment["PGPASSFILE"].flatMap { $0.isEmpty ? nil : $0 } ?? "~/.pgpass" }
 
     /// True when the host is the folder of a Unix-domain socket (a path), as libpq decides.
     var isSocketFolder: Bool { host.hasPrefix("/") }

@@ -272,5 +272,6 @@ struct ProfileTrainingTests {
         let a = try profiled.weights(), b = try fitted.weights()
         #expect(a.keys.sorted() == b.keys.sorted())
         for (name, values) in a { #expect(values == b[name], "\(name)") }
+        #expect { try profiled.profile(x: data.x, y: data.y, batchSize: 0) } throws: { "\($0)".contains("batch size and a run count of at least 1, not 0") }
     }
 }

@@ -13,20 +13,28 @@ import Tracking
             # a comment, then an empty line
 
             db.example:5432:sales:alice:first
-            *:*:*:bob:pa\\:ss\\\\word:with:colons
+            *:*:*:bob:pa\\:ss\\\\word:ends at the colon
+            \\*:*:*:eve:a literal star host
+            /var/run/postgresql:5432:*:carol:the default folder is matched as localhost
             127.0.0.1:6543:*:*:any-db
             localhost:5432:*:carol:socket
+            h:1:d:dan:ends with a backslash\\
+            crlf:1:d:fay:no carriage return\r
             short:line
             """)
         #expect(file.password(host: "db.example", port: 5432, database: "sales", user: "alice") == "first")
         #expect(file.password(host: "db.example", port: 5433, database: "sales", user: "alice") == nil)
         #expect(file.password(host: "db.example", port: 5432, database: "hr", user: "alice") == nil)
-        #expect(file.password(host: "anywhere", port: 1, database: "x", user: "bob") == "pa:ss\\word:with:colons")
+        #expect(file.password(host: "anywhere", port: 1, database: "x", user: "bob") == "pa:ss\\word")
+        #expect(file.password(host: "anywhere", port: 1, database: "x", user: "eve") == nil)
+        #expect(file.password(host: "*", port: 1, database: "x", user: "eve") == "a literal star host")
+        #expect(file.password(host: "h", port: 1, database: "d", user: "dan") == "ends with a backslash\\")
+        #expect(file.password(host: "crlf", port: 1, database: "d", user: "fay") == "no carriage return")
         #expect(file.password(host: "127.0.0.1", port: 6543, database: "whatever", user: "dave") == "any-db")
         // localhost also stands for the default socket folder, not for any other.
         #expect(file.password(host: PasswordFile.defaultSocketFolder, port: 5432, database: "x", user: "carol") == "socket")
         #expect(file.password(host: "/tmp/elsewhere", port: 5432, database: "x", user: "carol") == nil)
-        #expect(file.entries.count == 4)
+        #expect(file.entries.count == 8)
     }
 
     @Test func aPasswordFileOthersCanReadIsIgnoredWithAWarning() throws {
@@ -44,6 +52,14 @@ import Tracking
         #expect(try PostgresURL(url, environment: ["PGPASSFILE": path]).password == "secret")
         #expect(try PostgresURL(url, environment: ["PGPASSFILE": path, "PGPASSWORD": "env"]).password == "env")
         #expect(try PostgresURL(try #require(URLComponents(string: "postgres://u:mine@h/db")), environment: ["PGPASSFILE": path]).password == "mine")
+        // As libpq: an empty password, an empty PGPASSWORD and an empty PGPASSFILE are not given.
+        #expect(try PostgresURL(try #require(URLComponents(string: "postgres://u:@h/db")), environment: ["PGPASSFILE": path, "PGPASSWORD": ""]).password == "secret")
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("home-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        try "*:*:*:*:from-home\n".write(toFile: home + "/.pgpass", atomically: true, encoding: .utf8)
+        chmod(home + "/.pgpass", 0o600)
+        #expect(try PostgresURL(url, environment: ["PGPASSFILE": "", "HOME": home]).password == "from-home")
     }
 
     @Test func hostAndPortParametersAndSocketFolders() throws {

@@ -166,7 +166,9 @@ struct TrialsTests {
             .contains("variable \"w\" [3] is updated twice"))
         #expect(refusal { try g.applyUpdates(.momentum(.nan, nesterov: false), scalar: lr, [(w, gradient, [v])], name: "step") }
             .contains("momentum nan must be finite"))
-        #expect(refusal { try g.applyUpdates(.sgd, scalar: lr, [], name: "step") }.contains("at least one parameter"))
+        #expect(refusal { try g.applyUpdates(.sgd, scalar: lr, [], name: "step") }.contains("it updates 1…1048576 parameters, not 0"))
+        #expect(refusal { try g.addNode(.applyUpdates(.sgd, parameters: 1 << 62), inputs: [lr], name: "huge") }.contains("not 4611686018427387904"))
+        #expect(Op.applyUpdates(.adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: true), parameters: .max).traits.arity == .max)
         // An assign to a variable the step updates: two writes in one run, refused when the
         // program is compiled (on the first run), and nothing is written.
         let step = try g.applyUpdates(.momentum(0.9, nesterov: false), scalar: lr, [(w, gradient, [v])], name: "step")
@@ -180,6 +182,31 @@ struct TrialsTests {
             #expect("\(error)".contains("variable \"v\" is assigned twice in one run"), "\(error)")
         }
         #expect(try session.value(of: w).scalars == before)
+    }
+
+    @Test func aStepReadsItsInputsAsTheyWereBeforeItWroteAny() throws {
+        // Gradients and a rate that are (aliases of) parameters the same step updates: each update
+        // reads them as the elementwise assigns would, from before the step, whatever the order.
+        func run(fused: Bool) throws -> [[Double]] {
+            let g = Graph(dtype: .float64)
+            let lr = try g.variable("lr", .scalar, initialValue: [0.5])
+            let a = try g.variable("a", [3], initialValue: [1, 2, 3]), b = try g.variable("b", [3], initialValue: [-1, 4, 0.5])
+            let ga = try g.stopGradient(b), gb = try g.reshape(a, [3]), gLearningRate = try g.scalar(0.25)
+            let targets: [NodeID]
+            if fused {
+                targets = [try g.applyUpdates(.sgd, scalar: lr, [(lr, gLearningRate, []), (a, ga, []), (b, gb, [])])]
+            } else {
+                targets = try [(lr, gLearningRate), (a, ga), (b, gb)].map { p, d in try g.assign(p, g.sub(p, g.mul(d, lr))) }
+            }
+            let session = try Session(graph: g)
+            try session.makeExecutable(fetch: [], targets: targets).run()
+            return try [lr, a, b].map { try session.value(of: $0).scalars }
+        }
+        let (fused, plain) = (try run(fused: true), try run(fused: false))
+        #expect(fused == plain, "\(fused) against \(plain)")
+        // b moved against a's old values (1, 2, 3) at the old rate 0.5.
+        let expected: [Double] = [-1.5, 3, -1]
+        #expect(plain[2] == expected)
     }
 
     @Test func aDivergingTrialLeavesItsSiblingsUntouched() throws {

@@ -102,6 +102,9 @@ public enum UpdateRule: Hashable, Codable, Sendable {
     /// slots `m`, `v` (and `v̂`).
     case adam(beta1: Double, beta2: Double, epsilon: Double, amsgrad: Bool)
 
+    /// The most parameters one `apply_updates` node takes.
+    public static let maximumParameters = 1 << 20
+
     /// Slot variables per parameter.
     public var slotCount: Int {
         switch self {

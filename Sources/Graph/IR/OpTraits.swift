@@ -77,7 +77,9 @@ extension Op {
         case .assign:
             return OpTraits(role: .effect, arity: 2, isStateful: true, isPure: false, isFoldable: false)
         case .applyUpdates(let rule, let n):
-            return OpTraits(role: .effect, arity: 1 + n * rule.inputsPerParameter, isStateful: true, isPure: false, isFoldable: false)
+            // Int.max (never matched by a real input list) when a hostile count would overflow.
+            let (inputs, overflow) = n.multipliedReportingOverflow(by: rule.inputsPerParameter)
+            return OpTraits(role: .effect, arity: overflow || inputs == .max ? .max : 1 + inputs, isStateful: true, isPure: false, isFoldable: false)
         case .fusedElementwise(let p): return .elementwise(arity: p.inputCount, random: p.isRandom, fused: true)
         case .gemmEpilogue(let e): return .computed(arity: e.hasBias ? 3 : 2, fused: true)
         case .gemmAccumulate: return .computed(arity: 3, fused: true)

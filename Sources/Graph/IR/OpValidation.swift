@@ -23,7 +23,9 @@ extension Op {
                 throw GraphError.invalidArgument("\(kind.rawValue) \"\(name)\": epsilon \(c.epsilon) must be a finite number ≥ 0 (Keras' default is 1e-3)")
             }
         case .applyUpdates(let rule, let n):
-            guard n >= 1 else { throw GraphError.invalidArgument("apply_updates \"\(name)\": it needs at least one parameter, not \(n)") }
+            guard n >= 1, n <= UpdateRule.maximumParameters else {
+                throw GraphError.invalidArgument("apply_updates \"\(name)\": it updates 1…\(UpdateRule.maximumParameters) parameters, not \(n)")
+            }
             switch rule {
             case .sgd: return
             case .momentum(let m, _):

@@ -17,6 +17,9 @@ extension Sequential {
     /// (Training on one batch over and over would fit it until its gradients are subnormal, whose
     /// arithmetic is many times slower: not what a fit spends.)
     public func profile(x: Matrix, y: Matrix, batchSize: Int = 32, runs: Int = 100) throws -> KernelProfile {
+        guard batchSize >= 1, runs >= 1 else {
+            throw ModelError.invalidConfiguration("profiling needs a batch size and a run count of at least 1, not \(batchSize) and \(runs)")
+        }
         let compiled = try requireCompiled()
         try checkData(x: x, y: y, compiled: compiled, role: "profiling")
         func measure(_ executable: Executable, rows: Int) throws -> [KernelProfile.Entry] {

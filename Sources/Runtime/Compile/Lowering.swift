@@ -70,7 +70,7 @@ struct Lowering<T: TensorScalar> {
         let shapes = try concreteShapes(needed)
         let schedule = try scheduleNodes(needed)
         let inPlace = planMemory ? inPlaceUpdates(computing: schedule.computing, assigns: schedule.assigns,
-                                                  readByUpdates: Set(schedule.updates.flatMap(\.inputs)),
+                                                  readByUpdates: Set(schedule.updates.flatMap(\.inputs).map(aliasSource)),
                                                   position: schedule.position, shapes: shapes) : [:]
         let layout = arenaLayout(schedule, inPlace: inPlace, shapes: shapes)
         let buffers = OwnedBuffers<T>()
@@ -145,6 +145,13 @@ struct Lowering<T: TensorScalar> {
         for (p, node) in computing.enumerated() { position[node.id.index] = p }
         return Schedule(computing: computing, assigns: effects.filter { $0.op.kind == .assign },
                         updates: effects.filter { $0.op.kind == .applyUpdates }, position: position)
+    }
+
+    /// The node an alias chain (`reshape`/`stop_gradient`/`output(k)`) starts from.
+    private func aliasSource(_ id: NodeID) -> NodeID {
+        var current = id
+        while graph[current].op.isAlias { current = graph[current].inputs[0] }
+        return current
     }
 
     /// The arena value that an alias chain (`reshape`/`stop_gradient`/`output(k)`) ends at, if any.
@@ -293,7 +300,7 @@ struct Lowering<T: TensorScalar> {
                 for copy in copiesAside { copy.to.update(from: copy.from, count: copy.count) }
             }))
         }
-        for node in schedule.updates { kernels.append(updateKernel(node, shapes: shapes, places: places)) }
+        for node in schedule.updates { kernels.append(updateKernel(node, shapes: shapes, places: places, buffers: buffers)) }
         if !assignCopies.isEmpty {
             kernels.append(Program<T>.Kernel(name: "assigns", summary: "copy \(assignCopies.count) assigned value(s)", body: {
                 for copy in assignCopies where copy.from != copy.to { copy.to.update(from: copy.from, count: copy.count) }
@@ -302,25 +309,41 @@ struct Lowering<T: TensorScalar> {
         return kernels
     }
 
-    /// An `apply_updates` node's kernel: every parameter of every trial in one loop over them.
-    private func updateKernel(_ node: Node, shapes: [[[Int]]], places: Places) -> Program<T>.Kernel {
+    /// An `apply_updates` node's kernel: every parameter of every trial in one loop over them. A
+    /// scalar or gradient that is (an alias of) a variable the step writes is read from a copy
+    /// made first, as the elementwise update would read it: before any parameter changes.
+    private func updateKernel(_ node: Node, shapes: [[[Int]]], places: Places, buffers: OwnedBuffers<T>) -> Program<T>.Kernel {
         guard case .applyUpdates(let rule, let count) = node.op else { preconditionFailure("internal invariant: \(node.name) is not apply_updates") }
+        let written = Set(node.inputs.indices.filter { node.op.writesInput($0) }.map { node.inputs[$0] })
+        typealias Copy = (from: UnsafeMutablePointer<T>, to: UnsafeMutablePointer<T>, count: Int)
+        var copiesAside: [Copy] = []
+        /// Where the step reads input `id` of `trial` from.
+        func readable(_ id: NodeID, trial: Int, count: Int) -> UnsafePointer<T> {
+            let pointer = places.pointer(id, trial: trial)
+            guard written.contains(aliasSource(id)) else { return UnsafePointer(pointer) }
+            let copy = buffers.allocate(count)
+            copiesAside.append((pointer, copy, count))
+            return UnsafePointer(copy)
+        }
         var scalars: [UnsafePointer<T>] = []
         var parameters: [UpdateKernel<T>.Parameter] = []
         for trial in 0..<trials {
-            scalars.append(UnsafePointer(places.pointer(node.inputs[0], trial: trial)))
+            scalars.append(readable(node.inputs[0], trial: trial, count: 1))
             for p in 0..<count {
                 let group = Array(node.inputs[(1 + p * rule.inputsPerParameter)..<(1 + (p + 1) * rule.inputsPerParameter)])
+                let size = shapes[group[0].index][0].reduce(1, *)
                 let slots = group.dropFirst(2).map { places.pointer($0, trial: trial) }
-                parameters.append(UpdateKernel<T>.Parameter(
-                    trial: trial, weights: places.pointer(group[0], trial: trial), gradient: UnsafePointer(places.pointer(group[1], trial: trial)),
-                    slots: slots, count: shapes[group[0].index][0].reduce(1, *)))
+                parameters.append(UpdateKernel<T>.Parameter(trial: trial, weights: places.pointer(group[0], trial: trial),
+                                                            gradient: readable(group[1], trial: trial, count: size), slots: slots, count: size))
             }
         }
         let kernel = UpdateKernel(rule: rule, scalars: scalars, parameters: parameters)
         let values = parameters.reduce(0) { $0 + $1.count } / Swift.max(trials, 1)
         return Program<T>.Kernel(name: node.name, summary: "apply_updates(\(rule.label)) \(count) parameter(s), \(values) values"
-                                    + (trials > 1 ? " × \(trials) trials" : ""), body: { kernel.run() })
+                                    + (trials > 1 ? " × \(trials) trials" : ""), body: {
+            for copy in copiesAside { copy.to.update(from: copy.from, count: copy.count) }
+            kernel.run()
+        })
     }
 
     private func program(kernels: [Program<T>.Kernel], releases: [() -> Void], needed: [Bool], shapes: [[[Int]]],
@@ -341,11 +364,7 @@ struct Lowering<T: TensorScalar> {
     /// and `V` is not itself the value of an assign nor read by an optimizer step (which runs after).
     private func inPlaceUpdates(computing: [Node], assigns: [Node], readByUpdates: Set<NodeID>, position: [Int],
                                 shapes: [[[Int]]]) -> [NodeID: NodeID] {
-        func source(_ id: NodeID) -> NodeID {
-            var current = id
-            while graph[current].op.isAlias { current = graph[current].inputs[0] }
-            return current
-        }
+        let source = aliasSource
         var readers: [NodeID: [Node]] = [:]
         for node in computing {
             for input in Set(node.inputs.map(source)) where graph[input].op.kind == .variable { readers[input, default: []].append(node) }
