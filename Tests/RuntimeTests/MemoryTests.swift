@@ -52,6 +52,39 @@ struct MemoryTests {
         }
     }
 
+    @Test(.enabled(if: optimized, "run the README's test command (optimized) to check zero allocations"), arguments: [1, 3])
+    func anOptimizerStepInOneKernelAllocatesNothing(trials: Int) throws {
+        // Adam over every parameter as one apply_updates node (what SGD and Adam models run), alone
+        // and over 3 trials, with a gradient that is a parameter the step writes (set aside first).
+        let g = Graph(dtype: .float32)
+        let x = try g.placeholder("x", [Shape.batch, 4]), t = try g.placeholder("t", [Shape.batch, 2])
+        let w = try g.variable("w", [4, 2], initialValue: Array(repeating: 0.1, count: 8)), b = try g.variable("b", [2])
+        let c = try g.variable("c", [2], initialValue: [1, 2])
+        let loss = try g.mean(g.loss(.meanSquaredError, labels: t, predictions: g.relu(g.add(g.matmul(x, w), b))))
+        let grads = try g.gradients(of: loss, wrt: [w, b])
+        let slots = try [w, b, c].map { v in try ["m", "v"].map { try g.variable("\(g[v].name)/\($0)", g[v].shape, trainable: false) } }
+        let step = try g.applyUpdates(.adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false), scalar: g.scalar(0.01),
+                                      [(w, grads[0], slots[0]), (b, grads[1], slots[1]), (c, g.stopGradient(b), slots[2])])
+        let session = try Session(graph: g, trials: trials)
+        let run = try session.makeExecutable(fetch: [loss], targets: [step])
+        let xs = [Float](repeating: 0.5, count: 12), ys = [Float]((0..<6).map { Float($0 % 2) })
+        func once() throws {
+            try xs.withUnsafeBufferPointer { xb in
+                try ys.withUnsafeBufferPointer { yb in
+                    for trial in 0..<trials {
+                        try run.feed(x, xb, trial: trial)
+                        try run.feed(t, yb, trial: trial)
+                    }
+                }
+            }
+            try run.run()
+        }
+        for _ in 0..<3 { try once() }
+        let allocations = try heapAllocations { for _ in 0..<20 { try once() } }
+        #expect(allocations == 0, "\(trials) trial(s)")
+        #expect(try run.statistics(batchSize: 6).kernelSummaries.contains { $0.contains("apply_updates(adam) 3 parameter(s)") })
+    }
+
     @Test func planningSharesTheArenaAndWritesInPlace() throws {
         let workload = try TrainingStepGraphs.caseStudy()
         let step = try Session(graph: workload.graph).makeExecutable(fetch: [workload.loss], targets: workload.updates)

@@ -277,9 +277,10 @@ struct Lowering<T: TensorScalar> {
     /// are copied aside first, so that effects reading each other's variables (a swap, an optimizer
     /// step reading a variable an assign writes) see the old values; then the optimizer steps; then
     /// the assigns' copies.
+    private typealias Copy = (from: UnsafeMutablePointer<T>, to: UnsafeMutablePointer<T>, count: Int)
+
     private func effectKernels(_ schedule: Schedule, inPlace: [NodeID: NodeID], layout: ArenaLayout, shapes: [[[Int]]],
                                places: Places, buffers: OwnedBuffers<T>) -> [Program<T>.Kernel] {
-        typealias Copy = (from: UnsafeMutablePointer<T>, to: UnsafeMutablePointer<T>, count: Int)
         var copiesAside: [Copy] = []
         var assignCopies: [Copy] = []
         for a in schedule.assigns where inPlace[a.inputs[1]] == nil {
@@ -294,13 +295,14 @@ struct Lowering<T: TensorScalar> {
                 assignCopies.append((source, places.pointer(a.inputs[0], trial: trial), count))
             }
         }
+        let updates = schedule.updates.map { updateKernel($0, shapes: shapes, places: places, buffers: buffers, setAside: &copiesAside) }
         var kernels: [Program<T>.Kernel] = []
         if !copiesAside.isEmpty {
-            kernels.append(Program<T>.Kernel(name: "assigns", summary: "set \(copiesAside.count) assigned value(s) aside", body: {
+            kernels.append(Program<T>.Kernel(name: "assigns", summary: "set \(copiesAside.count) value(s) aside", body: {
                 for copy in copiesAside { copy.to.update(from: copy.from, count: copy.count) }
             }))
         }
-        for node in schedule.updates { kernels.append(updateKernel(node, shapes: shapes, places: places, buffers: buffers)) }
+        kernels += updates
         if !assignCopies.isEmpty {
             kernels.append(Program<T>.Kernel(name: "assigns", summary: "copy \(assignCopies.count) assigned value(s)", body: {
                 for copy in assignCopies where copy.from != copy.to { copy.to.update(from: copy.from, count: copy.count) }
@@ -311,18 +313,18 @@ struct Lowering<T: TensorScalar> {
 
     /// An `apply_updates` node's kernel: every parameter of every trial in one loop over them. A
     /// scalar or gradient that is (an alias of) a variable the step writes is read from a copy
-    /// made first, as the elementwise update would read it: before any parameter changes.
-    private func updateKernel(_ node: Node, shapes: [[[Int]]], places: Places, buffers: OwnedBuffers<T>) -> Program<T>.Kernel {
+    /// set aside with the assigns' (`setAside`), as the elementwise update would read it: before
+    /// any parameter changes.
+    private func updateKernel(_ node: Node, shapes: [[[Int]]], places: Places, buffers: OwnedBuffers<T>,
+                              setAside: inout [Copy]) -> Program<T>.Kernel {
         guard case .applyUpdates(let rule, let count) = node.op else { preconditionFailure("internal invariant: \(node.name) is not apply_updates") }
         let written = Set(node.inputs.indices.filter { node.op.writesInput($0) }.map { node.inputs[$0] })
-        typealias Copy = (from: UnsafeMutablePointer<T>, to: UnsafeMutablePointer<T>, count: Int)
-        var copiesAside: [Copy] = []
         /// Where the step reads input `id` of `trial` from.
         func readable(_ id: NodeID, trial: Int, count: Int) -> UnsafePointer<T> {
             let pointer = places.pointer(id, trial: trial)
             guard written.contains(aliasSource(id)) else { return UnsafePointer(pointer) }
             let copy = buffers.allocate(count)
-            copiesAside.append((pointer, copy, count))
+            setAside.append((pointer, copy, count))
             return UnsafePointer(copy)
         }
         var scalars: [UnsafePointer<T>] = []
@@ -340,10 +342,7 @@ struct Lowering<T: TensorScalar> {
         let kernel = UpdateKernel(rule: rule, scalars: scalars, parameters: parameters)
         let values = parameters.reduce(0) { $0 + $1.count } / Swift.max(trials, 1)
         return Program<T>.Kernel(name: node.name, summary: "apply_updates(\(rule.label)) \(count) parameter(s), \(values) values"
-                                    + (trials > 1 ? " × \(trials) trials" : ""), body: {
-            for copy in copiesAside { copy.to.update(from: copy.from, count: copy.count) }
-            kernel.run()
-        })
+                                    + (trials > 1 ? " × \(trials) trials" : ""), body: { kernel.run() })
     }
 
     private func program(kernels: [Program<T>.Kernel], releases: [() -> Void], needed: [Bool], shapes: [[[Int]]],

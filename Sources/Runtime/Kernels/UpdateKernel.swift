@@ -11,8 +11,15 @@ struct UpdateKernel<T: TensorScalar> {
         let trial: Int
         let weights: UnsafeMutablePointer<T>
         let gradient: UnsafePointer<T>
-        let slots: [UnsafeMutablePointer<T>]
+        /// The rule's slots in order (unused ones repeat the weights; never read). Fixed fields, not
+        /// an array, so the step's loop over parameters does no reference counting.
+        let slot0, slot1, slot2: UnsafeMutablePointer<T>
         let count: Int
+
+        init(trial: Int, weights: UnsafeMutablePointer<T>, gradient: UnsafePointer<T>, slots: [UnsafeMutablePointer<T>], count: Int) {
+            (self.trial, self.weights, self.gradient, self.count) = (trial, weights, gradient, count)
+            (slot0, slot1, slot2) = (slots.count > 0 ? slots[0] : weights, slots.count > 1 ? slots[1] : weights, slots.count > 2 ? slots[2] : weights)
+        }
     }
 
     let rule: UpdateRule
@@ -43,7 +50,7 @@ struct UpdateKernel<T: TensorScalar> {
     /// `v ← v·μ − g·lr`; `w ← w + v`, or `w ← w + (v·μ − g·lr)` (Nesterov).
     @inline(__always)
     private func momentum(_ p: Parameter, learningRate lr: T, momentum mu: T, nesterov: Bool) {
-        let w = p.weights, g = p.gradient, v = p.slots[0]
+        let w = p.weights, g = p.gradient, v = p.slot0
         if nesterov {
             for i in 0..<p.count {
                 let scaled = g[i] * lr
@@ -63,9 +70,9 @@ struct UpdateKernel<T: TensorScalar> {
     /// `m ← m + (g − m)·c₁`, `v ← v + (g² − v)·c₂`, [`v̂ ← max(v̂, v)`], `w ← w − m·α/(√v + ε)`.
     @inline(__always)
     private func adam(_ p: Parameter, alpha: T, c1: T, c2: T, epsilon: T, amsgrad: Bool) {
-        let w = p.weights, g = p.gradient, m = p.slots[0], v = p.slots[1]
+        let w = p.weights, g = p.gradient, m = p.slot0, v = p.slot1
         if amsgrad {
-            let vHat = p.slots[2]
+            let vHat = p.slot2
             for i in 0..<p.count {
                 let gradient = g[i]
                 let newM = m[i] + (gradient - m[i]) * c1
