@@ -40,11 +40,9 @@ public struct ModelTrialExecutor: TrialExecutor {
         if let together = try executeTogether(claim, of: sweep, tracker: tracker, control: control) { return together }
         let plan = sweep.plan, trial = claim.trial
         let values = sweep.flat(trial.config)
-        var scores: [Double] = []
-        var runs: [Run] = []
-        var best: (score: Double, weights: [String: [Float]]?, inputShape: [Int]?)?
+        var executions: [TrialRuns.Execution] = []
+        var inputShapes: [[Int]?] = []
         var training = 0.0
-        var stopReasons: [String] = []
         for execution in 0..<plan.executionsPerTrial {
             let seed = SweepSeeds.execution(trial.seed, execution)
             let hp = HyperParameters(space: plan.space, assigned: values)
@@ -61,17 +59,23 @@ public struct ModelTrialExecutor: TrialExecutor {
                 }
             }
             training += result.seconds
-            runs.append(result.run)
-            let score = result.score
-            scores.append(score)
-            stopReasons += result.stopReason.map { [$0] } ?? []
-            if best.map({ plan.objective.isBetter(score, than: $0.score) }) ?? true { best = (score, result.bestWeights, model.inputShape) }
+            executions.append(result)
+            inputShapes.append(model.inputShape)
         }
-        if let directory = weightsDirectory, let weights = best?.weights {
-            try saveWeights(weights, trial: trial.number, directory: directory, build: values, inputShape: best?.inputShape, plan: plan)
+        return try outcome(executions, inputShapes: inputShapes, trainingSeconds: training, trial: trial.number, values: values, plan: plan)
+    }
+
+    /// A trial's outcome from its executions: the mean score and the first stop reason; the best
+    /// execution's weights (the first of equals) saved when weights are kept.
+    private func outcome(_ executions: [TrialRuns.Execution], inputShapes: [[Int]?], trainingSeconds: Double, trial: Int,
+                         values: [String: ConfigValue], plan: SweepPlan) throws -> TrialOutcome {
+        if let directory = weightsDirectory,
+           let best = zip(executions, inputShapes).min(by: { plan.objective.isBetter($0.0.score, than: $1.0.score) }), let weights = best.0.bestWeights {
+            try saveWeights(weights, trial: trial, directory: directory, build: values, inputShape: best.1, plan: plan)
         }
-        return TrialOutcome(score: scores.reduce(0, +) / Double(scores.count), stoppedEarly: !stopReasons.isEmpty,
-                            stopReason: stopReasons.first, trainingSeconds: training, runs: runs)
+        let stopReasons = executions.compactMap(\.stopReason)
+        return TrialOutcome(score: executions.map(\.score).reduce(0, +) / Double(executions.count), stoppedEarly: !stopReasons.isEmpty,
+                            stopReason: stopReasons.first, trainingSeconds: trainingSeconds, runs: executions.map(\.run))
     }
 
     /// The trial's executions trained together (`fitTogether`), or nil when they are not to be:
@@ -107,13 +111,7 @@ public struct ModelTrialExecutor: TrialExecutor {
             }
         }
         if let firstError { throw firstError }
-        if let directory = weightsDirectory,
-           let best = zip(executions, models).min(by: { plan.objective.isBetter($0.0.score, than: $1.0.score) }), let weights = best.0.bestWeights {
-            try saveWeights(weights, trial: trial.number, directory: directory, build: values, inputShape: best.1.inputShape, plan: plan)
-        }
-        let stopReasons = executions.compactMap(\.stopReason)
-        return TrialOutcome(score: executions.map(\.score).reduce(0, +) / Double(executions.count), stoppedEarly: !stopReasons.isEmpty,
-                            stopReason: stopReasons.first, trainingSeconds: seconds, runs: executions.map(\.run))
+        return try outcome(executions, inputShapes: models.map(\.inputShape), trainingSeconds: seconds, trial: trial.number, values: values, plan: plan)
     }
 
     /// Saves a trial's best weights as `trial-<n>.safetensors` (written into a model built from its
