@@ -23,12 +23,28 @@ struct SweepRunOptions: ParsableArguments {
     @Flag(help: "Print nothing while the sweep runs (errors and the final summary only).") var quiet = false
     @Option(help: "Seconds without a heartbeat after which another agent's trial counts as crashed and is run again (same configuration and seed); heartbeats go out every sixth of it. Give every agent of a sweep the same value.")
     var staleAfter: Double = 60
+    @Option(help: ArgumentHelp("Trials of a Temper spec trained together as ONE compiled program (vectorized trials): up to K at a time, or auto to choose K by measuring seconds per trial (default 1: apart). Only trials that compile alike (same layers, widths, optimizer constants) and read the same data with the same fit options group; each trial's result is bit for bit the one it has alone.", valueName: "K|auto"))
+    var vectorize: String = "1"
+
+    /// How trials are grouped (`--vectorize`).
+    var grouping: TrialGrouping {
+        get throws {
+            do { return try TrialGrouping(parsing: vectorize) } catch { throw ValidationError("\(error)") }
+        }
+    }
 
     func validate() throws {
         guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1, not \(parallel)") }
+        _ = try grouping
         guard staleAfter.isFinite, staleAfter >= 1, staleAfter <= 86_400 else {
             throw ValidationError("--stale-after must be from 1 to 86400 seconds, not \(staleAfter)")
         }
+    }
+
+    /// Refuses `--vectorize` for a sweep whose trials run as commands (before anything is written).
+    func checkGrouping(inProcess: Bool) throws {
+        guard try grouping != .apart, !inProcess else { return }
+        throw ValidationError("--vectorize \(vectorize): this sweep's trials run as commands, each its own process, so they cannot train as one program; --vectorize applies to sweeps whose program is a Temper train spec (drop the option)")
     }
 
     /// The tracker the sweep's runs and claims go through.
@@ -64,6 +80,7 @@ struct SweepStartCommand: ParsableCommand {
         let spec = try SweepSpec.load(file)
         for warning in spec.warnings { FileHandle.standardError.write(Data("temper: warning: \(warning)\n".utf8)) }
         let trainSpec = try spec.inProcessTrainSpec()
+        try options.checkGrouping(inProcess: trainSpec != nil)
         if let trainSpec {
             // A parameter the spec's config lacks changes nothing the spec reads (a typo?).
             let keys = Set(trainSpec.config.flattened.map(\.key))
@@ -123,6 +140,7 @@ final class SweepSession: @unchecked Sendable {
         self.tracker = tracker
         self.options = options
         runner = try SweepRunner(sweep: sweep, tracker: tracker, executor: executor, workers: options.parallel)
+        runner.grouping = try options.grouping
         runner.heartbeatInterval = min(5, options.staleAfter / 6)
         view = LiveView(sweep: sweep, quiet: options.quiet)
     }
@@ -136,6 +154,7 @@ final class SweepSession: @unchecked Sendable {
         }
         let spec = try SweepSpec.stored(info.spec)
         let trainSpec = try spec.inProcessTrainSpec()
+        try options.checkGrouping(inProcess: trainSpec != nil)
         var plan = try spec.plan(seed: info.seed, defaultProject: info.project)
         plan.project = info.project
         plan.name = info.name
@@ -179,6 +198,11 @@ final class SweepSession: @unchecked Sendable {
         }
         header += inProcess ? ", trials trained in this process" : ", trials run as commands"
         header += options.parallel > 1 ? ", \(options.parallel) at once" : ""
+        switch runner.grouping {
+        case .apart: break
+        case .upTo(let k): header += ", up to \(k) trials together as one program"
+        case .automatic: header += ", trials together as one program (group size chosen by measurement)"
+        }
         if resumed && done > 0 { header += "; resuming: \(done) trial\(done == 1 ? " done is" : "s done are") kept" }
         print(TerminalText.visible(header))
         fflush(nil)

@@ -82,6 +82,35 @@ struct SweepCommandTests {
         #expect(commands == [true, false], "the agent took no trial (or all): the test did not exercise two agents")
     }
 
+    @Test func vectorizedTrialsGiveTheSameTableAndBadCountsAreRefused() throws {
+        let folder = try sweepFolder(epochs: 30, sweep: Self.randomSweep)
+        let apart = folder + "/apart", together = folder + "/together", automatic = folder + "/auto"
+        #expect(try runTemper(["sweep", folder + "/sweep.yaml", "--dir", apart, "--quiet"]).status == 0)
+        let grouped = try runTemper(["sweep", folder + "/sweep.yaml", "--dir", together, "--vectorize", "4"])
+        #expect(grouped.status == 0 && grouped.output.contains("up to 4 trials together as one program"), "\(grouped.output)\(grouped.errors)")
+        let chosen = try runTemper(["sweep", folder + "/sweep.yaml", "--dir", automatic, "--vectorize", "auto", "--parallel", "2"])
+        #expect(chosen.status == 0 && chosen.output.contains("group size chosen by measurement"), "\(chosen.errors)")
+        let reference = try table(apart)
+        for other in [together, automatic] {
+            let result = try table(other)
+            #expect(result.trials == reference.trials, "\(other)")
+            #expect(result.histories == reference.histories, "bit-identical training in \(other)")
+        }
+        for bad in ["0", "65", "some"] {
+            let refused = try runTemper(["sweep", folder + "/sweep.yaml", "--dir", folder + "/bad", "--vectorize", bad])
+            #expect(refused.status != 0 && refused.errors.contains("--vectorize takes a number of trials from 1 to 64, or auto, not \"\(bad)\""), "\(refused.errors)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder + "/bad"), "a refused command created the store")
+    }
+
+    @Test func vectorizeIsRefusedForTrialsThatRunAsCommands() throws {
+        let folder = try sweepFolder(epochs: 1, sweep: "program: train.py\nmethod: grid\nmetric: {name: loss}\nparameters:\n  x: {values: [1, 2]}\n")
+        try #"print('{"loss": 1}')"# .write(toFile: folder + "/train.py", atomically: true, encoding: .utf8)
+        let refused = try runTemper(["sweep", folder + "/sweep.yaml", "--dir", folder + "/runs", "--vectorize", "2"])
+        #expect(refused.status != 0 && refused.errors.contains("cannot train as one program"), "\(refused.output)\(refused.errors)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/runs"), "the refused sweep was created")
+    }
+
     @Test func aKilledSweepResumesToTheSameTableAsAnUninterruptedOne() throws {
         let folder = try sweepFolder(epochs: 1500, sweep: Self.randomSweep)
         let reference = folder + "/whole", killed = folder + "/killed"

@@ -28,6 +28,18 @@ let deckModel: @Sendable (HyperParameters) throws -> Sequential = { hp in
     return model
 }
 
+/// The deck's model with its width fixed: trials differ in the learning rate only, so they can
+/// train together.
+let sameWidthModel: @Sendable (HyperParameters) throws -> Sequential = { hp in
+    let model = try Sequential {
+        Dense(16, activation: .relu, inputShape: [2])
+        Dense(1, activation: .sigmoid)
+    }
+    try model.compile(optimizer: Adam(learningRate: .constant(try hp.float("learning_rate", min: 1e-4, max: 1e-1, sampling: .log))), loss: .binaryCrossEntropy,
+                      metrics: [.accuracy])
+    return model
+}
+
 @Suite(.serialized)
 struct TunerTests {
     @Test func aTrialsScoreIsTheMeanOverExecutionsOfTheBestEpoch() throws {
@@ -91,11 +103,12 @@ struct TunerTests {
 
     @Test func executionsTrainedTogetherGiveEveryTrialAndRunTheSameResults() throws {
         let (train, test) = try circleData()
-        func search(vectorize: Bool) throws -> [(config: RunConfig, score: Double?, runs: [(name: String, losses: [Double], accuracy: [Double])])] {
+        func search(vectorize: Bool, trials: TrialGrouping = .apart) throws -> [(config: RunConfig, score: Double?, runs: [(name: String, losses: [Double], accuracy: [Double])])] {
             let dir = temporaryDirectory()
             let tuner = try RandomSearch(objective: .maximize("val_accuracy"), maxTrials: 3, executionsPerTrial: 3, seed: 11, directory: dir,
-                                         projectName: "vec", deckModel)
-            try tuner.search(x: train.x, y: train.y, epochs: 4, batchSize: 16, validationData: test, verbose: 0, vectorizeExecutions: vectorize)
+                                         projectName: "vec", sameWidthModel)
+            try tuner.search(x: train.x, y: train.y, epochs: 4, batchSize: 16, validationData: test, verbose: 0, vectorizeExecutions: vectorize,
+                             vectorizeTrials: trials)
             let store = try RunStore(directory: dir, access: .readOnly)
             return try store.trials(try #require(tuner.sweep).info.id).map { trial in
                 (trial.config, trial.score, try trial.runIDs.map { id in
@@ -104,9 +117,10 @@ struct TunerTests {
                 })
             }
         }
-        let apart = try search(vectorize: false), together = try search(vectorize: true)
-        #expect(apart.count == 3 && together.count == 3)
-        for (a, b) in zip(apart, together) {
+        let apart = try search(vectorize: false), together = try search(vectorize: true), trials = try search(vectorize: false, trials: .upTo(3))
+        #expect(apart.count == 3 && together.count == 3 && trials.count == 3)
+        #expect(Set(apart.map { "\($0.config)" }).count == 3, "the trials differ")
+        for (a, b) in Array(zip(apart, together)) + Array(zip(apart, trials)) {
             #expect(a.config == b.config)
             #expect(a.score == b.score, "bit-identical scores")
             // Each execution is still a run of its own, named and logged as when trained apart.

@@ -129,10 +129,16 @@ extension TrainSpec {
             return try model.fit(x: data.train.x, y: data.train.y, batchSize: options.batchSize, epochs: options.epochs, validationData: data.validation,
                                  validationSplit: data.validation == nil ? options.validationSplit : 0, shuffle: options.shuffle,
                                  callbacks: try options.callbacks() + extra, verbose: verbose)
-        } catch ModelError.nonFiniteLoss(let epoch, let step, let value) {
-            // The hint speaks the spec's language, not the Swift API's.
-            throw TuningError.diverged("the loss became \(value) at epoch \(epoch + 1), step \(step + 1); training stopped there (in the spec: lower the optimizer's learning_rate, add clipnorm: 1 or clipvalue: 0.5 to it, or scale the data with scaler: standard)")
+        } catch {
+            throw explained(error)
         }
+    }
+
+    /// A training error in the spec's language: a diverged loss names the spec's remedies, not
+    /// the Swift API's; other errors are unchanged.
+    func explained(_ error: Error) -> Error {
+        guard case ModelError.nonFiniteLoss(let epoch, let step, let value) = error else { return error }
+        return TuningError.diverged("the loss became \(value) at epoch \(epoch + 1), step \(step + 1); training stopped there (in the spec: lower the optimizer's learning_rate, add clipnorm: 1 or clipvalue: 0.5 to it, or scale the data with scaler: standard)")
     }
 
     /// Whether runs log weight and gradient histograms (`tracking: {histograms: false}` turns them off).

@@ -37,7 +37,30 @@ public struct ModelTrialExecutor: TrialExecutor {
     }
 
     public func execute(_ claim: TrialClaim, of sweep: Sweep, tracker: Tracker, control: TrialControl) throws -> TrialOutcome {
-        if let together = try executeTogether(claim, of: sweep, tracker: tracker, control: control) { return together }
+        if fitTogether != nil, sweep.plan.executionsPerTrial > 1, !Self.isHyperband(claim) {
+            return try executeTogether([claim], of: sweep, tracker: tracker, control: control)[0].get()
+        }
+        return try executeApart(claim, of: sweep, tracker: tracker, control: control)
+    }
+
+    /// Trains the claimed trials' executions together where they compile alike (with
+    /// `fitTogether`; Hyperband's trials, which resume from their parents' weights, train apart),
+    /// each execution its own run with the result it has trained alone.
+    public func execute(group claims: [TrialClaim], of sweep: Sweep, tracker: Tracker, control: TrialControl) -> [Result<TrialOutcome, Error>] {
+        var results: [Result<TrialOutcome, Error>?] = claims.map { claim in
+            fitTogether == nil || Self.isHyperband(claim) ? Result { try executeApart(claim, of: sweep, tracker: tracker, control: control) } : nil
+        }
+        let together = claims.indices.filter { results[$0] == nil }
+        for (i, result) in zip(together, executeTogether(together.map { claims[$0] }, of: sweep, tracker: tracker, control: control)) {
+            results[i] = result
+        }
+        return results.map { $0 ?? .failure(TuningError.trialFailed("the trial was not trained")) }
+    }
+
+    private static func isHyperband(_ claim: TrialClaim) -> Bool { claim.trial.config["tuner/epochs"] != nil }
+
+    /// Trains a trial's executions one after another.
+    private func executeApart(_ claim: TrialClaim, of sweep: Sweep, tracker: Tracker, control: TrialControl) throws -> TrialOutcome {
         let plan = sweep.plan, trial = claim.trial
         let values = sweep.flat(trial.config)
         var executions: [TrialRuns.Execution] = []
@@ -78,40 +101,46 @@ public struct ModelTrialExecutor: TrialExecutor {
                             stopReason: stopReasons.first, trainingSeconds: trainingSeconds, runs: executions.map(\.run))
     }
 
-    /// The trial's executions trained together (`fitTogether`), or nil when they are not to be:
-    /// one execution, no `fitTogether`, a Hyperband trial, or models that compile differently.
-    private func executeTogether(_ claim: TrialClaim, of sweep: Sweep, tracker: Tracker, control: TrialControl) throws -> TrialOutcome? {
-        let plan = sweep.plan, trial = claim.trial
-        guard let fitTogether, plan.executionsPerTrial > 1, trial.config["tuner/epochs"] == nil else { return nil }
-        let values = sweep.flat(trial.config)
+    /// The trials' executions trained with `fitTogether`, those whose models compile alike as one
+    /// program; a trial whose model fails to build fails alone.
+    private func executeTogether(_ claims: [TrialClaim], of sweep: Sweep, tracker: Tracker, control: TrialControl) -> [Result<TrialOutcome, Error>] {
+        guard let fitTogether else { return claims.map { _ in .failure(TuningError.trialFailed("no fitTogether to train trials together")) } }
+        let plan = sweep.plan
         let clock = Date()
-        let seeds = (0..<plan.executionsPerTrial).map { SweepSeeds.execution(trial.seed, $0) }
-        let models = try seeds.map { seed in
-            try ModelSeeds.$current.withValue(seed) {
-                let model = try build(HyperParameters(space: plan.space, assigned: values))
-                if model.inputShape == nil, let inputShape { try model.build(inputShape: inputShape) }
-                return model
+        var built: [Result<[Sequential], Error>] = []
+        for claim in claims {
+            let values = sweep.flat(claim.trial.config)
+            built.append(Result {
+                try (0..<plan.executionsPerTrial).map { execution in
+                    try ModelSeeds.$current.withValue(SweepSeeds.execution(claim.trial.seed, execution)) {
+                        let model = try build(HyperParameters(space: plan.space, assigned: values))
+                        if model.inputShape == nil, let inputShape { try model.build(inputShape: inputShape) }
+                        return model
+                    }
+                }
+            })
+        }
+        let buildSeconds = Date().timeIntervalSince(clock) / Double(Swift.max(claims.count, 1))
+        let trained = claims.indices.filter { (try? built[$0].get()) != nil }
+        let together = TrialsTogether(sweep: sweep, claims: trained.map { claims[$0] }, tracker: tracker, logHistograms: logHistograms,
+                                      keepsWeights: weightsDirectory != nil, control: control, tags: tags)
+        let members = trained.enumerated().flatMap { index, i in
+            ((try? built[i].get()) ?? []).enumerated().map { execution, model in
+                TrialsTogether.Member(trial: index, execution: execution, model: model,
+                                      config: TrialRuns.config(claims[i].trial.config, claims[i].trial, execution, modelSeed: model.seed))
             }
         }
-        guard Sequential.canFitTogether(models) else { return nil }
-        let started = try models.enumerated().map { execution, model in
-            try TrialRuns.start(execution, of: trial, in: sweep, config: TrialRuns.config(trial.config, trial, execution, modelSeed: model.seed),
-                                tracker: tracker, logHistograms: logHistograms, keepsWeights: weightsDirectory != nil, control: control, tags: tags)
-        }
-        let results = try fitTogether(models, started.map(\.callbacks))
-        let seconds = Date().timeIntervalSince(clock)
-        var executions: [TrialRuns.Execution] = []
-        var firstError: Error?
-        for (execution, result) in results.enumerated() {
-            switch result {
-            case .success(let history):
-                executions.append(try TrialRuns.finish(started[execution], history: history, seconds: seconds, in: sweep, control: control))
-            case .failure(let error):
-                firstError = firstError ?? error
+        let ends = together.byTrial(members, together.train(members) { group, callbacks in try fitTogether(group.map(\.model), callbacks) })
+        var results = built.map { result in result.map { _ in TrialOutcome(score: nil) } }
+        for (index, i) in trained.enumerated() {
+            let trial = claims[i].trial, models = (try? built[i].get()) ?? []
+            results[i] = Result {
+                let (executions, seconds) = try ends[index].get()
+                return try outcome(executions, inputShapes: models.map(\.inputShape), trainingSeconds: buildSeconds + seconds, trial: trial.number,
+                                   values: sweep.flat(trial.config), plan: plan)
             }
         }
-        if let firstError { throw firstError }
-        return try outcome(executions, inputShapes: models.map(\.inputShape), trainingSeconds: seconds, trial: trial.number, values: values, plan: plan)
+        return results
     }
 
     /// Saves a trial's best weights as `trial-<n>.safetensors` (written into a model built from its

@@ -43,6 +43,88 @@ public struct SpecTrialExecutor: TrialExecutor {
     }
 }
 
+extension SpecTrialExecutor {
+    /// Trains the claimed trials together where it can (`--vectorize`): trials that read the same
+    /// data with the same fit options (epochs, batch size, shuffling, validation split) and whose
+    /// models compile alike train as the trials of one program, each execution its own run with
+    /// the result it has trained alone (`execute`). A trial that fails to build fails alone.
+    public func execute(group claims: [TrialClaim], of sweep: Sweep, tracker: Tracker, control: TrialControl) -> [Result<TrialOutcome, Error>] {
+        var results: [Result<TrialOutcome, Error>?] = Array(repeating: nil, count: claims.count)
+        var prepared: [Int: PreparedTrial] = [:]
+        for (i, claim) in claims.enumerated() {
+            do { prepared[i] = try prepare(claim, executions: sweep.plan.executionsPerTrial) } catch { results[i] = .failure(error) }
+        }
+        // Trials with the same data and fit options, in claim order.
+        var batches: [String: [Int]] = [:], order: [String] = []
+        for i in claims.indices {
+            guard let key = prepared[i]?.fitKey else { continue }
+            if batches[key] == nil { order.append(key) }
+            batches[key, default: []].append(i)
+        }
+        for key in order {
+            let indices = batches[key] ?? []
+            let trials = indices.compactMap { prepared[$0] }
+            for (i, result) in zip(indices, train(trials, claims: indices.map { claims[$0] }, of: sweep, tracker: tracker, control: control)) {
+                results[i] = result
+            }
+        }
+        return results.map { $0 ?? .failure(TuningError.trialFailed("the trial was not trained")) }
+    }
+
+    /// A claimed trial with its config, data, fit options and one built model per execution.
+    struct PreparedTrial {
+        let claim: TrialClaim
+        let config: RunConfig
+        let data: SpecData
+        let options: FitOptions
+        let models: [Sequential]
+        /// What trials must share to train together: the data section's values and the fit options.
+        let fitKey: String
+    }
+
+    private func prepare(_ claim: TrialClaim, executions: Int) throws -> PreparedTrial {
+        let trial = claim.trial
+        let config = spec.configuration(overrides: trial.config)
+        let data = try cache.data(spec, config)
+        let options = try spec.fitOptions(config)
+        let models = try (0..<executions).map { execution in
+            let model = try ModelSeeds.$current.withValue(SweepSeeds.execution(trial.seed, execution)) { try spec.model(config) }
+            if model.inputShape == nil { try model.build(inputShape: [data.train.x.columns]) }
+            return model
+        }
+        let key = try spec.dataKey(config) + "\u{1E}\(options.epochs) \(options.batchSize) \(options.shuffle) \(options.validationSplit)"
+        return PreparedTrial(claim: claim, config: config, data: data, options: options, models: models, fitKey: key)
+    }
+
+    /// Trains trials sharing data and fit options: their executions in programs of models that
+    /// compile alike.
+    private func train(_ trials: [PreparedTrial], claims: [TrialClaim], of sweep: Sweep, tracker: Tracker, control: TrialControl) -> [Result<TrialOutcome, Error>] {
+        guard let first = trials.first else { return [] }
+        let together = TrialsTogether(sweep: sweep, claims: claims, tracker: tracker, logHistograms: logHistograms, keepsWeights: false, control: control, tags: [])
+        let members = trials.enumerated().flatMap { index, trial in
+            trial.models.enumerated().map { execution, model in
+                TrialsTogether.Member(trial: index, execution: execution, model: model,
+                                      config: TrialRuns.config(trial.config, trial.claim.trial, execution, modelSeed: model.seed))
+            }
+        }
+        let data = first.data, options = first.options
+        let ends = together.train(members) { group, callbacks in
+            let specCallbacks = try group.map { try trials[$0.trial].options.callbacks() }
+            return try Sequential.fitTogether(group.map(\.model), x: data.train.x, y: data.train.y, batchSize: options.batchSize, epochs: options.epochs,
+                                              validationData: data.validation, validationSplit: data.validation == nil ? options.validationSplit : 0,
+                                              shuffle: options.shuffle, callbacks: zip(specCallbacks, callbacks).map { $0 + $1 })
+                .map { $0.mapError(spec.explained) }
+        }
+        return together.byTrial(members, ends).map { result in
+            result.map { executions, seconds in
+                let stopReasons = executions.compactMap(\.stopReason)
+                return TrialOutcome(score: executions.map(\.score).reduce(0, +) / Double(executions.count), stoppedEarly: !stopReasons.isEmpty,
+                                    stopReason: stopReasons.first, trainingSeconds: seconds, runs: executions.map(\.run))
+            }
+        }
+    }
+}
+
 /// Names and configs of trials' runs.
 enum TrialRuns {
     static func name(_ sweep: Sweep, _ trial: TrialInfo, _ execution: Int) -> String {

@@ -28,6 +28,17 @@ public protocol TrialExecutor: Sendable {
     /// Trains `claim`'s trial (every execution), logging its runs to `tracker` with the sweep and
     /// trial number, and returns its outcome; throws when the trial fails (its error is recorded).
     func execute(_ claim: TrialClaim, of sweep: Sweep, tracker: Tracker, control: TrialControl) throws -> TrialOutcome
+
+    /// Trains `claims`' trials at once where it can (vectorized trials: those whose models compile
+    /// to one program train as one), and returns one result per claim, in order: what `execute`
+    /// gives for that trial alone. The default trains them one after another.
+    func execute(group claims: [TrialClaim], of sweep: Sweep, tracker: Tracker, control: TrialControl) -> [Result<TrialOutcome, Error>]
+}
+
+extension TrialExecutor {
+    public func execute(group claims: [TrialClaim], of sweep: Sweep, tracker: Tracker, control: TrialControl) -> [Result<TrialOutcome, Error>] {
+        claims.map { claim in Result { try execute(claim, of: sweep, tracker: tracker, control: control) } }
+    }
 }
 
 /// What a running trial is told: to stop (Ctrl-C), and which runs it logged.
@@ -77,6 +88,9 @@ public final class SweepRunner: @unchecked Sendable {
     public let tracker: Tracker
     public let executor: any TrialExecutor
     public let workers: Int
+    /// How many claimed trials a worker trains at once as one program (`--vectorize`); a trial's
+    /// result does not depend on it.
+    public var grouping: TrialGrouping = .apart
     /// How often claimed trials' heartbeats are refreshed (their claim lapses after the store's
     /// `staleAfter` without one).
     public var heartbeatInterval: TimeInterval = 5
@@ -176,9 +190,12 @@ public final class SweepRunner: @unchecked Sendable {
     private func work(_ queue: WorkerQueue) {
         // A trial's length, averaged over the recent ones (the first compiles the model: slower).
         var typical: Double?
+        var chooser = GroupSizeChooser(maximum: 16)
         while !control.isStopRequested {
-            guard let claim = queue.next() else {
-                let size = typical.map { Swift.max(1, Swift.min(Self.maxBatch, Int(Self.batchSeconds / Swift.max($0, 1e-6)))) } ?? 1
+            let groupSize = self.groupSize(chooser)
+            let group = queue.next(upTo: groupSize)
+            guard !group.isEmpty else {
+                let size = Swift.max(groupSize, typical.map { Swift.max(1, Swift.min(Self.maxBatch, Int(Self.batchSeconds / Swift.max($0, 1e-6)))) } ?? 1)
                 // With a target, results go in at once (the next claim must see whether it was
                 // reached); otherwise those whose runs are still being written wait for later.
                 queue.startClaiming()
@@ -206,27 +223,32 @@ public final class SweepRunner: @unchecked Sendable {
                 }
                 continue
             }
-            onTrialStart?(claim.trial)
+            for claim in group { onTrialStart?(claim.trial) }
             let started = Date()
-            var (state, score, message, runs) = execute(claim)
+            let ends = execute(group)
             let took = Date().timeIntervalSince(started)
-            if (try? sweep.store.heartbeat(claim)) == false {
-                // This process looked dead meanwhile (paused, or its heartbeats failed) and the
-                // trial went to another agent: its runs are marked, its result is not counted.
-                let note = "not counted: another agent took trial \(claim.trial.number) again after this one sent no heartbeat for \(Int(sweep.store.staleAfter)) s"
-                do {
-                    try waitForRuns(&runs)
-                    try sweep.store.markSuperseded(claim, because: note)
-                } catch {
-                    fail(error)
+            chooser.record(trials: group.count, seconds: took)
+            for (claim, end) in zip(group, ends) {
+                var (state, score, message, runs) = end
+                if (try? sweep.store.heartbeat(claim)) == false {
+                    // This process looked dead meanwhile (paused, or its heartbeats failed) and the
+                    // trial went to another agent: its runs are marked, its result is not counted.
+                    let note = "not counted: another agent took trial \(claim.trial.number) again after this one sent no heartbeat for \(Int(sweep.store.staleAfter)) s"
+                    do {
+                        try waitForRuns(&runs)
+                        try sweep.store.markSuperseded(claim, because: note)
+                    } catch {
+                        fail(error)
+                    }
+                    (state, score, message) = (.crashed, nil, note)
                 }
-                (state, score, message) = (.crashed, nil, note)
+                queue.ended(RunStore.TrialResult(claim: claim, state: state, score: score, error: message), runs: runs)
             }
-            typical = typical.map { 0.7 * $0 + 0.3 * took } ?? took
+            let perTrial = took / Double(group.count)
+            typical = typical.map { 0.7 * $0 + 0.3 * perTrial } ?? perTrial
             lock.lock()
             inTrials += took
             lock.unlock()
-            queue.ended(RunStore.TrialResult(claim: claim, state: state, score: score, error: message), runs: runs)
         }
         // Done or stopped: record what ended (once its runs are written), give back what never started.
         var (results, runs, giveBack) = queue.drain()
@@ -267,18 +289,46 @@ public final class SweepRunner: @unchecked Sendable {
         }
     }
 
-    /// Runs the trial and turns what happened into its end state (and the runs to wait for).
-    private func execute(_ claim: TrialClaim) -> (TrialState, Double?, String?, [Run]) {
-        do {
-            if claim.isRetry, let score = try recoveredScore(claim) { return (.finished, score, nil, []) }
-            let outcome = try executor.execute(claim, of: sweep, tracker: tracker, control: control)
+    /// The size of a worker's next group of trials.
+    private func groupSize(_ chooser: GroupSizeChooser) -> Int {
+        switch grouping {
+        case .apart: return 1
+        case .upTo(let k): return Swift.max(1, Swift.min(k, TrialGrouping.maximum))
+        case .automatic: return chooser.size
+        }
+    }
+
+    /// Runs the trials (together, when there are several: `TrialExecutor.execute(group:)`) and
+    /// turns what happened to each into its end state (and the runs to wait for). A trial claimed
+    /// again whose runs all finished is scored from them, not trained again.
+    private func execute(_ claims: [TrialClaim]) -> [(TrialState, Double?, String?, [Run])] {
+        var ends: [(TrialState, Double?, String?, [Run])?] = Array(repeating: nil, count: claims.count)
+        var toTrain: [Int] = []
+        for (i, claim) in claims.enumerated() {
+            do {
+                if claim.isRetry, let score = try recoveredScore(claim) { ends[i] = (.finished, score, nil, []) } else { toTrain.append(i) }
+            } catch {
+                ends[i] = end(of: .failure(error))
+            }
+        }
+        let results = toTrain.count == 1
+            ? [Result { try executor.execute(claims[toTrain[0]], of: sweep, tracker: tracker, control: control) }]
+            : executor.execute(group: toTrain.map { claims[$0] }, of: sweep, tracker: tracker, control: control)
+        for (i, result) in zip(toTrain, results) { ends[i] = end(of: result) }
+        return ends.map { $0 ?? (.failed, nil, "the executor gave no result for this trial", []) }
+    }
+
+    /// A trial's end state (and the runs to wait for) from what training it gave.
+    private func end(of result: Result<TrialOutcome, Error>) -> (TrialState, Double?, String?, [Run]) {
+        switch result {
+        case .success(let outcome):
             lock.lock()
             training += outcome.trainingSeconds
             lock.unlock()
             return (outcome.stoppedEarly ? .stopped : .finished, outcome.score, outcome.stopReason, outcome.runs)
-        } catch let error as TrialInterrupted {
+        case .failure(let error as TrialInterrupted):
             return (.crashed, nil, error.description, [])
-        } catch {
+        case .failure(let error):
             if control.isStopRequested { return (.crashed, nil, TrialInterrupted().description, []) }
             return (.failed, nil, "\(error)", [])
         }

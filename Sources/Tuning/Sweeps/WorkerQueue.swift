@@ -31,13 +31,15 @@ final class WorkerQueue: @unchecked Sendable {
         lock.unlock()
     }
 
-    /// The next claimed trial, marked running; nil when the batch is used up.
-    func next() -> TrialClaim? {
+    /// The next claimed trials (at most `count`), marked running; none when the batch is used up.
+    func next(upTo count: Int) -> [TrialClaim] {
         lock.lock()
         defer { lock.unlock() }
-        guard !unstarted.isEmpty else { return nil }
+        let taken = Array(unstarted.prefix(Swift.max(1, count)))
+        guard !taken.isEmpty else { return [] }
         runningSince = Date()
-        return unstarted.removeFirst()
+        unstarted.removeFirst(taken.count)
+        return taken
     }
 
     /// The claims of a batch (none when there was nothing to claim, or the claim failed).

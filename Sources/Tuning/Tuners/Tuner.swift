@@ -81,10 +81,12 @@ public class Tuner {
     /// configuration and result, as Keras Tuner does; 0 prints nothing. With `vectorizeExecutions`,
     /// a trial's executions train together as the trials of one program (`Sequential.fitTogether`:
     /// each still its own run with the result it has alone); off by default, since on this CPU
-    /// it measured no faster (docs/ARCHITECTURE.md, "Vectorized trials").
+    /// it measured no faster (docs/ARCHITECTURE.md, "Vectorized trials"). `vectorizeTrials` groups
+    /// claimed trials the same way (`temper sweep --vectorize`): those whose models compile alike
+    /// train as one program, with their executions; results are the same whatever the grouping.
     public func search(x: Matrix, y: Matrix, epochs: Int = 1, batchSize: Int = 32, validationData: (x: Matrix, y: Matrix)? = nil,
                        validationSplit: Double = 0, callbacks: @escaping @Sendable () -> [Callback] = { [] }, verbose: Int = 1,
-                       vectorizeExecutions: Bool = false) throws {
+                       vectorizeExecutions: Bool = false, vectorizeTrials: TrialGrouping = .apart) throws {
         let space = try discoverSpace()
         inputColumns = x.columns
         let plan = try SweepPlan(project: projectName, name: projectName, method: method, space: space, objective: objective, maxTrials: maxTrials,
@@ -99,7 +101,7 @@ public class Tuner {
         }
         var executor = ModelTrialExecutor(build: build, fit: fit, weightsDirectory: weightsDirectory)
         executor.inputShape = [x.columns]
-        if vectorizeExecutions {
+        if vectorizeExecutions || vectorizeTrials != .apart {
             executor.fitTogether = { models, extras in
                 try Sequential.fitTogether(models, x: x, y: y, batchSize: batchSize, epochs: epochs, validationData: validationData,
                                            validationSplit: validationSplit, callbacks: extras.map { callbacks() + $0 }, evaluateTrainingSet: false)
@@ -110,6 +112,7 @@ public class Tuner {
                           callbacks: callbacks() + extra, verbose: 0, evaluateTrainingSet: false)
         }
         let runner = try SweepRunner(sweep: sweep, tracker: tracker, executor: executor, workers: parallel)
+        runner.grouping = vectorizeTrials
         let printer = verbose > 0 ? TrialPrinter(objective: objective) : nil
         if let printer, resumed { printer.resumed(try sweep.trials()) }
         if let printer {
