@@ -41,7 +41,9 @@ let package = Package(
         ),
         .target(name: "Graph"),
         .target(name: "Autodiff", dependencies: ["Graph"]),
-        .target(name: "Runtime", dependencies: ["Graph", "COpenBLAS"]),
+        // Float32 kernels built for AVX2 and baseline x86-64 alike, chosen per CPU at load time.
+        .target(name: "CKernels"),
+        .target(name: "Runtime", dependencies: ["Graph", "COpenBLAS", "CKernels"]),
         .target(name: "GradientCheck", dependencies: ["Graph", "Autodiff", "Runtime"]),
         .target(name: "Workloads", dependencies: ["Graph", "Autodiff", "Runtime"]),
         .target(name: "Charts"),

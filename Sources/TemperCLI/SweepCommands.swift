@@ -235,6 +235,10 @@ final class SweepSession: @unchecked Sendable {
             }
         }
         if let line = SweepShowCommand.importanceLine(trials) { print(TerminalText.visible(line)) }
+        if runner.grouping == .automatic {
+            let sizes = runner.groupSizes.sorted()
+            print("--vectorize auto: \(sizes.map(String.init).joined(separator: ", ")) trial\(sizes == [1] ? "" : "s") per group (by measurement\(sizes.count > 1 ? ", one size per worker" : ""))")
+        }
         if stopped {
             print("stopped; go on with: temper sweep resume \(sweep.info.id)" + (options.dir.map { " --store \(StoreLocation.redactingPasswords($0))" } ?? ""))
         }

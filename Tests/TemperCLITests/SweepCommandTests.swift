@@ -90,6 +90,7 @@ struct SweepCommandTests {
         #expect(grouped.status == 0 && grouped.output.contains("up to 4 trials together as one program"), "\(grouped.output)\(grouped.errors)")
         let chosen = try runTemper(["sweep", folder + "/sweep.yaml", "--dir", automatic, "--vectorize", "auto", "--parallel", "2"])
         #expect(chosen.status == 0 && chosen.output.contains("group size chosen by measurement"), "\(chosen.errors)")
+        #expect(chosen.output.contains(" per group (by measurement, one size per worker)"), "\(chosen.output)")
         let reference = try table(apart)
         for other in [together, automatic] {
             let result = try table(other)

@@ -49,7 +49,9 @@ extension KernelFactory {
                 }
                 return
             }
-            if let bias {
+            if let bias, n == 1 {
+                output.update(repeating: bias[0], count: m)
+            } else if let bias {
                 for i in 0..<m { (output + i * n).update(from: bias, count: n) }
             }
             Gemm.multiply(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 1, a: a, b: b, c: output, beta: bias == nil ? 0 : 1)

@@ -1,3 +1,4 @@
+import CKernels
 /// Matrix products on row-major buffers. Large products go to OpenBLAS (sgemm/dgemm with the
 /// transpose flags: no transposed copy is ever made); tiny ones and matrix-vector products
 /// (`n = 1`), where BLAS' fixed cost dominates, run in simple vectorizable loops.
@@ -28,6 +29,11 @@ enum Gemm {
                 // A(i, p) = a[p·m + i]: accumulate columns of the stored matrix.
                 // c[i] = beta·c[i] + Σₚ (alpha·b[p])·a[p·m + i]: columns of the stored matrix, scaled.
                 AxpyBlock(row: c, start: beta, terms: k, alpha: alpha, a: b, aStep: 1, b: a, bStep: m).forEachBlock(of: m)
+            } else if T.self == Float.self {
+                // The same arithmetic, in C built for AVX2 too (CKernels).
+                temper_gemv_f32(m, k, Float(alpha), UnsafeRawPointer(a).assumingMemoryBound(to: Float.self),
+                                UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), Float(beta),
+                                UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self))
             } else {
                 let body = k - k % vectorWidth
                 /// Row `i`'s dot product: 8 lanes summed, then the tail.
@@ -117,6 +123,13 @@ enum Gemm {
     @inline(__always)
     static func epilogue<T: TensorScalar>(m: Int, n: Int, k: Int, a: UnsafePointer<T>, b: UnsafePointer<T>, bias: UnsafePointer<T>?,
                                          relu: Bool, output: UnsafeMutablePointer<T>) {
+        if T.self == Float.self {
+            // The same arithmetic, in C built for AVX2 too (CKernels).
+            temper_gemm_epilogue_f32(m, n, k, UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), UnsafeRawPointer(b).assumingMemoryBound(to: Float.self),
+                                     bias.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) }, relu ? 1 : 0,
+                                     UnsafeMutableRawPointer(output).assumingMemoryBound(to: Float.self))
+            return
+        }
         EpilogueBlock(a: a, b: b, bias: bias ?? b, hasBias: bias != nil, m: m, n: n, k: k, output: output).forEachBlock(of: n)
         // A plain loop (vectorized by the compiler): SIMD comparisons in Swift go lane by lane.
         if relu {

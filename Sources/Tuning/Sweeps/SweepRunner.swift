@@ -111,6 +111,15 @@ public final class SweepRunner: @unchecked Sendable {
     private var training = 0.0
     private var inTrials = 0.0
 
+    /// The group size each worker ended with (`grouping`; with `.automatic`, what it chose),
+    /// once `run` returned.
+    public var groupSizes: [Int] {
+        lock.lock()
+        defer { lock.unlock() }
+        return endedGroupSizes
+    }
+    private var endedGroupSizes: [Int] = []
+
     /// Seconds the workers spent building and training models, summed over workers.
     public var trainingSeconds: Double {
         lock.lock()
@@ -250,6 +259,9 @@ public final class SweepRunner: @unchecked Sendable {
             inTrials += took
             lock.unlock()
         }
+        lock.lock()
+        endedGroupSizes.append(groupSize(chooser))
+        lock.unlock()
         // Done or stopped: record what ended (once its runs are written), give back what never started.
         var (results, runs, giveBack) = queue.drain()
         hand(results, runs: &runs, giveBack: giveBack)

@@ -1,0 +1,18 @@
+#ifndef TEMPER_CKERNELS_H
+#define TEMPER_CKERNELS_H
+
+/// Float32 kernels compiled twice, for AVX2 and for baseline x86-64, the CPU choosing at load
+/// time (`target_clones`; one build elsewhere). Each computes exactly the Swift kernel it stands
+/// for, operation by operation in the same order (no FMA contraction), so results are bit for bit
+/// the same on either path.
+
+/// `out[i, j] = bias[j] + Σₚ a[i, p]·b[p, j]` (`p` in order; without `bias` when it is NULL),
+/// then `max(out, 0)` when `relu` (NaN stays NaN). `a` is m×k, `b` k×n, `out` m×n, row-major.
+void temper_gemm_epilogue_f32(long m, long n, long k, const float *a, const float *b, const float *bias, int relu, float *out);
+
+/// `c[i] = alpha·Σₚ a[i, p]·x[p]` (or `beta·c[i] + alpha·Σ…` when `beta` is not 0): each row's
+/// products summed in eight lanes (lane l takes `p ≡ l mod 8` of the first `k − k mod 8`, in
+/// order), the lanes added in order, then the tail in order. `a` is m×k, row-major.
+void temper_gemv_f32(long m, long k, float alpha, const float *a, const float *x, float beta, float *c);
+
+#endif
