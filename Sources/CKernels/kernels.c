@@ -97,3 +97,24 @@ void temper_gemv_f32(long m, long k, float alpha, const float *restrict a, const
         FINISH_ROW(i, lanes);
     }
 }
+
+TEMPER_CLONES
+void temper_scale_shift_f32(long rows, long features, const float *x, const float *restrict scale, const float *restrict shift, int relu,
+                            float *y) {
+    const v8 zero = SPLAT8(0.0f);
+    const vi8 reluMask = relu ? (vi8){-1, -1, -1, -1, -1, -1, -1, -1} : (vi8){0, 0, 0, 0, 0, 0, 0, 0};
+    const long body = features - features % 8;
+    for (long r = 0; r < rows; r++) {
+        const float *xr = x + r * features;
+        float *yr = y + r * features;
+        for (long j = 0; j < body; j += 8) {
+            v8 v = LOAD8(xr + j) * LOAD8(scale + j) + LOAD8(shift + j);
+            v = (v8)((vi8)v & ~((zero >= v) & reluMask));
+            STORE8(yr + j, v);
+        }
+        for (long j = body; j < features; j++) {
+            const float v = xr[j] * scale[j] + shift[j];
+            yr[j] = relu ? scalar_relu(v) : v;
+        }
+    }
+}

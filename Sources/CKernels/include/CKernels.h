@@ -15,4 +15,8 @@ void temper_gemm_epilogue_f32(long m, long n, long k, const float *a, const floa
 /// order), the lanes added in order, then the tail in order. `a` is m×k, row-major.
 void temper_gemv_f32(long m, long k, float alpha, const float *a, const float *x, float beta, float *c);
 
+/// `y[r, j] = x[r, j]·scale[j] + shift[j]`, then `max(y, 0)` when `relu` (NaN stays NaN; −0 → 0);
+/// `x` and `y` (rows × features, row-major) may be the same buffer.
+void temper_scale_shift_f32(long rows, long features, const float *x, const float *scale, const float *shift, int relu, float *y);
+
 #endif

@@ -1,3 +1,4 @@
+import CKernels
 /// Batch-normalization kernels on an input viewed as `rows × features` (every axis but the last
 /// folded into rows). Statistics are per feature; the variance is the biased batch variance,
 /// computed in a second pass around the mean for accuracy. Columns are walked in blocks of 32, 8
@@ -77,6 +78,13 @@ enum BatchNormKernels {
     private static func applyScaleShift<T: TensorScalar>(x: UnsafePointer<T>, rows: Int, features: Int,
                                                          scale: UnsafeMutablePointer<T>, shift: UnsafeMutablePointer<T>, relu: Bool,
                                                          y: UnsafeMutablePointer<T>) {
+        if T.self == Float.self {
+            // The same arithmetic, in C built for AVX2 too (CKernels).
+            temper_scale_shift_f32(rows, features, UnsafeRawPointer(x).assumingMemoryBound(to: Float.self),
+                                   UnsafeRawPointer(scale).assumingMemoryBound(to: Float.self), UnsafeRawPointer(shift).assumingMemoryBound(to: Float.self),
+                                   relu ? 1 : 0, UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self))
+            return
+        }
         forEachRowChunk(rows: rows, columns: features) { chunk, _ in
             ScaleShiftBlock(x: x, rows: chunk, features: features, scale: scale, shift: shift, y: y).forEachBlock(of: features)
         }

@@ -1,0 +1,120 @@
+import Testing
+@testable import Runtime
+
+/// The Float32 kernels written in C (`CKernels`, built for AVX2 and baseline x86-64) against
+/// plain scalar loops of the formulas their Swift counterparts compute, operation by operation in
+/// the same order: bit for bit, over shapes around the 8-lane blocks, with NaN, ±0 and values of
+/// every sign.
+struct CKernelsTests {
+    /// Deterministic values: mostly ordinary, with NaN, −0, +0 and tiny and large ones mixed in.
+    static func values(_ count: Int, seed: UInt64) -> [Float] {
+        var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
+        return (0..<count).map { i in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let u = Float(state >> 40) / Float(1 << 24) * 4 - 2
+            switch (Int(state >> 20) &+ i) % 23 {
+            case 0: return .nan
+            case 1: return -0.0
+            case 2: return 0
+            case 3: return u * 1e-39  // subnormal
+            case 4: return u * 1e30
+            default: return u
+            }
+        }
+    }
+
+    /// The same bits (any NaN matches any NaN).
+    static func same(_ a: [Float], _ b: [Float]) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { $0.isNaN ? $1.isNaN : $0.bitPattern == $1.bitPattern }
+    }
+
+    static func relu(_ x: Float) -> Float { Swift.max(x, 0) }
+
+    @Test(arguments: [(1, 1, 1), (3, 5, 2), (4, 8, 2), (7, 9, 3), (32, 50, 2), (5, 57, 17), (2, 16, 1), (9, 33, 4)])
+    func gemmWithBiasAndReLUIsTheScalarFormulaBitForBit(shape: (Int, Int, Int)) {
+        let (m, n, k) = shape
+        let a = Self.values(m * k, seed: 1), b = Self.values(k * n, seed: 2), bias = Self.values(n, seed: 3)
+        for (hasBias, relu) in [(true, true), (true, false), (false, true), (false, false)] {
+            var expected = [Float](repeating: 0, count: m * n)
+            for i in 0..<m {
+                for j in 0..<n {
+                    let first = a[i * k] * b[j]
+                    var sum = hasBias ? bias[j] + first : first
+                    for p in 1..<Swift.max(k, 1) { sum = sum + a[i * k + p] * b[p * n + j] }
+                    expected[i * n + j] = relu ? Self.relu(sum) : sum
+                }
+            }
+            var output = [Float](repeating: 7, count: m * n)
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    bias.withUnsafeBufferPointer { bias in
+                        output.withUnsafeMutableBufferPointer { out in
+                            Gemm.epilogue(m: m, n: n, k: k, a: a.baseAddress!, b: b.baseAddress!, bias: hasBias ? bias.baseAddress! : nil,
+                                          relu: relu, output: out.baseAddress!)
+                        }
+                    }
+                }
+            }
+            #expect(Self.same(output, expected), "m \(m) n \(n) k \(k) bias \(hasBias) relu \(relu)")
+        }
+    }
+
+    @Test(arguments: [(1, 1), (3, 7), (4, 8), (5, 9), (500, 50), (6, 17), (8, 64)])
+    func matrixVectorProductSumsEightLanesInOrderBitForBit(shape: (Int, Int)) {
+        let (m, k) = shape
+        let a = Self.values(m * k, seed: 4), x = Self.values(k, seed: 5), start = Self.values(m, seed: 6)
+        for (alpha, beta) in [(Float(1), Float(0)), (1, 1), (0.5, -2)] {
+            let body = k - k % 8
+            let expected = (0..<m).map { i -> Float in
+                var lanes = [Float](repeating: 0, count: 8)
+                for p in 0..<body { lanes[p % 8] = lanes[p % 8] + a[i * k + p] * x[p] }
+                var total = lanes[0]
+                for l in 1..<8 { total += lanes[l] }
+                for p in body..<k { total += a[i * k + p] * x[p] }
+                return beta == 0 ? alpha * total : beta * start[i] + alpha * total
+            }
+            var c = start
+            a.withUnsafeBufferPointer { a in
+                x.withUnsafeBufferPointer { x in
+                    c.withUnsafeMutableBufferPointer { c in
+                        Gemm.multiply(transposeA: false, transposeB: false, m: m, n: 1, k: k, alpha: alpha, a: a.baseAddress!, b: x.baseAddress!,
+                                      c: c.baseAddress!, beta: beta)
+                    }
+                }
+            }
+            #expect(Self.same(c, expected), "m \(m) k \(k) alpha \(alpha) beta \(beta)")
+        }
+    }
+
+    @Test(arguments: [(1, 1), (3, 7), (4, 8), (5, 9), (500, 50), (2, 57)])
+    func batchNormInferenceIsScaleThenShiftBitForBit(shape: (Int, Int)) {
+        let (rows, features) = shape
+        let x = Self.values(rows * features, seed: 7)
+        let mean = Self.values(features, seed: 8), variance = Self.values(features, seed: 9).map { abs($0) }
+        let gamma = Self.values(features, seed: 10), beta = Self.values(features, seed: 11)
+        let epsilon: Float = 1e-3
+        let scale = (0..<features).map { gamma[$0] / (variance[$0] + epsilon).squareRoot() }
+        let shift = (0..<features).map { beta[$0] - mean[$0] * scale[$0] }
+        let expected = (0..<rows * features).map { x[$0] * scale[$0 % features] + shift[$0 % features] }
+        var y = [Float](repeating: 7, count: rows * features)
+        var scratch = [Float](repeating: 0, count: 2 * features)
+        x.withUnsafeBufferPointer { x in
+            mean.withUnsafeBufferPointer { mean in
+                variance.withUnsafeBufferPointer { variance in
+                    gamma.withUnsafeBufferPointer { gamma in
+                        beta.withUnsafeBufferPointer { beta in
+                            y.withUnsafeMutableBufferPointer { y in
+                                scratch.withUnsafeMutableBufferPointer { s in
+                                    BatchNormKernels.inference(x: x.baseAddress!, rows: rows, features: features, epsilon: epsilon, mean: mean.baseAddress!,
+                                                               variance: variance.baseAddress!, gamma: gamma.baseAddress!, beta: beta.baseAddress!,
+                                                               y: y.baseAddress!, scale: s.baseAddress!, shift: s.baseAddress! + features)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(Self.same(y, expected), "rows \(rows) features \(features)")
+    }
+}
