@@ -117,6 +117,6 @@ let package = Package(
                                                          .product(name: "HummingbirdTesting", package: "hummingbird")]),
         // The run store on a real PostgreSQL server (started by the tests on loopback), and agents.
         .testTarget(name: "PostgresTests", dependencies: ["TrackingPostgres", "Tracking", "Tuning", "Dashboard", "ProcessSupport", "TemperProgram", "TemperPostgresProgram"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Graph", "Autodiff", "Runtime", "Workloads", "AllocationCounting", "ReadmeSupport"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Graph", "Autodiff", "Runtime", "CKernels", "Workloads", "AllocationCounting", "ReadmeSupport"]),
     ]
 )

@@ -1,4 +1,5 @@
 import Testing
+import CKernels
 @testable import Runtime
 
 /// The Float32 kernels written in C (`CKernels`, built for AVX2 and baseline x86-64) against
@@ -116,5 +117,27 @@ struct CKernelsTests {
             }
         }
         #expect(Self.same(y, expected), "rows \(rows) features \(features)")
+    }
+
+    @Test(arguments: [(1, 1), (3, 7), (4, 8), (5, 9), (32, 50), (2, 57)])
+    func scaleAndShiftWithReLUBitForBitAlsoInPlace(shape: (Int, Int)) {
+        let (rows, features) = shape
+        let x = Self.values(rows * features, seed: 12), scale = Self.values(features, seed: 13)
+        // With every shift −0, each x of ±0 gives −0 or +0 before the ReLU (which makes −0 +0).
+        for shift in [Self.values(features, seed: 14), [Float](repeating: -0.0, count: features)] {
+        for relu in [true, false] {
+            let expected = (0..<rows * features).map { i -> Float in
+                let v = x[i] * scale[i % features] + shift[i % features]
+                return relu ? Self.relu(v) : v
+            }
+            var y = [Float](repeating: 7, count: rows * features), inPlace = x
+            temper_scale_shift_f32(rows, features, x, scale, shift, relu ? 1 : 0, &y)
+            inPlace.withUnsafeMutableBufferPointer { buffer in
+                temper_scale_shift_f32(rows, features, buffer.baseAddress, scale, shift, relu ? 1 : 0, buffer.baseAddress)
+            }
+            #expect(Self.same(y, expected), "rows \(rows) features \(features) relu \(relu)")
+            #expect(Self.same(inPlace, expected), "in place: rows \(rows) features \(features) relu \(relu)")
+        }
+        }
     }
 }
