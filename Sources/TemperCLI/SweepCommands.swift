@@ -29,7 +29,7 @@ struct SweepRunOptions: ParsableArguments {
     /// How trials are grouped (`--vectorize`).
     var grouping: TrialGrouping {
         get throws {
-            do { return try TrialGrouping(parsing: vectorize) } catch { throw ValidationError("\(error)") }
+            do { return try TrialGrouping(parsing: vectorize) } catch TuningError.invalidSearch(let message) { throw ValidationError(message) }
         }
     }
 
