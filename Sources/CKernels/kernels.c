@@ -118,3 +118,48 @@ void temper_scale_shift_f32(long rows, long features, const float *x, const floa
         }
     }
 }
+
+// Column reductions walk the rows in order and vectorize across the columns (each column its own
+// sum, so the width of the vectors does not change any result).
+
+TEMPER_CLONES
+void temper_column_sums_f32(long rows, long features, const float *restrict x, const float *restrict center, float *restrict sums) {
+    for (long j = 0; j < features; j++) sums[j] = 0.0f;
+    for (long r = 0; r < rows; r++) {
+        const float *xr = x + r * features;
+        if (center) {
+            for (long j = 0; j < features; j++) {
+                const float d = xr[j] - center[j];
+                sums[j] = sums[j] + d * d;
+            }
+        } else {
+            for (long j = 0; j < features; j++) sums[j] = sums[j] + xr[j];
+        }
+    }
+}
+
+TEMPER_CLONES
+void temper_bn_gradient_sums_f32(long rows, long features, const float *restrict dy, const float *restrict x, const float *restrict mean,
+                                 float *restrict sumD, float *restrict sumDX) {
+    for (long j = 0; j < features; j++) {
+        sumD[j] = 0.0f;
+        sumDX[j] = 0.0f;
+    }
+    for (long r = 0; r < rows; r++) {
+        const float *g = dy + r * features, *xr = x + r * features;
+        for (long j = 0; j < features; j++) {
+            sumD[j] = sumD[j] + g[j];
+            sumDX[j] = sumDX[j] + g[j] * (xr[j] - mean[j]);
+        }
+    }
+}
+
+TEMPER_CLONES
+void temper_bn_gradient_output_f32(long rows, long features, const float *restrict dy, const float *restrict x, const float *restrict k1,
+                                   const float *restrict k2, const float *restrict k0, float *restrict dx) {
+    for (long r = 0; r < rows; r++) {
+        const float *g = dy + r * features, *xr = x + r * features;
+        float *out = dx + r * features;
+        for (long j = 0; j < features; j++) out[j] = k1[j] * g[j] + k2[j] * xr[j] + k0[j];
+    }
+}

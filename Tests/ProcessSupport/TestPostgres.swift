@@ -109,6 +109,10 @@ public final class TestPostgres: @unchecked Sendable {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
+        // Nothing else of this process: the server pg_ctl leaves running would otherwise hold
+        // every descriptor open at this moment, such as the pipe another test reads to its end
+        // (curl's answer to the dashboard's browser test, which then waited forever).
+        _ = Self.addCloseFrom?(&actions, 3)
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o666)
         // Standard error apart: run as postgres from a folder it may not enter, psql warns
@@ -131,6 +135,11 @@ public final class TestPostgres: @unchecked Sendable {
         }
         return text
     }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later; Swift's Glibc module
+    /// does not declare it): the spawned program gets no descriptor from 3 up.
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    private static let addCloseFrom: AddCloseFrom? = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np").map { unsafeBitCast($0, to: AddCloseFrom.self) }
 
     /// Debian's server programs (`/usr/lib/postgresql/<version>/bin`, the newest), else `pg_config --bindir`.
     private static func findBinaries() throws -> String {

@@ -140,4 +140,31 @@ struct CKernelsTests {
         }
         }
     }
+
+    @Test(arguments: [(1, 1), (3, 7), (32, 50), (5, 9), (9, 70)])
+    func batchNormSumsAndBackwardOutputBitForBit(shape: (Int, Int)) {
+        let (rows, features) = shape
+        let x = Self.values(rows * features, seed: 15), dy = Self.values(rows * features, seed: 16), center = Self.values(features, seed: 17)
+        let k1 = Self.values(features, seed: 18), k2 = Self.values(features, seed: 19), k0 = Self.values(features, seed: 20)
+        var sums = [Float](repeating: 0, count: features), squares = sums, expectedSums = sums, expectedSquares = sums
+        var sumD = sums, sumDX = sums, expectedD = sums, expectedDX = sums
+        for r in 0..<rows {
+            for j in 0..<features {
+                let v = x[r * features + j], g = dy[r * features + j], d = v - center[j]
+                expectedSums[j] = expectedSums[j] + v
+                expectedSquares[j] = expectedSquares[j] + d * d
+                expectedD[j] = expectedD[j] + g
+                expectedDX[j] = expectedDX[j] + g * d
+            }
+        }
+        let expectedOutput = (0..<rows * features).map { i in k1[i % features] * dy[i] + k2[i % features] * x[i] + k0[i % features] }
+        var output = [Float](repeating: 7, count: rows * features)
+        temper_column_sums_f32(rows, features, x, nil, &sums)
+        temper_column_sums_f32(rows, features, x, center, &squares)
+        temper_bn_gradient_sums_f32(rows, features, dy, x, center, &sumD, &sumDX)
+        temper_bn_gradient_output_f32(rows, features, dy, x, k1, k2, k0, &output)
+        #expect(Self.same(sums, expectedSums) && Self.same(squares, expectedSquares), "rows \(rows) features \(features)")
+        #expect(Self.same(sumD, expectedD) && Self.same(sumDX, expectedDX), "rows \(rows) features \(features)")
+        #expect(Self.same(output, expectedOutput), "rows \(rows) features \(features)")
+    }
 }

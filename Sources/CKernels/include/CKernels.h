@@ -19,4 +19,15 @@ void temper_gemv_f32(long m, long k, float alpha, const float *a, const float *x
 /// `x` and `y` (rows × features, row-major) may be the same buffer.
 void temper_scale_shift_f32(long rows, long features, const float *x, const float *scale, const float *shift, int relu, float *y);
 
+/// `sums[j] = Σᵣ x[r, j]`, or with `center` `Σᵣ (x[r, j] − center[j])²`: each sum from 0, rows in order.
+void temper_column_sums_f32(long rows, long features, const float *x, const float *center, float *sums);
+
+/// Batch norm's backward sums: `sumD[j] = Σᵣ dy[r, j]` and `sumDX[j] = Σᵣ dy[r, j]·(x[r, j] − mean[j])`,
+/// each from 0, rows in order.
+void temper_bn_gradient_sums_f32(long rows, long features, const float *dy, const float *x, const float *mean, float *sumD, float *sumDX);
+
+/// Batch norm's backward output: `dx[r, j] = (k1[j]·dy[r, j] + k2[j]·x[r, j]) + k0[j]`.
+void temper_bn_gradient_output_f32(long rows, long features, const float *dy, const float *x, const float *k1, const float *k2, const float *k0,
+                                   float *dx);
+
 #endif

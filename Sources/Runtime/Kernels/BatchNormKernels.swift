@@ -11,12 +11,21 @@ enum BatchNormKernels {
     static func statistics<T: TensorScalar>(x: UnsafePointer<T>, rows: Int, features: Int,
                                             mean: UnsafeMutablePointer<T>, variance: UnsafeMutablePointer<T>) {
         let inverseRows = 1 / T(rows)
-        forEachRowChunk(rows: rows, columns: features) { chunk, continuing in
-            SumBlock(x: x, rows: chunk, features: features, center: nil, sums: mean, continuing: continuing).forEachBlock(of: features)
+        if T.self == Float.self {
+            // The same arithmetic, in C built for AVX2 too (CKernels).
+            temper_column_sums_f32(rows, features, x.float, nil, mean.float)
+        } else {
+            forEachRowChunk(rows: rows, columns: features) { chunk, continuing in
+                SumBlock(x: x, rows: chunk, features: features, center: nil, sums: mean, continuing: continuing).forEachBlock(of: features)
+            }
         }
         for j in 0..<features { mean[j] *= inverseRows }
-        forEachRowChunk(rows: rows, columns: features) { chunk, continuing in
-            SumBlock(x: x, rows: chunk, features: features, center: UnsafePointer(mean), sums: variance, continuing: continuing).forEachBlock(of: features)
+        if T.self == Float.self {
+            temper_column_sums_f32(rows, features, x.float, UnsafePointer(mean).float, variance.float)
+        } else {
+            forEachRowChunk(rows: rows, columns: features) { chunk, continuing in
+                SumBlock(x: x, rows: chunk, features: features, center: UnsafePointer(mean), sums: variance, continuing: continuing).forEachBlock(of: features)
+            }
         }
         for j in 0..<features { variance[j] *= inverseRows }
     }
@@ -80,9 +89,9 @@ enum BatchNormKernels {
                                                          y: UnsafeMutablePointer<T>) {
         if T.self == Float.self {
             // The same arithmetic, in C built for AVX2 too (CKernels).
-            temper_scale_shift_f32(rows, features, UnsafeRawPointer(x).assumingMemoryBound(to: Float.self),
-                                   UnsafeRawPointer(scale).assumingMemoryBound(to: Float.self), UnsafeRawPointer(shift).assumingMemoryBound(to: Float.self),
-                                   relu ? 1 : 0, UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self))
+            temper_scale_shift_f32(rows, features, x.float,
+                                   scale.float, shift.float,
+                                   relu ? 1 : 0, y.float)
             return
         }
         forEachRowChunk(rows: rows, columns: features) { chunk, _ in
@@ -115,9 +124,14 @@ enum BatchNormKernels {
             dy = UnsafePointer(masked)
         }
         // Σ dy into dβ and Σ dy·(x − μ) into dγ.
-        forEachRowChunk(rows: rows, columns: features) { chunk, continuing in
-            GradientSumsBlock(dy: dy, x: x, rows: chunk, features: features, mean: mean, sumD: dbeta, sumDX: dgamma, continuing: continuing)
-                .forEachBlock(of: features)
+        if T.self == Float.self {
+            // The same arithmetic, in C built for AVX2 too (CKernels).
+            temper_bn_gradient_sums_f32(rows, features, dy.float, x.float, mean.float, dbeta.float, dgamma.float)
+        } else {
+            forEachRowChunk(rows: rows, columns: features) { chunk, continuing in
+                GradientSumsBlock(dy: dy, x: x, rows: chunk, features: features, mean: mean, sumD: dbeta, sumDX: dgamma, continuing: continuing)
+                    .forEachBlock(of: features)
+            }
         }
         let k1 = factors, k2 = factors + features, k0 = factors + 2 * features
         @inline(__always) func fold(_ gammaAt: (Int) -> T) {
@@ -133,6 +147,11 @@ enum BatchNormKernels {
         }
         // Without optionals inside the loop, so the compiler vectorizes it.
         if let gamma { fold { gamma[$0] } } else { fold { _ in 1 } }
+        if T.self == Float.self {
+            temper_bn_gradient_output_f32(rows, features, dy.float, x.float, UnsafePointer(k1).float, UnsafePointer(k2).float, UnsafePointer(k0).float,
+                                          dx.float)
+            return
+        }
         forEachRowChunk(rows: rows, columns: features) { chunk, _ in
             GradientOutputBlock(dy: dy, x: x, rows: chunk, features: features, k1: k1, k2: k2, k0: k0, dx: dx).forEachBlock(of: features)
         }

@@ -31,9 +31,9 @@ enum Gemm {
                 AxpyBlock(row: c, start: beta, terms: k, alpha: alpha, a: b, aStep: 1, b: a, bStep: m).forEachBlock(of: m)
             } else if T.self == Float.self {
                 // The same arithmetic, in C built for AVX2 too (CKernels).
-                temper_gemv_f32(m, k, Float(alpha), UnsafeRawPointer(a).assumingMemoryBound(to: Float.self),
-                                UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), Float(beta),
-                                UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self))
+                temper_gemv_f32(m, k, Float(alpha), a.float,
+                                b.float, Float(beta),
+                                c.float)
             } else {
                 let body = k - k % vectorWidth
                 /// Row `i`'s dot product: 8 lanes summed, then the tail.
@@ -125,9 +125,9 @@ enum Gemm {
                                          relu: Bool, output: UnsafeMutablePointer<T>) {
         if T.self == Float.self {
             // The same arithmetic, in C built for AVX2 too (CKernels).
-            temper_gemm_epilogue_f32(m, n, k, UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), UnsafeRawPointer(b).assumingMemoryBound(to: Float.self),
-                                     bias.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) }, relu ? 1 : 0,
-                                     UnsafeMutableRawPointer(output).assumingMemoryBound(to: Float.self))
+            temper_gemm_epilogue_f32(m, n, k, a.float, b.float,
+                                     bias?.float, relu ? 1 : 0,
+                                     output.float)
             return
         }
         EpilogueBlock(a: a, b: b, bias: bias ?? b, hasBias: bias != nil, m: m, n: n, k: k, output: output).forEachBlock(of: n)
