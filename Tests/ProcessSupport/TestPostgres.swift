@@ -112,7 +112,9 @@ public final class TestPostgres: @unchecked Sendable {
         // Nothing else of this process: the server pg_ctl leaves running would otherwise hold
         // every descriptor open at this moment, such as the pipe another test reads to its end
         // (curl's answer to the dashboard's browser test, which then waited forever).
-        _ = Self.addCloseFrom?(&actions, 3)
+        guard let addCloseFrom = Self.addCloseFrom, addCloseFrom(&actions, 3) == 0 else {
+            throw TestSupportError("this C library has no posix_spawn_file_actions_addclosefrom_np (glibc 2.34 or later): the test server would hold this process's descriptors")
+        }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o666)
         // Standard error apart: run as postgres from a folder it may not enter, psql warns

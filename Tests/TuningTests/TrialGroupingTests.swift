@@ -117,6 +117,36 @@ struct TrialGroupingTests {
         #expect(chooser.size == 2, "settled for good")
     }
 
+    @Test func groupsThatComeUpShortSettleTheChooserAtTheBestSizeMeasured() {
+        var chooser = GroupSizeChooser(maximum: 16, samplesPerSize: 1, minimumGain: 0.1)
+        chooser.record(trials: 1, seconds: 5)
+        chooser.record(trials: 1, seconds: 1)
+        chooser.record(trials: 2, seconds: 1)  // 0.5 s a trial: kept, try 4
+        #expect(chooser.size == 4 && !chooser.isSettled)
+        // Only 2 trials are ever claimable at once (a learning sampler's lag).
+        chooser.record(trials: 2, seconds: 1)
+        chooser.record(trials: 2, seconds: 1)
+        #expect(!chooser.isSettled)
+        chooser.record(trials: 2, seconds: 1)
+        #expect(chooser.isSettled && chooser.size == 2)
+    }
+
+    @Test func aStoppedSweepStartsNoRunForTheTrialsOfAGroupNotBegun() throws {
+        let folder = try sweepFolder()
+        let spec = try SweepSpec.load(folder + "/sweep.yaml")
+        let tracker = try Tracker(dir: folder + "/stopped", systemMetricsInterval: nil)
+        let (sweep, _) = try Sweep.open(try spec.plan(seed: 5, defaultProject: "grouping"), in: tracker.store)
+        let claims = try sweep.claim(count: 6)
+        let control = TrialControl()
+        control.requestStop()
+        let executor = try SpecTrialExecutor(spec: try #require(try spec.inProcessTrainSpec()))
+        let results = executor.execute(group: claims, of: sweep, tracker: tracker, control: control)
+        #expect(results.count == 6)
+        #expect(results.allSatisfy { if case .failure(let error) = $0 { return error is TrialInterrupted } else { return false } })
+        try tracker.waitUntilWritten()
+        #expect(try tracker.store.runs().isEmpty, "a stopped group started runs")
+    }
+
     @Test func theChooserStopsAtItsMaximum() {
         var chooser = GroupSizeChooser(maximum: 4, samplesPerSize: 1, minimumGain: 0.1)
         chooser.record(trials: 1, seconds: 5)

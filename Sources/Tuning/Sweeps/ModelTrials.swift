@@ -25,6 +25,9 @@ public struct ModelTrialExecutor: TrialExecutor {
     /// executions whose models compile to one program trains them as the trials of one program
     /// (vectorized), each execution still its own run with the result it has alone.
     public var fitTogether: (@Sendable ([Sequential], [[Callback]]) throws -> [Result<History, Error>])?
+    /// Whether a trial claimed alone trains its executions together (with `fitTogether`); trials
+    /// grouped by the runner (`SweepRunner.grouping`) always bring their executions along.
+    public var groupsExecutions = true
     /// Tags every run of the sweep gets besides the sweep's name (the lab's: `lab`, the experiment).
     public var tags: [String] = []
 
@@ -37,7 +40,7 @@ public struct ModelTrialExecutor: TrialExecutor {
     }
 
     public func execute(_ claim: TrialClaim, of sweep: Sweep, tracker: Tracker, control: TrialControl) throws -> TrialOutcome {
-        if fitTogether != nil, sweep.plan.executionsPerTrial > 1, !Self.isHyperband(claim) {
+        if fitTogether != nil, groupsExecutions, sweep.plan.executionsPerTrial > 1, !Self.isHyperband(claim) {
             return try executeTogether([claim], of: sweep, tracker: tracker, control: control)[0].get()
         }
         return try executeApart(claim, of: sweep, tracker: tracker, control: control)
@@ -48,7 +51,9 @@ public struct ModelTrialExecutor: TrialExecutor {
     /// each execution its own run with the result it has trained alone.
     public func execute(group claims: [TrialClaim], of sweep: Sweep, tracker: Tracker, control: TrialControl) -> [Result<TrialOutcome, Error>] {
         var results: [Result<TrialOutcome, Error>?] = claims.map { claim in
-            fitTogether == nil || Self.isHyperband(claim) ? Result { try executeApart(claim, of: sweep, tracker: tracker, control: control) } : nil
+            guard fitTogether == nil || Self.isHyperband(claim) else { return nil }
+            // Stopped (Ctrl-C): the trials not begun run again on resume.
+            return control.isStopRequested ? .failure(TrialInterrupted()) : Result { try executeApart(claim, of: sweep, tracker: tracker, control: control) }
         }
         let together = claims.indices.filter { results[$0] == nil }
         for (i, result) in zip(together, executeTogether(together.map { claims[$0] }, of: sweep, tracker: tracker, control: control)) {

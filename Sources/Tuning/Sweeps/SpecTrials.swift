@@ -52,7 +52,13 @@ extension SpecTrialExecutor {
         var results: [Result<TrialOutcome, Error>?] = Array(repeating: nil, count: claims.count)
         var prepared: [Int: PreparedTrial] = [:]
         for (i, claim) in claims.enumerated() {
-            do { prepared[i] = try prepare(claim, executions: sweep.plan.executionsPerTrial) } catch { results[i] = .failure(error) }
+            let clock = Date()
+            do {
+                prepared[i] = try prepare(claim, executions: sweep.plan.executionsPerTrial)
+                prepared[i]?.buildSeconds = Date().timeIntervalSince(clock)
+            } catch {
+                results[i] = .failure(error)
+            }
         }
         // Trials with the same data and fit options, in claim order.
         var batches: [String: [Int]] = [:], order: [String] = []
@@ -80,6 +86,8 @@ extension SpecTrialExecutor {
         let models: [Sequential]
         /// What trials must share to train together: the data section's values and the fit options.
         let fitKey: String
+        /// Seconds spent reading the data and building the models (counted as training, as `execute` does).
+        var buildSeconds = 0.0
     }
 
     private func prepare(_ claim: TrialClaim, executions: Int) throws -> PreparedTrial {
@@ -115,11 +123,11 @@ extension SpecTrialExecutor {
                                               shuffle: options.shuffle, callbacks: zip(specCallbacks, callbacks).map { $0 + $1 })
                 .map { $0.mapError(spec.explained) }
         }
-        return together.byTrial(members, ends).map { result in
+        return zip(trials, together.byTrial(members, ends)).map { trial, result in
             result.map { executions, seconds in
                 let stopReasons = executions.compactMap(\.stopReason)
                 return TrialOutcome(score: executions.map(\.score).reduce(0, +) / Double(executions.count), stoppedEarly: !stopReasons.isEmpty,
-                                    stopReason: stopReasons.first, trainingSeconds: seconds, runs: executions.map(\.run))
+                                    stopReason: stopReasons.first, trainingSeconds: trial.buildSeconds + seconds, runs: executions.map(\.run))
             }
         }
     }

@@ -37,7 +37,10 @@ public protocol TrialExecutor: Sendable {
 
 extension TrialExecutor {
     public func execute(group claims: [TrialClaim], of sweep: Sweep, tracker: Tracker, control: TrialControl) -> [Result<TrialOutcome, Error>] {
-        claims.map { claim in Result { try execute(claim, of: sweep, tracker: tracker, control: control) } }
+        claims.map { claim in
+            // Stopped (Ctrl-C): the trials not begun run again on resume.
+            control.isStopRequested ? .failure(TrialInterrupted()) : Result { try execute(claim, of: sweep, tracker: tracker, control: control) }
+        }
     }
 }
 
@@ -199,7 +202,8 @@ public final class SweepRunner: @unchecked Sendable {
     private func work(_ queue: WorkerQueue) {
         // A trial's length, averaged over the recent ones (the first compiles the model: slower).
         var typical: Double?
-        var chooser = GroupSizeChooser(maximum: 16)
+        // No larger than the sampler ever claims at once (a learning sampler's lag caps it).
+        var chooser = GroupSizeChooser(maximum: Swift.min(16, sweep.plan.sampler.maxBatch))
         while !control.isStopRequested {
             let groupSize = self.groupSize(chooser)
             let group = queue.next(upTo: groupSize)

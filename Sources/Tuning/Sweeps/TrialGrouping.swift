@@ -55,6 +55,9 @@ public struct GroupSizeChooser: Sendable {
     private var warmedUp = false
     private var samples: [Double] = []
     private var best: (size: Int, secondsPerTrial: Double)?
+    private var shortGroups = 0
+    /// Groups in a row smaller than the size asked for, after which the size settles.
+    public static let shortGroupsToSettle = 3
 
     public init(maximum: Int = 16, samplesPerSize: Int = 2, minimumGain: Double = 0.1) {
         self.maximum = Swift.max(1, maximum)
@@ -64,9 +67,20 @@ public struct GroupSizeChooser: Sendable {
     }
 
     /// Records a group of `trials` trials that took `seconds`. Groups smaller than the size asked
-    /// for (the sweep's last trials, or trials that compiled apart) say nothing about the size.
+    /// for (the sweep's last trials, or fewer claimable at once) say nothing about the size; after
+    /// `shortGroupsToSettle` of them in a row the size settles at the best one measured.
     public mutating func record(trials: Int, seconds: Double) {
-        guard !isSettled, trials == size, seconds.isFinite, seconds >= 0 else { return }
+        guard !isSettled else { return }
+        if trials < size {
+            shortGroups += 1
+            if shortGroups >= Self.shortGroupsToSettle {
+                size = best?.size ?? 1
+                isSettled = true
+            }
+            return
+        }
+        shortGroups = 0
+        guard trials == size, seconds.isFinite, seconds >= 0 else { return }
         guard warmedUp else {
             warmedUp = true
             return

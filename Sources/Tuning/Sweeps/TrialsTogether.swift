@@ -45,6 +45,11 @@ struct TrialsTogether {
     func train(_ members: [Member], fit: ([Member], [[Callback]]) throws -> [Result<History, Error>]) -> [(Result<TrialRuns.Execution, Error>, Double)] {
         var ends: [(Result<TrialRuns.Execution, Error>, Double)?] = Array(repeating: nil, count: members.count)
         for program in Self.programs(members.map(\.model)) {
+            // Stopped (Ctrl-C): the programs not begun start no run; their trials run again on resume.
+            guard !control.isStopRequested else {
+                for i in program { ends[i] = (.failure(TrialInterrupted()), 0) }
+                continue
+            }
             let clock = Date()
             var started: [Int: TrialRuns.Started] = [:]
             for i in program {
@@ -60,6 +65,8 @@ struct TrialsTogether {
             do {
                 results = try fit(training.map { members[$0] }, training.map { started[$0]?.callbacks ?? [] })
             } catch {
+                // The program failed as a whole, before its callbacks heard of it: its runs end failed.
+                for i in training { try? started[i]?.run.fail("\(error)", wait: false) }
                 results = training.map { _ in .failure(error) }
             }
             let seconds = Date().timeIntervalSince(clock), share = seconds / Double(training.count)

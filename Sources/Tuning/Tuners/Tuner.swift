@@ -101,6 +101,7 @@ public class Tuner {
         }
         var executor = ModelTrialExecutor(build: build, fit: fit, weightsDirectory: weightsDirectory)
         executor.inputShape = [x.columns]
+        executor.groupsExecutions = vectorizeExecutions
         if vectorizeExecutions || vectorizeTrials != .apart {
             executor.fitTogether = { models, extras in
                 try Sequential.fitTogether(models, x: x, y: y, batchSize: batchSize, epochs: epochs, validationData: validationData,
