@@ -202,7 +202,8 @@ public final class SweepRunner: @unchecked Sendable {
     private func work(_ queue: WorkerQueue) {
         // A trial's length, averaged over the recent ones (the first compiles the model: slower).
         var typical: Double?
-        // No larger than the sampler ever claims at once (a learning sampler's lag caps it).
+        // No larger than one claim may take (`Sampler.maxBatch`); the lag rule's shorter groups
+        // settle it (`GroupSizeChooser.record`).
         var chooser = GroupSizeChooser(maximum: Swift.min(16, sweep.plan.sampler.maxBatch))
         while !control.isStopRequested {
             let groupSize = self.groupSize(chooser)
