@@ -101,9 +101,7 @@ public struct ModelTrialExecutor: TrialExecutor {
            let best = zip(executions, inputShapes).min(by: { plan.objective.isBetter($0.0.score, than: $1.0.score) }), let weights = best.0.bestWeights {
             try saveWeights(weights, trial: trial, directory: directory, build: values, inputShape: best.1, plan: plan)
         }
-        let stopReasons = executions.compactMap(\.stopReason)
-        return TrialOutcome(score: executions.map(\.score).reduce(0, +) / Double(executions.count), stoppedEarly: !stopReasons.isEmpty,
-                            stopReason: stopReasons.first, trainingSeconds: trainingSeconds, runs: executions.map(\.run))
+        return TrialOutcome(executions, trainingSeconds: trainingSeconds)
     }
 
     /// The trials' executions trained with `fitTogether`, those whose models compile alike as one

@@ -20,10 +20,8 @@ public struct SpecTrialExecutor: TrialExecutor {
         let plan = sweep.plan, trial = claim.trial
         let config = spec.configuration(overrides: trial.config)
         let data = try cache.data(spec, config)
-        var scores: [Double] = []
-        var runs: [Run] = []
+        var executions: [TrialRuns.Execution] = []
         var training = 0.0
-        var stopReasons: [String] = []
         for execution in 0..<plan.executionsPerTrial {
             let seed = SweepSeeds.execution(trial.seed, execution)
             let started = Date()
@@ -34,12 +32,9 @@ public struct SpecTrialExecutor: TrialExecutor {
                 try ModelSeeds.$current.withValue(seed) { try spec.fit(model, data: data, config: config, callbacks: callbacks) }
             }
             training += result.seconds
-            runs.append(result.run)
-            scores.append(result.score)
-            stopReasons += result.stopReason.map { [$0] } ?? []
+            executions.append(result)
         }
-        return TrialOutcome(score: scores.reduce(0, +) / Double(scores.count), stoppedEarly: !stopReasons.isEmpty,
-                            stopReason: stopReasons.first, trainingSeconds: training, runs: runs)
+        return TrialOutcome(executions, trainingSeconds: training)
     }
 }
 
@@ -124,12 +119,18 @@ extension SpecTrialExecutor {
                 .map { $0.mapError(spec.explained) }
         }
         return zip(trials, together.byTrial(members, ends)).map { trial, result in
-            result.map { executions, seconds in
-                let stopReasons = executions.compactMap(\.stopReason)
-                return TrialOutcome(score: executions.map(\.score).reduce(0, +) / Double(executions.count), stoppedEarly: !stopReasons.isEmpty,
-                                    stopReason: stopReasons.first, trainingSeconds: trial.buildSeconds + seconds, runs: executions.map(\.run))
-            }
+            result.map { executions, seconds in TrialOutcome(executions, trainingSeconds: trial.buildSeconds + seconds) }
         }
+    }
+}
+
+extension TrialOutcome {
+    /// A trial's outcome from its executions (in order): the mean of their scores, and the first
+    /// reason early termination gave for stopping one.
+    init(_ executions: [TrialRuns.Execution], trainingSeconds: Double) {
+        let stopReasons = executions.compactMap(\.stopReason)
+        self.init(score: executions.map(\.score).reduce(0, +) / Double(executions.count), stoppedEarly: !stopReasons.isEmpty,
+                  stopReason: stopReasons.first, trainingSeconds: trainingSeconds, runs: executions.map(\.run))
     }
 }
 
