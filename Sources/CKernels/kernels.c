@@ -98,21 +98,66 @@ void temper_gemv_f32(long m, long k, float alpha, const float *restrict a, const
     }
 }
 
+// Narrow rows (8 to 64 features, as in the deck's models) go by blocks of eight columns: at 0, 8, …
+// and, when the width is not a multiple of 8, one last block at features − 8 that overlaps the one
+// before it. Reductions keep up to eight blocks' sums in registers down all the rows (the last
+// block computes the same sums again). Elementwise kernels walk each block down the rows with its
+// per-feature factors in registers, and store only the last block's columns that no other block
+// covers, so they may write in place. Each value's arithmetic is the same as in the plain loops
+// (the width of the blocks changes no result).
+#define MAX_BLOCKS 8
+
+static inline long block_starts(long features, long *starts) {
+    long count = 0;
+    for (long j = 0; j + 8 <= features; j += 8) starts[count++] = j;
+    if (features % 8) starts[count++] = features - 8;
+    return count;
+}
+
+static inline int narrow(long features) { return features >= 8 && features <= 8 * MAX_BLOCKS; }
+
+// CALL(n) for n the number of blocks (1…8), a constant in each case, so that loops over blocks unroll.
+#define FOR_BLOCK_COUNT(count, CALL) \
+    switch (count) { \
+    case 1: CALL(1); break; case 2: CALL(2); break; case 3: CALL(3); break; case 4: CALL(4); break; \
+    case 5: CALL(5); break; case 6: CALL(6); break; case 7: CALL(7); break; default: CALL(8); break; \
+    }
+
+#define RELU8(v) ((v8)((vi8)(v) & ~((zero >= (v)) & reluMask)))
+
+// Stores lanes 8 − (features % 8) … 7 of `v` at `out + features − 8`: the columns past the last full block.
+#define STORE_PAST_BODY(out, v) \
+    for (long l_ = 8 - features % 8; l_ < 8; l_++) (out)[features - 8 + l_] = (v)[l_];
+
 TEMPER_CLONES
 void temper_scale_shift_f32(long rows, long features, const float *x, const float *restrict scale, const float *restrict shift, int relu,
                             float *y) {
     const v8 zero = SPLAT8(0.0f);
     const vi8 reluMask = relu ? (vi8){-1, -1, -1, -1, -1, -1, -1, -1} : (vi8){0, 0, 0, 0, 0, 0, 0, 0};
-    const long body = features - features % 8;
+    if (features >= 8) {
+        const long body = features - features % 8;
+        for (long j = 0; j < body; j += 8) {
+            const v8 s8 = LOAD8(scale + j), t8 = LOAD8(shift + j);
+            for (long r = 0; r < rows; r++) {
+                const v8 v = LOAD8(x + r * features + j) * s8 + t8;
+                STORE8(y + r * features + j, RELU8(v));
+            }
+        }
+        if (body < features) {
+            const long last = features - 8;
+            const v8 s8 = LOAD8(scale + last), t8 = LOAD8(shift + last);
+            for (long r = 0; r < rows; r++) {
+                v8 v = LOAD8(x + r * features + last) * s8 + t8;
+                v = RELU8(v);
+                STORE_PAST_BODY(y + r * features, v)
+            }
+        }
+        return;
+    }
     for (long r = 0; r < rows; r++) {
         const float *xr = x + r * features;
         float *yr = y + r * features;
-        for (long j = 0; j < body; j += 8) {
-            v8 v = LOAD8(xr + j) * LOAD8(scale + j) + LOAD8(shift + j);
-            v = (v8)((vi8)v & ~((zero >= v) & reluMask));
-            STORE8(yr + j, v);
-        }
-        for (long j = body; j < features; j++) {
+        for (long j = 0; j < features; j++) {
             const float v = xr[j] * scale[j] + shift[j];
             yr[j] = relu ? scalar_relu(v) : v;
         }
@@ -122,8 +167,41 @@ void temper_scale_shift_f32(long rows, long features, const float *x, const floa
 // Column reductions walk the rows in order and vectorize across the columns (each column its own
 // sum, so the width of the vectors does not change any result).
 
+static inline __attribute__((always_inline)) void column_sums_blocks(long rows, long features, const float *restrict x,
+                                                                     const float *restrict center, float *restrict sums,
+                                                                     const long *starts, const int count) {
+    v8 acc[MAX_BLOCKS], mu[MAX_BLOCKS];
+    for (int b = 0; b < count; b++) {
+        acc[b] = SPLAT8(0.0f);
+        mu[b] = center ? LOAD8(center + starts[b]) : SPLAT8(0.0f);
+    }
+    for (long r = 0; r < rows; r++) {
+        const float *xr = x + r * features;
+        for (int b = 0; b < count; b++) {
+            const v8 v = LOAD8(xr + starts[b]);
+            if (center) {
+                const v8 d = v - mu[b];
+                acc[b] = acc[b] + d * d;
+            } else {
+                acc[b] = acc[b] + v;
+            }
+        }
+    }
+    for (int b = 0; b < count; b++) STORE8(sums + starts[b], acc[b]);
+}
+
 TEMPER_CLONES
 void temper_column_sums_f32(long rows, long features, const float *restrict x, const float *restrict center, float *restrict sums) {
+    if (narrow(features)) {
+        long starts[MAX_BLOCKS];
+        const long count = block_starts(features, starts);
+#define CENTERED(n) column_sums_blocks(rows, features, x, center, sums, starts, n)
+#define PLAIN(n) column_sums_blocks(rows, features, x, 0, sums, starts, n)
+        if (center) { FOR_BLOCK_COUNT(count, CENTERED) } else { FOR_BLOCK_COUNT(count, PLAIN) }
+#undef CENTERED
+#undef PLAIN
+        return;
+    }
     for (long j = 0; j < features; j++) sums[j] = 0.0f;
     for (long r = 0; r < rows; r++) {
         const float *xr = x + r * features;
@@ -138,9 +216,45 @@ void temper_column_sums_f32(long rows, long features, const float *restrict x, c
     }
 }
 
+// Up to four blocks at a time: two sums each in registers.
+static inline __attribute__((always_inline)) void gradient_sums_blocks(long rows, long features, const float *restrict dy,
+                                                                       const float *restrict x, const float *restrict mean,
+                                                                       float *restrict sumD, float *restrict sumDX, const long *starts,
+                                                                       const int count) {
+    v8 d[4], dx[4], mu[4];
+    for (int b = 0; b < count; b++) {
+        d[b] = SPLAT8(0.0f);
+        dx[b] = SPLAT8(0.0f);
+        mu[b] = LOAD8(mean + starts[b]);
+    }
+    for (long r = 0; r < rows; r++) {
+        const float *g = dy + r * features, *xr = x + r * features;
+        for (int b = 0; b < count; b++) {
+            const v8 gv = LOAD8(g + starts[b]);
+            d[b] = d[b] + gv;
+            dx[b] = dx[b] + gv * (LOAD8(xr + starts[b]) - mu[b]);
+        }
+    }
+    for (int b = 0; b < count; b++) {
+        STORE8(sumD + starts[b], d[b]);
+        STORE8(sumDX + starts[b], dx[b]);
+    }
+}
+
 TEMPER_CLONES
 void temper_bn_gradient_sums_f32(long rows, long features, const float *restrict dy, const float *restrict x, const float *restrict mean,
                                  float *restrict sumD, float *restrict sumDX) {
+    if (narrow(features)) {
+        long starts[MAX_BLOCKS];
+        const long count = block_starts(features, starts);
+        for (long first = 0; first < count; first += 4) {
+            const long group = count - first < 4 ? count - first : 4;
+#define SUMS(n) gradient_sums_blocks(rows, features, dy, x, mean, sumD, sumDX, starts + first, n)
+            switch (group) { case 1: SUMS(1); break; case 2: SUMS(2); break; case 3: SUMS(3); break; default: SUMS(4); break; }
+#undef SUMS
+        }
+        return;
+    }
     for (long j = 0; j < features; j++) {
         sumD[j] = 0.0f;
         sumDX[j] = 0.0f;
@@ -154,12 +268,44 @@ void temper_bn_gradient_sums_f32(long rows, long features, const float *restrict
     }
 }
 
+// dx = k1·dy + k2·x + k0 on 8 columns of row r at `at`, times (x > 0 ? 1 : 0) with MASK (a macro:
+// vectors cross no function boundary, whose ABI would differ between the two builds).
+#define GRADIENT_OUTPUT8(r, at, MASK) ({ \
+        const v8 xv_ = LOAD8(x + (r) * features + (at)); \
+        const v8 v_ = a1 * LOAD8(dy + (r) * features + (at)) + a2 * xv_ + a0; \
+        MASK(v_, xv_); \
+    })
+#define NO_MASK(v, xv) (v)
+#define INPUT_MASK(v, xv) ((v) * (v8)((vi8)SPLAT8(1.0f) & (xv > SPLAT8(0.0f))))
+#define GRADIENT_OUTPUT_BLOCKS(MASK) \
+    for (long j = 0; j < body; j += 8) { \
+        const v8 a1 = LOAD8(k1 + j), a2 = LOAD8(k2 + j), a0 = LOAD8(k0 + j); \
+        for (long r = 0; r < rows; r++) STORE8(dx + r * features + j, GRADIENT_OUTPUT8(r, j, MASK)); \
+    } \
+    if (body < features) { \
+        const long last = features - 8; \
+        const v8 a1 = LOAD8(k1 + last), a2 = LOAD8(k2 + last), a0 = LOAD8(k0 + last); \
+        for (long r = 0; r < rows; r++) { \
+            const v8 v = GRADIENT_OUTPUT8(r, last, MASK); \
+            STORE_PAST_BODY(dx + r * features, v) \
+        } \
+    }
+
 TEMPER_CLONES
-void temper_bn_gradient_output_f32(long rows, long features, const float *restrict dy, const float *restrict x, const float *restrict k1,
-                                   const float *restrict k2, const float *restrict k0, float *restrict dx) {
+void temper_bn_gradient_output_f32(long rows, long features, const float *dy, const float *x, const float *restrict k1,
+                                   const float *restrict k2, const float *restrict k0, int input_mask, float *dx) {
+    if (features >= 8) {
+        const long body = features - features % 8;
+        if (input_mask) { GRADIENT_OUTPUT_BLOCKS(INPUT_MASK) } else { GRADIENT_OUTPUT_BLOCKS(NO_MASK) }
+        return;
+    }
     for (long r = 0; r < rows; r++) {
         const float *g = dy + r * features, *xr = x + r * features;
         float *out = dx + r * features;
-        for (long j = 0; j < features; j++) out[j] = k1[j] * g[j] + k2[j] * xr[j] + k0[j];
+        if (input_mask) {
+            for (long j = 0; j < features; j++) out[j] = (k1[j] * g[j] + k2[j] * xr[j] + k0[j]) * (xr[j] > 0.0f ? 1.0f : 0.0f);
+        } else {
+            for (long j = 0; j < features; j++) out[j] = k1[j] * g[j] + k2[j] * xr[j] + k0[j];
+        }
     }
 }

@@ -119,7 +119,7 @@ struct CKernelsTests {
         #expect(Self.same(y, expected), "rows \(rows) features \(features)")
     }
 
-    @Test(arguments: [(1, 1), (3, 7), (4, 8), (5, 9), (32, 50), (2, 57)])
+    @Test(arguments: [(1, 1), (3, 7), (4, 8), (5, 9), (32, 50), (2, 57), (3, 64), (2, 65), (4, 31), (3, 16)])
     func scaleAndShiftWithReLUBitForBitAlsoInPlace(shape: (Int, Int)) {
         let (rows, features) = shape
         let x = Self.values(rows * features, seed: 12), scale = Self.values(features, seed: 13)
@@ -141,7 +141,7 @@ struct CKernelsTests {
         }
     }
 
-    @Test(arguments: [(1, 1), (3, 7), (32, 50), (5, 9), (9, 70)])
+    @Test(arguments: [(1, 1), (3, 7), (32, 50), (5, 9), (9, 70), (4, 8), (3, 64), (2, 63), (6, 33), (5, 40), (3, 65)])
     func batchNormSumsAndBackwardOutputBitForBit(shape: (Int, Int)) {
         let (rows, features) = shape
         let x = Self.values(rows * features, seed: 15), dy = Self.values(rows * features, seed: 16), center = Self.values(features, seed: 17)
@@ -158,13 +158,18 @@ struct CKernelsTests {
             }
         }
         let expectedOutput = (0..<rows * features).map { i in k1[i % features] * dy[i] + k2[i % features] * x[i] + k0[i % features] }
-        var output = [Float](repeating: 7, count: rows * features)
+        // The input's ReLU mask as the relu gradient computes it: a product with 1 or 0 (NaN·0 is NaN, −v·0 is −0).
+        let expectedMasked = (0..<rows * features).map { i in expectedOutput[i] * (x[i] > 0 ? 1 : 0) }
+        var output = [Float](repeating: 7, count: rows * features), masked = output
         temper_column_sums_f32(rows, features, x, nil, &sums)
         temper_column_sums_f32(rows, features, x, center, &squares)
         temper_bn_gradient_sums_f32(rows, features, dy, x, center, &sumD, &sumDX)
-        temper_bn_gradient_output_f32(rows, features, dy, x, k1, k2, k0, &output)
+        temper_bn_gradient_output_f32(rows, features, dy, x, k1, k2, k0, 0, &output)
+        temper_bn_gradient_output_f32(rows, features, dy, x, k1, k2, k0, 1, &masked)
         #expect(Self.same(sums, expectedSums) && Self.same(squares, expectedSquares), "rows \(rows) features \(features)")
         #expect(Self.same(sumD, expectedD) && Self.same(sumDX, expectedDX), "rows \(rows) features \(features)")
         #expect(Self.same(output, expectedOutput), "rows \(rows) features \(features)")
+        #expect(Self.same(masked, expectedMasked), "input mask: rows \(rows) features \(features)")
+        #expect(masked.contains { $0.bitPattern == (-0.0 as Float).bitPattern } || rows * features < 9, "the values exercise −0 from the mask")
     }
 }

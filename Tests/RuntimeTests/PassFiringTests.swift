@@ -126,4 +126,29 @@ struct PassFiringTests {
         #expect(Self.count(.batchNormTrainingFused, in: result.kinds) == 1 && Self.count(.batchNormTrainingGradientFused, in: result.kinds) == 1)
         #expect(Self.count(.relu, in: result.kinds) == 0 && Self.count(.batchNormTraining, in: result.kinds) == 0)
     }
+
+    /// The deck's case study puts the ReLU before the batch norm: its backward `dx · (x > 0)` joins
+    /// the fused backward, unless `dx` has another reader or is fetched.
+    @Test func fuseBatchNormAbsorbsTheBackwardOfAReLUBeforeIt() throws {
+        func graph() throws -> (Graph, x: NodeID, out: NodeID, h: NodeID, w: NodeID) {
+            let g = Graph(dtype: .float64)
+            let x = try g.placeholder("x", [Shape.batch, 3]), w = try g.variable("w", [3, 3])
+            let h = try g.relu(g.matmul(x, w))
+            let out = try g.sum(g.batchNormTraining(h, gamma: g.variable("gamma", [3]), beta: g.variable("beta", [3])).output)
+            return (g, x, out, h, w)
+        }
+        let (g, _, out, _, w) = try graph()
+        let grad = try g.gradients(of: out, wrt: [w])[0]
+        let fused = try Self.compiled(g, fetch: [out, grad], passes: [.fuseBatchNorm, .dce], record: .fuseBatchNorm)
+        #expect(fused.rewrites == 3)   // forward, backward, and the ReLU's backward product
+        #expect(Self.count(.mul, in: fused.kinds) == 0 && Self.count(.compare, in: fused.kinds) == 0)
+        let plain = try Self.compiled(g, fetch: [out, grad], passes: [.dce], record: .dce)
+        #expect(Self.count(.mul, in: plain.kinds) == 1 && Self.count(.compare, in: plain.kinds) == 1)
+
+        // When `dx` (the gradient with respect to h) is fetched too, the product stays.
+        let (other, _, otherOut, h, otherW) = try graph()
+        let both = try other.gradients(of: otherOut, wrt: [h, otherW])
+        let kept = try Self.compiled(other, fetch: [otherOut] + both, passes: [.fuseBatchNorm, .dce], record: .fuseBatchNorm)
+        #expect(kept.rewrites == 2 && Self.count(.mul, in: kept.kinds) == 1)
+    }
 }

@@ -26,8 +26,9 @@ void temper_column_sums_f32(long rows, long features, const float *x, const floa
 /// each from 0, rows in order.
 void temper_bn_gradient_sums_f32(long rows, long features, const float *dy, const float *x, const float *mean, float *sumD, float *sumDX);
 
-/// Batch norm's backward output: `dx[r, j] = (k1[j]·dy[r, j] + k2[j]·x[r, j]) + k0[j]`.
+/// Batch norm's backward output: `dx[r, j] = (k1[j]·dy[r, j] + k2[j]·x[r, j]) + k0[j]`, then, when
+/// `input_mask` is not 0, times `(x[r, j] > 0 ? 1 : 0)` (the backward of a ReLU that made `x`).
 void temper_bn_gradient_output_f32(long rows, long features, const float *dy, const float *x, const float *k1, const float *k2, const float *k0,
-                                   float *dx);
+                                   int input_mask, float *dx);
 
 #endif

@@ -105,7 +105,9 @@ extension Op {
         if case .batchNormTrainingFused(_, let relu) = self {
             return relu ? "mean, variance → scale·x + shift → relu" : "mean, variance → scale·x + shift"
         }
-        if case .batchNormTrainingGradientFused(_, let mask) = self { return mask ? "relu mask → Σdy, Σdy·x̂ → dx" : "Σdy, Σdy·x̂ → dx" }
+        if case .batchNormTrainingGradientFused(_, let masks) = self {
+            return (masks.cotangent ? "relu mask → " : "") + "Σdy, Σdy·x̂ → dx" + (masks.input ? " → input relu mask" : "")
+        }
         return nil
     }
 }

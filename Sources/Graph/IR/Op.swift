@@ -83,9 +83,10 @@ public enum Op: Hashable, Codable, Sendable {
     /// Training-mode batch norm as two reductions and one elementwise pass, optionally followed by ReLU.
     /// Inputs and outputs as `batchNormTraining`.
     case batchNormTrainingFused(BatchNormConfig, relu: Bool)
-    /// `batchNormTrainingGradient` in one kernel; with `reluMask` the cotangent is first multiplied by
-    /// `y > 0` where `y` (the last input) is the fused forward's ReLU output.
-    case batchNormTrainingGradientFused(BatchNormConfig, reluMask: Bool)
+    /// `batchNormTrainingGradient` in one kernel, with the ReLU backward on either side of it folded
+    /// in (`masks`): the cotangent multiplied by `y > 0` first (`y`, the last input, the fused
+    /// forward's ReLU output), and `dx` multiplied by `x > 0` last (`x` the batch norm's input).
+    case batchNormTrainingGradientFused(BatchNormConfig, masks: BatchNormGradientMasks)
 }
 
 /// The update an `applyUpdates` node applies to each parameter `w` with gradient `g`, as Keras 3
@@ -138,6 +139,22 @@ public struct BatchNormConfig: Hashable, Codable, Sendable {
         self.epsilon = epsilon
         self.scale = scale
         self.center = center
+    }
+}
+
+/// The ReLU backwards a fused batch-norm backward applies, each as the ReLU's own backward does it:
+/// a multiplication by `v > 0` (1 or 0), so NaN and the sign of zero come out as unfused.
+public struct BatchNormGradientMasks: Hashable, Codable, Sendable {
+    /// The cotangent `dy` is first multiplied by `y > 0`, `y` the forward's ReLU output, an extra
+    /// last input (a ReLU after the batch norm, fused into its forward).
+    public var cotangent: Bool
+    /// The result `dx` is multiplied by `x > 0`, `x` the batch norm's input (a ReLU before the
+    /// batch norm: `x` is that ReLU's output, and `x > 0` its mask).
+    public var input: Bool
+
+    public init(cotangent: Bool = false, input: Bool = false) {
+        self.cotangent = cotangent
+        self.input = input
     }
 }
 

@@ -162,8 +162,8 @@ extension Op {
             return "gemm_accumulate(\(formatAttribute(a.beta))·C + \(formatAttribute(a.alpha))·matmul\(transposeSuffix(a.transposeA, a.transposeB)))"
         case .batchNormTrainingFused(let c, let relu):
             return "fused_batch_norm" + c.suffix + (relu ? " + relu" : "")
-        case .batchNormTrainingGradientFused(let c, let mask):
-            return "fused_batch_norm_grad" + c.suffix + (mask ? " + relu mask" : "")
+        case .batchNormTrainingGradientFused(let c, let masks):
+            return "fused_batch_norm_grad" + c.suffix + (masks.cotangent ? " + relu mask" : "") + (masks.input ? " + input relu mask" : "")
         }
     }
 }

@@ -84,8 +84,8 @@ extension Op {
         case .gemmEpilogue(let e): return .computed(arity: e.hasBias ? 3 : 2, fused: true)
         case .gemmAccumulate: return .computed(arity: 3, fused: true)
         case .batchNormTrainingFused(let c, _): return .computed(arity: 1 + c.learnedInputCount, outputs: 3, fused: true)
-        case .batchNormTrainingGradientFused(let c, let mask):
-            return .computed(arity: 4 + (c.scale ? 1 : 0) + (mask ? 1 : 0), outputs: 3, fused: true)
+        case .batchNormTrainingGradientFused(let c, let masks):
+            return .computed(arity: 4 + (c.scale ? 1 : 0) + (masks.cotangent ? 1 : 0), outputs: 3, fused: true)
         }
     }
 

@@ -50,8 +50,8 @@ public enum ShapeInference {
             let x = try context.batchNormGradientInputs(config, reluMask: false)
             let c = Shape([x.dims[x.rank - 1]])
             return [x, c, c]
-        case .batchNormTrainingGradientFused(let config, let reluMask):
-            let x = try context.batchNormGradientInputs(config, reluMask: reluMask)
+        case .batchNormTrainingGradientFused(let config, let masks):
+            let x = try context.batchNormGradientInputs(config, reluMask: masks.cotangent)
             let c = Shape([x.dims[x.rank - 1]])
             return [x, c, c]
         case .output(let k):

@@ -2,7 +2,9 @@
 /// (mean, then variance around it) and one elementwise pass `y = x·scale + shift` with
 /// `scale = γ/√(σ²+ε)` and `shift = β − μ·scale` folded per feature — and absorbs a following ReLU
 /// that is its only reader. Its backward becomes `fused_batch_norm_grad`, one kernel that also
-/// applies the ReLU mask `y > 0` when the cotangent is `g · (y > 0)` for that fused ReLU output.
+/// applies the ReLU mask `y > 0` when the cotangent is `g · (y > 0)` for that fused ReLU output,
+/// and absorbs the backward of a ReLU before it, `dx · (x > 0)` for its input `x`, when that
+/// product is the only reader of `dx`.
 enum FuseBatchNorm {
     static func run(_ unit: CompilationUnit) throws -> (CompilationUnit, Int) {
         let graph = unit.graph
@@ -11,6 +13,8 @@ enum FuseBatchNorm {
         let rewriter = GraphRewriter(graph)
         /// ReLU nodes absorbed into a fused forward, by the batch-norm node they read.
         var fusedRelu: [NodeID: NodeID] = [:]
+        /// Products `dx · (x > 0)` absorbed into a fused backward, by that backward.
+        var absorbedProducts: [NodeID: NodeID] = [:]
 
         for node in graph.nodes {
             switch node.op {
@@ -33,15 +37,23 @@ enum FuseBatchNorm {
                 continue  // absorbed into a fused batch norm above
             case .batchNormTrainingGradient(let config):
                 var inputs = node.inputs.map { rewriter[$0] }
-                var mask = false
+                var masks = BatchNormGradientMasks()
                 if let (g, reluOutput) = reluMasked(node.inputs[0], graph),
                    let forward = forwardNode(of: node, graph), fusedRelu[forward] == reluOutput {
                     inputs[0] = rewriter[g]
                     inputs.append(rewriter[reluOutput])
-                    mask = true
+                    masks.cotangent = true
                 }
-                let id = try rewriter.add(.batchNormTrainingGradientFused(config, reluMask: mask), inputs: inputs, name: node.name, role: node.role)
+                if !roots.contains(node.id), let product = inputMaskProduct(of: node, graph, consumers) {
+                    absorbedProducts[product] = node.id
+                    masks.input = true
+                }
+                let id = try rewriter.add(.batchNormTrainingGradientFused(config, masks: masks), inputs: inputs, name: node.name, role: node.role)
                 rewriter.replace(node.id, with: id)
+                rewriter.rewrites += 1
+                continue
+            case .binary(.mul) where absorbedProducts[node.id] != nil:
+                if let gradient = absorbedProducts[node.id] { rewriter.replace(node.id, with: rewriter[gradient]) }
                 rewriter.rewrites += 1
                 continue
             case .placeholder, .variable, .constant, .matmul, .unary, .binary, .softmax, .logSoftmax, .reduce,
@@ -64,6 +76,21 @@ enum FuseBatchNorm {
             if case .binary(.compare(.greater)) = mask.op, graph.uniformConstant(mask.inputs[1]) == 0,
                case .unary(.relu) = graph[mask.inputs[0]].op {
                 return (operands[valueIndex], mask.inputs[0])
+            }
+        }
+        return nil
+    }
+
+    /// The product `dx · (x > 0)` (either operand order) that is the only reader of the gradient's
+    /// `dx`, with `x` the gradient's own input (the backward of a ReLU whose output `x` is).
+    private static func inputMaskProduct(of gradient: Node, _ graph: Graph, _ consumers: [[NodeID]]) -> NodeID? {
+        let valueReaders = consumers[gradient.id.index].filter { graph[$0].op.kind != .output }
+        guard valueReaders.count == 1, case .binary(.mul) = graph[valueReaders[0]].op else { return nil }
+        let product = graph[valueReaders[0]]
+        for (maskIndex, valueIndex) in [(1, 0), (0, 1)] where product.inputs[valueIndex] == gradient.id {
+            let mask = graph[product.inputs[maskIndex]]
+            if case .binary(.compare(.greater)) = mask.op, mask.inputs[0] == gradient.inputs[1], graph.uniformConstant(mask.inputs[1]) == 0 {
+                return product.id
             }
         }
         return nil

@@ -37,18 +37,19 @@ extension KernelFactory {
         })
     }
 
-    /// `batch_norm_training_grad` and `fused_batch_norm_grad` (with the ReLU mask as its last input).
-    func batchNormGradient(_ config: BatchNormConfig, reluMask: Bool, kind: OpKind, _ o: Operands) -> Made {
+    /// `batch_norm_training_grad` and `fused_batch_norm_grad` (with the cotangent's ReLU mask as its
+    /// last input, and the input's ReLU mask applied to `dx`).
+    func batchNormGradient(_ config: BatchNormConfig, masks: BatchNormGradientMasks, kind: OpKind, _ o: Operands) -> Made {
         let (rows, features) = rowsAndFeatures(o.inputShapes[1])
         let dy = o.input(0), x = o.input(1), mean = o.input(2), variance = o.input(3)
         let gamma = config.scale ? o.input(4) : nil
-        let reluOutput = reluMask ? o.input(o.inputs.count - 1) : nil
+        let reluOutput = masks.cotangent ? o.input(o.inputs.count - 1) : nil, inputMask = masks.input
         let dx = o.output, dgamma = dx + rows * features, dbeta = dgamma + features
         let epsilon = T(config.epsilon)
-        let masked = allocate(reluMask ? rows * features : 0), factors = allocate(3 * features)
-        return Made(summary: "\(kind.rawValue) \(rows)x\(features)", body: {
+        let masked = allocate(masks.cotangent ? rows * features : 0), factors = allocate(3 * features)
+        return Made(summary: "\(kind.rawValue)\(inputMask ? "+input mask" : "") \(rows)x\(features)", body: {
             BatchNormKernels.trainingBackward(dy: dy, x: x, rows: rows, features: features, epsilon: epsilon, mean: mean,
-                                              variance: variance, gamma: gamma, reluOutput: reluOutput,
+                                              variance: variance, gamma: gamma, reluOutput: reluOutput, inputMask: inputMask,
                                               dx: dx, dgamma: dgamma, dbeta: dbeta, masked: masked, factors: factors)
         })
     }

@@ -58,9 +58,9 @@ struct KernelFactory<T: TensorScalar> {
         case .batchNormInference(let config):
             return batchNormInference(config, operands)
         case .batchNormTrainingGradient(let config):
-            return batchNormGradient(config, reluMask: false, kind: node.op.kind, operands)
-        case .batchNormTrainingGradientFused(let config, let mask):
-            return batchNormGradient(config, reluMask: mask, kind: node.op.kind, operands)
+            return batchNormGradient(config, masks: BatchNormGradientMasks(), kind: node.op.kind, operands)
+        case .batchNormTrainingGradientFused(let config, let masks):
+            return batchNormGradient(config, masks: masks, kind: node.op.kind, operands)
         case .loss(let kind):
             return loss(kind, operands)
         case .lossGradient(let kind):

@@ -107,10 +107,11 @@ enum BatchNormKernels {
     /// `x̂ = (x − μ)·r`. With `reluOutput`, `dy` is first masked by `reluOutput > 0` (into `masked`,
     /// `rows × features`). One reduction pass down each block of columns (sums in registers, rows
     /// in order), the per-feature factors folded (into `factors`, `3 × features`), then one pass
-    /// `dx = k₁·dy + k₂·x + k₀`.
+    /// `dx = k₁·dy + k₂·x + k₀`, times `(x > 0 ? 1 : 0)` with `inputMask` (a ReLU's backward
+    /// before the batch norm, as the ReLU computes it: NaN and −0 as unfused).
     static func trainingBackward<T: TensorScalar>(dy: UnsafePointer<T>, x: UnsafePointer<T>, rows: Int, features: Int, epsilon: T,
                                                   mean: UnsafePointer<T>, variance: UnsafePointer<T>, gamma: UnsafePointer<T>?,
-                                                  reluOutput: UnsafePointer<T>?,
+                                                  reluOutput: UnsafePointer<T>?, inputMask: Bool,
                                                   dx: UnsafeMutablePointer<T>, dgamma: UnsafeMutablePointer<T>, dbeta: UnsafeMutablePointer<T>,
                                                   masked: UnsafeMutablePointer<T>, factors: UnsafeMutablePointer<T>) {
         let m = T(rows), inverseRows = 1 / T(rows)
@@ -149,11 +150,15 @@ enum BatchNormKernels {
         if let gamma { fold { gamma[$0] } } else { fold { _ in 1 } }
         if T.self == Float.self {
             temper_bn_gradient_output_f32(rows, features, dy.float, x.float, UnsafePointer(k1).float, UnsafePointer(k2).float, UnsafePointer(k0).float,
-                                          dx.float)
+                                          inputMask ? 1 : 0, dx.float)
             return
         }
         forEachRowChunk(rows: rows, columns: features) { chunk, _ in
             GradientOutputBlock(dy: dy, x: x, rows: chunk, features: features, k1: k1, k2: k2, k0: k0, dx: dx).forEachBlock(of: features)
+        }
+        if inputMask {
+            // A plain loop (vectorized by the compiler), as the relu gradient `dx · (x > 0)`.
+            for i in 0..<rows * features { dx[i] = dx[i] * (x[i] > 0 ? 1 : 0) }
         }
     }
 }
