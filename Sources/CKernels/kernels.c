@@ -17,20 +17,26 @@ typedef float v8u __attribute__((vector_size(32), aligned(4)));
 #define STORE8(p, v) (*(v8u *)(p) = (v))
 #define SPLAT8(x) ((v8){x, x, x, x, x, x, x, x})
 
-// One row of the output, 8 columns at a time (the last block overlapping the one before when n is
-// not a multiple of 8: it rewrites the same values). START(at) is the first term's sum.
-#define EPILOGUE_ROW(START, TERMS) \
+// One block of 8 output columns at `at`, down all the rows, with the bias and the first rows of `b`
+// in registers (the last block overlapping the one before when n is not a multiple of 8: it
+// rewrites the same values). START is the first term's sum, TERMS adds the others.
+#define EPILOGUE_COLUMNS(START, TERMS) \
     for (long j = 0; j < n; j += 8) { \
         const long at = j > last ? last : j; \
-        v8 sum = START(at); \
-        TERMS(at) \
-        sum = (v8)((vi8)sum & ~((zero >= sum) & reluMask)); \
-        STORE8(o + at, sum); \
+        const v8 bias8 = bias ? LOAD8(bias + at) : zero, b0 = LOAD8(b + at), b1 = k > 1 ? LOAD8(b + n + at) : zero; \
+        for (long i = 0; i < m; i++) { \
+            const float *row = a + i * k; \
+            v8 sum = START; \
+            TERMS \
+            STORE8(out + i * n + at, RELU8(sum)); \
+            (void)bias8; (void)b1; \
+        } \
     }
-#define WITH_BIAS(at) (LOAD8(bias + at) + SPLAT8(r0) * LOAD8(b + at))
-#define WITHOUT_BIAS(at) (SPLAT8(r0) * LOAD8(b + at))
-#define ONE_MORE(at) sum = sum + SPLAT8(r1) * LOAD8(b + n + at);
-#define ALL_MORE(at) for (long p = 1; p < k; p++) { const float r = row[p]; sum = sum + SPLAT8(r) * LOAD8(b + p * n + at); }
+#define WITH_BIAS (bias8 + SPLAT8(row[0]) * b0)
+#define WITHOUT_BIAS (SPLAT8(row[0]) * b0)
+#define ONE_MORE sum = sum + SPLAT8(row[1]) * b1;
+#define ALL_MORE sum = sum + SPLAT8(row[1]) * b1; for (long p = 2; p < k; p++) sum = sum + SPLAT8(row[p]) * LOAD8(b + p * n + at);
+#define RELU8(v) ((v8)((vi8)(v) & ~((zero >= (v)) & reluMask)))
 
 static float scalar_relu(float x) { return 0.0f >= x ? 0.0f : x; }
 
@@ -50,15 +56,12 @@ void temper_gemm_epilogue_f32(long m, long n, long k, const float *restrict a, c
     const v8 zero = SPLAT8(0.0f);
     const vi8 reluMask = relu ? (vi8){-1, -1, -1, -1, -1, -1, -1, -1} : (vi8){0, 0, 0, 0, 0, 0, 0, 0};
     const long last = n - 8;
-    for (long i = 0; i < m; i++) {
-        const float *row = a + i * k;
-        float *o = out + i * n;
-        const float r0 = row[0], r1 = k > 1 ? row[1] : 0.0f;
-        if (k == 2) {
-            if (bias) { EPILOGUE_ROW(WITH_BIAS, ONE_MORE) } else { EPILOGUE_ROW(WITHOUT_BIAS, ONE_MORE) }
-        } else {
-            if (bias) { EPILOGUE_ROW(WITH_BIAS, ALL_MORE) } else { EPILOGUE_ROW(WITHOUT_BIAS, ALL_MORE) }
-        }
+    if (k == 1) {
+        if (bias) { EPILOGUE_COLUMNS(WITH_BIAS, ) } else { EPILOGUE_COLUMNS(WITHOUT_BIAS, ) }
+    } else if (k == 2) {
+        if (bias) { EPILOGUE_COLUMNS(WITH_BIAS, ONE_MORE) } else { EPILOGUE_COLUMNS(WITHOUT_BIAS, ONE_MORE) }
+    } else {
+        if (bias) { EPILOGUE_COLUMNS(WITH_BIAS, ALL_MORE) } else { EPILOGUE_COLUMNS(WITHOUT_BIAS, ALL_MORE) }
     }
 }
 
@@ -307,5 +310,91 @@ void temper_bn_gradient_output_f32(long rows, long features, const float *dy, co
         } else {
             for (long j = 0; j < features; j++) out[j] = k1[j] * g[j] + k2[j] * xr[j] + k0[j];
         }
+    }
+}
+
+// The small products' loop: for each output row i, c[i, j] = start + Σₚ (alpha·A(i, p))·b[p·bStep + j]
+// with p in order and start = 0, c[i, j] or c[i, j]·beta (beta 0, 1, other). Blocks of 8 columns go
+// down all the rows; the columns past the last full block come from an overlapping block of which
+// only those lanes are stored, so c is read before it is written everywhere.
+#define START_ZERO(at) SPLAT8(0.0f)
+#define START_C(at) LOAD8(c + i * n + (at))
+#define START_SCALED(at) (LOAD8(c + i * n + (at)) * SPLAT8(beta))
+#define AXPY_SUM(START, at) ({ \
+        v8 sum_ = START(at); \
+        for (long p = 0; p < k; p++) sum_ = sum_ + SPLAT8(alpha * a[i * aRow + p * aCol]) * LOAD8(b + p * bStep + (at)); \
+        sum_; \
+    })
+#define AXPY_COLUMNS(START) \
+    if (k == 1) { \
+        for (long j = 0; j < body; j += 8) { \
+            const v8 first = LOAD8(b + j); \
+            for (long i = 0; i < m; i++) STORE8(c + i * n + j, START(j) + SPLAT8(alpha * a[i * aRow]) * first); \
+        } \
+        if (body < n) { \
+            for (long i = 0; i < m; i++) { \
+                const v8 v = AXPY_SUM(START, last); \
+                for (long l = 8 - n % 8; l < 8; l++) c[i * n + last + l] = v[l]; \
+            } \
+        } \
+    } else { \
+        for (long first = 0; first < count; first += MAX_BLOCKS) { \
+            const long group = count - first < MAX_BLOCKS ? count - first : MAX_BLOCKS; \
+            for (long q = 0; q < group; q++) starts[q] = (first + q) * 8 > last ? last : (first + q) * 8; \
+            for (long i = 0; i < m; i++) { \
+                FOR_BLOCK_COUNT(group, START##_ROW) \
+            } \
+        } \
+    }
+
+// Row i over `count` blocks at once (their sums in registers, p in order): each term's alpha·A(i, p)
+// once for all blocks. A block that ends at column n but starts before `body` is the overlapping
+// last one: only its lanes past `body` are stored.
+static inline __attribute__((always_inline)) void axpy_row_blocks(long i, long n, long k, float alpha, const float *restrict a, long aRow,
+                                                                  long aCol, const float *restrict b, long bStep, int start, float beta,
+                                                                  float *restrict c, const long *starts, const int count) {
+    v8 sum[MAX_BLOCKS];
+    for (int q = 0; q < count; q++) {
+        const v8 old = start == 0 ? SPLAT8(0.0f) : LOAD8(c + i * n + starts[q]);
+        sum[q] = start == 2 ? old * SPLAT8(beta) : old;
+    }
+    for (long p = 0; p < k; p++) {
+        const v8 scaled = SPLAT8(alpha * a[i * aRow + p * aCol]);
+        for (int q = 0; q < count; q++) sum[q] = sum[q] + scaled * LOAD8(b + p * bStep + starts[q]);
+    }
+    for (int q = 0; q < count; q++) {
+        if (starts[q] % 8 == 0) {
+            STORE8(c + i * n + starts[q], sum[q]);
+        } else {
+            for (long l = 8 - n % 8; l < 8; l++) c[i * n + starts[q] + l] = sum[q][l];
+        }
+    }
+}
+
+TEMPER_CLONES
+void temper_small_gemm_f32(long m, long n, long k, float alpha, const float *restrict a, long aRow, long aCol, const float *restrict b, long bStep,
+                           float beta, float *restrict c) {
+    if (n < 8) {
+        for (long i = 0; i < m; i++) {
+            for (long j = 0; j < n; j++) {
+                float sum = beta == 0.0f ? 0.0f : beta == 1.0f ? c[i * n + j] : c[i * n + j] * beta;
+                for (long p = 0; p < k; p++) sum = sum + (alpha * a[i * aRow + p * aCol]) * b[p * bStep + j];
+                c[i * n + j] = sum;
+            }
+        }
+        return;
+    }
+    const long body = n - n % 8, last = n - 8;
+    const long count = (n + 7) / 8;   // blocks, the last overlapping when n is not a multiple of 8
+    long starts[MAX_BLOCKS];
+#define START_ZERO_ROW(q) axpy_row_blocks(i, n, k, alpha, a, aRow, aCol, b, bStep, 0, beta, c, starts, q)
+#define START_C_ROW(q) axpy_row_blocks(i, n, k, alpha, a, aRow, aCol, b, bStep, 1, beta, c, starts, q)
+#define START_SCALED_ROW(q) axpy_row_blocks(i, n, k, alpha, a, aRow, aCol, b, bStep, 2, beta, c, starts, q)
+    if (beta == 0.0f) {
+        AXPY_COLUMNS(START_ZERO)
+    } else if (beta == 1.0f) {
+        AXPY_COLUMNS(START_C)
+    } else {
+        AXPY_COLUMNS(START_SCALED)
     }
 }

@@ -172,4 +172,44 @@ struct CKernelsTests {
         #expect(Self.same(masked, expectedMasked), "input mask: rows \(rows) features \(features)")
         #expect(masked.contains { $0.bitPattern == (-0.0 as Float).bitPattern } || rows * features < 9, "the values exercise −0 from the mask")
     }
+
+    /// The small products' loop (`Gemm.small` for Float, through `temper_small_gemm_f32`): every
+    /// output `start + Σₚ (alpha·A(i, p))·B(p, j)` with `p` in order, `start` 0, C or C·beta (for one
+    /// column, `(alpha·B(p, 0))·A(i, p)`, as the matrix-vector loop scales the vector); for
+    /// stored or transposed A, B transposed only when k is 1, and the matrix-vector product with a
+    /// transposed A; widths around the 8-column blocks and past 64 (more than one group).
+    @Test(arguments: [(1, 1, 1), (32, 50, 1), (2, 50, 32), (50, 1, 32), (3, 8, 5), (4, 9, 2), (2, 64, 3), (3, 65, 4), (2, 130, 17), (5, 7, 3)])
+    func smallProductsAreTheAxpyFormulaBitForBit(shape: (Int, Int, Int)) {
+        let (m, n, k) = shape
+        let a = Self.values(m * k, seed: 21), b = Self.values(k * n, seed: 22), start = Self.values(m * n, seed: 23)
+        for transposeA in [false, true] {
+            for transposeB in k == 1 ? [false, true] : [false] where !(n == 1 && !transposeA) {
+                for (alpha, beta) in [(Float(1), Float(0)), (-0.01, 0.9), (0.5, 1), (1, -0.0)] {
+                    var expected = start
+                    for i in 0..<m {
+                        for j in 0..<n {
+                            var sum: Float = beta == 0 ? 0 : beta == 1 ? start[i * n + j] : start[i * n + j] * beta
+                            for p in 0..<k {
+                                let aValue = transposeA ? a[p * m + i] : a[i * k + p]
+                                let bValue = transposeB ? b[j * k + p] : b[p * n + j]
+                                // The matrix-vector product scales the vector: (alpha·b[p])·A(i, p).
+                                sum = n == 1 ? sum + (alpha * bValue) * aValue : sum + (alpha * aValue) * bValue
+                            }
+                            expected[i * n + j] = sum
+                        }
+                    }
+                    var c = start
+                    a.withUnsafeBufferPointer { a in
+                        b.withUnsafeBufferPointer { b in
+                            c.withUnsafeMutableBufferPointer { c in
+                                Gemm.small(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                                           a: a.baseAddress!, b: b.baseAddress!, c: c.baseAddress!, beta: beta)
+                            }
+                        }
+                    }
+                    #expect(Self.same(c, expected), "m \(m) n \(n) k \(k) Aᵀ \(transposeA) Bᵀ \(transposeB) alpha \(alpha) beta \(beta)")
+                }
+            }
+        }
+    }
 }

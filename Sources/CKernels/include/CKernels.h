@@ -31,4 +31,10 @@ void temper_bn_gradient_sums_f32(long rows, long features, const float *dy, cons
 void temper_bn_gradient_output_f32(long rows, long features, const float *dy, const float *x, const float *k1, const float *k2, const float *k0,
                                    int input_mask, float *dx);
 
+/// The small products' loop: `c[i, j] = start + Σₚ (alpha·a[i·aRow + p·aCol])·b[p·bStep + j]` for
+/// `i < m`, `j < n`, `p < k` in order, with `start` 0 when `beta` is 0, `c[i, j]` when it is 1 and
+/// `c[i, j]·beta` otherwise (`c` is m×n, row-major).
+void temper_small_gemm_f32(long m, long n, long k, float alpha, const float *a, long aRow, long aCol, const float *b, long bStep, float beta,
+                           float *c);
+
 #endif

@@ -28,7 +28,12 @@ enum Gemm {
             if transposeA {
                 // A(i, p) = a[p·m + i]: accumulate columns of the stored matrix.
                 // c[i] = beta·c[i] + Σₚ (alpha·b[p])·a[p·m + i]: columns of the stored matrix, scaled.
-                AxpyBlock(row: c, start: beta, terms: k, alpha: alpha, a: b, aStep: 1, b: a, bStep: m).forEachBlock(of: m)
+                if T.self == Float.self {
+                    // The same arithmetic, in C built for AVX2 too (CKernels): one row of m columns.
+                    temper_small_gemm_f32(1, m, k, Float(alpha), b.float, 0, 1, a.float, m, Float(beta), c.float)
+                } else {
+                    AxpyBlock(row: c, start: beta, terms: k, alpha: alpha, a: b, aStep: 1, b: a, bStep: m).forEachBlock(of: m)
+                }
             } else if T.self == Float.self {
                 // The same arithmetic, in C built for AVX2 too (CKernels).
                 temper_gemv_f32(m, k, Float(alpha), a.float,
@@ -66,6 +71,12 @@ enum Gemm {
                     i += 1
                 }
             }
+            return
+        }
+        if T.self == Float.self, !transposeB || k == 1 {
+            // The loop below, in C built for AVX2 too (CKernels), the same arithmetic.
+            temper_small_gemm_f32(m, n, k, Float(alpha), a.float, transposeA ? 1 : k, transposeA ? m : 1, b.float, transposeB ? 1 : n,
+                                  Float(beta), c.float)
             return
         }
         for i in 0..<m {
