@@ -1,4 +1,5 @@
 #include "CKernels.h"
+#include <math.h>
 
 // Every product and sum rounds on its own, as in the Swift kernels (no fused multiply-add).
 #pragma clang fp contract(off)
@@ -396,5 +397,51 @@ void temper_small_gemm_f32(long m, long n, long k, float alpha, const float *res
         AXPY_COLUMNS(START_C)
     } else {
         AXPY_COLUMNS(START_SCALED)
+    }
+}
+
+// Per-feature factors, 8 features at a time and then one by one (sqrt and division are exact in
+// both, so the width changes no result).
+
+TEMPER_CLONES
+void temper_bn_fold_scale_shift_f32(long features, float epsilon, const float *restrict mean, const float *restrict variance,
+                                    const float *restrict gamma, const float *restrict beta, float *restrict scale, float *restrict shift) {
+    const long body = features - features % 8;
+    for (long j = 0; j < body; j += 8) {
+        const v8 root = __builtin_elementwise_sqrt(LOAD8(variance + j) + SPLAT8(epsilon));
+        const v8 s8 = (gamma ? LOAD8(gamma + j) : SPLAT8(1.0f)) / root;
+        STORE8(scale + j, s8);
+        STORE8(shift + j, (beta ? LOAD8(beta + j) : SPLAT8(0.0f)) - LOAD8(mean + j) * s8);
+    }
+    for (long j = body; j < features; j++) {
+        const float root = sqrtf(variance[j] + epsilon);
+        scale[j] = (gamma ? gamma[j] : 1.0f) / root;
+        shift[j] = (beta ? beta[j] : 0.0f) - mean[j] * scale[j];
+    }
+}
+
+TEMPER_CLONES
+void temper_bn_gradient_factors_f32(long rows, long features, float epsilon, const float *restrict mean, const float *restrict variance,
+                                    const float *restrict gamma, const float *restrict dbeta, float *restrict dgamma, float *restrict k1,
+                                    float *restrict k2, float *restrict k0) {
+    const float m = (float)rows, inverseRows = 1.0f / (float)rows;
+    const long body = features - features % 8;
+    for (long j = 0; j < body; j += 8) {
+        const v8 reciprocal = SPLAT8(1.0f) / __builtin_elementwise_sqrt(LOAD8(variance + j) + SPLAT8(epsilon));
+        const v8 dg = LOAD8(dgamma + j) * reciprocal;
+        STORE8(dgamma + j, dg);
+        const v8 a = (gamma ? LOAD8(gamma + j) : SPLAT8(1.0f)) * reciprocal * SPLAT8(inverseRows);
+        const v8 f2 = -a * reciprocal * dg;
+        STORE8(k1 + j, a * SPLAT8(m));
+        STORE8(k2 + j, f2);
+        STORE8(k0 + j, -a * LOAD8(dbeta + j) - f2 * LOAD8(mean + j));
+    }
+    for (long j = body; j < features; j++) {
+        const float reciprocal = 1.0f / sqrtf(variance[j] + epsilon);
+        dgamma[j] = dgamma[j] * reciprocal;
+        const float a = (gamma ? gamma[j] : 1.0f) * reciprocal * inverseRows;
+        k1[j] = a * m;
+        k2[j] = -a * reciprocal * dgamma[j];
+        k0[j] = -a * dbeta[j] - k2[j] * mean[j];
     }
 }

@@ -42,7 +42,19 @@ public struct GemmShape: Sendable, Equatable {
 
 /// Builders for the benchmark workloads.
 public enum TrainingStepGraphs {
-    /// Keras' SGD with momentum: `v ← m·v − lr·g`, `w ← w + v`, as assigns.
+    /// Keras' SGD with momentum in one `apply_updates` node (the fused optimizer step `fit` runs):
+    /// `v ← v·m − g·lr`, `w ← w + v` for every parameter in one kernel.
+    static func fusedMomentumUpdate(_ g: Graph, parameters: [NodeID], gradients: [NodeID], learningRate: Double, momentum: Double) throws -> NodeID {
+        try g.withRole(.update) {
+            let groups = try zip(parameters, gradients).map { p, grad in
+                (parameter: p, gradient: grad, slots: [try g.variable("\(g[p].name)/velocity", g[p].shape, trainable: false)])
+            }
+            return try g.applyUpdates(.momentum(momentum, nesterov: false), scalar: g.scalar(learningRate), groups, name: "optimizer/sgd")
+        }
+    }
+
+    /// Keras' SGD with momentum: `v ← m·v − lr·g`, `w ← w + v`, as assigns (the form in which
+    /// `fuse-gemm-epilogue` writes a weight's new velocity from its gradient's GEMM).
     static func momentumUpdates(_ g: Graph, parameters: [NodeID], gradients: [NodeID], learningRate: Double, momentum: Double) throws -> [NodeID] {
         try g.withRole(.update) {
             var updates: [NodeID] = []
@@ -93,7 +105,8 @@ public enum TrainingStepGraphs {
     }
 
     /// The deck's case-study step: Dense 50 (ReLU) → BatchNorm → Dense 1 (sigmoid), BCE,
-    /// SGD lr 0.01 momentum 0.9, Keras BN defaults (momentum 0.99, epsilon 1e-3).
+    /// SGD lr 0.01 momentum 0.9 as one `apply_updates` node (as `fit` trains it), Keras BN defaults
+    /// (momentum 0.99, epsilon 1e-3).
     public static func caseStudy(batchSize: Int = 32, seed: UInt64 = 1, dtype: DType = .float32) throws -> TrainingStepGraph {
         var random = SeededRandom(seed: seed)
         let g = Graph(dtype: dtype)
@@ -108,7 +121,7 @@ public enum TrainingStepGraphs {
         let loss = try g.loss(.binaryCrossEntropy, labels: y, predictions: p, name: "loss")
         let parameters = [d1.kernel, d1.bias, bn.gamma, bn.beta, d2.kernel, d2.bias]
         let gradients = try g.gradients(of: loss, wrt: parameters)
-        updates += try momentumUpdates(g, parameters: parameters, gradients: gradients, learningRate: 0.01, momentum: 0.9)
+        updates.append(try fusedMomentumUpdate(g, parameters: parameters, gradients: gradients, learningRate: 0.01, momentum: 0.9))
         return TrainingStepGraph(graph: g, input: x, labels: y, loss: loss, updates: updates,
                                  gemms: GemmShape.trainingStep(batch: batchSize, sizes: [2, 50, 1]),
                                  effectiveFlopsPerStep: 3.0 * 2 * Double(batchSize) * Double(2 * 50 + 50 * 1),

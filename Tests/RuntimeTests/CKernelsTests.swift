@@ -212,4 +212,37 @@ struct CKernelsTests {
             }
         }
     }
+
+    /// Batch norm's per-feature factors (forward scale and shift, backward k₁, k₂, k₀ and dγ), with
+    /// and without γ and β, over widths around the 8-feature blocks.
+    @Test(arguments: [1, 7, 8, 9, 50, 64, 70])
+    func batchNormFactorsAreTheScalarFormulasBitForBit(features: Int) {
+        let rows = 32, epsilon: Float = 1e-3
+        let mean = Self.values(features, seed: 31), gamma = Self.values(features, seed: 32), beta = Self.values(features, seed: 33)
+        let variance = Self.values(features, seed: 34).map { Swift.abs($0) }   // NaN stays NaN
+        let dbeta = Self.values(features, seed: 35), sums = Self.values(features, seed: 36)
+        for (withGamma, withBeta) in [(true, true), (false, false), (true, false)] {
+            var expectedScale = [Float](), expectedShift = [Float]()
+            var expectedK1 = [Float](), expectedK2 = [Float](), expectedK0 = [Float](), expectedDGamma = [Float]()
+            for j in 0..<features {
+                let root = (variance[j] + epsilon).squareRoot(), g: Float = withGamma ? gamma[j] : 1
+                let scale = g / root
+                expectedScale.append(scale)
+                expectedShift.append((withBeta ? beta[j] : 0) - mean[j] * scale)
+                let reciprocal = 1 / root, dg = sums[j] * reciprocal
+                let a = g * reciprocal * (1 / Float(rows))
+                expectedDGamma.append(dg)
+                expectedK1.append(a * Float(rows))
+                expectedK2.append(-a * reciprocal * dg)
+                expectedK0.append(-a * dbeta[j] - (-a * reciprocal * dg) * mean[j])
+            }
+            var scale = [Float](repeating: 7, count: features), shift = scale, k1 = scale, k2 = scale, k0 = scale, dgamma = sums
+            temper_bn_fold_scale_shift_f32(features, epsilon, mean, variance, withGamma ? gamma : nil, withBeta ? beta : nil, &scale, &shift)
+            temper_bn_gradient_factors_f32(rows, features, epsilon, mean, variance, withGamma ? gamma : nil, dbeta, &dgamma, &k1, &k2, &k0)
+            let label = "features \(features) γ \(withGamma) β \(withBeta)"
+            #expect(Self.same(scale, expectedScale) && Self.same(shift, expectedShift), "\(label)")
+            #expect(Self.same(dgamma, expectedDGamma) && Self.same(k1, expectedK1), "\(label)")
+            #expect(Self.same(k2, expectedK2) && Self.same(k0, expectedK0), "\(label)")
+        }
+    }
 }

@@ -37,4 +37,15 @@ void temper_bn_gradient_output_f32(long rows, long features, const float *dy, co
 void temper_small_gemm_f32(long m, long n, long k, float alpha, const float *a, long aRow, long aCol, const float *b, long bStep, float beta,
                            float *c);
 
+/// Batch norm's folded factors: `scale[j] = γ[j]/√(variance[j] + ε)` (1 without `gamma`) and
+/// `shift[j] = β[j] − mean[j]·scale[j]` (0 − … without `beta`).
+void temper_bn_fold_scale_shift_f32(long features, float epsilon, const float *mean, const float *variance, const float *gamma,
+                                    const float *beta, float *scale, float *shift);
+
+/// Batch norm's backward factors from the sums (`dbeta = Σ dy`, `dgamma = Σ dy·(x − μ)` on entry):
+/// with `r = 1/√(variance + ε)` and `a = γ·r·(1/rows)` (γ = 1 without `gamma`): `dgamma ← dgamma·r`,
+/// `k1 = a·rows`, `k2 = −a·r·dgamma`, `k0 = −a·dbeta − k2·mean`, so that `dx = k1·dy + k2·x + k0`.
+void temper_bn_gradient_factors_f32(long rows, long features, float epsilon, const float *mean, const float *variance, const float *gamma,
+                                    const float *dbeta, float *dgamma, float *k1, float *k2, float *k0);
+
 #endif

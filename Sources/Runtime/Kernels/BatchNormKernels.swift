@@ -70,6 +70,11 @@ enum BatchNormKernels {
     private static func foldScaleShift<T: TensorScalar>(mean: UnsafePointer<T>, variance: UnsafePointer<T>, features: Int, epsilon: T,
                                                         gamma: UnsafePointer<T>?, beta: UnsafePointer<T>?,
                                                         scale: UnsafeMutablePointer<T>, shift: UnsafeMutablePointer<T>) {
+        if T.self == Float.self {
+            // The same arithmetic, in C built for AVX2 too (CKernels).
+            temper_bn_fold_scale_shift_f32(features, Float(epsilon), mean.float, variance.float, gamma?.float, beta?.float, scale.float, shift.float)
+            return
+        }
         // Loops without optionals inside, so the compiler vectorizes them (sqrtps, divps).
         if let gamma {
             for j in 0..<features { scale[j] = gamma[j] / (variance[j] + epsilon).squareRoot() }
@@ -135,6 +140,14 @@ enum BatchNormKernels {
             }
         }
         let k1 = factors, k2 = factors + features, k0 = factors + 2 * features
+        if T.self == Float.self {
+            // The fold and the output pass, the same arithmetic in C built for AVX2 too (CKernels).
+            temper_bn_gradient_factors_f32(rows, features, Float(epsilon), mean.float, variance.float, gamma?.float, UnsafePointer(dbeta).float,
+                                           dgamma.float, k1.float, k2.float, k0.float)
+            temper_bn_gradient_output_f32(rows, features, dy.float, x.float, UnsafePointer(k1).float, UnsafePointer(k2).float, UnsafePointer(k0).float,
+                                          inputMask ? 1 : 0, dx.float)
+            return
+        }
         @inline(__always) func fold(_ gammaAt: (Int) -> T) {
             for j in 0..<features {
                 let reciprocal = 1 / (variance[j] + epsilon).squareRoot()
@@ -148,11 +161,6 @@ enum BatchNormKernels {
         }
         // Without optionals inside the loop, so the compiler vectorizes it.
         if let gamma { fold { gamma[$0] } } else { fold { _ in 1 } }
-        if T.self == Float.self {
-            temper_bn_gradient_output_f32(rows, features, dy.float, x.float, UnsafePointer(k1).float, UnsafePointer(k2).float, UnsafePointer(k0).float,
-                                          inputMask ? 1 : 0, dx.float)
-            return
-        }
         forEachRowChunk(rows: rows, columns: features) { chunk, _ in
             GradientOutputBlock(dy: dy, x: x, rows: chunk, features: features, k1: k1, k2: k2, k0: k0, dx: dx).forEachBlock(of: features)
         }
