@@ -1,5 +1,4 @@
 #include "CKernels.h"
-#include <math.h>
 
 // Every product and sum rounds on its own, as in the Swift kernels (no fused multiply-add).
 #pragma clang fp contract(off)
@@ -133,6 +132,12 @@ static inline int narrow(long features) { return features >= 8 && features <= 8 
 #define STORE_PAST_BODY(out, v) \
     for (long l_ = 8 - features % 8; l_ < 8; l_++) (out)[features - 8 + l_] = (v)[l_];
 
+// Rows `first ..< end` in chunks of about 16 KB of one input, so that the blocks of columns walking
+// down a chunk find it in L1.
+#define FOR_ROW_CHUNKS \
+    for (long first = 0, chunk_ = 4096 / features > 1 ? 4096 / features : 1, end = chunk_ < rows ? chunk_ : rows; first < rows; \
+         first = end, end = end + chunk_ < rows ? end + chunk_ : rows)
+
 TEMPER_CLONES
 void temper_scale_shift_f32(long rows, long features, const float *x, const float *restrict scale, const float *restrict shift, int relu,
                             float *y) {
@@ -140,20 +145,22 @@ void temper_scale_shift_f32(long rows, long features, const float *x, const floa
     const vi8 reluMask = relu ? (vi8){-1, -1, -1, -1, -1, -1, -1, -1} : (vi8){0, 0, 0, 0, 0, 0, 0, 0};
     if (features >= 8) {
         const long body = features - features % 8;
-        for (long j = 0; j < body; j += 8) {
-            const v8 s8 = LOAD8(scale + j), t8 = LOAD8(shift + j);
-            for (long r = 0; r < rows; r++) {
-                const v8 v = LOAD8(x + r * features + j) * s8 + t8;
-                STORE8(y + r * features + j, RELU8(v));
+        FOR_ROW_CHUNKS {
+            for (long j = 0; j < body; j += 8) {
+                const v8 s8 = LOAD8(scale + j), t8 = LOAD8(shift + j);
+                for (long r = first; r < end; r++) {
+                    const v8 v = LOAD8(x + r * features + j) * s8 + t8;
+                    STORE8(y + r * features + j, RELU8(v));
+                }
             }
-        }
-        if (body < features) {
-            const long last = features - 8;
-            const v8 s8 = LOAD8(scale + last), t8 = LOAD8(shift + last);
-            for (long r = 0; r < rows; r++) {
-                v8 v = LOAD8(x + r * features + last) * s8 + t8;
-                v = RELU8(v);
-                STORE_PAST_BODY(y + r * features, v)
+            if (body < features) {
+                const long last = features - 8;
+                const v8 s8 = LOAD8(scale + last), t8 = LOAD8(shift + last);
+                for (long r = first; r < end; r++) {
+                    v8 v = LOAD8(x + r * features + last) * s8 + t8;
+                    v = RELU8(v);
+                    STORE_PAST_BODY(y + r * features, v)
+                }
             }
         }
         return;
@@ -282,16 +289,18 @@ void temper_bn_gradient_sums_f32(long rows, long features, const float *restrict
 #define NO_MASK(v, xv) (v)
 #define INPUT_MASK(v, xv) ((v) * (v8)((vi8)SPLAT8(1.0f) & (xv > SPLAT8(0.0f))))
 #define GRADIENT_OUTPUT_BLOCKS(MASK) \
-    for (long j = 0; j < body; j += 8) { \
-        const v8 a1 = LOAD8(k1 + j), a2 = LOAD8(k2 + j), a0 = LOAD8(k0 + j); \
-        for (long r = 0; r < rows; r++) STORE8(dx + r * features + j, GRADIENT_OUTPUT8(r, j, MASK)); \
-    } \
-    if (body < features) { \
-        const long last = features - 8; \
-        const v8 a1 = LOAD8(k1 + last), a2 = LOAD8(k2 + last), a0 = LOAD8(k0 + last); \
-        for (long r = 0; r < rows; r++) { \
-            const v8 v = GRADIENT_OUTPUT8(r, last, MASK); \
-            STORE_PAST_BODY(dx + r * features, v) \
+    FOR_ROW_CHUNKS { \
+        for (long j = 0; j < body; j += 8) { \
+            const v8 a1 = LOAD8(k1 + j), a2 = LOAD8(k2 + j), a0 = LOAD8(k0 + j); \
+            for (long r = first; r < end; r++) STORE8(dx + r * features + j, GRADIENT_OUTPUT8(r, j, MASK)); \
+        } \
+        if (body < features) { \
+            const long last = features - 8; \
+            const v8 a1 = LOAD8(k1 + last), a2 = LOAD8(k2 + last), a0 = LOAD8(k0 + last); \
+            for (long r = first; r < end; r++) { \
+                const v8 v = GRADIENT_OUTPUT8(r, last, MASK); \
+                STORE_PAST_BODY(dx + r * features, v) \
+            } \
         } \
     }
 
@@ -414,7 +423,7 @@ void temper_bn_fold_scale_shift_f32(long features, float epsilon, const float *r
         STORE8(shift + j, (beta ? LOAD8(beta + j) : SPLAT8(0.0f)) - LOAD8(mean + j) * s8);
     }
     for (long j = body; j < features; j++) {
-        const float root = sqrtf(variance[j] + epsilon);
+        const float root = __builtin_elementwise_sqrt(variance[j] + epsilon);
         scale[j] = (gamma ? gamma[j] : 1.0f) / root;
         shift[j] = (beta ? beta[j] : 0.0f) - mean[j] * scale[j];
     }
@@ -437,7 +446,7 @@ void temper_bn_gradient_factors_f32(long rows, long features, float epsilon, con
         STORE8(k0 + j, -a * LOAD8(dbeta + j) - f2 * LOAD8(mean + j));
     }
     for (long j = body; j < features; j++) {
-        const float reciprocal = 1.0f / sqrtf(variance[j] + epsilon);
+        const float reciprocal = 1.0f / __builtin_elementwise_sqrt(variance[j] + epsilon);
         dgamma[j] = dgamma[j] * reciprocal;
         const float a = (gamma ? gamma[j] : 1.0f) * reciprocal * inverseRows;
         k1[j] = a * m;
