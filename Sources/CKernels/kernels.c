@@ -454,3 +454,85 @@ void temper_bn_gradient_factors_f32(long rows, long features, float epsilon, con
         k0[j] = -a * dbeta[j] - k2[j] * mean[j];
     }
 }
+
+// Binary cross-entropy on logits, eight rows at a time and then one by one: FloatMath's exp and
+// log1p (Sources/Runtime/Scalar/FloatMath.swift) operation by operation, with Swift's min and max
+// (`max(x, y)` is `y >= x ? y : x`, `min(x, y)` is `y < x ? y : x`: a NaN x is kept).
+typedef unsigned int vu8 __attribute__((vector_size(32)));
+#define SELECT8(mask, a, b) ((v8)(((vi8)(a) & (mask)) | ((vi8)(b) & ~(mask))))
+#define SWIFT_MAX8(x, y) SELECT8((y) >= (x), y, x)
+#define SWIFT_MIN8(x, y) SELECT8((y) < (x), y, x)
+#define BITS8(v) ((vu8)(v))
+
+#define EXP8(x, out) do { \
+        const v8 clamped_ = SWIFT_MIN8(SWIFT_MAX8(x, SPLAT8(-104.0f)), SPLAT8(89.0f)); \
+        const v8 shifted_ = clamped_ * SPLAT8(1.44269504088896341f) + SPLAT8(12582912.0f); \
+        const v8 n_ = shifted_ - SPLAT8(12582912.0f); \
+        const v8 r_ = (clamped_ - n_ * SPLAT8(0.693359375f)) - n_ * SPLAT8(-2.12194440e-4f); \
+        v8 p_ = SPLAT8(1.9875691500e-4f); \
+        p_ = p_ * r_ + SPLAT8(1.3981999507e-3f); \
+        p_ = p_ * r_ + SPLAT8(8.3334519073e-3f); \
+        p_ = p_ * r_ + SPLAT8(4.1665795894e-2f); \
+        p_ = p_ * r_ + SPLAT8(1.6666665459e-1f); \
+        p_ = p_ * r_ + SPLAT8(5.0000001201e-1f); \
+        const v8 expR_ = p_ * (r_ * r_) + r_ + SPLAT8(1.0f); \
+        const vi8 exponent_ = (vi8)(BITS8(shifted_) - (vu8)SPLAT8(12582912.0f)); \
+        const vi8 half_ = exponent_ >> 1; \
+        const v8 first_ = (v8)(((vu8)half_ + 127u) << 23), second_ = (v8)(((vu8)(exponent_ - half_) + 127u) << 23); \
+        (out) = expR_ * first_ * second_; \
+    } while (0)
+
+#define LOG1P8(x, out) do { \
+        const v8 v_ = SPLAT8(1.0f) + (x); \
+        const vu8 shiftedBits_ = BITS8(v_) + (0x3f800000u - 0x3f3504f3u); \
+        const vi8 k_ = (vi8)(shiftedBits_ >> 23) - 127; \
+        const v8 error_ = SELECT8(k_ >= 2, SPLAT8(1.0f) - (v_ - (x)), (x) - (v_ - SPLAT8(1.0f))); \
+        const v8 correction_ = SELECT8(k_ < 25, error_ / v_, SPLAT8(0.0f)); \
+        const v8 f_ = (v8)((shiftedBits_ & 0x007fffffu) + 0x3f3504f3u) - SPLAT8(1.0f); \
+        const v8 s_ = f_ / (SPLAT8(2.0f) + f_); \
+        const v8 z_ = s_ * s_, w_ = z_ * z_; \
+        const v8 t1_ = w_ * (SPLAT8(0.40000972152f) + w_ * SPLAT8(0.24279078841f)); \
+        const v8 t2_ = z_ * (SPLAT8(0.66666662693f) + w_ * SPLAT8(0.28498786688f)); \
+        const v8 halfSquare_ = SPLAT8(0.5f) * f_ * f_; \
+        const v8 dk_ = __builtin_convertvector(k_, v8); \
+        v8 result_ = s_ * (halfSquare_ + (t2_ + t1_)) + (dk_ * SPLAT8(9.0580006145e-06f) + correction_) - halfSquare_ + f_ \
+                     + dk_ * SPLAT8(6.9313812256e-01f); \
+        result_ = SELECT8((x) < SPLAT8(-1.0f), SPLAT8(__builtin_nanf("")), result_); \
+        result_ = SELECT8((x) == SPLAT8(-1.0f), SPLAT8(-__builtin_inff()), result_); \
+        result_ = SELECT8((x) == SPLAT8(__builtin_inff()), (x), result_); \
+        (out) = SELECT8(((x) != (x)) | ((x) == SPLAT8(0.0f)), (x), result_); \
+    } while (0)
+
+// Lanes 0 … count−1 of `p` into a vector (the others 0), and back.
+#define PARTIAL_LOAD8(p, count) ({ v8 v_ = SPLAT8(0.0f); for (long l_ = 0; l_ < (count); l_++) v_[l_] = (p)[l_]; v_; })
+#define PARTIAL_STORE8(p, v, count) for (long l_ = 0; l_ < (count); l_++) (p)[l_] = (v)[l_]
+
+TEMPER_CLONES
+void temper_bce_logits_f32(long rows, const float *restrict z, const float *restrict y, float *restrict loss) {
+    for (long r = 0; r < rows; r += 8) {
+        const long count = rows - r < 8 ? rows - r : 8;
+        const v8 zv = count == 8 ? LOAD8(z + r) : PARTIAL_LOAD8(z + r, count);
+        const v8 yv = count == 8 ? LOAD8(y + r) : PARTIAL_LOAD8(y + r, count);
+        const v8 negativeMagnitude = (v8)(BITS8(zv) | 0x80000000u);   // −|z|
+        v8 e, l;
+        EXP8(negativeMagnitude, e);
+        LOG1P8(e, l);
+        const v8 value = SWIFT_MAX8(zv, SPLAT8(0.0f)) - zv * yv + l;
+        if (count == 8) { STORE8(loss + r, value); } else { PARTIAL_STORE8(loss + r, value, count); }
+    }
+}
+
+TEMPER_CLONES
+void temper_bce_logits_gradient_f32(long rows, const float *restrict cotangent, const float *restrict z, const float *restrict y,
+                                    float *restrict gradient) {
+    for (long r = 0; r < rows; r += 8) {
+        const long count = rows - r < 8 ? rows - r : 8;
+        const v8 zv = count == 8 ? LOAD8(z + r) : PARTIAL_LOAD8(z + r, count);
+        const v8 yv = count == 8 ? LOAD8(y + r) : PARTIAL_LOAD8(y + r, count);
+        const v8 cv = count == 8 ? LOAD8(cotangent + r) : PARTIAL_LOAD8(cotangent + r, count);
+        v8 e;
+        EXP8(-zv, e);
+        const v8 value = cv * (SPLAT8(1.0f) / (SPLAT8(1.0f) + e) - yv);
+        if (count == 8) { STORE8(gradient + r, value); } else { PARTIAL_STORE8(gradient + r, value, count); }
+    }
+}

@@ -245,4 +245,36 @@ struct CKernelsTests {
             #expect(Self.same(k2, expectedK2) && Self.same(k0, expectedK0), "\(label)")
         }
     }
+
+    /// Binary cross-entropy on logits and its gradient in C against the Swift formula with
+    /// `FloatMath.exp` and `FloatMath.log1p` (which the Float path used before): bit for bit over
+    /// ordinary, huge, tiny, ±0, ±∞ and NaN logits, at row counts around the 8-row blocks.
+    @Test(arguments: [1, 7, 8, 9, 32, 500])
+    func binaryCrossEntropyOnLogitsIsFloatMathsFormulaBitForBit(rows: Int) {
+        let specials: [Float] = [0, -0.0, .infinity, -.infinity, .nan, 88.7, -88.7, 104, -104, 1e-30, -1e-30, 20, -20, 1, -1]
+        let z = (Self.values(rows, seed: 41).enumerated().map { i, v in i % 3 == 0 ? specials[(i / 3) % specials.count] : v * 8 })
+        let y = (0..<rows).map { Float($0 % 2) }, cotangent = Self.values(rows, seed: 42)
+        let expectedLoss = (0..<rows).map { r in Swift.max(z[r], 0) - z[r] * y[r] + FloatMath.log1p(FloatMath.exp(-Swift.abs(z[r]))) }
+        let expectedGradient = (0..<rows).map { r in cotangent[r] * (1 / (1 + FloatMath.exp(-z[r])) - y[r]) }
+        var loss = [Float](repeating: 7, count: rows), gradient = loss
+        temper_bce_logits_f32(rows, z, y, &loss)
+        temper_bce_logits_gradient_f32(rows, cotangent, z, y, &gradient)
+        #expect(Self.same(loss, expectedLoss), "rows \(rows)")
+        #expect(Self.same(gradient, expectedGradient), "rows \(rows)")
+    }
+
+    /// `FloatMath.exp` and `log1p` alone, through the loss on chosen logits: `log1p(exp(−|z|))` is
+    /// `loss − max(z, 0)` for y = 0, so every lane's exp and log1p show in the loss.
+    @Test func expAndLog1pOfTheLossMatchOverManyBitPatterns() {
+        var z = [Float](), state: UInt32 = 12345
+        for _ in 0..<20_000 {
+            state = state &* 1_664_525 &+ 1_013_904_223
+            z.append(Float(bitPattern: state))
+        }
+        let y = [Float](repeating: 0, count: z.count)
+        let expected = z.map { Swift.max($0, 0) - $0 * 0 + FloatMath.log1p(FloatMath.exp(-Swift.abs($0))) }
+        var loss = [Float](repeating: 0, count: z.count)
+        temper_bce_logits_f32(z.count, z, y, &loss)
+        #expect(Self.same(loss, expected))
+    }
 }

@@ -48,4 +48,11 @@ void temper_bn_fold_scale_shift_f32(long features, float epsilon, const float *m
 void temper_bn_gradient_factors_f32(long rows, long features, float epsilon, const float *mean, const float *variance, const float *gamma,
                                     const float *dbeta, float *dgamma, float *k1, float *k2, float *k0);
 
+/// Binary cross-entropy on logits, one per row: `loss[r] = max(z, 0) − z·y + log1p(exp(−|z|))`, with
+/// `exp` and `log1p` as `FloatMath` computes them (Sources/Runtime/Scalar/FloatMath.swift).
+void temper_bce_logits_f32(long rows, const float *z, const float *y, float *loss);
+
+/// Its gradient: `gradient[r] = cotangent[r]·(1/(1 + exp(−z)) − y)`, `exp` as `FloatMath.exp`.
+void temper_bce_logits_gradient_f32(long rows, const float *cotangent, const float *z, const float *y, float *gradient);
+
 #endif
