@@ -16,6 +16,8 @@ typedef float v8u __attribute__((vector_size(32), aligned(4)));
 #define LOAD8(p) (*(const v8u *)(p))
 #define STORE8(p, v) (*(v8u *)(p) = (v))
 #define SPLAT8(x) ((v8){x, x, x, x, x, x, x, x})
+// Narrow rows: at most this many blocks of 8 columns (64 columns), each block walking down the rows.
+#define MAX_BLOCKS 8
 
 // One block of 8 output columns at `at`, down all the rows, with the bias and the first rows of `b`
 // in registers (the last block overlapping the one before when n is not a multiple of 8: it
@@ -32,6 +34,21 @@ typedef float v8u __attribute__((vector_size(32), aligned(4)));
             (void)bias8; (void)b1; \
         } \
     }
+// Wide rows (more than 64 columns) go row by row instead: one row of the output, 8 columns at a
+// time, so that the stores run along the row.
+#define EPILOGUE_ROWS(START, TERMS) \
+    for (long i = 0; i < m; i++) { \
+        const float *row = a + i * k; \
+        for (long j = 0; j < n; j += 8) { \
+            const long at = j > last ? last : j; \
+            const v8 bias8 = bias ? LOAD8(bias + at) : zero, b0 = LOAD8(b + at), b1 = k > 1 ? LOAD8(b + n + at) : zero; \
+            v8 sum = START; \
+            TERMS \
+            STORE8(out + i * n + at, RELU8(sum)); \
+            (void)bias8; (void)b1; \
+        } \
+    }
+#define EPILOGUE(START, TERMS) if (n <= 8 * MAX_BLOCKS) { EPILOGUE_COLUMNS(START, TERMS) } else { EPILOGUE_ROWS(START, TERMS) }
 #define WITH_BIAS (bias8 + SPLAT8(row[0]) * b0)
 #define WITHOUT_BIAS (SPLAT8(row[0]) * b0)
 #define ONE_MORE sum = sum + SPLAT8(row[1]) * b1;
@@ -57,11 +74,11 @@ void temper_gemm_epilogue_f32(long m, long n, long k, const float *restrict a, c
     const vi8 reluMask = relu ? (vi8){-1, -1, -1, -1, -1, -1, -1, -1} : (vi8){0, 0, 0, 0, 0, 0, 0, 0};
     const long last = n - 8;
     if (k == 1) {
-        if (bias) { EPILOGUE_COLUMNS(WITH_BIAS, ) } else { EPILOGUE_COLUMNS(WITHOUT_BIAS, ) }
+        if (bias) { EPILOGUE(WITH_BIAS, ) } else { EPILOGUE(WITHOUT_BIAS, ) }
     } else if (k == 2) {
-        if (bias) { EPILOGUE_COLUMNS(WITH_BIAS, ONE_MORE) } else { EPILOGUE_COLUMNS(WITHOUT_BIAS, ONE_MORE) }
+        if (bias) { EPILOGUE(WITH_BIAS, ONE_MORE) } else { EPILOGUE(WITHOUT_BIAS, ONE_MORE) }
     } else {
-        if (bias) { EPILOGUE_COLUMNS(WITH_BIAS, ALL_MORE) } else { EPILOGUE_COLUMNS(WITHOUT_BIAS, ALL_MORE) }
+        if (bias) { EPILOGUE(WITH_BIAS, ALL_MORE) } else { EPILOGUE(WITHOUT_BIAS, ALL_MORE) }
     }
 }
 
@@ -108,8 +125,6 @@ void temper_gemv_f32(long m, long k, float alpha, const float *restrict a, const
 // per-feature factors in registers, and store only the last block's columns that no other block
 // covers, so they may write in place. Each value's arithmetic is the same as in the plain loops
 // (the width of the blocks changes no result).
-#define MAX_BLOCKS 8
-
 static inline long block_starts(long features, long *starts) {
     long count = 0;
     for (long j = 0; j + 8 <= features; j += 8) starts[count++] = j;
@@ -336,7 +351,18 @@ void temper_bn_gradient_output_f32(long rows, long features, const float *dy, co
         sum_; \
     })
 #define AXPY_COLUMNS(START) \
-    if (k == 1) { \
+    if (k == 1 && n > 8 * MAX_BLOCKS) { \
+        for (long i = 0; i < m; i++) { \
+            const v8 scaled = SPLAT8(alpha * a[i * aRow]); \
+            for (long j = 0; j < body; j += 8) STORE8(c + i * n + j, START(j) + scaled * LOAD8(b + j)); \
+        } \
+        if (body < n) { \
+            for (long i = 0; i < m; i++) { \
+                const v8 v = AXPY_SUM(START, last); \
+                for (long l = 8 - n % 8; l < 8; l++) c[i * n + last + l] = v[l]; \
+            } \
+        } \
+    } else if (k == 1) { \
         for (long j = 0; j < body; j += 8) { \
             const v8 first = LOAD8(b + j); \
             for (long i = 0; i < m; i++) STORE8(c + i * n + j, START(j) + SPLAT8(alpha * a[i * aRow]) * first); \
@@ -535,4 +561,38 @@ void temper_bce_logits_gradient_f32(long rows, const float *restrict cotangent, 
         const v8 value = cv * (SPLAT8(1.0f) / (SPLAT8(1.0f) + e) - yv);
         if (count == 8) { STORE8(gradient + r, value); } else { PARTIAL_STORE8(gradient + r, value, count); }
     }
+}
+
+// Adam without AMSGrad, eight values at a time and then one by one (sqrt and division exact).
+TEMPER_CLONES
+void temper_adam_f32(long count, float *w, const float *g, float *m, float *v, float alpha, float c1, float c2,
+                     float epsilon) {
+    const long body = count - count % 8;
+    for (long i = 0; i < body; i += 8) {
+        const v8 gradient = LOAD8(g + i), oldM = LOAD8(m + i), oldV = LOAD8(v + i);
+        const v8 newM = oldM + (gradient - oldM) * SPLAT8(c1);
+        const v8 newV = oldV + (gradient * gradient - oldV) * SPLAT8(c2);
+        STORE8(m + i, newM);
+        STORE8(v + i, newV);
+        STORE8(w + i, LOAD8(w + i) - newM * SPLAT8(alpha) / (__builtin_elementwise_sqrt(newV) + SPLAT8(epsilon)));
+    }
+    for (long i = body; i < count; i++) {
+        const float gradient = g[i];
+        const float newM = m[i] + (gradient - m[i]) * c1;
+        const float newV = v[i] + (gradient * gradient - v[i]) * c2;
+        m[i] = newM;
+        v[i] = newV;
+        w[i] = w[i] - newM * alpha / (__builtin_elementwise_sqrt(newV) + epsilon);
+    }
+}
+
+// The ReLU's backward as the fused elementwise program `g · (y > 0)` computes it.
+TEMPER_CLONES
+void temper_relu_backward_f32(long count, const float *g, const float *y, float *out) {
+    const long body = count - count % 8;
+    for (long i = 0; i < body; i += 8) {
+        const v8 yv = LOAD8(y + i);
+        STORE8(out + i, LOAD8(g + i) * (v8)((vi8)SPLAT8(1.0f) & (yv > SPLAT8(0.0f))));
+    }
+    for (long i = body; i < count; i++) out[i] = g[i] * (y[i] > 0.0f ? 1.0f : 0.0f);
 }

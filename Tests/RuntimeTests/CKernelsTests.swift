@@ -31,7 +31,7 @@ struct CKernelsTests {
 
     static func relu(_ x: Float) -> Float { Swift.max(x, 0) }
 
-    @Test(arguments: [(1, 1, 1), (3, 5, 2), (4, 8, 2), (7, 9, 3), (32, 50, 2), (5, 57, 17), (2, 16, 1), (9, 33, 4)])
+    @Test(arguments: [(1, 1, 1), (3, 5, 2), (4, 8, 2), (7, 9, 3), (32, 50, 2), (5, 57, 17), (2, 16, 1), (9, 33, 4), (3, 130, 1), (4, 72, 2), (2, 200, 5), (3, 64, 2)])
     func gemmWithBiasAndReLUIsTheScalarFormulaBitForBit(shape: (Int, Int, Int)) {
         let (m, n, k) = shape
         let a = Self.values(m * k, seed: 1), b = Self.values(k * n, seed: 2), bias = Self.values(n, seed: 3)
@@ -178,7 +178,7 @@ struct CKernelsTests {
     /// column, `(alpha·B(p, 0))·A(i, p)`, as the matrix-vector loop scales the vector); for
     /// stored or transposed A, B transposed only when k is 1, and the matrix-vector product with a
     /// transposed A; widths around the 8-column blocks and past 64 (more than one group).
-    @Test(arguments: [(1, 1, 1), (32, 50, 1), (2, 50, 32), (50, 1, 32), (3, 8, 5), (4, 9, 2), (2, 64, 3), (3, 65, 4), (2, 130, 17), (5, 7, 3)])
+    @Test(arguments: [(1, 1, 1), (32, 50, 1), (2, 50, 32), (50, 1, 32), (3, 8, 5), (4, 9, 2), (2, 64, 3), (3, 65, 4), (2, 130, 17), (5, 7, 3), (4, 130, 1), (3, 72, 1), (2, 64, 1)])
     func smallProductsAreTheAxpyFormulaBitForBit(shape: (Int, Int, Int)) {
         let (m, n, k) = shape
         let a = Self.values(m * k, seed: 21), b = Self.values(k * n, seed: 22), start = Self.values(m * n, seed: 23)
@@ -276,5 +276,16 @@ struct CKernelsTests {
         var loss = [Float](repeating: 0, count: z.count)
         temper_bce_logits_f32(z.count, z, y, &loss)
         #expect(Self.same(loss, expected))
+    }
+
+    /// The ReLU's backward kernel against the product the fused program computes, also in place.
+    @Test(arguments: [1, 7, 8, 9, 16384, 1001])
+    func reluBackwardIsTheProductWithTheMaskBitForBit(count: Int) {
+        let g = Self.values(count, seed: 51), y = Self.values(count, seed: 52)
+        let expected = (0..<count).map { g[$0] * (y[$0] > 0 ? 1 : 0) }
+        var out = [Float](repeating: 7, count: count), inPlace = g
+        temper_relu_backward_f32(count, g, y, &out)
+        inPlace.withUnsafeMutableBufferPointer { temper_relu_backward_f32(count, $0.baseAddress, y, $0.baseAddress) }
+        #expect(Self.same(out, expected) && Self.same(inPlace, expected), "count \(count)")
     }
 }

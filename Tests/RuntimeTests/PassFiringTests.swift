@@ -151,4 +151,37 @@ struct PassFiringTests {
         let kept = try Self.compiled(other, fetch: [otherOut] + both, passes: [.fuseBatchNorm, .dce], record: .fuseBatchNorm)
         #expect(kept.rewrites == 2 && Self.count(.mul, in: kept.kinds) == 1)
     }
+
+    /// A fused `g · (y > 0)` (the ReLU's backward) runs as its own Float32 kernel, with the values of
+    /// the unfused greater and mul bit for bit; other programs keep the general kernel.
+    @Test func theReLUBackwardProgramRunsAsItsOwnKernelBitForBit() throws {
+        let g = Graph(dtype: .float32)
+        let x = try g.placeholder("x", [Shape.batch, 3])
+        let w = try g.variable("w", [3, 20], initialValue: randomValues(60, seed: 3))
+        let w2 = try g.variable("w2", [20, 2], initialValue: randomValues(40, seed: 5))
+        let h = try g.relu(g.matmul(x, w))
+        let out = try g.sum(g.matmul(h, w2))   // h's gradient comes from a GEMM: the mask is a program alone
+        let grad = try g.gradients(of: out, wrt: [w])[0]
+        let feeds = [x: try Tensor(shape: [9, 3], randomValues(27, seed: 4))]
+        func run(_ options: CompileOptions) throws -> ([[Double]], [String]) {
+            let session = try Session(graph: g, options: options)
+            let values = try session.run(feeds: feeds, fetch: [out, grad]).map(\.scalars)
+            let summaries = try session.makeExecutable(fetch: [out, grad]).statistics(batchSize: 9).kernelSummaries
+            return (values, summaries)
+        }
+        let (fused, kernels) = try run(CompileOptions(passes: [.fuseElementwise]))
+        let (plain, plainKernels) = try run(.none)
+        #expect(fused == plain)
+        #expect(kernels.contains { $0.contains("relu backward") }, "\(kernels)")
+        #expect(!plainKernels.contains { $0.contains("relu backward") })
+        let program = ElementwiseProgram(instructions: [.input(0), .input(1), .constant(0), .binary(.compare(.greater), 1, 2), .binary(.mul, 3, 0)],
+                                         inputCount: 2)
+        #expect(program.reluBackwardInputs?.gradient == 0 && program.reluBackwardInputs?.output == 1)
+        let notZero = ElementwiseProgram(instructions: [.input(0), .input(1), .constant(1), .binary(.compare(.greater), 1, 2), .binary(.mul, 0, 3)],
+                                         inputCount: 2)
+        #expect(notZero.reluBackwardInputs == nil)
+        let longer = ElementwiseProgram(instructions: [.input(0), .input(1), .constant(0), .binary(.compare(.greater), 1, 2), .binary(.mul, 0, 3),
+                                                       .binary(.add, 4, 0)], inputCount: 2)
+        #expect(longer.reluBackwardInputs == nil)
+    }
 }

@@ -55,4 +55,12 @@ void temper_bce_logits_f32(long rows, const float *z, const float *y, float *los
 /// Its gradient: `gradient[r] = cotangent[r]·(1/(1 + exp(−z)) − y)`, `exp` as `FloatMath.exp`.
 void temper_bce_logits_gradient_f32(long rows, const float *cotangent, const float *z, const float *y, float *gradient);
 
+/// Adam's update of `count` values in place: `m ← m + (g − m)·c1`, `v ← v + (g² − v)·c2`,
+/// `w ← w − m·alpha/(√v + epsilon)`, each operation rounded in order.
+void temper_adam_f32(long count, float *w, const float *g, float *m, float *v, float alpha, float c1, float c2, float epsilon);
+
+/// The ReLU's backward: `out[i] = g[i]·(y[i] > 0 ? 1 : 0)` (NaN·0 is NaN, −g·0 is −0, as the product
+/// computes it); `out` may be `g` or `y`.
+void temper_relu_backward_f32(long count, const float *g, const float *y, float *out);
+
 #endif

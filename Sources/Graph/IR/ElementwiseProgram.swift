@@ -32,6 +32,22 @@ public struct ElementwiseProgram: Hashable, Codable, Sendable {
         }
     }
 
+    /// `(g, y)` when the program is exactly the ReLU's backward `g · (y > 0)` (either order of the
+    /// product) over inputs `g` and `y`: the input indices, for a kernel written for it.
+    public var reluBackwardInputs: (gradient: Int, output: Int)? {
+        guard let last = instructions.last, case .binary(.mul, let a, let b) = last, instructions.count <= 5 else { return nil }
+        func input(_ register: Int) -> Int? {
+            if case .input(let k) = instructions[register] { return k }
+            return nil
+        }
+        for (maskRegister, valueRegister) in [(b, a), (a, b)] {
+            guard case .binary(.compare(.greater), let y, let zero) = instructions[maskRegister],
+                  case .constant(0) = instructions[zero], let output = input(y), let gradient = input(valueRegister) else { continue }
+            return (gradient, output)
+        }
+        return nil
+    }
+
     /// Number of arithmetic instructions (inputs and constants excluded).
     public var opCount: Int { opNames.count }
 }

@@ -1,3 +1,4 @@
+import CKernels
 import Graph
 
 /// An optimizer step over many parameters in one kernel (`Op.applyUpdates`): each parameter's
@@ -85,6 +86,9 @@ struct UpdateKernel<T: TensorScalar> {
                 vHat[i] = second
                 w[i] = w[i] - newM * alpha / (second.squareRoot() + epsilon)
             }
+        } else if T.self == Float.self {
+            // The loop below, in C built for AVX2 too (CKernels): the same operations per element.
+            temper_adam_f32(p.count, w.float, g.float, m.float, v.float, Float(alpha), Float(c1), Float(c2), Float(epsilon))
         } else {
             // Eight lanes at a time (the compiler does not vectorize this loop itself: too many
             // pointers to prove apart), then one by one; the same operations per element.
