@@ -339,9 +339,11 @@ void temper_bn_gradient_output_f32(long rows, long features, const float *dy, co
 }
 
 // The small products' loop: for each output row i, c[i, j] = start + Σₚ (alpha·A(i, p))·b[p·bStep + j]
-// with p in order and start = 0, c[i, j] or c[i, j]·beta (beta 0, 1, other). Blocks of 8 columns go
-// down all the rows; the columns past the last full block come from an overlapping block of which
-// only those lanes are stored, so c is read before it is written everywhere.
+// with p in order and start = 0, c[i, j] or c[i, j]·beta (beta 0, 1, other). With one term, blocks
+// of 8 columns go down all the rows (rows wider than 64 columns go row by row); with more, a row's
+// blocks keep their sums in registers (`axpy_row_blocks`). The columns past the last full block come
+// from an overlapping block of which only those lanes are stored, so c is read before it is written
+// everywhere.
 #define START_ZERO(at) SPLAT8(0.0f)
 #define START_C(at) LOAD8(c + i * n + (at))
 #define START_SCALED(at) (LOAD8(c + i * n + (at)) * SPLAT8(beta))
@@ -351,21 +353,18 @@ void temper_bn_gradient_output_f32(long rows, long features, const float *dy, co
         sum_; \
     })
 #define AXPY_COLUMNS(START) \
-    if (k == 1 && n > 8 * MAX_BLOCKS) { \
-        for (long i = 0; i < m; i++) { \
-            const v8 scaled = SPLAT8(alpha * a[i * aRow]); \
-            for (long j = 0; j < body; j += 8) STORE8(c + i * n + j, START(j) + scaled * LOAD8(b + j)); \
-        } \
-        if (body < n) { \
+    if (k == 1) { \
+        if (n > 8 * MAX_BLOCKS) { \
+            /* wide rows: row by row, the stores along the row */ \
             for (long i = 0; i < m; i++) { \
-                const v8 v = AXPY_SUM(START, last); \
-                for (long l = 8 - n % 8; l < 8; l++) c[i * n + last + l] = v[l]; \
+                const v8 scaled = SPLAT8(alpha * a[i * aRow]); \
+                for (long j = 0; j < body; j += 8) STORE8(c + i * n + j, START(j) + scaled * LOAD8(b + j)); \
             } \
-        } \
-    } else if (k == 1) { \
-        for (long j = 0; j < body; j += 8) { \
-            const v8 first = LOAD8(b + j); \
-            for (long i = 0; i < m; i++) STORE8(c + i * n + j, START(j) + SPLAT8(alpha * a[i * aRow]) * first); \
+        } else { \
+            for (long j = 0; j < body; j += 8) { \
+                const v8 first = LOAD8(b + j); \
+                for (long i = 0; i < m; i++) STORE8(c + i * n + j, START(j) + SPLAT8(alpha * a[i * aRow]) * first); \
+            } \
         } \
         if (body < n) { \
             for (long i = 0; i < m; i++) { \
